@@ -1,0 +1,1 @@
+"""Touchpoint: a self-hosted Net Promoter Score and customer-experience platform."""

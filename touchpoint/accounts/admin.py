@@ -1,0 +1,74 @@
+from django.contrib import admin, messages
+
+from touchpoint.accounts.actions import (
+    do_create_api_key,
+    do_create_unit,
+    do_move_unit,
+    do_revoke_api_key,
+)
+from touchpoint.accounts.models import Account, ApiKey, Unit
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "time_zone", "default_locale", "quarantine_days"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["indented_name", "kind", "code", "account", "is_active"]
+    list_filter = ["account", "kind", "is_active"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["path", "depth"]
+    autocomplete_fields = ["parent"]
+    list_per_page = 200
+
+    @admin.display(description="Unit", ordering="path")
+    def indented_name(self, unit: Unit) -> str:
+        return f"{'— ' * unit.depth}{unit.name}"
+
+    def save_model(self, request, obj: Unit, form, change):
+        """Creation and moves go through the actions, which keep the tree's paths right."""
+        if not change:
+            created = do_create_unit(
+                account=obj.account,
+                kind=obj.kind,
+                code=obj.code,
+                name=obj.name,
+                parent=obj.parent,
+                time_zone=obj.time_zone,
+            )
+            obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
+            return
+        if "parent" in form.changed_data and obj.parent is not None:
+            do_move_unit(unit=obj, new_parent=obj.parent)
+            form.changed_data.remove("parent")
+        obj.save(update_fields=["kind", "code", "name", "time_zone", "is_active"])
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "account", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["account"]
+    fields = ["account", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj: ApiKey, form, change):
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        new = do_create_api_key(account=obj.account, name=obj.name)
+        obj.pk = new.api_key.pk
+        messages.warning(
+            request,
+            f"The new API key is {new.secret} — copy it now, it will not be shown again.",
+        )
+
+    @admin.action(description="Revoke the selected API keys")
+    def revoke(self, request, queryset):
+        for api_key in queryset:
+            do_revoke_api_key(api_key=api_key)
+        messages.success(request, f"Revoked {queryset.count()} key(s).")

@@ -1,0 +1,106 @@
+"""Accounts (tenants), their organisation tree of units, and their API keys."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Europe/Paris).")
+
+
+class Account(models.Model):
+    """A tenant: one brand or client organisation, strictly isolated from every other."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    default_locale = models.CharField(max_length=16, default="en")
+    quarantine_days = models.PositiveIntegerField(
+        default=90, help_text="A contact is not surveyed again within this many days."
+    )
+    sender_name = models.CharField(
+        max_length=200, blank=True, help_text="Display name on survey emails (default: name)."
+    )
+    reply_to = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """A node of an account's organisation tree: brand, region, store, vendor, team, agent...
+
+    `path` is the materialised list of ancestor ids ("/1/4/17/", the unit's own id last), so a
+    subtree is one indexed prefix query. Only `accounts.actions` writes it.
+    """
+
+    class Kind(models.TextChoices):
+        BRAND = "brand", "Brand"
+        REGION = "region", "Region"
+        STORE = "store", "Store"
+        VENDOR = "vendor", "Support vendor"
+        TEAM = "team", "Team"
+        AGENT = "agent", "Agent"
+        REPAIR_CENTRE = "repair_centre", "Repair centre"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="units")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    code = models.SlugField(
+        max_length=80, help_text="The account's own identifier, used by intake (e.g. store-012)."
+    )
+    name = models.CharField(max_length=200)
+    path = models.CharField(max_length=400, blank=True, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Blank: the parent's, then the account's.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "code"], name="unit_code_unique_in_account")
+        ]
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display().lower()})"
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this unit itself."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+
+class ApiKey(models.Model):
+    """A per-account secret for the API. Only a SHA-256 of the secret is stored."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,175 @@
+"""The JSON API, version 1. Views parse, authenticate, call the domain and shape the answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer
+from pydantic.json_schema import models_json_schema
+
+from touchpoint.accounts.actions import access_api_key
+from touchpoint.accounts.models import ApiKey
+from touchpoint.surveys.actions import ItemResult, record_interactions
+from touchpoint.surveys.delivery import survey_url
+from touchpoint.surveys.schemas import InteractionBatchIn, InteractionIn, parse_payload
+
+
+class ApiKeyAuth(HttpBearer):
+    openapi_description = "An account API key: `Authorization: Bearer tpk_…`"
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        return access_api_key(token)
+
+
+class TouchpointAPI(NinjaAPI):
+    """Adds the request-body models that views parse themselves to the OpenAPI components."""
+
+    def get_openapi_schema(self, **kwargs):  # type: ignore[override]
+        schema = super().get_openapi_schema(**kwargs)
+        _, defs = models_json_schema(
+            [(InteractionIn, "validation"), (InteractionBatchIn, "validation")],
+            ref_template="#/components/schemas/{model}",
+        )
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])
+        return schema
+
+
+api = TouchpointAPI(
+    title="Touchpoint API",
+    version="1",
+    description="Send interactions, get surveys out, read answers. Errors are JSON "
+    '`{"error": code, "detail": [{"field": ..., "message": ...}]}`.',
+    auth=ApiKeyAuth(),
+    urls_namespace="api-v1",
+)
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: str
+    detail: list[FieldError] | str
+
+
+class InvitationOut(Schema):
+    id: int
+    channel: str
+    state: str
+    reason: str
+    detail: str
+    send_at: dt.datetime
+    expires_at: dt.datetime
+    survey_url: str | None
+
+
+class InteractionOut(Schema):
+    id: int
+    external_id: str
+    created: bool
+    invitation: InvitationOut | None
+    response_id: int | None
+
+
+class IntakeOut(Schema):
+    interactions: list[InteractionOut]
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    return api.create_response(
+        request,
+        {"error": "unauthorized", "detail": "Send a valid API key: Authorization: Bearer tpk_…"},
+        status=401,
+    )
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    detail = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body", "message": e["msg"]}
+        for e in exc.errors
+    ]
+    return api.create_response(request, {"error": "invalid_request", "detail": detail}, status=422)
+
+
+def _item_out(result: ItemResult) -> dict:
+    invitation = result.invitation
+    if invitation is None and not result.created:
+        invitation = result.interaction.invitations.order_by("pk").first()
+    response = result.response
+    return {
+        "id": result.interaction.pk,
+        "external_id": result.interaction.external_id,
+        "created": result.created,
+        "invitation": None
+        if invitation is None
+        else {
+            "id": invitation.pk,
+            "channel": invitation.channel,
+            "state": invitation.state,
+            "reason": invitation.reason,
+            "detail": invitation.detail,
+            "send_at": invitation.send_at,
+            "expires_at": invitation.expires_at,
+            "survey_url": survey_url(invitation)
+            if invitation.channel not in ("email", "sms") and invitation.state == "sent"
+            else None,
+        },
+        "response_id": response.pk if response else None,
+    }
+
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/InteractionIn"},
+                        {"$ref": "#/components/schemas/InteractionBatchIn"},
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@api.post(
+    "/interactions",
+    response={200: IntakeOut, 201: IntakeOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    openapi_extra=_BODY,
+    summary="Record interactions",
+)
+def post_interactions(request: HttpRequest):
+    """Record one interaction, or `{"interactions": [...]}` with up to 1,000.
+
+    All or nothing: if any item is invalid, nothing is stored and every error is listed with
+    the field at fault. Repeating an interaction with the same `external_id` and the same data
+    returns the stored one (200, `created: false`); the same `external_id` with other data is a
+    409. Answers 201 when anything new was stored.
+    """
+    try:
+        data = json.loads(request.body or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return 400, {"error": "malformed_json", "detail": f"The body is not valid JSON: {error}"}
+    items, errors = parse_payload(data)
+    if errors:
+        return 422, {"error": "invalid_request", "detail": errors}
+    result = record_interactions(request.auth.account, items)
+    if not result.ok:
+        status = 409 if result.conflict else 422
+        return status, {
+            "error": "conflict" if result.conflict else "invalid_request",
+            "detail": result.errors,
+        }
+    status = 201 if any(item.created for item in result.items) else 200
+    return status, {"interactions": [_item_out(item) for item in result.items]}

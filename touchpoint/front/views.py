@@ -1,0 +1,110 @@
+"""Public pages: the survey a customer answers, and the unsubscribe page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from touchpoint.contacts.actions import do_opt_out
+from touchpoint.responses.actions import InvalidAnswer, do_record_response
+from touchpoint.surveys.actions import access_open_invitation
+from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.wording import language_for, wording_for
+
+
+def _texts(request: HttpRequest, invitation: Invitation | None) -> tuple[str, dict]:
+    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
+    if invitation is None:
+        lang = language_for(accept)
+        return lang, _generic_texts(lang)
+    lang = language_for(invitation.contact.locale, accept, invitation.account.default_locale)
+    texts = wording_for(
+        invitation.touchpoint, lang, brand=invitation.account.name, unit=invitation.unit.name
+    )
+    return lang, texts
+
+
+def _generic_texts(lang: str) -> dict:
+    from touchpoint.surveys.wording import DEFAULTS
+
+    return {**DEFAULTS["en"], **DEFAULTS.get(lang, {})}
+
+
+def _closed(request: HttpRequest) -> HttpResponse:
+    lang, texts = _texts(request, None)
+    return render(request, "front/closed.html", {"lang": lang, "texts": texts}, status=404)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = access_open_invitation(token)
+    if invitation is None:
+        return _closed(request)
+    lang, texts = _texts(request, invitation)
+    existing = getattr(invitation, "response", None) if invitation.state == "answered" else None
+    selected = request.GET.get("score")
+    comment = existing.comment if existing else ""
+    error = ""
+    status = 200
+    if request.method == "POST":
+        selected, comment = request.POST.get("score"), request.POST.get("comment", "")
+        try:
+            do_record_response(invitation=invitation, score=selected, comment=comment, locale=lang)
+        except InvalidAnswer as invalid:
+            error = texts["choose"] if invalid.field == "score" else str(invalid)
+            status = 400
+        else:
+            return redirect("survey-thanks", token=token)
+    elif selected is None and existing:
+        selected = str(existing.score)
+    context = {
+        "lang": lang,
+        "texts": texts,
+        "invitation": invitation,
+        "scores": [str(n) for n in range(11)],
+        "selected": selected if selected in {str(n) for n in range(11)} else None,
+        "comment": comment,
+        "error": error,
+        "answered": existing is not None,
+    }
+    return render(request, "front/survey.html", context, status=status)
+
+
+@never_cache
+def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = access_open_invitation(token)
+    if invitation is None:
+        return _closed(request)
+    lang, texts = _texts(request, invitation)
+    return render(
+        request, "front/thanks.html", {"lang": lang, "texts": texts, "invitation": invitation}
+    )
+
+
+@csrf_exempt  # the token is the credential; RFC 8058 one-click unsubscribe posts without a form
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = (
+        Invitation.objects.select_related("account", "contact", "touchpoint", "unit")
+        .filter(token=token)
+        .first()
+        if token and len(token) <= 64
+        else None
+    )
+    if invitation is None:
+        return _closed(request)
+    lang, texts = _texts(request, invitation)
+    done = invitation.contact.opted_out_at is not None
+    if request.method == "POST" and not done:
+        do_opt_out(contact=invitation.contact)
+        done = True
+    return render(
+        request,
+        "front/unsubscribe.html",
+        {"lang": lang, "texts": texts, "invitation": invitation, "done": done},
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from touchpoint.outbox import views
+
+urlpatterns = [
+    path("dev/outbox/", views.outbox, name="outbox"),
+    path("dev/outbox/<int:pk>/", views.message, name="outbox-message"),
+    path("dev/outbox/<int:pk>/html", views.message_html, name="outbox-message-html"),
+]

@@ -1,0 +1,47 @@
+"""The dev outbox: read the mail the app sent, and click through it. Off unless DEV_OUTBOX."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from touchpoint.outbox.models import CapturedEmail
+
+
+def _enabled() -> None:
+    if not settings.DEV_OUTBOX:
+        raise Http404
+
+
+def outbox(request: HttpRequest) -> HttpResponse:
+    _enabled()
+    messages = CapturedEmail.objects.all()[:200]
+    return render(request, "outbox/list.html", {"messages": messages})
+
+
+def message(request: HttpRequest, pk: int) -> HttpResponse:
+    _enabled()
+    captured = get_object_or_404(CapturedEmail, pk=pk)
+    parsed = captured.parsed()
+    headers = [(k, str(v)) for k, v in parsed.items() if k.lower() != "content-type"]
+    return render(
+        request,
+        "outbox/message.html",
+        {"message": captured, "headers": headers, "text": captured.body("plain")},
+    )
+
+
+@xframe_options_sameorigin
+def message_html(request: HttpRequest, pk: int) -> HttpResponse:
+    _enabled()
+    captured = get_object_or_404(CapturedEmail, pk=pk)
+    html = captured.body("html")
+    # Links open in the whole window, as they would from a mail client.
+    html = html.replace("<head>", '<head><base target="_top">', 1)
+    response = HttpResponse(html)
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    )
+    return response

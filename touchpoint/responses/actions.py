@@ -1,0 +1,103 @@
+"""Recording answers, with the attribution snapshot that keeps reports right over time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.utils import timezone
+
+from touchpoint.accounts.models import Unit
+from touchpoint.responses.models import Response
+
+
+class InvalidAnswer(ValueError):
+    """An answer that cannot be stored; the message is shown to the person answering."""
+
+    def __init__(self, message: str, *, field: str = "score") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_score(raw: object) -> int:
+    """A score from a form or API: a whole number from 0 to 10, nothing else."""
+    if isinstance(raw, bool):
+        raise InvalidAnswer("Choose a score from 0 to 10.")
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if not raw.isdigit():
+            raise InvalidAnswer("Choose a score from 0 to 10.")
+        raw = int(raw)
+    if not isinstance(raw, int) or not 0 <= raw <= 10:
+        raise InvalidAnswer("Choose a score from 0 to 10.")
+    return raw
+
+
+def attribution_for(unit: Unit, units_by_id: Mapping[int, Unit] | None = None) -> dict:
+    """The unit and its ancestors, keyed by kind: {"store": {"id", "code", "name"}, ...}.
+
+    The nearest unit of each kind wins (a sub-region under a region keeps the sub-region).
+    """
+    ids = unit.ancestor_ids
+    if units_by_id is None or any(i not in units_by_id for i in ids):
+        units_by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
+    out: dict[str, dict] = {}
+    for unit_id in reversed(ids):
+        ancestor = units_by_id[unit_id]
+        out.setdefault(
+            ancestor.kind, {"id": ancestor.pk, "code": ancestor.code, "name": ancestor.name}
+        )
+    return out
+
+
+def do_record_response(
+    *,
+    invitation,
+    score: object,
+    comment: str = "",
+    answers: dict | None = None,
+    locale: str = "",
+) -> tuple[Response, bool]:
+    """Store the answer to an invitation, or update it when the contact answers again.
+
+    The invitation row is locked so two quick submissions cannot create two responses.
+    Returns the response and whether it was created.
+    """
+    from touchpoint.surveys.models import Invitation
+
+    score = check_score(score)
+    comment = (comment or "").strip()
+    if len(comment) > 10000:
+        raise InvalidAnswer("Please keep your comment under 10,000 characters.", field="comment")
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("unit").get(pk=invitation.pk)
+        )
+        response = Response.objects.filter(invitation=invitation).first()
+        if response is not None:
+            response.score, response.comment = score, comment
+            response.answers = answers if answers is not None else response.answers
+            response.locale = locale or response.locale
+            response.save(update_fields=["score", "comment", "answers", "locale", "updated_at"])
+            return response, False
+        response = Response.objects.create(
+            account_id=invitation.account_id,
+            invitation=invitation,
+            interaction_id=invitation.interaction_id,
+            contact_id=invitation.contact_id,
+            touchpoint_id=invitation.touchpoint_id,
+            channel=invitation.channel,
+            score=score,
+            comment=comment,
+            answers=answers or {},
+            locale=locale,
+            unit_id=invitation.unit_id,
+            unit_path=invitation.unit.path,
+            attribution=attribution_for(invitation.unit),
+            answered_at=now,
+        )
+        Invitation.objects.filter(pk=invitation.pk).update(
+            state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now
+        )
+        return response, True

@@ -1,0 +1,441 @@
+"""Intake of interactions and the planning of their invitations.
+
+`record_interactions` is the one way in for the API, CSV import and the demo: it checks a batch
+completely before writing anything, then writes it in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts.models import Contact
+from touchpoint.responses.actions import attribution_for
+from touchpoint.responses.models import Response
+from touchpoint.surveys import rules
+from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
+from touchpoint.surveys.schemas import ContactIn, InteractionIn
+
+# Channels whose invitation Touchpoint delivers itself; the others are answered in place
+# (a web link the brand shows, a widget, an in-app prompt, a kiosk, an interviewer's queue).
+DELIVERED_CHANNELS = {Channel.EMAIL, Channel.SMS}
+ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "phone"}
+
+
+def new_token() -> str:
+    """192 random bits, URL-safe: unguessable survey links."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclass
+class ItemResult:
+    interaction: Interaction
+    created: bool
+    invitation: Invitation | None = None
+    response: Response | None = None
+
+
+@dataclass
+class IntakeResult:
+    items: list[ItemResult] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    conflict: bool = False  # an external id already names a different interaction
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def payload_hash(item: InteractionIn) -> str:
+    canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class References:
+    touchpoints: dict[str, Touchpoint]
+    units: dict[str, Unit]
+
+
+def load_references(account: Account, items: Sequence[InteractionIn]) -> References:
+    slugs = {item.touchpoint for item in items}
+    codes = {item.unit for item in items}
+    return References(
+        touchpoints={
+            t.slug: t
+            for t in Touchpoint.objects.filter(account=account, slug__in=slugs).select_related(
+                "account"
+            )
+        },
+        units={u.code: u for u in Unit.objects.filter(account=account, code__in=codes)},
+    )
+
+
+def check_interactions(
+    account: Account, items: Sequence[InteractionIn], *, labels: Sequence[str] | None = None
+) -> tuple[References, dict[str, Interaction], list[dict[str, str]], bool]:
+    """Every reason the batch cannot be stored, each naming its field; writes nothing.
+
+    `labels` names each item in errors ("interactions[3]" for the API, "row 17" for CSV).
+    Returns the references, the interactions that already exist (idempotent repeats), the
+    errors, and whether any error is a conflict with a stored interaction.
+    """
+    labels = labels or [f"interactions[{i}]" for i in range(len(items))]
+    refs = load_references(account, items)
+    errors: list[dict[str, str]] = []
+    seen: dict[str, str] = {}
+    for label, item in zip(labels, items, strict=True):
+        if item.touchpoint not in refs.touchpoints:
+            errors.append(_error(label, "touchpoint", f"no touchpoint {item.touchpoint!r}"))
+        if item.unit not in refs.units:
+            errors.append(_error(label, "unit", f"no unit with code {item.unit!r}"))
+        if item.occurred_at > timezone.now() + dt.timedelta(minutes=5):
+            errors.append(_error(label, "occurred_at", "is in the future"))
+        if item.external_id:
+            if item.external_id in seen:
+                errors.append(
+                    _error(label, "external_id", f"repeats {seen[item.external_id]} of this batch")
+                )
+            seen.setdefault(item.external_id, label)
+
+    existing = {
+        i.external_id: i
+        for i in Interaction.objects.filter(account=account, external_id__in=list(seen))
+    }
+    conflict = False
+    for label, item in zip(labels, items, strict=True):
+        stored = existing.get(item.external_id) if item.external_id else None
+        if stored is not None and stored.payload_hash != payload_hash(item):
+            conflict = True
+            errors.append(
+                _error(
+                    label,
+                    "external_id",
+                    "is already used by a different interaction (send the same data to repeat a "
+                    "request safely, or use a new external_id)",
+                )
+            )
+    return refs, existing, errors, conflict
+
+
+def _error(label: str, name: str, message: str) -> dict[str, str]:
+    return {"field": f"{label}.{name}", "message": message}
+
+
+def record_interactions(
+    account: Account, items: Sequence[InteractionIn], *, labels: Sequence[str] | None = None
+) -> IntakeResult:
+    """Store a batch of interactions with their contacts and invitations, all or nothing.
+
+    Steps: check everything (references, duplicates, conflicts); resolve or create contacts;
+    create the interactions; plan each invitation (rules, consent, sampling, quarantine);
+    store answers given with the interaction; after commit, wake the sender if any is due.
+    Repeating an interaction with the same external id and data returns the stored one.
+    """
+    refs, existing, errors, conflict = check_interactions(account, items, labels=labels)
+    if errors:
+        return IntakeResult(errors=errors, conflict=conflict)
+
+    now = timezone.now()
+    result = IntakeResult()
+    with transaction.atomic():
+        new_items = [
+            item for item in items if item.external_id not in existing or not item.external_id
+        ]
+        contacts = resolve_contacts(account, [item.contact for item in new_items])
+        interactions = Interaction.objects.bulk_create(
+            [
+                Interaction(
+                    account=account,
+                    touchpoint=refs.touchpoints[item.touchpoint],
+                    unit=refs.units[item.unit],
+                    contact=contact,
+                    occurred_at=item.occurred_at,
+                    external_id=item.external_id,
+                    properties=item.properties,
+                    payload_hash=payload_hash(item),
+                )
+                for item, contact in zip(new_items, contacts, strict=True)
+            ]
+        )
+        planned = plan_invitations(
+            account,
+            [
+                (i, item)
+                for i, item in zip(interactions, new_items, strict=True)
+                if item.response is None
+            ],
+            now=now,
+        )
+        responses = _responses_given(account, interactions, new_items, now=now)
+
+        by_interaction = {inv.interaction_id: inv for inv in planned}
+        created = iter(zip(interactions, new_items, strict=True))
+        for item in items:
+            if item.external_id and item.external_id in existing:
+                result.items.append(ItemResult(existing[item.external_id], created=False))
+                continue
+            interaction, _ = next(created)
+            result.items.append(
+                ItemResult(
+                    interaction,
+                    created=True,
+                    invitation=by_interaction.get(interaction.pk),
+                    response=responses.get(interaction.pk),
+                )
+            )
+        if any(inv.state == Invitation.State.SCHEDULED and inv.send_at <= now for inv in planned):
+            transaction.on_commit(_wake_sender)
+    return result
+
+
+def _wake_sender() -> None:
+    from touchpoint.surveys.tasks import send_due_invitations
+
+    send_due_invitations.enqueue()
+
+
+def resolve_contacts(account: Account, given: Sequence[ContactIn]) -> list[Contact]:
+    """The contact for each entry: matched by external id, then email, then phone, else new.
+
+    Details given (name, locale, time zone, attributes, a missing identifier) update the
+    stored contact; an identifier that already belongs to another contact is left alone.
+    """
+    index: dict[tuple[str, str], Contact] = {}
+    for kind in ("external_id", "email", "phone"):
+        values = {getattr(c, kind) for c in given if getattr(c, kind)}
+        if values:
+            for contact in Contact.objects.filter(account=account, **{f"{kind}__in": values}):
+                index[(kind, getattr(contact, kind))] = contact
+
+    out: list[Contact] = []
+    new: list[Contact] = []
+    changed: dict[int, Contact] = {}
+    for entry in given:
+        contact = next(
+            (
+                index[(k, v)]
+                for k in ("external_id", "email", "phone")
+                if (v := getattr(entry, k)) and (k, v) in index
+            ),
+            None,
+        )
+        if contact is None:
+            contact = Contact(account=account)
+            new.append(contact)
+        if _merge_contact(contact, entry, index) and contact.pk:
+            changed[contact.pk] = contact
+        for kind in ("external_id", "email", "phone"):
+            if getattr(contact, kind):
+                index[(kind, getattr(contact, kind))] = contact
+        out.append(contact)
+
+    Contact.objects.bulk_create(new)
+    if changed:
+        Contact.objects.bulk_update(
+            changed.values(),
+            [
+                "external_id",
+                "email",
+                "phone",
+                "name",
+                "locale",
+                "time_zone",
+                "attributes",
+                "updated_at",
+            ],
+        )
+    return out
+
+
+def _merge_contact(contact: Contact, entry: ContactIn, index: dict) -> bool:
+    changed = False
+    for kind in ("external_id", "email", "phone"):
+        value = getattr(entry, kind)
+        if value and not getattr(contact, kind) and (kind, value) not in index:
+            setattr(contact, kind, value)
+            changed = True
+    for name in ("name", "locale", "time_zone"):
+        value = getattr(entry, name)
+        if value and getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed = True
+    if entry.attributes and any(
+        contact.attributes.get(k) != v for k, v in entry.attributes.items()
+    ):
+        contact.attributes = {**contact.attributes, **entry.attributes}
+        changed = True
+    if changed:
+        contact.updated_at = timezone.now()
+    return changed
+
+
+def plan_invitations(
+    account: Account, pairs: Sequence[tuple[Interaction, InteractionIn]], *, now: dt.datetime
+) -> list[Invitation]:
+    """Decide, for each new interaction, whether and when its survey goes out, and store it.
+
+    The contacts' rows are locked (in id order, so two batches cannot deadlock) while the
+    quarantine is checked and their `last_invited_at` moved, so concurrent intakes for the
+    same person cannot both survey them.
+    """
+    if not pairs:
+        return []
+    contact_ids = sorted({interaction.contact_id for interaction, _ in pairs})
+    locked = {
+        c.pk: c
+        for c in Contact.objects.select_for_update().filter(pk__in=contact_ids).order_by("pk")
+    }
+    unit_zones = _unit_time_zones(account, {interaction.unit_id for interaction, _ in pairs})
+    invited: dict[int, Contact] = {}
+    invitations = []
+    for interaction, _item in pairs:
+        contact = locked[interaction.contact_id]
+        touchpoint = interaction.touchpoint
+        time_zone = contact.time_zone or unit_zones[interaction.unit_id]
+        send_at = rules.plan_send_at(
+            occurred_at=interaction.occurred_at,
+            delay=touchpoint.delay,
+            time_zone=time_zone,
+            quiet_start=touchpoint.quiet_hours_start,
+            quiet_end=touchpoint.quiet_hours_end,
+        )
+        expiry = dt.timedelta(days=touchpoint.expiry_days)
+        invitation = Invitation(
+            account=account,
+            interaction=interaction,
+            contact=contact,
+            touchpoint=touchpoint,
+            unit_id=interaction.unit_id,
+            channel=touchpoint.channel,
+            token=new_token(),
+            send_at=send_at,
+            expires_at=max(send_at, now) + expiry,
+        )
+        reason, detail = _suppression(
+            contact, touchpoint, interaction, send_at=send_at, now=now, expiry=expiry
+        )
+        if reason:
+            invitation.state = Invitation.State.SUPPRESSED
+            invitation.reason = reason
+            invitation.detail = detail
+        else:
+            contact.last_invited_at = send_at
+            invited[contact.pk] = contact
+            if touchpoint.channel not in DELIVERED_CHANNELS:
+                # Answered in place: the link is live at once, nothing to deliver.
+                invitation.state = Invitation.State.SENT
+                invitation.sent_at = now
+        invitations.append(invitation)
+    if invited:
+        Contact.objects.bulk_update(invited.values(), ["last_invited_at"])
+    return Invitation.objects.bulk_create(invitations)
+
+
+def _suppression(
+    contact: Contact,
+    touchpoint: Touchpoint,
+    interaction: Interaction,
+    *,
+    send_at: dt.datetime,
+    now: dt.datetime,
+    expiry: dt.timedelta,
+) -> tuple[str, str]:
+    reason = Invitation.Reason
+    if not touchpoint.is_active:
+        return reason.TOUCHPOINT_INACTIVE, f"touchpoint {touchpoint.slug} is switched off"
+    if contact.opted_out_of(touchpoint.channel):
+        return reason.OPTED_OUT, f"opted out of {touchpoint.get_channel_display().lower()}"
+    address = ADDRESS_FIELD.get(touchpoint.channel)
+    if address and not getattr(contact, address):
+        return reason.NO_ADDRESS, f"contact has no {address}"
+    if send_at + expiry <= now:
+        return reason.STALE, f"interaction of {interaction.occurred_at:%Y-%m-%d} is too old"
+    key = f"{touchpoint.pk}:{interaction.external_id or interaction.pk}"
+    if not rules.in_sample(key, touchpoint.sampling_rate):
+        return reason.SAMPLED_OUT, f"sampling rate {touchpoint.sampling_rate}"
+    days = touchpoint.effective_quarantine_days
+    if not rules.quarantine_allows(
+        last_invited_at=contact.last_invited_at, send_at=send_at, days=days
+    ):
+        return reason.QUARANTINE, (
+            f"invited {contact.last_invited_at:%Y-%m-%d}, within the {days}-day quarantine"
+        )
+    return "", ""
+
+
+def _unit_time_zones(account: Account, unit_ids: set[int]) -> dict[int, str]:
+    """Each unit's effective time zone (own, nearest ancestor's, account's) in two queries."""
+    units = list(Unit.objects.filter(pk__in=unit_ids))
+    ancestor_ids = {a for u in units for a in u.ancestor_ids}
+    zones = dict(
+        Unit.objects.filter(pk__in=ancestor_ids)
+        .exclude(time_zone="")
+        .values_list("pk", "time_zone")
+    )
+    out = {}
+    for unit in units:
+        found = [zones[a] for a in reversed(unit.ancestor_ids) if a in zones]
+        out[unit.pk] = found[0] if found else account.time_zone
+    return out
+
+
+def _responses_given(
+    account: Account,
+    interactions: Sequence[Interaction],
+    items: Sequence[InteractionIn],
+    *,
+    now: dt.datetime,
+) -> dict[int, Response]:
+    """Answers that arrive with their interaction (history, phone interviews) are stored as is."""
+    pairs = [(i, item) for i, item in zip(interactions, items, strict=True) if item.response]
+    if not pairs:
+        return {}
+    units = {u.pk: u for u in Unit.objects.filter(account=account)}
+    responses = Response.objects.bulk_create(
+        [
+            Response(
+                account=account,
+                interaction=interaction,
+                contact_id=interaction.contact_id,
+                touchpoint=interaction.touchpoint,
+                channel=item.response.channel or interaction.touchpoint.channel,
+                score=item.response.score,
+                comment=item.response.comment,
+                locale=interaction.contact.locale,
+                unit_id=interaction.unit_id,
+                unit_path=units[interaction.unit_id].path,
+                attribution=attribution_for(units[interaction.unit_id], units),
+                answered_at=item.response.answered_at or interaction.occurred_at,
+            )
+            for interaction, item in pairs
+        ]
+    )
+    return {r.interaction_id: r for r in responses}
+
+
+def access_open_invitation(token: str) -> Invitation | None:
+    """The invitation behind a survey link if it can still be answered, else None.
+
+    Unknown, expired, unsent and opted-out links all look the same to the visitor.
+    """
+    if not token or len(token) > 64:
+        return None
+    invitation = (
+        Invitation.objects.select_related("account", "contact", "touchpoint", "unit")
+        .filter(token=token, state__in=[Invitation.State.SENT, Invitation.State.ANSWERED])
+        .first()
+    )
+    if invitation is None or timezone.now() >= invitation.expires_at:
+        return None
+    if invitation.contact.opted_out_at is not None:
+        return None
+    return invitation

@@ -1,0 +1,86 @@
+from django.contrib import admin
+
+from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "channel",
+        "delay",
+        "sampling_rate",
+        "account",
+        "is_active",
+    ]
+    list_filter = ["account", "kind", "channel", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["account", "name", "slug", "kind", "is_active"]}),
+        (
+            "Survey rule",
+            {
+                "fields": [
+                    "channel",
+                    "delay",
+                    "quiet_hours_start",
+                    "quiet_hours_end",
+                    "expiry_days",
+                    "sampling_rate",
+                    "quarantine_days",
+                ]
+            },
+        ),
+        ("Wording", {"fields": ["wording"]}),
+    ]
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    fields = ["channel", "state", "reason", "detail", "send_at", "sent_at", "attempts"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["pk", "touchpoint", "unit", "contact", "occurred_at", "external_id"]
+    list_filter = ["account", "touchpoint"]
+    search_fields = ["external_id", "contact__email"]
+    raw_id_fields = ["contact", "unit"]
+    readonly_fields = ["payload_hash", "created_at"]
+    date_hierarchy = "occurred_at"
+    inlines = [InvitationInline]
+    show_full_result_count = False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "channel",
+        "state",
+        "reason",
+        "touchpoint",
+        "unit",
+        "send_at",
+        "sent_at",
+        "attempts",
+    ]
+    list_filter = ["state", "reason", "channel", "touchpoint", "account"]
+    search_fields = ["contact__email", "interaction__external_id"]
+    raw_id_fields = ["interaction", "contact", "unit"]
+    readonly_fields = [
+        "token",
+        "attempts",
+        "lease_expires_at",
+        "handed_off_at",
+        "sent_at",
+        "created_at",
+        "updated_at",
+    ]
+    date_hierarchy = "send_at"
+    show_full_result_count = False

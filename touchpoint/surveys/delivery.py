@@ -1,0 +1,235 @@
+"""Sending due invitations: claim, send, record; and the sweep that keeps the queue honest.
+
+Every step is safe with any number of workers on any number of machines: an invitation is
+claimed by one conditional UPDATE, so only one worker ever sends it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.transports import TransportError, transport_for
+from touchpoint.surveys.wording import language_for, wording_for
+
+log = logging.getLogger("touchpoint.delivery")
+
+LEASE = dt.timedelta(minutes=5)
+# Wait before attempt 2, 3, 4, 5; after the fifth failure the invitation is "failed".
+BACKOFF = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+State, Reason = Invitation.State, Invitation.Reason
+
+
+def send_due_invitations(*, limit: int = 200) -> int:
+    """Send up to `limit` invitations that are due; returns how many were sent."""
+    now = timezone.now()
+    due = (
+        Invitation.objects.filter(state=State.SCHEDULED, send_at__lte=now)
+        .order_by("send_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(deliver(pk) for pk in list(due))
+
+
+def claim(pk: int) -> Invitation | None:
+    """Take the invitation for this worker, or None if it is not due or someone else has it."""
+    now = timezone.now()
+    taken = Invitation.objects.filter(pk=pk, state=State.SCHEDULED, send_at__lte=now).update(
+        state=State.SENDING,
+        attempts=F("attempts") + 1,
+        lease_expires_at=now + LEASE,
+        handed_off_at=None,
+        updated_at=now,
+    )
+    if not taken:
+        return None
+    return Invitation.objects.select_related(
+        "account", "contact", "touchpoint", "unit", "interaction"
+    ).get(pk=pk)
+
+
+def deliver(pk: int) -> bool:
+    """Claim one invitation and send it. Returns True if it was sent."""
+    invitation = claim(pk)
+    if invitation is None:
+        return False
+    now = timezone.now()
+    if now >= invitation.expires_at:
+        _finish(invitation, State.EXPIRED, Reason.STALE, "not sent before its expiry")
+        return False
+    contact = invitation.contact
+    if contact.opted_out_of(invitation.channel):
+        _finish(invitation, State.SUPPRESSED, Reason.OPTED_OUT, "opted out before sending")
+        return False
+    transport = transport_for(invitation.channel)
+    if transport is None:
+        _finish(
+            invitation,
+            State.SUPPRESSED,
+            Reason.CHANNEL_UNAVAILABLE,
+            f"no {invitation.get_channel_display()} transport is set up",
+        )
+        return False
+    message = compose_email(invitation)
+    try:
+        transport.send(message, before_handoff=lambda: _mark_handoff(invitation))
+    except TransportError as error:
+        _after_failure(invitation, error)
+        return False
+    sent_at = timezone.now()
+    expiry = dt.timedelta(days=invitation.touchpoint.expiry_days)
+    Invitation.objects.filter(pk=invitation.pk, state=State.SENDING).update(
+        state=State.SENT,
+        sent_at=sent_at,
+        expires_at=sent_at + expiry,
+        lease_expires_at=None,
+        reason="",
+        detail="",
+        updated_at=sent_at,
+    )
+    log.info("invitation %s sent (attempt %s)", invitation.pk, invitation.attempts)
+    return True
+
+
+def _mark_handoff(invitation: Invitation) -> None:
+    Invitation.objects.filter(pk=invitation.pk, state=State.SENDING).update(
+        handed_off_at=timezone.now()
+    )
+
+
+def _after_failure(invitation: Invitation, error: TransportError) -> None:
+    if error.retryable and invitation.attempts < MAX_ATTEMPTS:
+        wait = BACKOFF[invitation.attempts - 1]
+        now = timezone.now()
+        Invitation.objects.filter(pk=invitation.pk, state=State.SENDING).update(
+            state=State.SCHEDULED,
+            send_at=now + wait,
+            lease_expires_at=None,
+            handed_off_at=None,
+            reason=Reason.DELIVERY_ERROR,
+            detail=f"attempt {invitation.attempts} failed, retry in {wait}: {error}"[:500],
+            updated_at=now,
+        )
+        log.warning(
+            "invitation %s attempt %s failed, retrying: %s",
+            invitation.pk,
+            invitation.attempts,
+            error,
+        )
+        return
+    reason = Reason.RETRIES_EXHAUSTED if error.retryable else Reason.DELIVERY_ERROR
+    _finish(invitation, State.FAILED, reason, f"attempt {invitation.attempts}: {error}")
+    log.error("invitation %s failed: %s", invitation.pk, error)
+
+
+def _finish(invitation: Invitation, state: str, reason: str, detail: str) -> None:
+    Invitation.objects.filter(pk=invitation.pk, state=State.SENDING).update(
+        state=state,
+        reason=reason,
+        detail=detail[:500],
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def sweep() -> dict[str, int]:
+    """Recover from dead workers and expire what is stale. Idempotent; run it every minute.
+
+    - A claim whose lease ran out before the hand-off to the mail server: the worker died
+      before sending, so the invitation is scheduled again.
+    - A lease that ran out after the hand-off: the message may have gone out. It is marked
+      failed with that reason rather than risk a second email.
+    - Invitations not sent, or not answered, before their expiry become expired.
+    """
+    now = timezone.now()
+    stale = Invitation.objects.filter(state=State.SENDING, lease_expires_at__lte=now)
+    counts = {
+        "reclaimed": stale.filter(handed_off_at__isnull=True).update(
+            state=State.SCHEDULED,
+            send_at=now,
+            lease_expires_at=None,
+            updated_at=now,
+            detail="the worker stopped before sending; scheduled again",
+        ),
+        "interrupted": stale.filter(handed_off_at__isnull=False).update(
+            state=State.FAILED,
+            reason=Reason.HANDOFF_INTERRUPTED,
+            lease_expires_at=None,
+            detail="the worker stopped while handing the message to the mail server; it may "
+            "have been delivered, so it is not sent again",
+            updated_at=now,
+        ),
+        "expired_unsent": Invitation.objects.filter(
+            state=State.SCHEDULED, expires_at__lte=now
+        ).update(
+            state=State.EXPIRED,
+            reason=Reason.STALE,
+            detail="not sent before its expiry",
+            updated_at=now,
+        ),
+        "expired_unanswered": Invitation.objects.filter(
+            state=State.SENT, expires_at__lte=now
+        ).update(state=State.EXPIRED, reason=Reason.NOT_ANSWERED, updated_at=now),
+    }
+    if any(counts.values()):
+        log.info("sweep: %s", counts)
+    return counts
+
+
+def survey_url(invitation: Invitation, score: int | None = None) -> str:
+    url = f"{settings.SITE_URL}/s/{invitation.token}"
+    return url if score is None else f"{url}?score={score}"
+
+
+def unsubscribe_url(invitation: Invitation) -> str:
+    return f"{settings.SITE_URL}/u/{invitation.token}"
+
+
+def compose_email(invitation: Invitation) -> EmailMultiAlternatives:
+    """The invitation email: multipart, localised, eleven one-click scores, unsubscribe."""
+    account, contact = invitation.account, invitation.contact
+    lang = language_for(contact.locale, account.default_locale)
+    texts = wording_for(invitation.touchpoint, lang, brand=account.name, unit=invitation.unit.name)
+    context = {
+        "texts": texts,
+        "lang": lang,
+        "contact": contact,
+        "account": account,
+        "scores": [(n, survey_url(invitation, n)) for n in range(11)],
+        "survey_url": survey_url(invitation),
+        "unsubscribe_url": unsubscribe_url(invitation),
+    }
+    sender = f"{account.sender_name or account.name} <{settings.DEFAULT_FROM_EMAIL}>"
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
+    message = EmailMultiAlternatives(
+        subject=texts["subject"],
+        body=render_to_string("surveys/email/invitation.txt", context),
+        from_email=sender,
+        to=[contact.email],
+        reply_to=[account.reply_to] if account.reply_to else None,
+        headers={
+            # The same id on every attempt: mail systems fold a rare duplicate into one.
+            "Message-ID": f"<invitation-{invitation.pk}.{invitation.token[:12]}@{domain}>",
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+            "Content-Language": lang,
+        },
+    )
+    message.attach_alternative(
+        render_to_string("surveys/email/invitation.html", context), "text/html"
+    )
+    return message

@@ -1,0 +1,191 @@
+"""Touchpoints with their survey rules, interactions, and the invitations they lead to."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts.models import Contact
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WEB = "web", "Web link"
+    WIDGET = "widget", "Website widget"
+    IN_APP = "in_app", "In-app"
+    KIOSK = "kiosk", "Kiosk"
+    PHONE = "phone", "Phone interview"
+
+
+class Touchpoint(models.Model):
+    """A kind of moment where the customer meets the brand, with its survey rule."""
+
+    class Kind(models.TextChoices):
+        STORE_PURCHASE = "store_purchase", "Store purchase"
+        SUPPORT_CALL = "support_call", "Support call closed"
+        REPAIR = "repair", "Repair completed"
+        LANDING_PAGE = "landing_page", "Landing page or ad"
+        SIGN_UP = "sign_up", "Sign-up"
+        ONLINE_PURCHASE = "online_purchase", "Online purchase"
+        CONTACT_CHANGE = "contact_change", "Contact-details change"
+        CANCELLATION = "cancellation", "Cancellation"
+        RELATIONSHIP = "relationship", "Relationship (periodic)"
+        OTHER = "other", "Other"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="touchpoints")
+    slug = models.SlugField(max_length=60, help_text="Used by intake, e.g. store-purchase.")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    is_active = models.BooleanField(default=True)
+
+    # The survey rule.
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    delay = models.DurationField(
+        default=dt.timedelta(0), help_text="Time between the interaction and the invitation."
+    )
+    quiet_hours_start = models.TimeField(
+        null=True, blank=True, help_text="No invitation is sent from this local time..."
+    )
+    quiet_hours_end = models.TimeField(
+        null=True, blank=True, help_text="...until this local time (contact's time zone)."
+    )
+    expiry_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="Days after sending during which the survey link can be answered.",
+    )
+    sampling_rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=1,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of interactions that get a survey (1 = all).",
+    )
+    quarantine_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Blank: the account's quarantine window."
+    )
+    wording = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Per-language overrides, e.g. {"fr": {"question": "...", "subject": "..."}}. '
+        "Keys: subject, question, intro, why, thanks. {brand} and {unit} are replaced.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "slug"], name="touchpoint_slug_unique_in_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            raise ValidationError("Quiet hours need both a start and an end, or neither.")
+
+    @property
+    def effective_quarantine_days(self) -> int:
+        if self.quarantine_days is not None:
+            return self.quarantine_days
+        return self.account.quarantine_days
+
+
+class Interaction(models.Model):
+    """One thing that happened at a touchpoint for a contact, at a responsible unit."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="interactions")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="responsible unit")
+    occurred_at = models.DateTimeField()
+    external_id = models.CharField(max_length=200, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    payload_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=~Q(external_id=""),
+                name="interaction_external_id_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["account", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint} at {self.unit.name} ({self.occurred_at:%Y-%m-%d})"
+
+
+class Invitation(models.Model):
+    """One survey sent, or to be sent, to a contact for an interaction over a channel.
+
+    States: scheduled → sending → sent → answered / expired; scheduled → suppressed (never
+    sent, with its reason) or expired; sending → scheduled again (retry) or failed (reason).
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        ANSWERED = "answered", "Answered"
+        SUPPRESSED = "suppressed", "Suppressed"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    class Reason(models.TextChoices):
+        QUARANTINE = "quarantine", "Contact surveyed recently (quarantine)"
+        OPTED_OUT = "opted_out", "Contact opted out"
+        SAMPLED_OUT = "sampled_out", "Not in the sample"
+        NO_ADDRESS = "no_address", "No address for the channel"
+        STALE = "stale", "Expiry passed before it could be sent"
+        TOUCHPOINT_INACTIVE = "touchpoint_inactive", "Touchpoint switched off"
+        CHANNEL_UNAVAILABLE = "channel_unavailable", "Channel not set up"
+        DELIVERY_ERROR = "delivery_error", "Delivery failed"
+        RETRIES_EXHAUSTED = "retries_exhausted", "Delivery failed after all retries"
+        HANDOFF_INTERRUPTED = "handoff_interrupted", "Worker stopped mid-send (not resent)"
+        NOT_ANSWERED = "not_answered", "Not answered before expiry"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="invitations"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SCHEDULED)
+    reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    token = models.CharField(max_length=43, unique=True, editable=False)
+    send_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interaction", "channel"], name="one_invitation_per_interaction_channel"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "send_at"], name="invitation_due"),
+            models.Index(fields=["state", "lease_expires_at"], name="invitation_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} invitation {self.pk} ({self.state})"

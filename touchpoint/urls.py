@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from touchpoint.api.urls import api
+from touchpoint.front import views
+
+urlpatterns = [
+    path("s/<str:token>", views.survey, name="survey"),
+    path("s/<str:token>/thanks", views.survey_thanks, name="survey-thanks"),
+    path("u/<str:token>", views.unsubscribe, name="unsubscribe"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("touchpoint.outbox.urls")),
+]
