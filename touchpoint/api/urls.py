@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 from pydantic.json_schema import models_json_schema
@@ -160,16 +160,14 @@ def post_interactions(request: HttpRequest):
     try:
         data = json.loads(request.body or b"")
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return 400, {"error": "malformed_json", "detail": f"The body is not valid JSON: {error}"}
+        return Status(400, {"error": "malformed_json", "detail": f"The body is not JSON: {error}"})
     items, errors = parse_payload(data)
     if errors:
-        return 422, {"error": "invalid_request", "detail": errors}
+        return Status(422, {"error": "invalid_request", "detail": errors})
     result = record_interactions(request.auth.account, items)
     if not result.ok:
         status = 409 if result.conflict else 422
-        return status, {
-            "error": "conflict" if result.conflict else "invalid_request",
-            "detail": result.errors,
-        }
+        error = "conflict" if result.conflict else "invalid_request"
+        return Status(status, {"error": error, "detail": result.errors})
     status = 201 if any(item.created for item in result.items) else 200
-    return status, {"interactions": [_item_out(item) for item in result.items]}
+    return Status(status, {"interactions": [_item_out(item) for item in result.items]})

@@ -1,0 +1,150 @@
+"""Shared fixtures: a smartphone brand with its tree, touchpoints, an API key, a real SMTP
+server (aiosmtpd) on a free local port, and a clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import Client
+
+from touchpoint.accounts.actions import do_create_api_key, do_create_unit
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.surveys.models import Touchpoint
+
+
+@dataclass
+class Brand:
+    account: Account
+    brand: Unit
+    north: Unit
+    store: Unit  # store-012, in the north region
+    other_store: Unit
+    vendor: Unit
+    team: Unit
+    agent: Unit  # agent-431 of CallCo
+    repair_centre: Unit
+    purchase: Touchpoint
+    support: Touchpoint
+    repair: Touchpoint
+    web: Touchpoint
+    api_key: str
+
+
+@pytest.fixture
+def brand(db) -> Brand:
+    account = Account.objects.create(name="Nimbus Mobile", slug="nimbus", time_zone="Europe/Paris")
+    root = do_create_unit(account=account, kind="brand", code="nimbus", name="Nimbus Mobile")
+    north = do_create_unit(account=account, kind="region", code="north", name="North", parent=root)
+    south = do_create_unit(account=account, kind="region", code="south", name="South", parent=root)
+    store = do_create_unit(account=account, kind="store", code="store-012", name="Lille Centre",
+                           parent=north)
+    other = do_create_unit(account=account, kind="store", code="store-040", name="Nice Port",
+                           parent=south)
+    vendor = do_create_unit(account=account, kind="vendor", code="callco", name="CallCo",
+                            parent=root)
+    team = do_create_unit(account=account, kind="team", code="callco-t1", name="Team 1",
+                          parent=vendor)
+    agent = do_create_unit(account=account, kind="agent", code="agent-431", name="Agent 431",
+                           parent=team)
+    centre = do_create_unit(account=account, kind="repair_centre", code="repair-3",
+                            name="Repair Centre 3", parent=root)
+    touchpoints = {
+        "purchase": Touchpoint.objects.create(account=account, slug="store-purchase",
+                                              name="Store purchase", kind="store_purchase"),
+        "support": Touchpoint.objects.create(account=account, slug="support-call",
+                                             name="Support call", kind="support_call"),
+        "repair": Touchpoint.objects.create(
+            account=account, slug="repair", name="Repair", kind="repair",
+            delay=dt.timedelta(hours=48), quiet_hours_start=dt.time(21),
+            quiet_hours_end=dt.time(8),
+        ),
+        "web": Touchpoint.objects.create(account=account, slug="sign-up", name="Sign-up",
+                                         kind="sign_up", channel="web"),
+    }
+    key = do_create_api_key(account=account, name="tests").secret
+    return Brand(account, root, north, store, other, vendor, team, agent, centre,
+                 api_key=key, **touchpoints)
+
+
+@pytest.fixture
+def outsider(db) -> Account:
+    """Another account, which must never see or touch the brand's data."""
+    account = Account.objects.create(name="Other Co", slug="other")
+    do_create_unit(account=account, kind="brand", code="nimbus", name="Other brand")
+    return account
+
+
+@pytest.fixture
+def api(brand) -> Client:
+    return Client(headers={"Authorization": f"Bearer {brand.api_key}"})
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server received. `refuse` makes it answer 451 (try again later)."""
+
+    messages: list[email.message.EmailMessage] = field(default_factory=list)
+    refuse: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.lock:
+            if self.refuse:
+                self.refuse -= 1
+                return "451 Try again later"
+            self.messages.append(
+                email.message_from_bytes(envelope.original_content or envelope.content,
+                                         policy=email.policy.default)
+            )
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on localhost; Django's SMTP backend talks to it."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """A mail server address where nothing listens."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_TIMEOUT = 2
+    return settings
+
+
+def interaction(brand: Brand, **overrides) -> dict:
+    """A valid store-purchase interaction payload; override any key."""
+    payload = {
+        "external_id": "sale-1",
+        "touchpoint": "store-purchase",
+        "unit": "store-012",
+        "occurred_at": "2026-11-20T10:00:00+01:00",
+        "contact": {"email": "ana@example.com", "name": "Ana", "locale": "en"},
+        "properties": {"phone_model": "Nimbus X5"},
+    }
+    payload.update(overrides)
+    return payload

@@ -1,0 +1,234 @@
+"""POST /api/v1/interactions: one or a batch, idempotent, all-or-nothing, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import time_machine
+from django.test import Client
+
+from tests.conftest import interaction
+from touchpoint.accounts.actions import do_revoke_api_key
+from touchpoint.accounts.models import ApiKey
+from touchpoint.contacts.models import Contact
+from touchpoint.surveys.models import Interaction, Invitation
+
+URL = "/api/v1/interactions"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel("2026-11-20T10:05:00+01:00", tick=True):
+        yield
+
+
+def post(client: Client, body) -> tuple[int, dict]:
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    response = client.post(URL, data, content_type="application/json")
+    return response.status_code, response.json()
+
+
+def fields(body: dict) -> set[str]:
+    return {e["field"] for e in body["detail"]}
+
+
+def test_one_interaction_is_stored_with_its_contact_and_an_invitation(api, brand):
+    status, body = post(api, interaction(brand))
+    assert status == 201
+    (item,) = body["interactions"]
+    assert item["created"] is True
+    assert item["invitation"]["state"] == "scheduled"
+    assert item["invitation"]["channel"] == "email"
+    stored = Interaction.objects.get(pk=item["id"])
+    assert stored.unit == brand.store and stored.touchpoint == brand.purchase
+    assert stored.contact.email == "ana@example.com"
+    assert stored.properties == {"phone_model": "Nimbus X5"}
+
+
+def test_a_batch_is_stored_and_contacts_are_shared_by_email(api, brand):
+    items = [
+        interaction(brand, external_id=f"sale-{i}",
+                    contact={"email": "Ana@Example.com" if i % 2 else "bo@example.com"})
+        for i in range(10)
+    ]
+    status, body = post(api, {"interactions": items})
+    assert status == 201
+    assert len(body["interactions"]) == 10
+    assert Contact.objects.filter(account=brand.account).count() == 2
+    # Quarantine: one survey per person, the rest are suppressed with the reason.
+    states = Invitation.objects.values_list("state", "reason")
+    assert sorted(states).count(("scheduled", "")) == 2
+    assert sorted(states).count(("suppressed", "quarantine")) == 8
+
+
+def test_repeating_an_external_id_with_the_same_data_returns_the_stored_interaction(api, brand):
+    _, first = post(api, interaction(brand))
+    status, again = post(api, interaction(brand))
+    assert status == 200
+    assert again["interactions"][0]["id"] == first["interactions"][0]["id"]
+    assert again["interactions"][0]["created"] is False
+    assert again["interactions"][0]["invitation"]["id"] == first["interactions"][0]["invitation"]["id"]
+    assert Interaction.objects.count() == 1 and Invitation.objects.count() == 1
+
+
+def test_an_external_id_reused_for_other_data_is_a_conflict(api, brand):
+    post(api, interaction(brand))
+    status, body = post(api, interaction(brand, unit="store-040"))
+    assert status == 409
+    assert body["error"] == "conflict"
+    assert fields(body) == {"interactions[0].external_id"}
+    assert Interaction.objects.count() == 1
+
+
+def test_a_duplicate_external_id_inside_a_batch_writes_nothing(api, brand):
+    status, body = post(api, {"interactions": [interaction(brand), interaction(brand)]})
+    assert status == 422
+    assert fields(body) == {"interactions[1].external_id"}
+    assert "repeats interactions[0]" in body["detail"][0]["message"]
+    assert Interaction.objects.count() == 0
+
+
+def test_one_bad_item_in_a_batch_writes_nothing_and_names_the_field(api, brand):
+    items = [interaction(brand, external_id=f"s-{i}") for i in range(5)]
+    items[3]["unit"] = "store-999"
+    items[4]["contact"] = {"name": "Nobody"}
+    status, body = post(api, {"interactions": items})
+    assert status == 422
+    assert fields(body) == {"interactions[4].contact"}  # shape errors come first
+    items[4]["contact"] = {"email": "x@example.com"}
+    status, body = post(api, {"interactions": items})
+    assert status == 422
+    assert body["detail"] == [
+        {"field": "interactions[3].unit", "message": "no unit with code 'store-999'"}
+    ]
+    assert Interaction.objects.count() == 0 and Contact.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"touchpoint": "unknown"}, "interactions[0].touchpoint", "no touchpoint 'unknown'"),
+        ({"occurred_at": "2026-11-20T10:00:00"}, "occurred_at", "must include a UTC offset"),
+        ({"occurred_at": "yesterday"}, "occurred_at", "datetime"),
+        ({"occurred_at": "2027-01-01T00:00:00Z"}, "interactions[0].occurred_at", "future"),
+        ({"contact": {}}, "contact", "needs at least one of email, phone or external_id"),
+        ({"contact": {"email": "not-an-email"}}, "contact.email", "not a valid email"),
+        ({"contact": {"phone": "0612"}}, "contact.phone", "international number"),
+        ({"contact": {"email": "a@example.com", "time_zone": "Mars/Base"}},
+         "contact.time_zone", "IANA"),
+        ({"colour": "red"}, "colour", "not a known field"),
+        ({"response": {"score": 11}}, "response.score", "less than or equal to 10"),
+        ({"response": {"score": "ten"}}, "response.score", "integer"),
+        ({"response": {"score": 9, "channel": "pigeon"}}, "response.channel", "Input should be"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_naming_the_field(api, brand, change, field, message):
+    status, body = post(api, interaction(brand, **change))
+    assert status == 422, body
+    assert body["error"] == "invalid_request"
+    assert any(e["field"] == field and message in e["message"] for e in body["detail"]), body
+    assert Interaction.objects.count() == 0
+
+
+def test_missing_required_fields_are_each_named(api, brand):
+    status, body = post(api, {"contact": {"email": "a@example.com"}})
+    assert status == 422
+    assert fields(body) == {"touchpoint", "unit", "occurred_at"}
+    assert {e["message"] for e in body["detail"]} == {"is required"}
+
+
+def test_malformed_json_is_a_400(api, brand):
+    status, body = post(api, '{"touchpoint": ')
+    assert status == 400
+    assert body["error"] == "malformed_json"
+
+
+def test_a_batch_over_1000_is_refused_whole(api, brand):
+    items = [interaction(brand, external_id=f"s-{i}") for i in range(1001)]
+    status, body = post(api, {"interactions": items})
+    assert status == 422
+    assert fields(body) == {"interactions"}
+    assert "1000" in body["detail"][0]["message"]
+    assert Interaction.objects.count() == 0
+
+
+def test_a_full_batch_of_1000_is_accepted(api, brand):
+    items = [
+        interaction(brand, external_id=f"s-{i}", contact={"email": f"c{i}@example.com"})
+        for i in range(1000)
+    ]
+    status, body = post(api, {"interactions": items})
+    assert status == 201
+    assert Invitation.objects.filter(state="scheduled").count() == 1000
+
+
+def test_an_answer_given_with_the_interaction_is_stored_with_its_attribution(api, brand):
+    status, body = post(api, interaction(
+        brand, touchpoint="support-call", unit="agent-431",
+        response={"score": 3, "comment": "Waited 40 minutes", "channel": "phone"},
+    ))
+    assert status == 201
+    item = body["interactions"][0]
+    assert item["invitation"] is None and item["response_id"]
+    response = brand.account.responses.get()
+    assert (response.score, response.channel) == (3, "phone")
+    assert response.attribution["agent"]["code"] == "agent-431"
+    assert response.attribution["vendor"]["name"] == "CallCo"
+
+
+def test_a_web_link_touchpoint_returns_a_survey_url_at_once(api, brand):
+    status, body = post(api, interaction(brand, touchpoint="sign-up", unit="nimbus"))
+    assert status == 201
+    invitation = body["interactions"][0]["invitation"]
+    assert invitation["state"] == "sent"
+    assert invitation["survey_url"].startswith("http://testserver/s/")
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer tpk_abc_def", "Basic xyz"])
+def test_without_a_valid_key_the_answer_is_401_and_nothing_is_written(brand, header):
+    client = Client(headers={"Authorization": header} if header else {})
+    status, body = post(client, interaction(brand))
+    assert status == 401
+    assert body["error"] == "unauthorized"
+    assert Interaction.objects.count() == 0
+
+
+def test_a_revoked_key_stops_working(api, brand):
+    do_revoke_api_key(api_key=ApiKey.objects.get(account=brand.account))
+    status, _ = post(api, interaction(brand))
+    assert status == 401
+
+
+def test_keys_are_stored_hashed(brand):
+    stored = ApiKey.objects.get(account=brand.account)
+    assert brand.api_key not in (stored.key_hash, stored.prefix, stored.name)
+    assert len(stored.key_hash) == 64
+
+
+def test_an_account_cannot_reach_another_accounts_units(brand, outsider):
+    from touchpoint.accounts.actions import do_create_api_key
+    from touchpoint.surveys.models import Touchpoint
+
+    Touchpoint.objects.create(account=outsider, slug="store-purchase", name="P")
+    key = do_create_api_key(account=outsider, name="theirs").secret
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    status, body = post(client, interaction(brand))  # store-012 is the brand's, not theirs
+    assert status == 422
+    assert body["detail"][0]["field"] == "interactions[0].unit"
+    # The same external id in another account is independent.
+    status, body = post(client, interaction(brand, unit="nimbus"))
+    assert status == 201
+    post(api := Client(headers={"Authorization": f"Bearer {brand.api_key}"}), interaction(brand))
+    assert Interaction.objects.filter(external_id="sale-1").count() == 2
+    assert api
+
+
+def test_the_openapi_schema_describes_the_intake_body(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/interactions"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/InteractionIn"} in body["oneOf"]
+    assert "contact" in schema["components"]["schemas"]["InteractionIn"]["properties"]
+    assert {"201", "409", "422"} <= set(operation["responses"])
