@@ -1,0 +1,221 @@
+"""Sending invitations through a real SMTP server, and never losing or doubling one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+
+from tests.conftest import interaction
+from touchpoint.surveys import delivery
+from touchpoint.surveys.actions import record_interactions
+from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.schemas import InteractionIn
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
+
+
+def scheduled(brand, **overrides) -> Invitation:
+    result = record_interactions(brand.account, [InteractionIn(**interaction(brand, **overrides))])
+    assert result.ok, result.errors
+    return result.items[0].invitation
+
+
+def refreshed(invitation: Invitation) -> Invitation:
+    invitation.refresh_from_db()
+    return invitation
+
+
+def test_the_email_asks_the_question_with_eleven_one_click_scores(brand, smtp):
+    invitation = scheduled(brand)
+    assert delivery.send_due_invitations() == 1
+    (message,) = smtp.messages
+    assert message["To"] == "ana@example.com"
+    assert message["Subject"] == "How likely are you to recommend Nimbus Mobile?"
+    assert "Nimbus Mobile" in message["From"]
+    assert message["List-Unsubscribe"] == f"<http://testserver/u/{invitation.token}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Thank you for your recent purchase at Lille Centre." in text
+    for score in range(11):
+        assert f"http://testserver/s/{invitation.token}?score={score}" in html
+        assert f"{score}: http://testserver/s/{invitation.token}?score={score}" in text
+    assert 'lang="en"' in html
+    sent = refreshed(invitation)
+    assert (sent.state, sent.attempts) == ("sent", 1)
+    assert sent.expires_at == sent.sent_at + dt.timedelta(days=30)
+
+
+def test_the_email_speaks_the_contacts_language(brand, smtp):
+    scheduled(brand, contact={"email": "zoe@example.fr", "locale": "fr-FR", "name": "Zoé"})
+    delivery.send_due_invitations()
+    (message,) = smtp.messages
+    assert message["Subject"] == "Recommanderiez-vous Nimbus Mobile ?"
+    assert "Merci pour votre achat récent à Lille Centre." in message.get_body(("plain",)).get_content()
+    assert message["Content-Language"] == "fr"
+
+
+def test_a_touchpoint_can_override_the_wording(brand, smtp):
+    brand.purchase.wording = {"en": {"subject": "{brand} at {unit}: how did we do?"}}
+    brand.purchase.save()
+    scheduled(brand)
+    delivery.send_due_invitations()
+    assert smtp.messages[0]["Subject"] == "Nimbus Mobile at Lille Centre: how did we do?"
+
+
+def test_an_smtp_server_that_is_down_is_retried_with_back_off_then_marked_failed(
+    brand, smtp_down, clock
+):
+    invitation = scheduled(brand)
+    waits = []
+    for attempt in range(1, delivery.MAX_ATTEMPTS + 1):
+        assert delivery.send_due_invitations() == 0
+        current = refreshed(invitation)
+        assert current.attempts == attempt
+        if attempt < delivery.MAX_ATTEMPTS:
+            assert (current.state, current.reason) == ("scheduled", "delivery_error")
+            assert "cannot reach the mail server" in current.detail
+            waits.append(current.send_at - dt.datetime.now(dt.UTC))
+            clock.move_to(current.send_at + dt.timedelta(seconds=1))
+    assert [round(w.total_seconds() / 60) for w in waits] == [1, 5, 30, 120]
+    assert (current.state, current.reason) == ("failed", "retries_exhausted")
+
+
+def test_a_temporary_refusal_is_retried_and_sent_once(brand, smtp, clock):
+    smtp.refuse = 1  # the server answers 451 once
+    invitation = scheduled(brand)
+    assert delivery.send_due_invitations() == 0
+    assert refreshed(invitation).state == "scheduled"
+    assert "451" in invitation.detail
+    clock.shift(dt.timedelta(minutes=2))
+    assert delivery.send_due_invitations() == 1
+    assert len(smtp.messages) == 1
+    assert (refreshed(invitation).state, invitation.attempts) == ("sent", 2)
+
+
+def test_a_worker_that_dies_after_claiming_loses_nothing(brand, smtp, clock):
+    invitation = scheduled(brand)
+    assert delivery.claim(invitation.pk) is not None  # ...and the worker is killed here
+    assert delivery.send_due_invitations() == 0  # nobody else may take it while leased
+    delivery.sweep()
+    assert refreshed(invitation).state == "sending"
+    clock.shift(delivery.LEASE + dt.timedelta(seconds=1))
+    assert delivery.sweep()["reclaimed"] == 1
+    assert delivery.send_due_invitations() == 1
+    assert len(smtp.messages) == 1
+    assert refreshed(invitation).state == "sent"
+
+
+def test_a_worker_that_dies_during_the_smtp_hand_off_never_sends_twice(brand, smtp, clock):
+    invitation = scheduled(brand)
+    claimed = delivery.claim(invitation.pk)
+    delivery._mark_handoff(claimed)  # the message was on its way when the worker died
+    clock.shift(delivery.LEASE + dt.timedelta(seconds=1))
+    assert delivery.sweep()["interrupted"] == 1
+    assert delivery.send_due_invitations() == 0
+    assert smtp.messages == []
+    current = refreshed(invitation)
+    assert (current.state, current.reason) == ("failed", "handoff_interrupted")
+    assert "not sent again" in current.detail
+
+
+def test_two_workers_racing_for_an_invitation_send_it_once(brand, smtp):
+    invitation = scheduled(brand)
+    assert delivery.claim(invitation.pk) is not None
+    assert delivery.claim(invitation.pk) is None
+    assert delivery.deliver(invitation.pk) is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_send_each_invitation_exactly_once(brand, smtp):
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent writers need PostgreSQL")
+    items = [
+        InteractionIn(**interaction(brand, external_id=f"s-{i}",
+                                    contact={"email": f"c{i}@example.com"}))
+        for i in range(40)
+    ]
+    assert record_interactions(brand.account, items).ok
+    start = threading.Barrier(4)
+    sent = []
+
+    def work():
+        from django.db import connections
+
+        start.wait()
+        sent.append(delivery.send_due_invitations())
+        connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(sent) == 40
+    recipients = [m["To"] for m in smtp.messages]
+    assert sorted(recipients) == sorted({f"c{i}@example.com" for i in range(40)})
+
+
+def test_an_invitation_past_its_expiry_is_not_sent(brand, smtp, clock):
+    invitation = scheduled(brand)
+    clock.shift(dt.timedelta(days=31))
+    assert delivery.sweep()["expired_unsent"] == 1
+    assert delivery.send_due_invitations() == 0
+    assert (refreshed(invitation).state, invitation.reason) == ("expired", "stale")
+
+
+def test_an_unanswered_invitation_expires(brand, smtp, clock):
+    invitation = scheduled(brand)
+    delivery.send_due_invitations()
+    clock.shift(dt.timedelta(days=30, minutes=1))
+    assert delivery.sweep()["expired_unanswered"] == 1
+    assert (refreshed(invitation).state, invitation.reason) == ("expired", "not_answered")
+
+
+def test_opting_out_after_scheduling_stops_the_send(brand, smtp):
+    invitation = scheduled(brand)
+    contact = invitation.contact
+    contact.email_opted_out_at = NOW
+    contact.save()
+    assert delivery.send_due_invitations() == 0
+    assert (refreshed(invitation).state, invitation.reason) == ("suppressed", "opted_out")
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection between polls
+def test_the_worker_command_sends_due_invitations(brand, smtp):
+    scheduled(brand)
+    call_command("worker", "--once")
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_intake_queues_a_send_task_for_invitations_due_now(brand, smtp):
+    from django_tasks_db.models import DBTaskResult
+
+    scheduled(brand)
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "touchpoint.surveys.tasks.send_due_invitations"
+    call_command("worker", "--once")  # the worker runs queued tasks too
+    assert len(smtp.messages) == 1
+    task.refresh_from_db()
+    assert task.status == "SUCCESSFUL"
+
+
+def test_message_ids_are_stable_across_attempts(brand, smtp):
+    invitation = scheduled(brand)
+    first = delivery.compose_email(refreshed(invitation)).message()["Message-ID"]
+    assert first == delivery.compose_email(invitation).message()["Message-ID"]
+    assert re.match(r"<invitation-\d+\.[\w-]{12}@", first)
