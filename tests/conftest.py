@@ -43,34 +43,48 @@ def brand(db) -> Brand:
     root = do_create_unit(account=account, kind="brand", code="nimbus", name="Nimbus Mobile")
     north = do_create_unit(account=account, kind="region", code="north", name="North", parent=root)
     south = do_create_unit(account=account, kind="region", code="south", name="South", parent=root)
-    store = do_create_unit(account=account, kind="store", code="store-012", name="Lille Centre",
-                           parent=north)
-    other = do_create_unit(account=account, kind="store", code="store-040", name="Nice Port",
-                           parent=south)
-    vendor = do_create_unit(account=account, kind="vendor", code="callco", name="CallCo",
-                            parent=root)
-    team = do_create_unit(account=account, kind="team", code="callco-t1", name="Team 1",
-                          parent=vendor)
-    agent = do_create_unit(account=account, kind="agent", code="agent-431", name="Agent 431",
-                           parent=team)
-    centre = do_create_unit(account=account, kind="repair_centre", code="repair-3",
-                            name="Repair Centre 3", parent=root)
+    store = do_create_unit(
+        account=account, kind="store", code="store-012", name="Lille Centre", parent=north
+    )
+    other = do_create_unit(
+        account=account, kind="store", code="store-040", name="Nice Port", parent=south
+    )
+    vendor = do_create_unit(
+        account=account, kind="vendor", code="callco", name="CallCo", parent=root
+    )
+    team = do_create_unit(
+        account=account, kind="team", code="callco-t1", name="Team 1", parent=vendor
+    )
+    agent = do_create_unit(
+        account=account, kind="agent", code="agent-431", name="Agent 431", parent=team
+    )
+    centre = do_create_unit(
+        account=account, kind="repair_centre", code="repair-3", name="Repair Centre 3", parent=root
+    )
     touchpoints = {
-        "purchase": Touchpoint.objects.create(account=account, slug="store-purchase",
-                                              name="Store purchase", kind="store_purchase"),
-        "support": Touchpoint.objects.create(account=account, slug="support-call",
-                                             name="Support call", kind="support_call"),
+        "purchase": Touchpoint.objects.create(
+            account=account, slug="store-purchase", name="Store purchase", kind="store_purchase"
+        ),
+        "support": Touchpoint.objects.create(
+            account=account, slug="support-call", name="Support call", kind="support_call"
+        ),
         "repair": Touchpoint.objects.create(
-            account=account, slug="repair", name="Repair", kind="repair",
-            delay=dt.timedelta(hours=48), quiet_hours_start=dt.time(21),
+            account=account,
+            slug="repair",
+            name="Repair",
+            kind="repair",
+            delay=dt.timedelta(hours=48),
+            quiet_hours_start=dt.time(21),
             quiet_hours_end=dt.time(8),
         ),
-        "web": Touchpoint.objects.create(account=account, slug="sign-up", name="Sign-up",
-                                         kind="sign_up", channel="web"),
+        "web": Touchpoint.objects.create(
+            account=account, slug="sign-up", name="Sign-up", kind="sign_up", channel="web"
+        ),
     }
     key = do_create_api_key(account=account, name="tests").secret
-    return Brand(account, root, north, store, other, vendor, team, agent, centre,
-                 api_key=key, **touchpoints)
+    return Brand(
+        account, root, north, store, other, vendor, team, agent, centre, api_key=key, **touchpoints
+    )
 
 
 @pytest.fixture
@@ -100,8 +114,9 @@ class Mailbox:
                 self.refuse -= 1
                 return "451 Try again later"
             self.messages.append(
-                email.message_from_bytes(envelope.original_content or envelope.content,
-                                         policy=email.policy.default)
+                email.message_from_bytes(
+                    envelope.original_content or envelope.content, policy=email.policy.default
+                )
             )
         return "250 OK"
 

@@ -64,7 +64,10 @@ def test_the_email_speaks_the_contacts_language(brand, smtp):
     delivery.send_due_invitations()
     (message,) = smtp.messages
     assert message["Subject"] == "Recommanderiez-vous Nimbus Mobile ?"
-    assert "Merci pour votre achat récent à Lille Centre." in message.get_body(("plain",)).get_content()
+    assert (
+        "Merci pour votre achat récent à Lille Centre."
+        in message.get_body(("plain",)).get_content()
+    )
     assert message["Content-Language"] == "fr"
 
 
@@ -144,8 +147,9 @@ def test_concurrent_workers_send_each_invitation_exactly_once(brand, smtp):
     if connection.vendor != "postgresql":
         pytest.skip("real concurrent writers need PostgreSQL")
     items = [
-        InteractionIn(**interaction(brand, external_id=f"s-{i}",
-                                    contact={"email": f"c{i}@example.com"}))
+        InteractionIn(
+            **interaction(brand, external_id=f"s-{i}", contact={"email": f"c{i}@example.com"})
+        )
         for i in range(40)
     ]
     assert record_interactions(brand.account, items).ok

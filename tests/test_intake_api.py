@@ -49,8 +49,11 @@ def test_one_interaction_is_stored_with_its_contact_and_an_invitation(api, brand
 
 def test_a_batch_is_stored_and_contacts_are_shared_by_email(api, brand):
     items = [
-        interaction(brand, external_id=f"sale-{i}",
-                    contact={"email": "Ana@Example.com" if i % 2 else "bo@example.com"})
+        interaction(
+            brand,
+            external_id=f"sale-{i}",
+            contact={"email": "Ana@Example.com" if i % 2 else "bo@example.com"},
+        )
         for i in range(10)
     ]
     status, body = post(api, {"interactions": items})
@@ -69,7 +72,9 @@ def test_repeating_an_external_id_with_the_same_data_returns_the_stored_interact
     assert status == 200
     assert again["interactions"][0]["id"] == first["interactions"][0]["id"]
     assert again["interactions"][0]["created"] is False
-    assert again["interactions"][0]["invitation"]["id"] == first["interactions"][0]["invitation"]["id"]
+    assert (
+        again["interactions"][0]["invitation"]["id"] == first["interactions"][0]["invitation"]["id"]
+    )
     assert Interaction.objects.count() == 1 and Invitation.objects.count() == 1
 
 
@@ -116,8 +121,11 @@ def test_one_bad_item_in_a_batch_writes_nothing_and_names_the_field(api, brand):
         ({"contact": {}}, "contact", "needs at least one of email, phone or external_id"),
         ({"contact": {"email": "not-an-email"}}, "contact.email", "not a valid email"),
         ({"contact": {"phone": "0612"}}, "contact.phone", "international number"),
-        ({"contact": {"email": "a@example.com", "time_zone": "Mars/Base"}},
-         "contact.time_zone", "IANA"),
+        (
+            {"contact": {"email": "a@example.com", "time_zone": "Mars/Base"}},
+            "contact.time_zone",
+            "IANA",
+        ),
         ({"colour": "red"}, "colour", "not a known field"),
         ({"response": {"score": 11}}, "response.score", "less than or equal to 10"),
         ({"response": {"score": "ten"}}, "response.score", "integer"),
@@ -165,10 +173,15 @@ def test_a_full_batch_of_1000_is_accepted(api, brand):
 
 
 def test_an_answer_given_with_the_interaction_is_stored_with_its_attribution(api, brand):
-    status, body = post(api, interaction(
-        brand, touchpoint="support-call", unit="agent-431",
-        response={"score": 3, "comment": "Waited 40 minutes", "channel": "phone"},
-    ))
+    status, body = post(
+        api,
+        interaction(
+            brand,
+            touchpoint="support-call",
+            unit="agent-431",
+            response={"score": 3, "comment": "Waited 40 minutes", "channel": "phone"},
+        ),
+    )
     assert status == 201
     item = body["interactions"][0]
     assert item["invitation"] is None and item["response_id"]

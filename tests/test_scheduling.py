@@ -32,12 +32,22 @@ def test_repair_survey_waits_48_hours_and_skips_the_night(brand, smtp):
     # Repair finished on a Tuesday at 20:30 in Paris: +48 h is Thursday 20:30, before the
     # 21:00 quiet hours, so it goes out then. One finished at 22:00 waits until 08:00.
     with time_machine.travel(dt.datetime(2026, 11, 17, 21, 5, tzinfo=UTC), tick=True):
-        early = intake(brand, external_id="r-1", touchpoint="repair", unit="repair-3",
-                       occurred_at="2026-11-17T20:30:00+01:00",
-                       contact={"email": "a@example.com", "time_zone": "Europe/Paris"})
-        late = intake(brand, external_id="r-2", touchpoint="repair", unit="repair-3",
-                      occurred_at="2026-11-17T22:00:00+01:00",
-                      contact={"email": "b@example.com", "time_zone": "Europe/Paris"})
+        early = intake(
+            brand,
+            external_id="r-1",
+            touchpoint="repair",
+            unit="repair-3",
+            occurred_at="2026-11-17T20:30:00+01:00",
+            contact={"email": "a@example.com", "time_zone": "Europe/Paris"},
+        )
+        late = intake(
+            brand,
+            external_id="r-2",
+            touchpoint="repair",
+            unit="repair-3",
+            occurred_at="2026-11-17T22:00:00+01:00",
+            contact={"email": "b@example.com", "time_zone": "Europe/Paris"},
+        )
         assert early.send_at == dt.datetime(2026, 11, 19, 19, 30, tzinfo=UTC)
         assert late.send_at == dt.datetime(2026, 11, 20, 7, 0, tzinfo=UTC)  # 08:00 Paris
         assert delivery.send_due_invitations() == 0
@@ -56,8 +66,12 @@ def test_repair_survey_waits_48_hours_and_skips_the_night(brand, smtp):
 def test_quiet_hours_follow_the_contacts_time_zone_not_the_servers():
     # 23:00 UTC is 18:00 in New York (not quiet) but 08:00 next day in Tokyo (just awake).
     at = dt.datetime(2026, 6, 1, 23, 0, tzinfo=UTC)
-    args = {"occurred_at": at, "delay": dt.timedelta(0), "quiet_start": dt.time(21),
-            "quiet_end": dt.time(9)}
+    args = {
+        "occurred_at": at,
+        "delay": dt.timedelta(0),
+        "quiet_start": dt.time(21),
+        "quiet_end": dt.time(9),
+    }
     assert plan_send_at(time_zone="America/New_York", **args) == at
     assert plan_send_at(time_zone="Asia/Tokyo", **args) == dt.datetime(2026, 6, 2, 0, 0, tzinfo=UTC)
     # A daytime window (12:00-14:00, no lunch-time surveys) does not wrap midnight.
@@ -71,8 +85,13 @@ def test_quiet_hours_follow_the_contacts_time_zone_not_the_servers():
 def test_quiet_hours_across_a_dst_change_end_at_local_eight():
     # The night of 28-29 March 2026 loses an hour in Paris: 08:00 is then UTC+2.
     at = dt.datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
-    sent = plan_send_at(occurred_at=at, delay=dt.timedelta(0), time_zone="Europe/Paris",
-                        quiet_start=dt.time(21), quiet_end=dt.time(8))
+    sent = plan_send_at(
+        occurred_at=at,
+        delay=dt.timedelta(0),
+        time_zone="Europe/Paris",
+        quiet_start=dt.time(21),
+        quiet_end=dt.time(8),
+    )
     assert sent == dt.datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
 
 
@@ -128,8 +147,9 @@ def test_sampling_surveys_about_the_chosen_share_and_always_the_same_ones(brand)
     brand.purchase.quarantine_days = 0
     brand.purchase.save()
     items = [
-        InteractionIn(**interaction(brand, external_id=f"s-{i}",
-                                    contact={"email": f"c{i}@example.com"}))
+        InteractionIn(
+            **interaction(brand, external_id=f"s-{i}", contact={"email": f"c{i}@example.com"})
+        )
         for i in range(800)
     ]
     result = record_interactions(brand.account, items)

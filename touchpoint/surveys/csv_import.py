@@ -97,13 +97,10 @@ def row_to_payload(row: dict[str, str]) -> dict:
 
 def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(stream)
-    check_header(reader.fieldnames)
     try:
+        check_header(reader.fieldnames)
         for row in reader:
-            if None in row:
-                yield reader.line_num, {"__extra__": "x"}
-                continue
-            yield reader.line_num, row
+            yield reader.line_num, ({"__extra__": "x"} if None in row else row)
     except UnicodeDecodeError as error:
         raise CsvFileError(
             f"The file is not UTF-8 text (near line {reader.line_num + 1}): save it as "

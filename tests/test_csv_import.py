@@ -1,0 +1,168 @@
+"""`touchpoint import-interactions FILE`: checks the whole file, then imports, or nothing."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from touchpoint.contacts.models import Contact
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Interaction, Invitation
+
+pytestmark = pytest.mark.django_db
+HEADER = (
+    "external_id,touchpoint,unit,occurred_at,contact_email,contact_name,contact_locale,"
+    "contact.tier,property.phone_model"
+)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel("2026-11-20T10:05:00+01:00", tick=True):
+        yield
+
+
+def write(tmp_path: Path, *lines: str, header: str = HEADER, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "interactions.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding=encoding)
+    return path
+
+
+def row(i: int, **overrides) -> str:
+    values = {
+        "external_id": f"sale-{i}",
+        "touchpoint": "store-purchase",
+        "unit": "store-012",
+        "occurred_at": "2026-11-20T09:00:00+01:00",
+        "contact_email": f"c{i}@example.com",
+        "contact_name": "Zoé Martin",
+        "contact_locale": "fr",
+        "contact.tier": "premium",
+        "property.phone_model": "Nimbus X5",
+    }
+    values.update(overrides)
+    return ",".join(values.values())
+
+
+def errors_of(path: Path) -> list[list[str]]:
+    with open(f"{path}.errors.csv", encoding="utf-8") as f:
+        return list(csv.reader(f))[1:]
+
+
+def test_a_good_file_is_imported_with_contacts_attributes_and_invitations(brand, tmp_path, capsys):
+    path = write(tmp_path, *(row(i) for i in range(25)))
+    call_command("import-interactions", str(path), "--no-progress")
+    assert Interaction.objects.count() == 25
+    contact = Contact.objects.get(email="c3@example.com")
+    assert (contact.name, contact.locale, contact.attributes) == (
+        "Zoé Martin",
+        "fr",
+        {"tier": "premium"},
+    )
+    assert Interaction.objects.get(external_id="sale-3").properties == {"phone_model": "Nimbus X5"}
+    assert Invitation.objects.filter(state="scheduled").count() == 25
+    out = capsys.readouterr().out
+    assert "Imported 25 interaction(s)" in out and "25 scheduled" in out
+    assert not Path(f"{path}.errors.csv").exists()
+
+
+def test_a_file_with_errors_imports_nothing_and_reports_each_row(brand, tmp_path):
+    path = write(
+        tmp_path,
+        row(1),
+        row(2, unit="store-999"),
+        row(3, occurred_at="last tuesday"),
+        row(4, contact_email=""),
+        row(5),
+        row(6, external_id="sale-1"),
+    )
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert Interaction.objects.count() == 0 and Contact.objects.count() == 0
+    report = errors_of(path)
+    assert sorted(r[:2] for r in report) == [
+        ["3", "unit"],
+        ["4", "occurred_at"],
+        ["5", "contact"],
+        ["7", "external_id"],
+    ]
+    assert any("no unit with code 'store-999'" in r[2] for r in report)
+
+
+def test_partial_imports_the_good_rows_and_reports_the_rest(brand, tmp_path):
+    path = write(tmp_path, row(1), row(2, unit="store-999"), row(3))
+    call_command("import-interactions", str(path), "--no-progress", "--partial")
+    assert sorted(Interaction.objects.values_list("external_id", flat=True)) == ["sale-1", "sale-3"]
+    assert [r[:2] for r in errors_of(path)] == [["3", "unit"]]
+
+
+def test_running_an_import_again_adds_nothing(brand, tmp_path, capsys):
+    path = write(tmp_path, *(row(i) for i in range(5)))
+    call_command("import-interactions", str(path), "--no-progress")
+    call_command("import-interactions", str(path), "--no-progress")
+    assert Interaction.objects.count() == 5
+    assert "(5 already there, skipped)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("touchpoint,unit,contact_email", "missing column(s): occurred_at"),
+        ("touchpoint,unit,occurred_at,contact_name", "needs at least one of"),
+        (HEADER + ",colour", "unknown column(s): colour"),
+        (HEADER + ",unit", "repeated column(s): unit"),
+    ],
+)
+def test_a_wrong_header_is_refused_before_anything_happens(brand, tmp_path, header, message):
+    path = write(tmp_path, row(1), header=header)
+    with pytest.raises(CommandError, match="Wrong header") as error:
+        call_command("import-interactions", str(path), "--no-progress")
+    assert message in str(error.value)
+    assert Interaction.objects.count() == 0
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_a_hint(brand, tmp_path):
+    path = write(tmp_path, row(1), row(2), encoding="latin-1")  # "Zoé" is not UTF-8 here
+    with pytest.raises(CommandError, match="not UTF-8 .*save it as UTF-8"):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert Interaction.objects.count() == 0
+
+
+def test_a_row_with_too_many_cells_is_reported(brand, tmp_path):
+    path = write(tmp_path, row(1) + ",extra")
+    with pytest.raises(CommandError):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert errors_of(path)[0][:2] == ["2", "row"]
+
+
+def test_answers_collected_elsewhere_can_be_imported_with_their_dates(brand, tmp_path):
+    path = write(
+        tmp_path,
+        "p-1,support-call,agent-431,2026-03-02T10:00:00Z,a@example.com,7,Helpful agent,phone",
+        "p-2,support-call,agent-431,2026-03-03T10:00:00Z,b@example.com,ten,,phone",
+        header="external_id,touchpoint,unit,occurred_at,contact_email,score,comment,response_channel",
+    )
+    with pytest.raises(CommandError):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert errors_of(path)[0][:2] == ["3", "response.score"]
+    path = write(
+        tmp_path,
+        "p-1,support-call,agent-431,2026-03-02T10:00:00Z,a@example.com,7,Helpful agent,phone",
+        header="external_id,touchpoint,unit,occurred_at,contact_email,score,comment,response_channel",
+    )
+    call_command("import-interactions", str(path), "--no-progress")
+    response = Response.objects.get()
+    assert (response.score, response.channel) == (7, "phone")
+    assert response.answered_at.isoformat() == "2026-03-02T10:00:00+00:00"
+    assert response.attribution["agent"]["code"] == "agent-431"
+
+
+def test_an_unknown_file_or_account_is_a_clear_error(brand, tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import-interactions", str(tmp_path / "nope.csv"))
+    with pytest.raises(CommandError, match="No account with slug 'nope'"):
+        call_command("import-interactions", str(write(tmp_path, row(1))), "--account", "nope")
