@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs assets locally (no CDN)
     "django_tasks",
     "django_tasks_db",
     "touchpoint.accounts",

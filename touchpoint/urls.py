@@ -5,6 +5,7 @@ from touchpoint.api.urls import api
 from touchpoint.front import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("s/<str:token>", views.survey, name="survey"),
     path("s/<str:token>/thanks", views.survey_thanks, name="survey-thanks"),
     path("u/<str:token>", views.unsubscribe, name="unsubscribe"),

@@ -108,3 +108,20 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "front/unsubscribe.html",
         {"lang": lang, "texts": texts, "invitation": invitation, "done": done},
     )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """A first look for staff: each account's NPS of the last 90 days. Others get the links."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from touchpoint.accounts.models import Account
+    from touchpoint.responses.summary import overview
+
+    accounts = []
+    if request.user.is_authenticated and request.user.is_staff:
+        now = timezone.now()
+        accounts = [(a, overview(a, now=now)) for a in Account.objects.order_by("name")[:20]]
+    return render(
+        request, "front/home.html", {"accounts": accounts, "dev_outbox": settings.DEV_OUTBOX}
+    )

@@ -1,0 +1,112 @@
+"""End to end in Debian's headless Chromium: from a received email to a stored answer."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import interaction
+from touchpoint.responses.models import Response
+from touchpoint.surveys import delivery
+from touchpoint.surveys.actions import record_interactions
+from touchpoint.surveys.schemas import InteractionIn
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls here are plain
+# synchronous test code, so Django's async guard is lifted for this module.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (bin/test does)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True, locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def received_link(brand, smtp, settings, live_server, score: int, **overrides) -> str:
+    settings.SITE_URL = live_server.url
+    result = record_interactions(brand.account, [InteractionIn(**interaction(brand, **overrides))])
+    assert result.ok
+    assert delivery.send_due_invitations() == 1
+    html = smtp.messages[-1].get_body(("html",)).get_content()
+    links = re.findall(r'href="([^"]+\?score=\d+)"', html)
+    assert len(links) == 11
+    return links[score]
+
+
+def test_a_customer_answers_from_the_email_on_a_phone(brand, smtp, settings, live_server, phone):
+    link = received_link(brand, smtp, settings, live_server, 9)
+    phone.goto(link)
+    assert phone.locator("#score-9").is_checked()
+    assert phone.get_by_role("radio", checked=True).count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=ARTIFACTS / "survey-phone.png", full_page=True)
+    # Every score button is a comfortable touch target on a 375 px screen.
+    for n in range(11):
+        box = phone.locator(f"label[for=score-{n}]").bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, (n, box)
+    phone.get_by_label("What is the main reason for your score?").fill("Quick and friendly staff")
+    phone.get_by_role("button", name="Send my answer").click()
+    phone.wait_for_url("**/thanks")
+    assert phone.get_by_role("heading", name="Thank you for your answer!").is_visible()
+    phone.screenshot(path=ARTIFACTS / "survey-thanks.png")
+    response = Response.objects.get()
+    assert (response.score, response.comment) == (9, "Quick and friendly staff")
+    assert response.attribution["store"]["code"] == "store-012"
+    assert response.attribution["region"]["code"] == "north"
+
+
+def test_the_survey_works_with_the_keyboard_alone(brand, smtp, settings, live_server, browser):
+    link = received_link(brand, smtp, settings, live_server, 5)
+    page = browser.new_page()
+    page.goto(link.replace("?score=5", ""))
+    page.keyboard.press("Tab")  # into the radio group
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "score-2"
+    outline = page.evaluate(
+        "getComputedStyle(document.querySelector('label[for=score-2]')).outlineStyle"
+    )
+    assert outline != "none"  # focus is visible
+    page.keyboard.press("Tab")
+    page.keyboard.type("Keyboard only")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/thanks")
+    assert (Response.objects.get().score, Response.objects.get().comment) == (2, "Keyboard only")
+    page.close()
+
+
+def test_submitting_without_a_score_explains_what_to_do(brand, smtp, settings, live_server,
+                                                        browser):
+    link = received_link(brand, smtp, settings, live_server, 0)
+    page = browser.new_page()
+    page.goto(link.split("?")[0])
+    page.get_by_role("button", name="Send my answer").click()
+    assert page.get_by_role("alert").inner_text() == "Choose a score from 0 to 10."
+    assert Response.objects.count() == 0
+    page.close()

@@ -1,0 +1,77 @@
+"""`touchpoint demo`: migrate, seed, then run the web server, the worker and a mail catch-all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+DEMO_USER, DEMO_PASSWORD = "admin", "touchpoint-demo"
+
+
+class Command(BaseCommand):
+    help = "Run the demo: seeded data, web server, background worker and a local mail catch-all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-seed", action="store_true")
+
+    def handle(self, *args, port: int, no_seed: bool, **options):
+        call_command("migrate", verbosity=0)
+        if not no_seed:
+            call_command("seed-demo")
+        user_model = get_user_model()
+        if not user_model.objects.filter(username=DEMO_USER).exists():
+            user_model.objects.create_superuser(DEMO_USER, "admin@example.com", DEMO_PASSWORD)
+
+        env = {**os.environ, "SITE_URL": f"http://localhost:{port}"}
+        command = [sys.executable, "-m", "touchpoint"]
+        processes = [
+            subprocess.Popen([*command, "mailsink", "--port", str(settings.EMAIL_PORT)], env=env),
+            subprocess.Popen([*command, "worker"], env=env),
+            subprocess.Popen(
+                [*command, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+                env=env,
+            ),
+        ]
+        base = f"http://localhost:{port}"
+        self.stdout.write(
+            self.style.SUCCESS("\nTouchpoint demo is running.\n")
+            + f"  Home:        {base}/\n"
+            + f"  Admin:       {base}/admin/   (user {DEMO_USER}, password {DEMO_PASSWORD})\n"
+            + f"  Dev outbox:  {base}/dev/outbox/   (open a survey email and answer it)\n"
+            + f"  API docs:    {base}/api/v1/docs\n"
+            + "  API key:     touchpoint create-api-key demo\n"
+            + "Press Ctrl+C to stop.\n"
+        )
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            self.stderr.write("A demo process stopped unexpectedly (is the port in use?).")
+            sys.exit(1)
