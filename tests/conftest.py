@@ -108,7 +108,7 @@ class Mailbox:
     refuse: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         with self.lock:
             if self.refuse:
                 self.refuse -= 1

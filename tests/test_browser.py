@@ -30,8 +30,14 @@ def browser():
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -39,8 +45,13 @@ def browser():
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="en-GB")
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+    )
     page = context.new_page()
     yield page
     context.close()
@@ -101,8 +112,9 @@ def test_the_survey_works_with_the_keyboard_alone(brand, smtp, settings, live_se
     page.close()
 
 
-def test_submitting_without_a_score_explains_what_to_do(brand, smtp, settings, live_server,
-                                                        browser):
+def test_submitting_without_a_score_explains_what_to_do(
+    brand, smtp, settings, live_server, browser
+):
     link = received_link(brand, smtp, settings, live_server, 0)
     page = browser.new_page()
     page.goto(link.split("?")[0])

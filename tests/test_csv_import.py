@@ -127,7 +127,7 @@ def test_a_wrong_header_is_refused_before_anything_happens(brand, tmp_path, head
 
 def test_a_file_that_is_not_utf8_is_refused_with_a_hint(brand, tmp_path):
     path = write(tmp_path, row(1), row(2), encoding="latin-1")  # "Zoé" is not UTF-8 here
-    with pytest.raises(CommandError, match="not UTF-8 .*save it as UTF-8"):
+    with pytest.raises(CommandError, match=r"not UTF-8 .*save it as UTF-8"):
         call_command("import-interactions", str(path), "--no-progress")
     assert Interaction.objects.count() == 0
 

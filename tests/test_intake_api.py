@@ -169,6 +169,7 @@ def test_a_full_batch_of_1000_is_accepted(api, brand):
     ]
     status, body = post(api, {"interactions": items})
     assert status == 201
+    assert len(body["interactions"]) == 1000
     assert Invitation.objects.filter(state="scheduled").count() == 1000
 
 

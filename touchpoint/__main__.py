@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-
 # `touchpoint demo` is a local, zero-configuration run: development mode, mail to the
 # catch-all that the demo starts, an SQLite file in ./data. Explicit settings still win.
 DEMO_ENVIRONMENT = {

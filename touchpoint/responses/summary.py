@@ -32,15 +32,14 @@ def overview(account, *, days: int = 90, now: dt.datetime) -> dict:
     """The account's NPS over the last `days`, overall and by touchpoint, with intervals."""
     recent = Response.objects.filter(account=account, answered_at__gte=now - dt.timedelta(days))
     by_touchpoint = [
-        (name, nps.estimate(counts))
-        for (name,), counts in counts_by(recent, "touchpoint__name")
+        (name, nps.estimate(counts)) for (name,), counts in counts_by(recent, "touchpoint__name")
     ]
     total = sum((c for _, c in counts_by(recent)), nps.Counts())
     return {
         "days": days,
         "overall": nps.estimate(total),
         "by_touchpoint": sorted(by_touchpoint, key=lambda pair: -pair[1].n),
-        "latest": recent.exclude(comment="").select_related("touchpoint", "unit").order_by(
-            "-answered_at"
-        )[:12],
+        "latest": recent.exclude(comment="")
+        .select_related("touchpoint", "unit")
+        .order_by("-answered_at")[:12],
     }
