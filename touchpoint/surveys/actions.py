@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.lib.bulk import bulk_insert, bulk_set
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
@@ -55,8 +56,11 @@ class IntakeResult:
 
 
 def payload_hash(item: InteractionIn) -> str:
-    canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """A fingerprint of the interaction as sent, to tell a safe repeat from a conflict."""
+    if item._hash is None:
+        canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        item._hash = hashlib.sha256(canonical.encode()).hexdigest()
+    return item._hash
 
 
 @dataclass
@@ -151,31 +155,27 @@ def record_interactions(
             item for item in items if item.external_id not in existing or not item.external_id
         ]
         contacts = resolve_contacts(account, [item.contact for item in new_items])
-        interactions = Interaction.objects.bulk_create(
-            [
-                Interaction(
-                    account=account,
-                    touchpoint=refs.touchpoints[item.touchpoint],
-                    unit=refs.units[item.unit],
-                    contact=contact,
-                    occurred_at=item.occurred_at,
-                    external_id=item.external_id,
-                    properties=item.properties,
-                    payload_hash=payload_hash(item),
-                )
-                for item, contact in zip(new_items, contacts, strict=True)
-            ]
-        )
+        touchpoints = [refs.touchpoints[item.touchpoint] for item in new_items]
+        # Ids rather than objects: setting related objects costs more than the insert itself.
+        interactions = [
+            Interaction(
+                account_id=account.pk,
+                touchpoint_id=touchpoint.pk,
+                unit_id=refs.units[item.unit].pk,
+                contact_id=contact.pk,
+                occurred_at=item.occurred_at,
+                external_id=item.external_id,
+                properties=item.properties,
+                payload_hash=payload_hash(item),
+            )
+            for item, contact, touchpoint in zip(new_items, contacts, touchpoints, strict=True)
+        ]
+        bulk_insert(interactions)
+        rows = list(zip(interactions, touchpoints, contacts, new_items, strict=True))
         planned = plan_invitations(
-            account,
-            [
-                (i, item)
-                for i, item in zip(interactions, new_items, strict=True)
-                if item.response is None
-            ],
-            now=now,
+            account, [(i, t, c) for i, t, c, item in rows if item.response is None], now=now
         )
-        responses = _responses_given(account, interactions, new_items, now=now)
+        responses = _responses_given(account, [r for r in rows if r[3].response], now=now)
 
         by_interaction = {inv.interaction_id: inv for inv in planned}
         created = iter(zip(interactions, new_items, strict=True))
@@ -238,10 +238,10 @@ def resolve_contacts(account: Account, given: Sequence[ContactIn]) -> list[Conta
                 index[(kind, getattr(contact, kind))] = contact
         out.append(contact)
 
-    Contact.objects.bulk_create(new)
+    bulk_insert(new)
     if changed:
-        Contact.objects.bulk_update(
-            changed.values(),
+        bulk_set(
+            list(changed.values()),
             [
                 "external_id",
                 "email",
@@ -279,7 +279,10 @@ def _merge_contact(contact: Contact, entry: ContactIn, index: dict) -> bool:
 
 
 def plan_invitations(
-    account: Account, pairs: Sequence[tuple[Interaction, InteractionIn]], *, now: dt.datetime
+    account: Account,
+    rows: Sequence[tuple[Interaction, Touchpoint, Contact]],
+    *,
+    now: dt.datetime,
 ) -> list[Invitation]:
     """Decide, for each new interaction, whether and when its survey goes out, and store it.
 
@@ -287,19 +290,21 @@ def plan_invitations(
     quarantine is checked and their `last_invited_at` moved, so concurrent intakes for the
     same person cannot both survey them.
     """
-    if not pairs:
+    if not rows:
         return []
-    contact_ids = sorted({interaction.contact_id for interaction, _ in pairs})
-    locked = {
-        c.pk: c
-        for c in Contact.objects.select_for_update().filter(pk__in=contact_ids).order_by("pk")
-    }
-    unit_zones = _unit_time_zones(account, {interaction.unit_id for interaction, _ in pairs})
+    locked = {contact.pk: contact for _, _, contact in rows}
+    latest = (
+        Contact.objects.select_for_update()
+        .filter(pk__in=sorted(locked))
+        .order_by("pk")
+        .values_list("pk", "last_invited_at")
+    )
+    for pk, last_invited_at in latest:
+        locked[pk].last_invited_at = last_invited_at
+    unit_zones = _unit_time_zones(account, {interaction.unit_id for interaction, _, _ in rows})
     invited: dict[int, Contact] = {}
     invitations = []
-    for interaction, _item in pairs:
-        contact = locked[interaction.contact_id]
-        touchpoint = interaction.touchpoint
+    for interaction, touchpoint, contact in rows:
         time_zone = contact.time_zone or unit_zones[interaction.unit_id]
         send_at = rules.plan_send_at(
             occurred_at=interaction.occurred_at,
@@ -310,10 +315,10 @@ def plan_invitations(
         )
         expiry = dt.timedelta(days=touchpoint.expiry_days)
         invitation = Invitation(
-            account=account,
-            interaction=interaction,
-            contact=contact,
-            touchpoint=touchpoint,
+            account_id=account.pk,
+            interaction_id=interaction.pk,
+            contact_id=contact.pk,
+            touchpoint_id=touchpoint.pk,
             unit_id=interaction.unit_id,
             channel=touchpoint.channel,
             token=new_token(),
@@ -335,9 +340,9 @@ def plan_invitations(
                 invitation.state = Invitation.State.SENT
                 invitation.sent_at = now
         invitations.append(invitation)
-    if invited:
-        Contact.objects.bulk_update(invited.values(), ["last_invited_at"])
-    return Invitation.objects.bulk_create(invitations)
+    bulk_set(list(invited.values()), ["last_invited_at"])
+    bulk_insert(invitations)
+    return invitations
 
 
 def _suppression(
@@ -390,35 +395,38 @@ def _unit_time_zones(account: Account, unit_ids: set[int]) -> dict[int, str]:
 
 def _responses_given(
     account: Account,
-    interactions: Sequence[Interaction],
-    items: Sequence[InteractionIn],
+    rows: Sequence[tuple[Interaction, Touchpoint, Contact, InteractionIn]],
     *,
     now: dt.datetime,
 ) -> dict[int, Response]:
     """Answers that arrive with their interaction (history, phone interviews) are stored as is."""
-    pairs = [(i, item) for i, item in zip(interactions, items, strict=True) if item.response]
-    if not pairs:
+    if not rows:
         return {}
-    units = {u.pk: u for u in Unit.objects.filter(account=account)}
-    responses = Response.objects.bulk_create(
-        [
-            Response(
-                account=account,
-                interaction=interaction,
-                contact_id=interaction.contact_id,
-                touchpoint=interaction.touchpoint,
-                channel=item.response.channel or interaction.touchpoint.channel,
-                score=item.response.score,
-                comment=item.response.comment,
-                locale=interaction.contact.locale,
-                unit_id=interaction.unit_id,
-                unit_path=units[interaction.unit_id].path,
-                attribution=attribution_for(units[interaction.unit_id], units),
-                answered_at=item.response.answered_at or interaction.occurred_at,
-            )
-            for interaction, item in pairs
-        ]
-    )
+    unit_ids = {interaction.unit_id for interaction, *_ in rows}
+    ancestor_ids = {
+        a
+        for path in Unit.objects.filter(pk__in=unit_ids).values_list("path", flat=True)
+        for a in path.strip("/").split("/")
+    }
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)}
+    responses = [
+        Response(
+            account_id=account.pk,
+            interaction_id=interaction.pk,
+            contact_id=contact.pk,
+            touchpoint_id=touchpoint.pk,
+            channel=item.response.channel or touchpoint.channel,
+            score=item.response.score,
+            comment=item.response.comment,
+            locale=contact.locale,
+            unit_id=interaction.unit_id,
+            unit_path=units[interaction.unit_id].path,
+            attribution=attribution_for(units[interaction.unit_id], units),
+            answered_at=item.response.answered_at or interaction.occurred_at,
+        )
+        for interaction, touchpoint, contact, item in rows
+    ]
+    bulk_insert(responses)
     return {r.interaction_id: r for r in responses}
 
 

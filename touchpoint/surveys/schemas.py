@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictInt,
     ValidationError,
     field_validator,
@@ -111,6 +112,7 @@ class InteractionIn(Strict):
     contact: ContactIn
     properties: dict[Annotated[str, Field(max_length=60)], Scalar] = Field(default_factory=dict)
     response: ResponseIn | None = None
+    _hash: str | None = PrivateAttr(default=None)  # cached payload fingerprint
 
 
 class InteractionBatchIn(Strict):

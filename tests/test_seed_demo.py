@@ -1,0 +1,172 @@
+"""`touchpoint seed-demo`: a smartphone brand with a year of history, in one idempotent command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts.models import Contact
+from touchpoint.demo.seed import COMMENTS, LIVE_PREFIX, effective_quality, seed_demo
+from touchpoint.lib.nps import Counts
+from touchpoint.responses.actions import attribution_for
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
+
+pytestmark = pytest.mark.django_db
+N = 3000
+UNIT_KIND_OF = {
+    "store-purchase": "store",
+    "support-call": "agent",
+    "repair": "repair_centre",
+    "sign-up": "brand",
+    "contact-change": "brand",
+    "cancellation": "brand",
+    "online-purchase": "brand",
+}
+
+
+@pytest.fixture
+def demo() -> Account:
+    seed_demo(interactions=N)
+    return Account.objects.get(slug="demo")
+
+
+def nps(responses, *, minimum: int = 30) -> float:
+    counts = Counts.from_scores([r.score for r in responses])
+    assert counts.n >= minimum, "too few answers to compare"
+    return counts.nps
+
+
+def test_the_tree_has_regions_stores_vendors_teams_agents_and_repair_centres(demo):
+    units = list(Unit.objects.filter(account=demo))
+    kinds = Counter(u.kind for u in units)
+    assert kinds["brand"] == 1
+    assert kinds["region"] >= 5 and kinds["store"] >= 60
+    assert kinds["vendor"] >= 4 and kinds["team"] >= kinds["vendor"] and kinds["agent"] >= 120
+    assert kinds["repair_centre"] >= 10
+    by_id = {u.pk: u for u in units}
+    for unit in units:
+        parent = by_id.get(unit.parent_id)
+        assert unit.path == f"{parent.path if parent else '/'}{unit.pk}/"
+        assert unit.depth == (parent.depth + 1 if parent else 0)
+    codes = {u.kind: [] for u in units}
+    for unit in units:
+        codes[unit.kind].append(unit.code)
+    assert all(re.fullmatch(r"store-\d{3}", c) for c in codes["store"])
+    assert all(re.fullmatch(r"agent-\d{3}", c) for c in codes["agent"])
+    assert {by_id[u.parent_id].kind for u in units if u.kind == "agent"} == {"team"}
+    assert {by_id[u.parent_id].kind for u in units if u.kind == "store"} == {"region"}
+
+
+def test_touchpoints_carry_their_survey_rules(demo):
+    touchpoints = {t.slug: t for t in Touchpoint.objects.filter(account=demo)}
+    assert set(touchpoints) == set(UNIT_KIND_OF)
+    repair = touchpoints["repair"]
+    assert repair.delay == dt.timedelta(hours=48)
+    assert (repair.quiet_hours_start, repair.quiet_hours_end) == (dt.time(21), dt.time(8))
+    assert touchpoints["store-purchase"].delay == dt.timedelta(0)
+    assert touchpoints["support-call"].channel == "email"
+    assert touchpoints["sign-up"].channel == "web"
+
+
+def test_history_spreads_over_a_year_at_the_right_units_with_a_plausible_response_rate(demo):
+    history = Interaction.objects.filter(account=demo, external_id__regex=r"^demo-\d{6}$")
+    assert history.count() == N
+    now = timezone.now()
+    span = [i.occurred_at for i in history]
+    assert min(span) >= now - dt.timedelta(days=367)
+    assert max(span) <= now - dt.timedelta(hours=1)
+    assert max(span) - min(span) > dt.timedelta(days=330)
+    pairs = set(history.values_list("touchpoint__slug", "unit__kind"))
+    assert pairs == set(UNIT_KIND_OF.items())
+
+    states = Counter(Invitation.objects.filter(account=demo).values_list("state", flat=True))
+    sent = states["answered"] + states["expired"] + states["sent"]
+    assert 0.25 <= states["answered"] / sent <= 0.35
+    reasons = Counter(
+        Invitation.objects.filter(account=demo, state="suppressed").values_list("reason", flat=True)
+    )
+    assert reasons["quarantine"] > 0 and reasons["opted_out"] > 0
+    assert sum(reasons.values()) < 0.15 * N
+    expired = Invitation.objects.filter(account=demo, state="expired")
+    assert set(expired.values_list("reason", flat=True)) == {"not_answered"}
+    assert not expired.filter(expires_at__gt=now).exists()
+
+    contact = Contact.objects.filter(account=demo, last_invited_at__isnull=False).first()
+    latest = contact.invitations.exclude(state="suppressed").order_by("-send_at").first().send_at
+    assert contact.last_invited_at == latest
+
+
+def test_scores_follow_the_latent_quality_of_units_and_the_touchpoint(demo):
+    quality = effective_quality()
+    responses = list(Response.objects.filter(account=demo).select_related("unit", "touchpoint"))
+    rated = [r for r in responses if r.unit.kind in ("store", "agent", "repair_centre")]
+    weak = [r for r in rated if quality[r.unit.code] < -0.3]
+    strong = [r for r in rated if quality[r.unit.code] > 0.3]
+    assert nps(strong) - nps(weak) > 40
+
+    purchases = [r for r in responses if r.touchpoint.slug == "store-purchase"]
+    cancellations = [r for r in responses if r.touchpoint.slug == "cancellation"]
+    assert nps(purchases) - nps(cancellations, minimum=15) > 25
+
+
+def test_comments_match_the_score_and_many_answers_have_none(demo):
+    responses = list(Response.objects.filter(account=demo))
+    commented = [r for r in responses if r.comment]
+    assert 0.2 < len(commented) / len(responses) < 0.6
+    pools = {"promoter": set(), "passive": set(), "detractor": set()}
+    for pool in COMMENTS.values():
+        for category, lines in pool.items():
+            pools[category].update(lines)
+    assert all(r.comment in pools[r.category] for r in commented)
+    assert {r.locale for r in commented} >= {"en", "fr", "de", "es"}
+
+
+def test_responses_keep_the_attribution_snapshot_of_their_unit(demo):
+    units = {u.pk: u for u in Unit.objects.filter(account=demo)}
+    responses = list(Response.objects.filter(account=demo))
+    for response in responses:
+        unit = units[response.unit_id]
+        assert response.unit_path == unit.path
+        assert response.attribution == attribution_for(unit, units)
+    agent = next(r for r in responses if units[r.unit_id].kind == "agent")
+    assert set(agent.attribution) == {"brand", "vendor", "team", "agent"}
+    assert agent.invitation.unit_id == agent.unit_id == agent.interaction.unit_id
+
+
+def test_running_it_again_adds_nothing(demo):
+    models = (Unit, Touchpoint, Contact, Interaction, Invitation, Response)
+    before = [m.objects.count() for m in models]
+    again = seed_demo(interactions=N)
+    assert [m.objects.count() for m in models] == before
+    assert (again.history_created, again.live_created) == (0, 0)
+
+
+def test_live_interactions_go_through_the_intake_and_are_scheduled(demo):
+    now = timezone.now()
+    live = Invitation.objects.filter(
+        account=demo, interaction__external_id__startswith=LIVE_PREFIX
+    ).select_related("interaction", "touchpoint", "contact")
+    assert live.count() >= 12
+    assert {i.state for i in live} == {"scheduled"}
+    due_now = [i for i in live if i.touchpoint.slug in ("store-purchase", "support-call")]
+    assert len(due_now) >= 10 and all(i.send_at <= now for i in due_now)
+    repairs = [i for i in live if i.touchpoint.slug == "repair"]
+    assert repairs
+    assert all(i.send_at >= i.interaction.occurred_at + dt.timedelta(hours=48) for i in repairs)
+    assert all(i.contact.email.endswith("@example.net") for i in live)
+
+
+def test_the_command_prints_a_summary():
+    out = io.StringIO()
+    call_command("seed-demo", "--interactions", "300", stdout=out)
+    text = out.getvalue()
+    assert "store" in text and "agent" in text and "responses:" in text
+    assert Interaction.objects.filter(external_id__startswith="demo-").count() == 315

@@ -1,0 +1,1682 @@
+"""The demo account: Nimbus Mobile, a smartphone brand with stores, support vendors and repair
+centres, a year of survey history, and a few interactions "just now" through the real intake.
+
+`seed_demo` is idempotent. Each step creates only what is missing: units by code, touchpoints
+by slug, the history once (it is one transaction, marked by its first external id), and the
+live interactions by their fixed external ids. Running it again adds nothing.
+
+The history is written with bulk inserts (no intake, no rules engine per row) so 50,000
+interactions take seconds, but it follows the same rules the intake applies: send time from
+the delay and quiet hours, quarantine, opt-outs, sampling, expiry, attribution snapshots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import math
+import random
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Count, F, Min, OuterRef, Subquery
+from django.utils import timezone
+
+from touchpoint.accounts.actions import do_create_unit
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts.models import Contact
+from touchpoint.lib.nps import Counts
+from touchpoint.responses.actions import attribution_for
+from touchpoint.responses.models import Response
+from touchpoint.surveys import rules
+from touchpoint.surveys.actions import new_token, record_interactions
+from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
+from touchpoint.surveys.schemas import ContactIn, InteractionIn
+
+ACCOUNT_SLUG = "demo"
+BRAND_CODE = "nimbus"
+HISTORY_PREFIX = "demo-"  # demo-000001 … in chronological order
+LIVE_PREFIX = "demo-live-"
+BATCH = 1000
+K = Touchpoint.Kind
+State, Reason = Invitation.State, Invitation.Reason
+
+
+# --- the organisation tree ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    kind: str
+    code: str
+    name: str
+    parent: str | None = None
+    time_zone: str = ""
+    country: str = ""  # uk, ie, fr, de, es: customers, currency and repair routing
+    city: str = ""
+    language: str = ""  # the language a support team answers in
+    quality: float = 0.0  # latent, drawn once: shifts the scores of the unit and its subtree
+    traffic: float = 1.0  # relative volume of interactions
+
+
+# (code, name, time zone, country, stores as (name, city) or (name, city, time zone))
+REGIONS: list[tuple[str, str, str, str, list[tuple[str, ...]]]] = [
+    (
+        "region-london",
+        "London & South East",
+        "",
+        "uk",
+        [
+            ("London Oxford Street", "London"),
+            ("London Covent Garden", "London"),
+            ("London Canary Wharf", "London"),
+            ("London Westfield Stratford", "London"),
+            ("London Westfield White City", "London"),
+            ("London King's Cross", "London"),
+            ("Croydon Whitgift", "Croydon"),
+            ("Brighton Churchill Square", "Brighton"),
+            ("Reading Oracle", "Reading"),
+            ("Oxford Westgate", "Oxford"),
+            ("Cambridge Grand Arcade", "Cambridge"),
+            ("Milton Keynes Centre", "Milton Keynes"),
+            ("Guildford High Street", "Guildford"),
+            ("Southampton WestQuay", "Southampton"),
+            ("Canterbury Whitefriars", "Canterbury"),
+        ],
+    ),
+    (
+        "region-north",
+        "North, Midlands & Wales",
+        "",
+        "uk",
+        [
+            ("Birmingham Bullring", "Birmingham"),
+            ("Manchester Arndale", "Manchester"),
+            ("Manchester Trafford Centre", "Manchester"),
+            ("Leeds Trinity", "Leeds"),
+            ("Liverpool ONE", "Liverpool"),
+            ("Sheffield Meadowhall", "Sheffield"),
+            ("Newcastle Eldon Square", "Newcastle"),
+            ("Nottingham Victoria Centre", "Nottingham"),
+            ("Leicester Highcross", "Leicester"),
+            ("York Coppergate", "York"),
+            ("Bristol Cabot Circus", "Bristol"),
+            ("Cardiff St David's", "Cardiff"),
+            ("Norwich Chapelfield", "Norwich"),
+        ],
+    ),
+    (
+        "region-scotland-ireland",
+        "Scotland & Ireland",
+        "",
+        "uk",
+        [
+            ("Glasgow Buchanan Street", "Glasgow"),
+            ("Edinburgh Princes Street", "Edinburgh"),
+            ("Aberdeen Union Square", "Aberdeen"),
+            ("Dundee Overgate", "Dundee"),
+            ("Belfast Victoria Square", "Belfast"),
+            ("Dublin Grafton Street", "Dublin", "Europe/Dublin"),
+            ("Dublin Dundrum", "Dublin", "Europe/Dublin"),
+            ("Cork Patrick Street", "Cork", "Europe/Dublin"),
+        ],
+    ),
+    (
+        "region-france",
+        "France",
+        "Europe/Paris",
+        "fr",
+        [
+            ("Paris Opéra", "Paris"),
+            ("Paris La Défense", "Paris"),
+            ("Paris Montparnasse", "Paris"),
+            ("Paris Châtelet", "Paris"),
+            ("Lyon Part-Dieu", "Lyon"),
+            ("Marseille Vieux-Port", "Marseille"),
+            ("Lille Centre", "Lille"),
+            ("Bordeaux Sainte-Catherine", "Bordeaux"),
+            ("Toulouse Capitole", "Toulouse"),
+            ("Nice Masséna", "Nice"),
+            ("Nantes Graslin", "Nantes"),
+            ("Strasbourg Kléber", "Strasbourg"),
+        ],
+    ),
+    (
+        "region-germany",
+        "Germany",
+        "Europe/Berlin",
+        "de",
+        [
+            ("Berlin Alexanderplatz", "Berlin"),
+            ("Berlin Kurfürstendamm", "Berlin"),
+            ("Hamburg Jungfernstieg", "Hamburg"),
+            ("München Marienplatz", "München"),
+            ("Köln Hohe Straße", "Köln"),
+            ("Frankfurt Zeil", "Frankfurt"),
+            ("Stuttgart Königstraße", "Stuttgart"),
+            ("Düsseldorf Schadowstraße", "Düsseldorf"),
+            ("Leipzig Petersbogen", "Leipzig"),
+        ],
+    ),
+    (
+        "region-spain",
+        "Spain",
+        "Europe/Madrid",
+        "es",
+        [
+            ("Madrid Gran Vía", "Madrid"),
+            ("Madrid Castellana", "Madrid"),
+            ("Barcelona Passeig de Gràcia", "Barcelona"),
+            ("Barcelona Diagonal", "Barcelona"),
+            ("Valencia Colón", "Valencia"),
+            ("Sevilla Nervión", "Sevilla"),
+            ("Bilbao Moyúa", "Bilbao"),
+            ("Málaga Larios", "Málaga"),
+        ],
+    ),
+]
+FLAGSHIPS = {"London Oxford Street", "Paris Opéra", "Berlin Alexanderplatz", "Madrid Gran Vía"}
+# A couple of clearly bad stores and a few stars, so the leaderboards tell a story.
+STORE_QUALITY = {
+    "London Westfield Stratford": -1.25,
+    "Marseille Vieux-Port": -1.1,
+    "Edinburgh Princes Street": 0.85,
+    "München Marienplatz": 0.8,
+    "Cambridge Grand Arcade": 0.75,
+}
+
+# (code, name, time zone, quality, teams as (suffix, name, language, agents, name pools))
+VENDORS: list[tuple[str, str, str, float, list[tuple[str, str, str, int, tuple[str, ...]]]]] = [
+    (
+        "callco",
+        "CallCo",
+        "",
+        0.2,
+        [
+            ("1", "CallCo Glasgow, phones", "en", 13, ("uk",)),
+            ("2", "CallCo Glasgow, billing", "en", 12, ("uk",)),
+            ("3", "CallCo Belfast", "en", 11, ("uk", "ie")),
+        ],
+    ),
+    (
+        "helpwise",
+        "Helpwise",
+        "Europe/Dublin",
+        0.35,
+        [
+            ("1", "Helpwise Dublin, tier 1", "en", 12, ("ie",)),
+            ("2", "Helpwise Dublin, tier 2", "en", 10, ("ie", "uk")),
+        ],
+    ),
+    (
+        "teleserve",
+        "TeleServe",
+        "Europe/Lisbon",
+        -0.05,
+        [
+            ("1", "TeleServe Lisbon, English", "en", 11, ("pt",)),
+            ("2", "TeleServe Lisbon, Spanish", "es", 12, ("pt", "es")),
+            ("3", "TeleServe Porto, Spanish", "es", 10, ("pt", "es")),
+        ],
+    ),
+    (
+        "voxpoint",
+        "VoxPoint",
+        "Europe/Berlin",
+        0.1,
+        [
+            ("1", "VoxPoint Berlin", "de", 12, ("de",)),
+            ("2", "VoxPoint Leipzig", "de", 11, ("de",)),
+        ],
+    ),
+    (
+        "atlas",
+        "Atlas Contact",
+        "Africa/Casablanca",
+        -0.3,
+        [
+            ("1", "Atlas Contact Casablanca", "fr", 13, ("ma", "fr")),
+            ("2", "Atlas Contact Rabat", "fr", 11, ("ma", "fr")),
+        ],
+    ),
+]
+
+# (name, city, country, time zone, quality or None for a random one)
+REPAIR_CENTRES: list[tuple[str, str, str, str, float | None]] = [
+    ("Repair Centre London Park Royal", "London", "uk", "", None),
+    ("Repair Centre Manchester Trafford Park", "Manchester", "uk", "", None),
+    ("Repair Centre Birmingham", "Birmingham", "uk", "", -1.0),  # a backlog all year
+    ("Repair Centre Bristol", "Bristol", "uk", "", None),
+    ("Repair Centre Glasgow", "Glasgow", "uk", "", None),
+    ("Repair Centre Dublin", "Dublin", "ie", "Europe/Dublin", 0.7),
+    ("Repair Centre Paris Rungis", "Paris", "fr", "Europe/Paris", None),
+    ("Repair Centre Lyon", "Lyon", "fr", "Europe/Paris", None),
+    ("Repair Centre Hamburg", "Hamburg", "de", "Europe/Berlin", None),
+    ("Repair Centre Frankfurt", "Frankfurt", "de", "Europe/Berlin", None),
+    ("Repair Centre Madrid", "Madrid", "es", "Europe/Madrid", None),
+]
+
+
+@functools.cache
+def demo_tree() -> tuple[UnitSpec, ...]:
+    """The whole organisation, parents before children. Independent of the history seed, so
+    names, codes and latent qualities stay the same from one run to the next."""
+    rng = random.Random("nimbus-demo-tree")
+    out = [UnitSpec("brand", BRAND_CODE, "Nimbus Mobile")]
+    number = 0
+    for code, name, zone, country, stores in REGIONS:
+        out.append(
+            UnitSpec(
+                "region",
+                code,
+                name,
+                BRAND_CODE,
+                time_zone=zone,
+                country=country,
+                quality=rng.gauss(0, 0.12),
+            )
+        )
+        for store in stores:
+            number += 1
+            store_name, city = store[0], store[1]
+            store_zone = store[2] if len(store) > 2 else ""
+            out.append(
+                UnitSpec(
+                    "store",
+                    f"store-{number:03d}",
+                    store_name,
+                    code,
+                    time_zone=store_zone,
+                    country="ie" if store_zone == "Europe/Dublin" else country,
+                    city=city,
+                    quality=STORE_QUALITY.get(store_name, _clamp(rng.gauss(0, 0.35), 0.65)),
+                    traffic=(1.8 if store_name in FLAGSHIPS else 1) * rng.lognormvariate(0, 0.3),
+                )
+            )
+
+    teams = [team for *_, vendor_teams in VENDORS for team in vendor_teams]
+    agent_numbers = sorted(rng.sample(range(100, 1000), sum(t[3] for t in teams)))
+    agent_quality = [_clamp(rng.gauss(0, 0.35), 0.75) for _ in agent_numbers]
+    for rank, i in enumerate(rng.sample(range(len(agent_numbers)), 7)):
+        agent_quality[i] = -1.4 if rank < 3 else 0.9  # a few clearly weak agents, some stars
+    numbers, used_names = iter(zip(agent_numbers, agent_quality, strict=True)), set()
+    for code, name, zone, quality, vendor_teams in VENDORS:
+        vendor_code = f"vendor-{code}"
+        out.append(UnitSpec("vendor", vendor_code, name, BRAND_CODE, zone, quality=quality))
+        for suffix, team_name, language, agents, pools in vendor_teams:
+            team_code = f"team-{code}-{suffix}"
+            out.append(
+                UnitSpec(
+                    "team",
+                    team_code,
+                    team_name,
+                    vendor_code,
+                    language=language,
+                    quality=rng.gauss(0, 0.15),
+                )
+            )
+            for _ in range(agents):
+                agent_number, agent_quality_ = next(numbers)
+                while (person := _person_name(rng, rng.choice(pools))) in used_names:
+                    pass
+                used_names.add(person)
+                out.append(
+                    UnitSpec(
+                        "agent",
+                        f"agent-{agent_number}",
+                        person,
+                        team_code,
+                        language=language,
+                        quality=agent_quality_,
+                        traffic=rng.lognormvariate(0, 0.3),
+                    )
+                )
+
+    for number, (name, city, country, zone, quality) in enumerate(REPAIR_CENTRES, start=1):
+        out.append(
+            UnitSpec(
+                "repair_centre",
+                f"repair-{number:02d}",
+                name,
+                BRAND_CODE,
+                time_zone=zone,
+                country=country,
+                city=city,
+                quality=_clamp(rng.gauss(0, 0.3), 0.6) if quality is None else quality,
+                traffic=rng.lognormvariate(0, 0.25),
+            )
+        )
+    return tuple(out)
+
+
+def _clamp(value: float, limit: float) -> float:
+    """Keep random qualities short of the hand-picked bad units and stars."""
+    return max(-limit, min(limit, value))
+
+
+def effective_quality(specs: tuple[UnitSpec, ...] | None = None) -> dict[str, float]:
+    """Each unit's latent quality plus its ancestors' (a vendor's culture reaches its agents)."""
+    out: dict[str, float] = {}
+    for spec in specs or demo_tree():
+        out[spec.code] = spec.quality + (out[spec.parent] if spec.parent else 0.0)
+    return out
+
+
+# --- people ------------------------------------------------------------------------------------
+
+NAMES: dict[str, tuple[list[str], list[str]]] = {
+    key: (first.split(), last.split("|"))
+    for key, first, last in [
+        (
+            "uk",
+            "Olivia Amelia Isla Ava Emily Sophie Grace Lily Freya Chloe Jessica Ella Charlotte "
+            "Hannah Lucy Priya Aisha Zara Oliver George Harry Jack Noah Charlie Jacob Thomas "
+            "Oscar James William Leo Alfie Joshua Daniel Samuel Mohammed Arjun Callum Rhys",
+            "Smith|Jones|Taylor|Brown|Williams|Wilson|Johnson|Davies|Robinson|Wright|Thompson|"
+            "Evans|Walker|White|Roberts|Green|Hall|Wood|Jackson|Clarke|Patel|Khan|Hughes|Edwards|"
+            "Turner|Lewis|Harris|Cooper|Ward|Morris|King|Campbell|MacDonald|Stewart",
+        ),
+        (
+            "ie",
+            "Aoife Saoirse Niamh Ciara Róisín Sinéad Orla Emma Grace Conor Seán Cian Oisín "
+            "Darragh Liam Patrick Eoin Fionn Jack Cillian",
+            "Murphy|Kelly|O'Sullivan|Walsh|O'Brien|Byrne|Ryan|O'Connor|O'Neill|Doyle|McCarthy|"
+            "Gallagher|Kennedy|Lynch|Quinn|Brennan|Nolan|Fitzgerald",
+        ),
+        (
+            "fr",
+            "Camille Léa Manon Chloé Inès Jade Louise Emma Sarah Clara Juliette Zoé Amina Sofia "
+            "Lucas Hugo Louis Gabriel Arthur Jules Nathan Théo Raphaël Maxime Antoine Thomas "
+            "Nicolas Julien Karim Yanis",
+            "Martin|Bernard|Dubois|Thomas|Robert|Richard|Petit|Durand|Leroy|Moreau|Simon|Laurent|"
+            "Lefebvre|Michel|Garcia|David|Bertrand|Roux|Vincent|Fournier|Morel|Girard|André|"
+            "Mercier|Dupont|Lambert|Bonnet|François|Martinez|Benali",
+        ),
+        (
+            "de",
+            "Mia Emma Hannah Sofia Lina Marie Lea Anna Laura Lena Julia Katharina Ben Paul Leon "
+            "Finn Elias Jonas Lukas Felix Maximilian Tim Jan Moritz Niklas Tobias Deniz Emre",
+            "Müller|Schmidt|Schneider|Fischer|Weber|Meyer|Wagner|Becker|Schulz|Hoffmann|Schäfer|"
+            "Koch|Bauer|Richter|Klein|Wolf|Schröder|Neumann|Schwarz|Zimmermann|Braun|Krüger|"
+            "Hofmann|Hartmann|Lange|Yilmaz|Kaya",
+        ),
+        (
+            "es",
+            "Lucía Sofía Martina María Paula Julia Daniela Valeria Alba Carmen Elena Laura Hugo "
+            "Martín Pablo Daniel Alejandro Lucas Mateo Javier David Álvaro Diego Sergio Adrián "
+            "Carlos Manuel",
+            "García|Rodríguez|González|Fernández|López|Martínez|Sánchez|Pérez|Gómez|Martín|"
+            "Jiménez|Ruiz|Hernández|Díaz|Moreno|Muñoz|Álvarez|Romero|Alonso|Gutiérrez|Navarro|"
+            "Torres|Domínguez|Vázquez|Ramos|Gil",
+        ),
+        (
+            "pt",
+            "Ana Beatriz Inês Mariana Catarina Joana Rita Sofia Carolina Marta João Rodrigo "
+            "Tiago Pedro Diogo Miguel Rui Bruno André Gonçalo Nuno Ricardo",
+            "Silva|Santos|Ferreira|Pereira|Oliveira|Costa|Rodrigues|Martins|Sousa|Fernandes|"
+            "Gonçalves|Gomes|Lopes|Marques|Alves|Almeida|Ribeiro|Pinto|Carvalho",
+        ),
+        (
+            "ma",
+            "Yasmine Salma Imane Khadija Meryem Nadia Houda Sara Youssef Mehdi Amine Omar Hamza "
+            "Anas Karim Rachid Hicham Reda Ayoub",
+            "Alaoui|Bennani|Tazi|El Idrissi|Berrada|Chraibi|Benjelloun|El Amrani|Lahlou|Fassi|"
+            "Ouazzani|Kettani|Bouzid|Haddad|Naciri|Sebti|Zniber|El Mansouri",
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Country:
+    names: str
+    locales: tuple[tuple[str, float], ...]
+    currency: str
+    phone_prefix: str
+    phone_digits: int
+
+
+COUNTRIES = {
+    "uk": Country("uk", (("en", 1.0),), "GBP", "+447", 9),
+    "ie": Country("ie", (("en", 1.0),), "EUR", "+35387", 7),
+    "fr": Country("fr", (("fr", 0.7), ("en", 0.3)), "EUR", "+336", 8),
+    "de": Country("de", (("de", 0.65), ("en", 0.35)), "EUR", "+49151", 8),
+    "es": Country("es", (("es", 0.65), ("en", 0.35)), "EUR", "+346", 8),
+}
+PHONES = {  # model: (price, share of customers)
+    "Nimbus X5": (849, 28),
+    "Nimbus X5 Pro": (1099, 14),
+    "Nimbus S3": (549, 22),
+    "Nimbus Lite": (299, 22),
+    "Nimbus Go": (179, 8),
+    "Nimbus Fold": (1599, 6),
+}
+ACCESSORIES = {"Nimbus Buds 2": 129, "Nimbus Watch": 249, "65 W fast charger": 39, "Case": 49}
+TIERS = (("standard", 70), ("plus", 22), ("premium", 8))
+TIER_EFFECT = {"standard": 0.0, "plus": 0.1, "premium": 0.25}
+EMAIL_DOMAINS = ("example.com", "example.org")
+
+
+def _person_name(rng: random.Random, pool: str) -> str:
+    first, last = NAMES[pool]
+    return f"{rng.choice(first)} {rng.choice(last)}"
+
+
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in folded.lower() if c.isalnum())
+
+
+# --- what customers write -----------------------------------------------------------------------
+# One pool per touchpoint kind in English and per group of kinds in French, German and Spanish;
+# "+" lines go with promoters, "=" with passives, "-" with detractors.
+
+
+def _pool(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {"promoter": [], "passive": [], "detractor": []}
+    group = {"+": "promoter", "=": "passive", "-": "detractor"}
+    for line in text.strip().splitlines():
+        out[group[line[0]]].append(line[1:].strip())
+    return out
+
+
+COMMENTS: dict[tuple[str, str], dict[str, list[str]]] = {
+    (K.STORE_PURCHASE, "en"): _pool("""
++ Really helpful staff, they moved all my photos and contacts across before I left.
++ In and out in fifteen minutes with my new Nimbus X5. Brilliant.
++ The assistant knew the phones inside out and didn't push the most expensive one.
++ Great store, clean and calm, and nobody rushed me.
++ They matched the online price without any fuss.
++ Lovely service, they even put the screen protector on for free.
++ Very patient with my mum, explained everything twice.
++ Quick, friendly and honest advice. Will be back.
++ Best phone shop experience I've had in years.
++ Staff were knowledgeable about the trade-in and I got a fair price.
++ Easy to book an appointment and they were ready when I arrived.
++ Fantastic help setting up my eSIM, which I was dreading.
++ Friendly team, good demo phones to try out.
++ Everything was explained clearly, no hidden extras.
+= Fine, got what I came for.
+= The staff were nice but I had to wait a while to be served.
+= Decent service, a bit pricey compared to online.
+= OK experience. The store was very busy.
+= Good phone, the shop itself was nothing special.
+= They didn't have the colour I wanted, so I settled for black.
+= Helpful enough, but the set-up took longer than promised.
+= Payment was slow because the card machine kept failing.
+= Nothing to complain about, nothing amazing either.
+= Would have liked more information about the insurance options.
+= Had to come back the next day for the case I ordered.
+= Staff were polite but seemed to be in a hurry.
+- Waited 40 minutes and nobody acknowledged me.
+- The assistant was more interested in selling insurance than answering my questions.
+- They lost my data during the transfer and just shrugged.
+- Out of stock again, third visit this month.
+- Rude staff, I won't be going back to this store.
+- The trade-in value quoted online was cut in half in the store.
+- Queue out of the door and only one person on the tills.
+- They sold me the wrong charger and refused to swap it.
+- The store was a mess and the demo phones didn't work.
+- Nobody could explain the difference between the plans.
+- I was charged twice and it took ages to sort out.
+- Promised a call back about my order and never heard anything.
+- Pushy sales tactics, I felt pressured into buying accessories.
+- The phone had a scratch on the screen and they wouldn't exchange it in store.
+"""),
+    (K.ONLINE_PURCHASE, "en"): _pool("""
++ Ordered in the evening, delivered the next morning. Impressive.
++ Checkout was quick and the tracking updates were spot on.
++ Beautiful packaging and the phone was ready to go out of the box.
++ Click and collect worked perfectly, it was waiting for me.
++ The website made comparing models really easy.
++ Delivery slot was respected to the minute.
++ Trade-in through the website was straightforward and paid quickly.
++ Very smooth from order to delivery.
++ Good price and free next-day delivery.
++ Easy ordering, good communication throughout.
++ The chat helped me choose the right storage size.
++ Loved that I could pay in instalments at checkout.
++ Arrived a day earlier than expected!
++ Simple, fast, no problems at all.
+= Delivery was fine but I had to stay in all day.
+= The website was a bit slow at checkout.
+= Great phone, but the delivery took a day longer than promised.
+= Okay, although the order confirmation email went to spam.
+= Couldn't apply my discount code, had to contact support.
+= Good overall, but the tracking link didn't work.
+= Box arrived slightly dented, phone was fine.
+= Average experience, nothing to highlight.
+= Would be nice to choose a delivery time window.
+= The courier left it with a neighbour without telling me.
+= The accessories came in a separate parcel days later.
+= Fine, but the trade-in instructions were confusing.
+- Parcel marked as delivered but never arrived.
+- Four days late and no one could tell me where it was.
+- I was charged but the order was cancelled without explanation.
+- Received the wrong colour and the return process is a nightmare.
+- The website crashed twice during payment.
+- Trade-in value was cut after they received my old phone.
+- Delivery driver was rude and refused to bring it to the door.
+- The phone arrived with a dead battery and a missing charger cable.
+- No updates at all after ordering, I had to chase three times.
+- Refund still not received after three weeks.
+- Click and collect order wasn't ready when I arrived.
+- Discount advertised on the homepage didn't apply at checkout.
+- Box had been opened and resealed. Not acceptable.
+- Slow delivery and no apology.
+"""),
+    (K.SUPPORT_CALL, "en"): _pool("""
++ The agent solved my problem in five minutes. Excellent.
++ Very patient and friendly, talked me through the update step by step.
++ Fixed my billing issue and refunded the extra charge straight away.
++ Short wait and the person I spoke to really knew their stuff.
++ She stayed on the line until everything worked.
++ Clear explanation and a follow-up email with the steps. Perfect.
++ Finally someone who listened and didn't read from a script.
++ Sorted out my network settings, signal is back to normal.
++ Great support, polite and efficient.
++ The agent arranged a replacement without any argument.
++ Quick answer to a simple question, that's all I wanted.
++ Helpful and kind, even though I was quite frustrated.
++ Resolved on the first call, which never happens with other brands.
++ He called me back exactly when he said he would.
+= Problem solved in the end, but I was on hold for 20 minutes.
+= The agent was nice but had to transfer me twice.
+= Got an answer but not really the one I hoped for.
+= Okay call, the hold music was painful though.
+= It took a while to verify my identity.
+= Partly solved, I still need to go to a store.
+= Friendly, but I had to explain my issue three times.
+= Fine. The callback came a day later than promised.
+= The line was bad and I struggled to hear the agent.
+= Decent, but the menu before reaching a person is confusing.
+= Helpful, though the fix only worked for a few days.
+= They said they'd email a summary, still waiting.
+- Kept on hold for 45 minutes then the call dropped.
+- The agent had no idea how to fix it and just told me to reset the phone.
+- Transferred four times and nobody took ownership.
+- Rude and dismissive, I felt like a nuisance.
+- Promised a refund that never came.
+- Same issue for the third time and still no solution.
+- The agent hung up on me.
+- Scripted answers, no real help at all.
+- I was told my warranty didn't cover it, which is not true.
+- Couldn't understand what I was being asked to do.
+- They closed my ticket without fixing anything.
+- Long wait, short answer, problem still there.
+- Impossible to reach a human being.
+- Gave me the wrong information and I lost my data because of it.
+"""),
+    (K.REPAIR, "en"): _pool("""
++ Screen replaced in two days and the phone looks brand new.
++ Fast turnaround and they kept me updated by text at every step.
++ Battery replaced, my phone lasts all day again. Thank you!
++ Collected by courier, repaired and back within the week.
++ The repair was free under warranty and done quickly.
++ Very professional, they even cleaned the phone.
++ Quicker than I expected and nothing was lost from my data.
++ Clear quote up front, no surprises on the bill.
++ Excellent repair, the camera works perfectly again.
++ Brilliant service, I got a loan phone while mine was away.
++ Charging port fixed, works like new.
++ Friendly technician explained what went wrong.
++ Back in 48 hours as promised.
++ Smooth process from booking to collection.
+= Repair was fine but took longer than quoted.
+= Works again, but there's a small gap around the new screen.
+= Good repair, the booking process was clunky.
+= Took a week and a half, but the result is fine.
+= Okay, though I had to chase for an update.
+= The repair was fine, the courier packaging was flimsy.
+= Phone is fixed but all my settings were reset.
+= Reasonable price, slow service.
+= Had to send it twice but it works now.
+= The status page didn't update, so I never knew where it was.
+= Fixed, but I was without a phone for too long.
+= No loan phone was offered, which was a pain.
+- Three weeks without my phone and no updates.
+- Sent back with the same fault.
+- They wiped my phone without asking.
+- Charged me for water damage that wasn't there.
+- The new screen stopped responding after two days.
+- Phone came back with scratches that weren't there before.
+- Nobody answers the phone at the repair centre.
+- Lost my phone for ten days, then found it on a shelf.
+- Quote doubled after they opened it up.
+- Warranty repair refused for a manufacturing fault.
+- The replacement battery is worse than the old one.
+- Repair took a month, completely unacceptable.
+- Missed collection twice and I had to take time off work.
+- Face unlock no longer works since the repair.
+"""),
+    (K.SIGN_UP, "en"): _pool("""
++ Signing up took less than a minute.
++ Really simple, the app guided me through everything.
++ Loved the welcome offer.
++ Easy registration and the account was ready straight away.
++ Clean and simple, no unnecessary questions.
++ Quick verification by text message, very smooth.
++ Great first impression of the app.
++ Smooth and fast, exactly as it should be.
++ The tips after signing up were actually useful.
++ Linking my device was effortless.
++ Nice design, intuitive.
++ Straightforward and secure.
++ Good that I could sign in with my existing email.
+= Fine, a bit too many marketing opt-ins to untick.
+= It worked, but the password rules were annoying.
+= Okay, the verification email took a few minutes.
+= Decent, though I'm not sure what the membership gives me.
+= Registration was fine, the app is a bit slow.
+= The form lost my details once when I switched apps.
+= Average, nothing special.
+= Had to try twice because the code expired.
+= Could be simpler.
+= Fine on the website, the app version was clunky.
+= I expected a welcome discount.
+= Asked for my address twice.
+- The verification code never arrived.
+- Error message at the last step and no explanation.
+- Too many personal questions just to register a phone.
+- I created an account and now get emails every day.
+- Couldn't sign up with my work email address.
+- The app crashed three times during registration.
+- Way too complicated for what it is.
+- The captcha was impossible.
+- My account was created twice and I can't merge them.
+- I had to call support to finish signing up.
+- The terms and conditions were ridiculous.
+- Password reset loop, gave up.
+- Still waiting for the activation email.
+- Slow and buggy.
+"""),
+    (K.CONTACT_CHANGE, "en"): _pool("""
++ Updated my address online in seconds.
++ Easy to change my email, confirmation came immediately.
++ Very simple, no need to call anyone.
++ Changed my phone number without any hassle.
++ Straightforward, the new details showed up straight away.
++ Quick and secure, appreciated the confirmation text.
++ Exactly what I needed, no fuss.
++ Easy to find the settings page.
++ Much simpler than with my previous provider.
++ Helpful store staff updated everything for me.
++ Clear and quick.
++ Worked first time.
++ Smooth, and the confirmation arrived at once.
+= It worked, but I had to search for the right page.
+= Took a day to update everywhere.
+= Fine, though the confirmation email was confusing.
+= Okay, had to log in again twice.
+= My old address still appears on some invoices.
+= Not difficult, not easy either.
+= Had to verify my identity twice.
+= Fine, but why is this survey necessary?
+= The form didn't accept my flat number format.
+= It took two attempts.
+= Reasonable.
+= The change took effect later than expected.
+- My new address wasn't saved and my order went to the old one.
+- Impossible to change my email without calling support.
+- I was locked out of my account after changing my phone number.
+- The change didn't go through and nobody told me.
+- Had to send ID documents just to change my address.
+- Still getting mail at my old address months later.
+- Support changed the wrong details.
+- The website kept giving an error.
+- Why does it take three days to change an email address?
+- They changed my billing details and my payment failed.
+- No confirmation, no idea if it worked.
+- I was charged an admin fee for updating my details.
+- Terrible experience for something so simple.
+- Had to visit a store to change a phone number.
+"""),
+    (K.CANCELLATION, "en"): _pool("""
++ Cancelling was easy and nobody tried to guilt-trip me.
++ Clear and respectful process, I'd come back.
++ Quick cancellation and the final bill was correct.
++ They reminded me of my trade-in options, which was helpful.
++ Simple online cancellation, thank you.
++ Staff were understanding, I'm only leaving because I'm moving abroad.
++ No hidden fees, very fair.
++ Great brand, I just don't need a second line any more.
++ Easy, and they confirmed everything by email.
++ Painless.
+= Fine, but I had to call to cancel, couldn't do it online.
+= It was okay, the retention offer came too late.
+= Process was clear, price was the reason I left.
+= Neither good nor bad.
+= The final bill took a while to arrive.
+= Had to return the router by post, a bit of a hassle.
+= Okay, but I had to explain my reasons three times.
+= Cancellation fine, the phone is still good.
+= I'm leaving for a cheaper plan, nothing personal.
+= Took a few days to confirm.
+= Reasonable, though the notice period is long.
+= Moving to a provider with better coverage where I live.
+- They made it as hard as possible to leave.
+- Charged me after I had cancelled.
+- Twenty minutes of retention offers before they would cancel.
+- Prices kept going up, that's why I'm leaving.
+- Coverage is terrible where I live.
+- Nobody could tell me my final balance.
+- I was transferred five times just to cancel.
+- The cancellation fee was never mentioned when I signed up.
+- Still receiving bills a month after cancelling.
+- Customer service has got worse every year.
+- I asked to cancel in store and they told me to call.
+- My cancellation request was ignored twice.
+- Poor value for money.
+- Too many problems with my phone and no real help.
+- Locked into a contract I didn't understand.
+- Leaving after five years because nobody listens.
+- They kept my deposit.
+- Hidden charges on every bill.
+"""),
+    ("store", "fr"): _pool("""
++ Vendeur très sympathique, il a transféré toutes mes données avant que je parte.
++ Rapide et efficace, je suis ravie de mon nouveau Nimbus.
++ Livraison le lendemain, rien à redire.
++ Bons conseils, sans pousser à acheter le plus cher.
+= Correct, mais beaucoup d'attente en caisse.
+= Bien, sans plus.
+= Le colis est arrivé avec un jour de retard.
+- Quarante minutes d'attente et personne pour m'aider.
+- Le téléphone avait une rayure et l'échange a été refusé.
+- Vendeur désagréable, je ne reviendrai pas.
+- Colis indiqué livré mais jamais reçu.
+"""),
+    ("store", "de"): _pool("""
++ Sehr freundliche Beratung, alles wurde direkt eingerichtet.
++ Schnell und unkompliziert, gerne wieder.
++ Die Bestellung kam schon am nächsten Tag an.
++ Kompetente Mitarbeiter, ehrliche Beratung.
+= In Ordnung, aber lange Wartezeit an der Kasse.
+= Ganz okay, nichts Besonderes.
+= Die Lieferung hat einen Tag länger gedauert.
+- 40 Minuten gewartet und niemand hat sich um mich gekümmert.
+- Das Gerät hatte einen Kratzer und wurde nicht umgetauscht.
+- Unfreundliches Personal, nie wieder.
+- Paket als zugestellt markiert, aber nie angekommen.
+"""),
+    ("store", "es"): _pool("""
++ El dependiente fue muy amable y me pasó todos los datos al móvil nuevo.
++ Rápido y sin complicaciones, muy contenta.
++ El pedido llegó al día siguiente.
++ Buen asesoramiento, sin presiones.
+= Bien, pero tuve que esperar bastante en la cola.
+= Correcto, nada especial.
+= El envío tardó un día más de lo previsto.
+- Esperé cuarenta minutos y nadie me atendió.
+- El móvil venía rayado y no me lo cambiaron.
+- Personal muy antipático, no vuelvo.
+- El paquete figura como entregado pero nunca llegó.
+"""),
+    ("support", "fr"): _pool("""
++ Problème réglé en cinq minutes, merci !
++ Conseillère patiente et très claire.
++ Remboursement fait immédiatement, parfait.
+= Problème résolu, mais vingt minutes d'attente.
+= Transféré deux fois avant d'avoir la bonne personne.
+= Bien, mais je dois quand même passer en boutique.
+- Une heure d'attente puis l'appel a coupé.
+- Le conseiller ne connaissait pas le produit.
+- Toujours le même problème après trois appels.
+- On m'a raccroché au nez.
+"""),
+    ("support", "de"): _pool("""
++ Problem in fünf Minuten gelöst, super!
++ Sehr geduldiger Mitarbeiter, alles gut erklärt.
++ Die Gutschrift kam sofort, vielen Dank.
+= Gelöst, aber 20 Minuten Warteschleife.
+= Zweimal weiterverbunden, dann ging es.
+= Freundlich, aber ich muss trotzdem in den Laden.
+- 45 Minuten Warteschleife, dann war die Verbindung weg.
+- Der Mitarbeiter hatte keine Ahnung.
+- Dreimal angerufen, Problem immer noch nicht gelöst.
+- Einfach aufgelegt. Unmöglich.
+"""),
+    ("support", "es"): _pool("""
++ Me lo solucionaron en cinco minutos, genial.
++ La agente fue muy paciente y clara.
++ Me devolvieron el cargo al momento.
+= Resuelto, pero con veinte minutos de espera.
+= Me pasaron dos veces de departamento.
+= Amables, pero tengo que ir a la tienda igualmente.
+- Cuarenta y cinco minutos en espera y se cortó la llamada.
+- El agente no sabía nada del producto.
+- Tercera llamada y el problema sigue igual.
+- Me colgaron sin más.
+"""),
+    ("repair", "fr"): _pool("""
++ Écran remplacé en deux jours, comme neuf.
++ Réparation rapide et gratuite sous garantie.
++ Batterie changée, mon téléphone tient enfin la journée.
+= Réparé, mais plus long que prévu.
+= Correct, mais aucun téléphone de prêt.
+- Trois semaines sans téléphone et aucune nouvelle.
+- Renvoyé avec la même panne.
+- Ils ont effacé toutes mes données sans prévenir.
+"""),
+    ("repair", "de"): _pool("""
++ Display in zwei Tagen getauscht, wie neu.
++ Schnelle Reparatur, kostenlos auf Garantie.
++ Neuer Akku, das Handy hält wieder den ganzen Tag.
+= Repariert, aber es hat länger gedauert als versprochen.
+= In Ordnung, aber kein Leihgerät.
+- Drei Wochen ohne Handy und keine Rückmeldung.
+- Mit demselben Fehler zurückgekommen.
+- Alle Daten gelöscht, ohne zu fragen.
+"""),
+    ("repair", "es"): _pool("""
++ Pantalla cambiada en dos días, como nuevo.
++ Reparación rápida y gratis por garantía.
++ Batería nueva, por fin me dura todo el día.
+= Reparado, pero tardaron más de lo prometido.
+= Bien, pero no me dieron móvil de sustitución.
+- Tres semanas sin móvil y sin noticias.
+- Me lo devolvieron con la misma avería.
+- Borraron todos mis datos sin avisar.
+"""),
+    ("digital", "fr"): _pool("""
++ Inscription en une minute, très simple.
++ Modification de mon adresse en quelques secondes.
++ Application claire et intuitive.
+= Ça marche, mais le code de vérification a mis du temps à arriver.
+= Correct, un peu trop de questions.
+- Le code de vérification n'est jamais arrivé.
+- Impossible de changer mon e-mail sans appeler le service client.
+- L'application a planté trois fois.
+"""),
+    ("digital", "de"): _pool("""
++ Registrierung in einer Minute, ganz einfach.
++ Adresse in Sekunden geändert.
++ Übersichtliche und intuitive App.
+= Hat funktioniert, aber der Bestätigungscode kam spät.
+= Okay, etwas zu viele Fragen.
+- Der Bestätigungscode kam nie an.
+- E-Mail-Adresse ändern nur über die Hotline, umständlich.
+- Die App ist dreimal abgestürzt.
+"""),
+    ("digital", "es"): _pool("""
++ Registro en un minuto, muy fácil.
++ Cambié mi dirección en segundos.
++ La app es clara e intuitiva.
+= Funcionó, pero el código tardó en llegar.
+= Bien, demasiadas preguntas.
+- El código de verificación nunca llegó.
+- No pude cambiar mi correo sin llamar a atención al cliente.
+- La app se cerró tres veces.
+"""),
+    ("cancellation", "fr"): _pool("""
++ Résiliation simple et rapide, sans relance insistante.
++ Processus clair, je pars seulement parce que je déménage.
+= Correct, mais j'ai dû appeler pour résilier.
+= Je pars pour une offre moins chère.
+- Ils ont tout fait pour compliquer la résiliation.
+- Encore facturé après la résiliation.
+- Les prix augmentent sans cesse.
+- Réseau catastrophique chez moi.
+"""),
+    ("cancellation", "de"): _pool("""
++ Kündigung einfach und schnell, ohne Überredungsversuche.
++ Klarer Ablauf, ich ziehe nur ins Ausland.
+= In Ordnung, aber Kündigung nur telefonisch möglich.
+= Ich wechsle zu einem günstigeren Tarif.
+- Die Kündigung wurde mir so schwer wie möglich gemacht.
+- Nach der Kündigung trotzdem abgebucht.
+- Ständig steigende Preise.
+- Der Empfang bei mir zu Hause ist miserabel.
+"""),
+    ("cancellation", "es"): _pool("""
++ Baja sencilla y rápida, sin presiones.
++ Proceso claro, me voy solo porque me mudo.
+= Bien, pero tuve que llamar para darme de baja.
+= Me cambio a una tarifa más barata.
+- Me pusieron todas las trabas posibles para darme de baja.
+- Me siguieron cobrando después de la baja.
+- Los precios no paran de subir.
+- La cobertura en mi casa es pésima.
+"""),
+}
+COMMENT_GROUP = {
+    K.STORE_PURCHASE: "store",
+    K.ONLINE_PURCHASE: "store",
+    K.SUPPORT_CALL: "support",
+    K.REPAIR: "repair",
+    K.SIGN_UP: "digital",
+    K.CONTACT_CHANGE: "digital",
+    K.CANCELLATION: "cancellation",
+}
+COMMENT_RATE = {"promoter": 0.3, "passive": 0.28, "detractor": 0.55}
+
+
+def pick_comment(rng: random.Random, kind: str, locale: str, score: int) -> str:
+    """A plausible comment for the score, in the contact's language when we have one; many
+    answers come without."""
+    category = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    if rng.random() >= COMMENT_RATE[category]:
+        return ""
+    pool = COMMENTS.get((COMMENT_GROUP[kind], locale)) or COMMENTS[(kind, "en")]
+    return rng.choice(pool[category])
+
+
+# --- touchpoints and their survey rules ---------------------------------------------------------
+
+QUIET = {"quiet_hours_start": dt.time(21), "quiet_hours_end": dt.time(8)}
+TOUCHPOINTS: list[dict] = [
+    {
+        "slug": "store-purchase",
+        "name": "Store purchase",
+        "kind": K.STORE_PURCHASE,
+        "expiry_days": 14,
+    },
+    {
+        "slug": "support-call",
+        "name": "Support call closed",
+        "kind": K.SUPPORT_CALL,
+        "expiry_days": 7,
+    },
+    {
+        "slug": "repair",
+        "name": "Repair completed",
+        "kind": K.REPAIR,
+        "delay": dt.timedelta(hours=48),
+        "expiry_days": 14,
+        **QUIET,
+    },
+    {
+        "slug": "sign-up",
+        "name": "Web sign-up",
+        "kind": K.SIGN_UP,
+        "channel": Channel.WEB,
+        "expiry_days": 7,
+    },
+    # Contact changes are frequent and low-stakes: survey one in two.
+    {
+        "slug": "contact-change",
+        "name": "Contact-details change",
+        "kind": K.CONTACT_CHANGE,
+        "sampling_rate": Decimal("0.5"),
+        "expiry_days": 7,
+    },
+    # Always ask a leaving customer, even one surveyed last week.
+    {
+        "slug": "cancellation",
+        "name": "Cancellation",
+        "kind": K.CANCELLATION,
+        "quarantine_days": 0,
+        "expiry_days": 14,
+    },
+    # Asked once the parcel has arrived, not at checkout.
+    {
+        "slug": "online-purchase",
+        "name": "Online purchase",
+        "kind": K.ONLINE_PURCHASE,
+        "delay": dt.timedelta(days=3),
+        "expiry_days": 14,
+        **QUIET,
+    },
+]
+
+# Share of the interactions, how good each touchpoint is on average (the log-odds of a high
+# score before unit and season effects) and how many invitations get an answer.
+SHARE = {
+    K.STORE_PURCHASE: 0.34,
+    K.SUPPORT_CALL: 0.24,
+    K.ONLINE_PURCHASE: 0.13,
+    K.REPAIR: 0.09,
+    K.SIGN_UP: 0.09,
+    K.CONTACT_CHANGE: 0.06,
+    K.CANCELLATION: 0.05,
+}
+BASE = {
+    K.STORE_PURCHASE: 1.45,
+    K.SUPPORT_CALL: 1.35,
+    K.ONLINE_PURCHASE: 1.4,
+    K.REPAIR: 1.1,
+    K.SIGN_UP: 1.6,
+    K.CONTACT_CHANGE: 1.15,
+    K.CANCELLATION: 0.35,
+}
+RESPONSE_RATE = {
+    K.STORE_PURCHASE: 0.31,
+    K.SUPPORT_CALL: 0.29,
+    K.ONLINE_PURCHASE: 0.27,
+    K.REPAIR: 0.36,
+    K.SIGN_UP: 0.22,
+    K.CONTACT_CHANGE: 0.25,
+    K.CANCELLATION: 0.21,
+}
+# Local opening hours (start, end, busiest) in which each kind of interaction happens.
+HOURS = {
+    K.STORE_PURCHASE: (10.0, 19.5, 16.5),
+    K.SUPPORT_CALL: (8.0, 20.0, 11.0),
+    K.REPAIR: (9.0, 18.0, 15.0),
+}
+WEB_HOURS = (6.5, 23.9, 20.5)
+CALL_REASONS = ("battery", "billing", "software update", "network", "screen", "account", "order")
+REPAIRS = ("screen", "battery", "charging port", "camera", "water damage", "back glass")
+CANCEL_REASONS = ("price", "moving abroad", "switched brand", "coverage", "no longer needed")
+
+
+def _day_weight(kind: str, day: dt.date) -> float:
+    """Volume by day: weekly rhythm, Christmas rush, the September launch, January returns."""
+    weekday = day.weekday()
+    christmas = dt.date(day.year, 11, 20) <= day <= dt.date(day.year, 12, 24)
+    launch = dt.date(day.year, 9, 12) <= day <= dt.date(day.year, 10, 10)
+    new_year = day >= dt.date(day.year, 12, 26) or day <= dt.date(day.year, 1, 10)
+    if kind == K.STORE_PURCHASE:
+        w = (0.8, 0.8, 0.9, 1.0, 1.1, 1.6, 0.6)[weekday]
+        w *= 1.6 if christmas else 1.4 if launch else 1.2 if new_year else 1.0
+    elif kind == K.ONLINE_PURCHASE:
+        w = (1.1, 1.0, 1.0, 1.0, 0.9, 0.9, 1.2)[weekday]
+        w *= 1.9 if christmas else 1.5 if launch else 1.0
+    elif kind == K.SUPPORT_CALL:
+        w = (1.3, 1.1, 1.0, 1.0, 0.9, 0.5, 0.3)[weekday]
+        w *= 1.6 if new_year else 1.5 if launch else 1.0
+    elif kind == K.REPAIR:
+        w = (1.0, 1.0, 1.0, 1.0, 1.0, 0.3, 0.0)[weekday]
+        w *= 1.2 if new_year else 1.0
+    elif kind == K.SIGN_UP:
+        w = 2.0 if new_year else 1.5 if launch or christmas else 1.0
+    elif kind == K.CANCELLATION:
+        w = 1.3 if day.month == 1 else 1.0
+    else:
+        w = 1.0
+    return w
+
+
+def _season(kind: str, day: dt.date, progress: float) -> float:
+    """A slow improvement over the year, store queues before Christmas, call waits at launch."""
+    effect = 0.16 * (progress - 0.5)
+    if kind in (K.STORE_PURCHASE, K.ONLINE_PURCHASE) and (
+        dt.date(day.year, 11, 20) <= day <= dt.date(day.year, 12, 24)
+    ):
+        effect -= 0.3
+    if kind == K.SUPPORT_CALL and dt.date(day.year, 9, 12) <= day <= dt.date(day.year, 10, 10):
+        effect -= 0.35
+    return effect
+
+
+def draw_score(rng: random.Random, logit: float) -> int:
+    """A 0-10 score skewed like real NPS answers: a beta draw around the unit's mean."""
+    p = 1 / (1 + math.exp(-logit))
+    return min(10, int(rng.betavariate(4 * p, 4 * (1 - p)) * 11))
+
+
+# --- the seed -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SeedSummary:
+    account: str
+    units: dict[str, int]
+    touchpoints: int
+    contacts: int
+    interactions: int
+    invitations: dict[str, int]
+    responses: int
+    nps: float | None
+    history_created: int  # interactions added by this run's history step (0: already there)
+    live_created: int  # interactions added through the intake by this run
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        units = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in self.units.items())
+        invitations = ", ".join(f"{n} {state}" for state, n in sorted(self.invitations.items()))
+        sent = sum(
+            n for state, n in self.invitations.items() if state in ("sent", "answered", "expired")
+        )
+        rate = f"{100 * self.responses / sent:.0f}% of sent" if sent else "none sent"
+        nps = "n/a" if self.nps is None else f"{self.nps:+.0f}"
+        return [
+            f"Demo account {self.account!r}",
+            f"  units: {units}",
+            f"  touchpoints: {self.touchpoints}",
+            f"  contacts: {self.contacts}",
+            f"  interactions: {self.interactions} ({self.history_created} history and "
+            f"{self.live_created} live added by this run)",
+            f"  invitations: {invitations}",
+            f"  responses: {self.responses} ({rate}), NPS {nps}",
+            f"  took {self.seconds:.1f} s",
+        ]
+
+
+def seed_demo(
+    *, interactions: int = 50_000, seed: int = 7, now: dt.datetime | None = None
+) -> SeedSummary:
+    """Create what is missing of the demo account, in order: the account, its organisation
+    tree, its touchpoints, a year of history (`interactions` rows, drawn from `seed`), and a
+    few live interactions through the intake so the worker has emails to send."""
+    started = time.monotonic()
+    now = now or timezone.now()
+    account, _ = Account.objects.get_or_create(
+        slug=ACCOUNT_SLUG,
+        defaults={
+            "name": "Nimbus Mobile",
+            "time_zone": "Europe/London",
+            "default_locale": "en",
+            "quarantine_days": 30,
+        },
+    )
+    units = ensure_tree(account)
+    touchpoints = ensure_touchpoints(account)
+    history = 0
+    if not Interaction.objects.filter(account=account, external_id=_history_id(1)).exists():
+        history = seed_history(
+            account, units, touchpoints, count=interactions, rng=random.Random(seed), now=now
+        )
+    live = seed_live(account, units, now=now)
+    summary = summarise(account, history_created=history, live_created=live)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+@transaction.atomic
+def ensure_tree(account: Account) -> dict[str, Unit]:
+    """The demo tree by code, creating missing units through the tree action."""
+    units = {u.code: u for u in Unit.objects.filter(account=account)}
+    for spec in demo_tree():
+        if spec.code not in units:
+            units[spec.code] = do_create_unit(
+                account=account,
+                kind=spec.kind,
+                code=spec.code,
+                name=spec.name,
+                parent=units[spec.parent] if spec.parent else None,
+                time_zone=spec.time_zone,
+            )
+    return units
+
+
+def ensure_touchpoints(account: Account) -> dict[str, Touchpoint]:
+    out = {}
+    for spec in TOUCHPOINTS:
+        values = dict(spec)
+        slug = values.pop("slug")
+        out[values["kind"]], _ = Touchpoint.objects.get_or_create(
+            account=account, slug=slug, defaults=values
+        )
+    return out
+
+
+def _history_id(n: int) -> str:
+    return f"{HISTORY_PREFIX}{n:06d}"
+
+
+@dataclass
+class _Person:
+    contact: Contact
+    country: str
+    home_store: str
+    model: str
+    tier: str
+    opted_out: dt.datetime | None = None  # globally, or of email
+    last_invited: dt.datetime | None = None
+
+
+@dataclass
+class _Slot:
+    kind: str
+    day: dt.date
+    person: _Person | None = None
+    unit: str = ""
+    occurred_at: dt.datetime | None = None
+    properties: dict = field(default_factory=dict)
+    effect: float = 0.0  # interaction-level shift of the score (a slow repair, an unsolved call)
+
+
+class _History:
+    """Draws the year of interactions, their invitations and answers, in memory first."""
+
+    def __init__(self, account: Account, units: dict[str, Unit], rng: random.Random, now):
+        self.account, self.units, self.rng, self.now = account, units, rng, now
+        self.specs = {s.code: s for s in demo_tree()}
+        self.quality = effective_quality()
+        self.zones: dict[str, str] = {}
+        for spec in demo_tree():
+            parent_zone = self.zones[spec.parent] if spec.parent else account.time_zone
+            self.zones[spec.code] = spec.time_zone or parent_zone
+        self.tz = {zone: ZoneInfo(zone) for zone in set(self.zones.values())}
+        by_kind: dict[str, list[UnitSpec]] = {}
+        for spec in demo_tree():
+            by_kind.setdefault(spec.kind, []).append(spec)
+        self.stores = by_kind["store"]
+        self.store_weights = [s.traffic for s in self.stores]
+        self.agents_by_language: dict[str, tuple[list[str], list[float]]] = {}
+        for language in ("en", "fr", "de", "es"):
+            agents = [a for a in by_kind["agent"] if a.language == language]
+            self.agents_by_language[language] = (
+                [a.code for a in agents],
+                [a.traffic for a in agents],
+            )
+        self.centres: dict[str, tuple[list[str], list[float]]] = {}
+        for country in COUNTRIES:
+            centres = [c for c in by_kind["repair_centre"] if c.country == country]
+            self.centres[country] = ([c.code for c in centres], [c.traffic for c in centres])
+        self.people: list[_Person] = []
+        self.emails: set[str] = set()
+        self.phones: set[str] = set()
+
+    # people
+
+    def new_person(self, home_store: UnitSpec, window: tuple[dt.datetime, dt.datetime]) -> _Person:
+        rng = self.rng
+        country = COUNTRIES[home_store.country]
+        locale = rng.choices(
+            [code for code, _ in country.locales], [w for _, w in country.locales]
+        )[0]
+        first, last = NAMES[country.names]
+        given, family = rng.choice(first), rng.choice(last)
+        email = self._unique_email(given, family)
+        phone = self._unique_phone(country) if rng.random() < 0.3 else ""
+        model = rng.choices(list(PHONES), [share for _, share in PHONES.values()])[0]
+        tier = rng.choices([t for t, _ in TIERS], [w for _, w in TIERS])[0]
+        n = len(self.people) + 1
+        contact = Contact(
+            account=self.account,
+            external_id=f"cust-{n:06d}",
+            email=email,
+            phone=phone,
+            name=f"{given} {family}",
+            locale=locale,
+            time_zone=self.zones[home_store.code],
+            attributes={"phone_model": model, "tier": tier, "city": home_store.city},
+        )
+        person = _Person(contact, home_store.country, home_store.code, model, tier)
+        draw = rng.random()
+        if draw < 0.02:  # some customers unsubscribed at some point in the year
+            start, end = window
+            when = start + (end - start) * rng.random()
+            if draw < 0.012:
+                contact.opted_out_at = when
+            else:
+                contact.email_opted_out_at = when
+            person.opted_out = when
+        self.people.append(person)
+        return person
+
+    def _unique_email(self, given: str, family: str) -> str:
+        rng = self.rng
+        g, f = _ascii(given), _ascii(family)
+        local = rng.choice((f"{g}.{f}", f"{g}{f}", f"{g[0]}{f}", f"{g}_{f}", f"{f}.{g}"))
+        domain = rng.choice(EMAIL_DOMAINS)
+        email, n = f"{local}@{domain}", 1
+        while email in self.emails:
+            n += 1 if n > 1 else rng.randint(1, 90)
+            email = f"{local}{n}@{domain}"
+        self.emails.add(email)
+        return email
+
+    def _unique_phone(self, country: Country) -> str:
+        while True:
+            digits = "".join(str(self.rng.randrange(10)) for _ in range(country.phone_digits))
+            phone = country.phone_prefix + digits
+            if phone not in self.phones:
+                self.phones.add(phone)
+                return phone
+
+    # interactions
+
+    def draw_slots(self, count: int, today: dt.date) -> list[_Slot]:
+        rng = self.rng
+        days = [today - dt.timedelta(days=k) for k in range(365, 0, -1)]
+        kinds = list(SHARE)
+        counts = {kind: int(count * SHARE[kind]) for kind in kinds}
+        counts[K.STORE_PURCHASE] += count - sum(counts.values())
+        slots = []
+        for kind in kinds:
+            weights = [_day_weight(kind, day) for day in days]
+            slots += [_Slot(kind, day) for day in rng.choices(days, weights, k=counts[kind])]
+        rng.shuffle(slots)
+        return slots
+
+    def place(self, slot: _Slot, window: tuple[dt.datetime, dt.datetime]) -> None:
+        """Who it was, where it happened, when, and what we know about it."""
+        rng = self.rng
+        if self.people and rng.random() < 0.22:  # a returning customer
+            person = rng.choice(self.people)
+        else:
+            home = rng.choices(self.stores, self.store_weights)[0]
+            person = self.new_person(home, window)
+        slot.person = person
+        kind = slot.kind
+        currency = COUNTRIES[person.country].currency
+        if kind == K.STORE_PURCHASE:
+            if rng.random() < 0.8:
+                slot.unit = person.home_store
+            else:
+                slot.unit = rng.choices(self.stores, self.store_weights)[0].code
+            slot.properties = self._basket(person, currency)
+        elif kind == K.ONLINE_PURCHASE:
+            slot.unit = BRAND_CODE
+            slot.properties = {
+                **self._basket(person, currency),
+                "delivery": rng.choice(("home", "home", "click_and_collect")),
+            }
+        elif kind == K.SUPPORT_CALL:
+            codes, weights = self.agents_by_language[person.contact.locale]
+            slot.unit = rng.choices(codes, weights)[0]
+            resolved = rng.random() < min(0.95, max(0.35, 0.72 + 0.2 * self.quality[slot.unit]))
+            slot.effect = 0.0 if resolved else -0.8
+            slot.properties = {
+                "reason": rng.choice(CALL_REASONS),
+                "duration_min": max(2, round(rng.lognormvariate(math.log(9), 0.5))),
+                "resolved": resolved,
+            }
+        elif kind == K.REPAIR:
+            codes, weights = self.centres[person.country]
+            slot.unit = rng.choices(codes, weights)[0]
+            typical = 4 * math.exp(-0.6 * self.quality[slot.unit])
+            days = max(1, round(rng.lognormvariate(math.log(typical), 0.45)))
+            slot.effect = -0.07 * (days - 4) - (0.3 if person.model == "Nimbus Fold" else 0)
+            slot.properties = {
+                "device": person.model,
+                "repair": rng.choice(REPAIRS),
+                "turnaround_days": days,
+                "warranty": rng.random() < 0.6,
+            }
+        else:
+            slot.unit = BRAND_CODE
+            if kind == K.SIGN_UP:
+                slot.properties = {"source": rng.choice(("app", "app", "website"))}
+            elif kind == K.CONTACT_CHANGE:
+                slot.properties = {"field": rng.choice(("address", "email", "phone", "payment"))}
+            else:
+                slot.properties = {"reason": rng.choice(CANCEL_REASONS)}
+        start, end, peak = HOURS.get(kind, WEB_HOURS)
+        hour = rng.triangular(start, end, peak)
+        zone = person.contact.time_zone if slot.unit == BRAND_CODE else self.zones[slot.unit]
+        local = dt.datetime.combine(slot.day, dt.time(0), tzinfo=self.tz[zone])
+        local += dt.timedelta(hours=hour)
+        slot.occurred_at = local.astimezone(dt.UTC)
+
+    def _basket(self, person: _Person, currency: str) -> dict:
+        if self.rng.random() < 0.75:
+            product, price = person.model, PHONES[person.model][0]
+        else:
+            product = self.rng.choice(list(ACCESSORIES))
+            price = ACCESSORIES[product]
+        return {"product": product, "amount": price, "currency": currency}
+
+
+def seed_history(
+    account: Account,
+    units: dict[str, Unit],
+    touchpoints: dict[str, Touchpoint],
+    *,
+    count: int,
+    rng: random.Random,
+    now: dt.datetime,
+) -> int:
+    """A year of interactions with their invitations and answers, written in bulk.
+
+    Steps: draw the days (weekly and seasonal volume), the contacts (new or returning) and the
+    units (a store near home, an agent speaking the contact's language, a repair centre in
+    their country); then, in time order, plan each invitation the way intake would (delay,
+    quiet hours, opt-outs, sampling, quarantine) and draw its fate: answered (score from the
+    units' latent quality, the touchpoint and the season), unanswered, or still open; insert
+    everything in batches and date the rows back to when they happened.
+    """
+    if count <= 0:
+        return 0
+    h = _History(account, units, rng, now)
+    today = now.astimezone(ZoneInfo(account.time_zone)).date()
+    window = (now - dt.timedelta(days=365), now - dt.timedelta(days=1))
+    slots = h.draw_slots(count, today)
+    for slot in slots:
+        h.place(slot, window)
+    slots.sort(key=lambda s: s.occurred_at)
+    first_day = today - dt.timedelta(days=365)
+
+    interactions, invitations, responses = [], [], []
+    attribution: dict[str, dict] = {}
+    units_by_id = {u.pk: u for u in units.values()}
+    for n, slot in enumerate(slots, start=1):
+        person, touchpoint, unit = slot.person, touchpoints[slot.kind], units[slot.unit]
+        external_id = _history_id(n)
+        interaction = Interaction(
+            account=account,
+            touchpoint=touchpoint,
+            contact=person.contact,
+            unit=unit,
+            occurred_at=slot.occurred_at,
+            external_id=external_id,
+            properties=slot.properties,
+            payload_hash=hashlib.sha256(external_id.encode()).hexdigest(),
+        )
+        interactions.append(interaction)
+        send_at = rules.plan_send_at(
+            occurred_at=slot.occurred_at,
+            delay=touchpoint.delay,
+            time_zone=person.contact.time_zone or h.zones[slot.unit],
+            quiet_start=touchpoint.quiet_hours_start,
+            quiet_end=touchpoint.quiet_hours_end,
+        )
+        expiry = dt.timedelta(days=touchpoint.expiry_days)
+        invitation = Invitation(
+            account=account,
+            interaction=interaction,
+            contact=person.contact,
+            touchpoint=touchpoint,
+            unit=unit,
+            channel=touchpoint.channel,
+            token=new_token(),
+            send_at=send_at,
+            expires_at=send_at + expiry,
+        )
+        invitations.append(invitation)
+        reason, detail = _suppression(person, touchpoint, external_id, send_at)
+        if reason:
+            invitation.state, invitation.reason, invitation.detail = (
+                State.SUPPRESSED,
+                reason,
+                detail,
+            )
+            continue
+        person.last_invited = max(send_at, person.last_invited or send_at)
+        if send_at > now:  # a repair or parcel of the last days: the worker will send it
+            continue
+        delivered = touchpoint.channel in (Channel.EMAIL, Channel.SMS)
+        invitation.sent_at = send_at + dt.timedelta(seconds=rng.uniform(2, 90) if delivered else 0)
+        invitation.expires_at = invitation.sent_at + expiry
+        invitation.state = State.SENT
+        answered_at = None
+        if rng.random() < RESPONSE_RATE[slot.kind]:
+            wait = min(rng.lognormvariate(math.log(2 * 3600), 1.6), expiry.total_seconds() - 60)
+            answered_at = invitation.sent_at + dt.timedelta(seconds=max(20, wait))
+        if answered_at is not None and answered_at < now:
+            invitation.state = State.ANSWERED
+            progress = (slot.day - first_day).days / 365
+            logit = (
+                BASE[slot.kind]
+                + h.quality[slot.unit]
+                + TIER_EFFECT[person.tier]
+                + slot.effect
+                + _season(slot.kind, slot.day, progress)
+            )
+            score = draw_score(rng, logit)
+            if slot.unit not in attribution:
+                attribution[slot.unit] = attribution_for(unit, units_by_id)
+            responses.append(
+                Response(
+                    account=account,
+                    invitation=invitation,
+                    interaction=interaction,
+                    contact=person.contact,
+                    touchpoint=touchpoint,
+                    channel=touchpoint.channel,
+                    score=score,
+                    comment=pick_comment(rng, slot.kind, person.contact.locale, score),
+                    locale=person.contact.locale,
+                    unit=unit,
+                    unit_path=unit.path,
+                    attribution=attribution[slot.unit],
+                    answered_at=answered_at,
+                )
+            )
+        elif invitation.expires_at <= now:
+            invitation.state, invitation.reason = State.EXPIRED, Reason.NOT_ANSWERED
+
+    for person in h.people:
+        person.contact.last_invited_at = person.last_invited
+    with transaction.atomic():
+        Contact.objects.bulk_create([p.contact for p in h.people], batch_size=BATCH)
+        Interaction.objects.bulk_create(interactions, batch_size=BATCH)
+        Invitation.objects.bulk_create(invitations, batch_size=BATCH)
+        Response.objects.bulk_create(responses, batch_size=BATCH)
+        _backdate(account)
+    return len(interactions)
+
+
+def _suppression(
+    person: _Person, touchpoint: Touchpoint, external_id: str, send_at: dt.datetime
+) -> tuple[str, str]:
+    """Why intake would not have sent this survey, in the intake's order and words."""
+    if person.opted_out and person.opted_out <= send_at:
+        contact = person.contact
+        if contact.opted_out_at or touchpoint.channel == Channel.EMAIL:
+            return Reason.OPTED_OUT, f"opted out of {touchpoint.get_channel_display().lower()}"
+    if not rules.in_sample(f"{touchpoint.pk}:{external_id}", touchpoint.sampling_rate):
+        return Reason.SAMPLED_OUT, f"sampling rate {touchpoint.sampling_rate}"
+    days = touchpoint.effective_quarantine_days
+    if not rules.quarantine_allows(last_invited_at=person.last_invited, send_at=send_at, days=days):
+        return Reason.QUARANTINE, (
+            f"invited {person.last_invited:%Y-%m-%d}, within the {days}-day quarantine"
+        )
+    return "", ""
+
+
+def _backdate(account: Account) -> None:
+    """Date the seeded rows to when they happened rather than to when the seed ran."""
+    seeded = {"account": account, "external_id__startswith": HISTORY_PREFIX}
+    Interaction.objects.filter(**seeded).update(created_at=F("occurred_at"))
+    occurred = Interaction.objects.filter(pk=OuterRef("interaction_id")).values("occurred_at")
+    Invitation.objects.filter(
+        account=account, interaction__external_id__startswith=HISTORY_PREFIX
+    ).update(created_at=Subquery(occurred), updated_at=Subquery(occurred))
+    Response.objects.filter(
+        account=account, interaction__external_id__startswith=HISTORY_PREFIX
+    ).update(created_at=F("answered_at"), updated_at=F("answered_at"))
+    first = (
+        Interaction.objects.filter(contact=OuterRef("pk"))
+        .values("contact")
+        .annotate(first=Min("occurred_at"))
+        .values("first")
+    )
+    Contact.objects.filter(account=account, external_id__startswith="cust-").update(
+        created_at=Subquery(first), updated_at=Subquery(first)
+    )
+
+
+# --- live interactions through the intake -------------------------------------------------------
+
+# (touchpoint, unit name (a team: its first agent), contact name, locale, minutes ago)
+LIVE = [
+    ("store-purchase", "London Oxford Street", "Olivia Bennett", "en", 4),
+    ("store-purchase", "Paris Opéra", "Léa Fontaine", "fr", 9),
+    ("store-purchase", "Berlin Alexanderplatz", "Jonas Becker", "de", 14),
+    ("store-purchase", "Madrid Gran Vía", "Lucía Navarro", "es", 21),
+    ("store-purchase", "Manchester Arndale", "Callum Reid", "en", 27),
+    ("store-purchase", "Dublin Grafton Street", "Niamh Doyle", "en", 33),
+    ("support-call", "CallCo Glasgow, phones", "Harriet Cole", "en", 3),
+    ("support-call", "Helpwise Dublin, tier 1", "Conor Walsh", "en", 8),
+    ("support-call", "Atlas Contact Casablanca", "Julien Marchand", "fr", 12),
+    ("support-call", "VoxPoint Berlin", "Katharina Vogel", "de", 18),
+    ("support-call", "TeleServe Lisbon, Spanish", "Pablo Serrano", "es", 24),
+    ("support-call", "CallCo Belfast", "Priya Shah", "en", 30),
+    ("repair", "Repair Centre London Park Royal", "George Ellis", "en", 6),
+    ("repair", "Repair Centre Paris Rungis", "Chloé Garnier", "fr", 16),
+    ("repair", "Repair Centre Madrid", "Martín Ortega", "es", 26),
+]
+
+
+def live_items(now: dt.datetime) -> list[InteractionIn]:
+    """The live interactions as the intake receives them. Their external ids are fixed; their
+    times are "a few minutes ago" for the run that first records them."""
+    code_of, first_agent = {}, {}
+    for spec in demo_tree():
+        code_of.setdefault(spec.name, spec.code)
+        if spec.kind == "agent":
+            first_agent.setdefault(spec.parent, spec.code)
+    items = []
+    for n, (touchpoint, unit, name, locale, minutes) in enumerate(LIVE, start=1):
+        code = code_of[unit]
+        given, family = name.split(" ", 1)
+        items.append(
+            InteractionIn(
+                external_id=f"{LIVE_PREFIX}{n:02d}",
+                touchpoint=touchpoint,
+                unit=first_agent.get(code, code),
+                occurred_at=now - dt.timedelta(minutes=minutes),
+                contact=ContactIn(
+                    email=f"{_ascii(given)}.{_ascii(family)}@example.net",
+                    name=name,
+                    locale=locale,
+                    attributes={"phone_model": "Nimbus X5", "tier": "standard"},
+                ),
+                properties={"source": "demo"},
+            )
+        )
+    return items
+
+
+def seed_live(account: Account, units: dict[str, Unit], *, now: dt.datetime) -> int:
+    """Record the live interactions not yet stored, through the real intake."""
+    items = live_items(now)
+    stored = set(
+        Interaction.objects.filter(
+            account=account, external_id__in=[i.external_id for i in items]
+        ).values_list("external_id", flat=True)
+    )
+    missing = [item for item in items if item.external_id not in stored]
+    if not missing:
+        return 0
+    result = record_interactions(account, missing)
+    if not result.ok:
+        raise RuntimeError(f"the demo intake was refused: {result.errors}")
+    return sum(item.created for item in result.items)
+
+
+def summarise(account: Account, *, history_created: int, live_created: int) -> SeedSummary:
+    kinds = dict(
+        Unit.objects.filter(account=account)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by("kind")
+    )
+    order = [k for k, _ in Unit.Kind.choices]
+    states = dict(
+        Invitation.objects.filter(account=account)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .order_by("state")
+    )
+    histogram = Counter(
+        dict(
+            Response.objects.filter(account=account)
+            .values_list("score")
+            .annotate(n=Count("pk"))
+            .order_by("score")
+        )
+    )
+    counts = Counts.from_histogram([histogram.get(s, 0) for s in range(11)])
+    return SeedSummary(
+        account=account.slug,
+        units={k: kinds[k] for k in order if k in kinds},
+        touchpoints=Touchpoint.objects.filter(account=account).count(),
+        contacts=Contact.objects.filter(account=account).count(),
+        interactions=Interaction.objects.filter(account=account).count(),
+        invitations=states,
+        responses=counts.n,
+        nps=counts.nps,
+        history_created=history_created,
+        live_created=live_created,
+    )
