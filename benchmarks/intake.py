@@ -33,8 +33,12 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="touchpoint-bench-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    os.environ.update(SECRET_KEY="benchmark", DJANGO_SETTINGS_MODULE="touchpoint.settings",
-                      TOUCHPOINT_DATA_DIR=str(workdir), ALLOWED_HOSTS="testserver")
+    os.environ.update(
+        SECRET_KEY="benchmark",
+        DJANGO_SETTINGS_MODULE="touchpoint.settings",
+        TOUCHPOINT_DATA_DIR=str(workdir),
+        ALLOWED_HOSTS="testserver",
+    )
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -50,8 +54,9 @@ def main() -> None:
     rng = random.Random(1)
     elapsed = 0.0
     for b in range(args.api_batches):
-        body = json.dumps({"interactions": [row_json(rng, f"api-{b}-{i}", stores)
-                                            for i in range(1000)]})
+        body = json.dumps(
+            {"interactions": [row_json(rng, f"api-{b}-{i}", stores) for i in range(1000)]}
+        )
         started = time.perf_counter()
         response = client.post("/api/v1/interactions", body, content_type="application/json")
         elapsed += time.perf_counter() - started
@@ -63,16 +68,21 @@ def main() -> None:
     started = time.perf_counter()
     write_csv(path, args.rows, stores)
     size = path.stat().st_size / 1e6
-    print(f"CSV: {args.rows:,} rows, {size:,.0f} MB, written in {time.perf_counter() - started:.0f} s")
+    print(
+        f"CSV: {args.rows:,} rows, {size:,.0f} MB, written in {time.perf_counter() - started:.0f} s"
+    )
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "touchpoint", "import-interactions", str(path), "--no-progress"],
-        check=True, env=os.environ,
+        check=True,
+        env=os.environ,
     )
     took = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"CSV import: {args.rows / took:,.0f} rows/s ({args.rows:,} rows in {took:.0f} s, "
-          "check + import)")
+    print(
+        f"CSV import: {args.rows / took:,.0f} rows/s ({args.rows:,} rows in {took:.0f} s, "
+        "check + import)"
+    )
     print(f"CSV import peak memory: {peak_mb:,.0f} MB (max RSS of the import process)")
 
 
@@ -85,14 +95,16 @@ def setup_brand() -> tuple[str, list[str]]:
     root = do_create_unit(account=account, kind="brand", code="bench", name="Bench")
     stores = []
     for r in range(5):
-        region = do_create_unit(account=account, kind="region", code=f"region-{r}",
-                                name=f"Region {r}", parent=root)
+        region = do_create_unit(
+            account=account, kind="region", code=f"region-{r}", name=f"Region {r}", parent=root
+        )
         for s in range(20):
             code = f"store-{r}{s:02d}"
             do_create_unit(account=account, kind="store", code=code, name=code, parent=region)
             stores.append(code)
-    Touchpoint.objects.create(account=account, slug="store-purchase", name="Store purchase",
-                              kind="store_purchase")
+    Touchpoint.objects.create(
+        account=account, slug="store-purchase", name="Store purchase", kind="store_purchase"
+    )
     return do_create_api_key(account=account, name="bench").secret, stores
 
 
@@ -102,8 +114,11 @@ def row_json(rng: random.Random, external_id: str, stores: list[str]) -> dict:
         "touchpoint": "store-purchase",
         "unit": rng.choice(stores),
         "occurred_at": f"2026-10-{rng.randint(1, 28):02d}T{rng.randint(8, 19):02d}:00:00+01:00",
-        "contact": {"email": f"c{rng.randint(0, 300_000)}@example.com", "locale": "en",
-                    "attributes": {"tier": rng.choice(["standard", "plus"])}},
+        "contact": {
+            "email": f"c{rng.randint(0, 300_000)}@example.com",
+            "locale": "en",
+            "attributes": {"tier": rng.choice(["standard", "plus"])},
+        },
         "properties": {"phone_model": rng.choice(["X5", "Lite", "Pro"])},
     }
 
@@ -112,13 +127,32 @@ def write_csv(path: Path, rows: int, stores: list[str]) -> None:
     rng = random.Random(2)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["external_id", "touchpoint", "unit", "occurred_at", "contact_email",
-                         "contact_locale", "contact.tier", "property.phone_model"])
+        writer.writerow(
+            [
+                "external_id",
+                "touchpoint",
+                "unit",
+                "occurred_at",
+                "contact_email",
+                "contact_locale",
+                "contact.tier",
+                "property.phone_model",
+            ]
+        )
         for i in range(rows):
             r = row_json(rng, f"csv-{i}", stores)
-            writer.writerow([r["external_id"], r["touchpoint"], r["unit"], r["occurred_at"],
-                             r["contact"]["email"], "en", r["contact"]["attributes"]["tier"],
-                             r["properties"]["phone_model"]])
+            writer.writerow(
+                [
+                    r["external_id"],
+                    r["touchpoint"],
+                    r["unit"],
+                    r["occurred_at"],
+                    r["contact"]["email"],
+                    "en",
+                    r["contact"]["attributes"]["tier"],
+                    r["properties"]["phone_model"],
+                ]
+            )
 
 
 if __name__ == "__main__":

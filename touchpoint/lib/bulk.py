@@ -16,7 +16,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 # Statements here are built from model metadata (quoted names) only; values are always
-# parameters. ruff: noqa: S608
+# parameters.
+# ruff: noqa: S608
 
 # Field types whose Python value is already what every database driver takes.
 _PLAIN = {
