@@ -1,0 +1,177 @@
+"""The project around the domain: settings, commands, admin, dev outbox, home page."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import subprocess
+import sys
+from email.message import EmailMessage
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import RequestFactory
+from django.urls import reverse
+
+from tests.conftest import free_port
+from touchpoint.accounts.actions import access_api_key
+from touchpoint.accounts.models import ApiKey
+from touchpoint.outbox.mailsink import start_mailsink
+from touchpoint.outbox.models import CapturedEmail
+
+pytestmark = pytest.mark.django_db
+
+
+def run_touchpoint(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "touchpoint", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_app_refuses_to_start_with_the_default_secret_key_in_production(tmp_path):
+    result = run_touchpoint("check", TOUCHPOINT_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY is the built-in development key" in result.stderr
+    assert run_touchpoint("check", DEBUG="true", TOUCHPOINT_DATA_DIR=str(tmp_path)).returncode == 0
+    ok = run_touchpoint("check", SECRET_KEY="x" * 50, TOUCHPOINT_DATA_DIR=str(tmp_path))
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_a_malformed_boolean_setting_is_a_clear_error(tmp_path):
+    result = run_touchpoint("check", DEBUG="maybe", TOUCHPOINT_DATA_DIR=str(tmp_path))
+    assert "DEBUG must be true or false, not 'maybe'" in result.stderr
+
+
+def test_create_api_key_prints_a_working_key_once(brand, capsys):
+    call_command("create-api-key", "nimbus", "--name", "pos")
+    secret = capsys.readouterr().out.strip()
+    assert secret.startswith("tpk_")
+    assert access_api_key(secret).account == brand.account
+    assert not ApiKey.objects.filter(key_hash=secret).exists()
+
+
+def test_create_api_key_for_an_unknown_account_fails_clearly(db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="No account with slug 'nope'"):
+        call_command("create-api-key", "nope")
+
+
+@pytest.fixture
+def staff(client, db):
+    user = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def test_every_admin_page_renders(staff, brand):
+    from django.contrib import admin
+
+    request = RequestFactory().get("/")
+    request.user = get_user_model().objects.get(username="boss")
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        assert staff.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200, info
+        if model_admin.has_add_permission(request):
+            assert staff.get(reverse("admin:%s_%s_add" % info)).status_code == 200, info
+    assert (
+        staff.get(reverse("admin:accounts_unit_change", args=[brand.store.pk])).status_code == 200
+    )
+
+
+def test_minting_a_key_in_the_admin_shows_it_once(staff, brand):
+    page = staff.post(
+        reverse("admin:accounts_apikey_add"),
+        {"account": brand.account.pk, "name": "shop"},
+        follow=True,
+    )
+    text = page.content.decode()
+    assert "copy it now, it will not be shown again" in text
+    secret = text.split("The new API key is ")[1].split(" ")[0]
+    assert access_api_key(secret).name == "shop"
+
+
+def test_moving_a_unit_in_the_admin_keeps_the_tree_right(staff, brand):
+    url = reverse("admin:accounts_unit_change", args=[brand.team.pk])
+    page = staff.post(
+        url,
+        {
+            "account": brand.account.pk,
+            "parent": brand.brand.pk,
+            "kind": "team",
+            "code": "callco-t1",
+            "name": "Team 1",
+            "time_zone": "",
+            "is_active": "on",
+        },
+    )
+    assert page.status_code == 302
+    brand.agent.refresh_from_db()
+    assert brand.agent.path == f"{brand.brand.path}{brand.team.pk}/{brand.agent.pk}/"
+
+
+def test_the_mail_catch_all_feeds_the_dev_outbox(settings, client, transactional_db):
+    settings.DEV_OUTBOX = True
+    port = free_port()
+    controller = start_mailsink("127.0.0.1", port)
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@x.test", "b@x.test", "Hello"
+        message.set_content("plain body")
+        message.add_alternative(
+            "<html><head></head><body><a href='/s/x'>go</a></body></html>", subtype="html"
+        )
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(message)
+    finally:
+        controller.stop()
+    captured = CapturedEmail.objects.get()
+    assert (captured.subject, captured.recipients) == ("Hello", ["b@x.test"])
+    assert "Hello" in client.get("/dev/outbox/").content.decode()
+    assert "plain body" in client.get(f"/dev/outbox/{captured.pk}/").content.decode()
+    html = client.get(f"/dev/outbox/{captured.pk}/html").content.decode()
+    assert '<base target="_top">' in html
+
+
+def test_the_dev_outbox_is_off_in_production(settings, client, db):
+    settings.DEV_OUTBOX = False
+    assert client.get("/dev/outbox/").status_code == 404
+
+
+def test_the_home_page_shows_staff_each_accounts_nps(staff, brand):
+    from touchpoint.responses.models import Response
+    from touchpoint.surveys.models import Interaction
+
+    contact = brand.account.contacts.create(email="z@example.com")
+    interaction = Interaction.objects.create(
+        account=brand.account,
+        touchpoint=brand.purchase,
+        contact=contact,
+        unit=brand.store,
+        occurred_at="2026-11-20T10:00:00Z",
+        payload_hash="x",
+    )
+    for score in (10, 9, 9, 3):
+        Response.objects.create(
+            account=brand.account,
+            interaction=interaction,
+            touchpoint=brand.purchase,
+            channel="email",
+            score=score,
+            unit=brand.store,
+            unit_path=brand.store.path,
+            answered_at=interaction.occurred_at,
+            comment="Great" if score > 8 else "",
+        )
+    with time_machine.travel("2026-11-21T00:00:00Z"):
+        html = staff.get("/").content.decode()
+    assert "Nimbus Mobile" in html and "<strong>50</strong>" in html  # (3 - 1) / 4
+    assert "n = 4" in html and "(few answers)" in html and "“Great”" in html
