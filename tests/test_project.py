@@ -78,10 +78,10 @@ def test_every_admin_page_renders(staff, brand):
     request = RequestFactory().get("/")
     request.user = get_user_model().objects.get(username="boss")
     for model, model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
-        assert staff.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200, info
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        assert staff.get(reverse(f"{name}_changelist")).status_code == 200, name
         if model_admin.has_add_permission(request):
-            assert staff.get(reverse("admin:%s_%s_add" % info)).status_code == 200, info
+            assert staff.get(reverse(f"{name}_add")).status_code == 200, name
     assert (
         staff.get(reverse("admin:accounts_unit_change", args=[brand.store.pk])).status_code == 200
     )
