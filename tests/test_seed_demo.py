@@ -20,7 +20,7 @@ from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
 
 pytestmark = pytest.mark.django_db
-N = 3000
+N = 2000
 UNIT_KIND_OF = {
     "store-purchase": "store",
     "support-call": "agent",

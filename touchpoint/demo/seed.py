@@ -19,7 +19,6 @@ import math
 import random
 import time
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -31,6 +30,7 @@ from django.utils import timezone
 from touchpoint.accounts.actions import do_create_unit
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.nps import Counts
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
@@ -43,7 +43,6 @@ ACCOUNT_SLUG = "demo"
 BRAND_CODE = "nimbus"
 HISTORY_PREFIX = "demo-"  # demo-000001 … in chronological order
 LIVE_PREFIX = "demo-live-"
-BATCH = 1000
 K = Touchpoint.Kind
 State, Reason = Invitation.State, Invitation.Reason
 
@@ -1173,7 +1172,7 @@ def seed_demo(
         history = seed_history(
             account, units, touchpoints, count=interactions, rng=random.Random(seed), now=now
         )
-    live = seed_live(account, units, now=now)
+    live = seed_live(account, now=now)
     summary = summarise(account, history_created=history, live_created=live)
     summary.seconds = time.monotonic() - started
     return summary
@@ -1236,9 +1235,8 @@ class _Slot:
 class _History:
     """Draws the year of interactions, their invitations and answers, in memory first."""
 
-    def __init__(self, account: Account, units: dict[str, Unit], rng: random.Random, now):
-        self.account, self.units, self.rng, self.now = account, units, rng, now
-        self.specs = {s.code: s for s in demo_tree()}
+    def __init__(self, account: Account, rng: random.Random):
+        self.account, self.rng = account, rng
         self.quality = effective_quality()
         self.zones: dict[str, str] = {}
         for spec in demo_tree():
@@ -1281,7 +1279,7 @@ class _History:
         tier = rng.choices([t for t, _ in TIERS], [w for _, w in TIERS])[0]
         n = len(self.people) + 1
         contact = Contact(
-            account=self.account,
+            account_id=self.account.pk,
             external_id=f"cust-{n:06d}",
             email=email,
             phone=phone,
@@ -1427,7 +1425,7 @@ def seed_history(
     """
     if count <= 0:
         return 0
-    h = _History(account, units, rng, now)
+    h = _History(account, rng)
     today = now.astimezone(ZoneInfo(account.time_zone)).date()
     window = (now - dt.timedelta(days=365), now - dt.timedelta(days=1))
     slots = h.draw_slots(count, today)
@@ -1436,23 +1434,22 @@ def seed_history(
     slots.sort(key=lambda s: s.occurred_at)
     first_day = today - dt.timedelta(days=365)
 
-    interactions, invitations, responses = [], [], []
+    rows: list[tuple[_Person, Interaction, Invitation, Response | None]] = []
     attribution: dict[str, dict] = {}
     units_by_id = {u.pk: u for u in units.values()}
     for n, slot in enumerate(slots, start=1):
         person, touchpoint, unit = slot.person, touchpoints[slot.kind], units[slot.unit]
         external_id = _history_id(n)
+        # Ids rather than objects: setting related objects costs more than the insert itself.
         interaction = Interaction(
-            account=account,
-            touchpoint=touchpoint,
-            contact=person.contact,
-            unit=unit,
+            account_id=account.pk,
+            touchpoint_id=touchpoint.pk,
+            unit_id=unit.pk,
             occurred_at=slot.occurred_at,
             external_id=external_id,
             properties=slot.properties,
             payload_hash=hashlib.sha256(external_id.encode()).hexdigest(),
         )
-        interactions.append(interaction)
         send_at = rules.plan_send_at(
             occurred_at=slot.occurred_at,
             delay=touchpoint.delay,
@@ -1462,17 +1459,16 @@ def seed_history(
         )
         expiry = dt.timedelta(days=touchpoint.expiry_days)
         invitation = Invitation(
-            account=account,
-            interaction=interaction,
-            contact=person.contact,
-            touchpoint=touchpoint,
-            unit=unit,
+            account_id=account.pk,
+            touchpoint_id=touchpoint.pk,
+            unit_id=unit.pk,
             channel=touchpoint.channel,
             token=new_token(),
             send_at=send_at,
             expires_at=send_at + expiry,
         )
-        invitations.append(invitation)
+        response = None
+        rows.append((person, interaction, invitation, response))
         reason, detail = _suppression(person, touchpoint, external_id, send_at)
         if reason:
             invitation.state, invitation.reason, invitation.detail = (
@@ -1505,35 +1501,48 @@ def seed_history(
             score = draw_score(rng, logit)
             if slot.unit not in attribution:
                 attribution[slot.unit] = attribution_for(unit, units_by_id)
-            responses.append(
-                Response(
-                    account=account,
-                    invitation=invitation,
-                    interaction=interaction,
-                    contact=person.contact,
-                    touchpoint=touchpoint,
-                    channel=touchpoint.channel,
-                    score=score,
-                    comment=pick_comment(rng, slot.kind, person.contact.locale, score),
-                    locale=person.contact.locale,
-                    unit=unit,
-                    unit_path=unit.path,
-                    attribution=attribution[slot.unit],
-                    answered_at=answered_at,
-                )
+            response = Response(
+                account_id=account.pk,
+                touchpoint_id=touchpoint.pk,
+                channel=touchpoint.channel,
+                score=score,
+                comment=pick_comment(rng, slot.kind, person.contact.locale, score),
+                locale=person.contact.locale,
+                unit_id=unit.pk,
+                unit_path=unit.path,
+                attribution=attribution[slot.unit],
+                answered_at=answered_at,
             )
+            rows[-1] = (person, interaction, invitation, response)
         elif invitation.expires_at <= now:
             invitation.state, invitation.reason = State.EXPIRED, Reason.NOT_ANSWERED
 
     for person in h.people:
         person.contact.last_invited_at = person.last_invited
     with transaction.atomic():
-        Contact.objects.bulk_create([p.contact for p in h.people], batch_size=BATCH)
-        Interaction.objects.bulk_create(interactions, batch_size=BATCH)
-        Invitation.objects.bulk_create(invitations, batch_size=BATCH)
-        Response.objects.bulk_create(responses, batch_size=BATCH)
+        _write(h.people, rows)
         _backdate(account)
-    return len(interactions)
+    return len(rows)
+
+
+def _write(
+    people: list[_Person], rows: list[tuple[_Person, Interaction, Invitation, Response | None]]
+) -> None:
+    """Insert parents first, then point each child at the ids its parents were given."""
+    bulk_insert([p.contact for p in people])
+    for person, interaction, _, _ in rows:
+        interaction.contact_id = person.contact.pk
+    bulk_insert([interaction for _, interaction, _, _ in rows])
+    for person, interaction, invitation, _ in rows:
+        invitation.interaction_id, invitation.contact_id = interaction.pk, person.contact.pk
+    bulk_insert([invitation for _, _, invitation, _ in rows])
+    responses = []
+    for person, interaction, invitation, response in rows:
+        if response is not None:
+            response.invitation_id, response.interaction_id = invitation.pk, interaction.pk
+            response.contact_id = person.contact.pk
+            responses.append(response)
+    bulk_insert(responses)
 
 
 def _suppression(
@@ -1628,7 +1637,7 @@ def live_items(now: dt.datetime) -> list[InteractionIn]:
     return items
 
 
-def seed_live(account: Account, units: dict[str, Unit], *, now: dt.datetime) -> int:
+def seed_live(account: Account, *, now: dt.datetime) -> int:
     """Record the live interactions not yet stored, through the real intake."""
     items = live_items(now)
     stored = set(
@@ -1659,13 +1668,11 @@ def summarise(account: Account, *, history_created: int, live_created: int) -> S
         .annotate(n=Count("pk"))
         .order_by("state")
     )
-    histogram = Counter(
-        dict(
-            Response.objects.filter(account=account)
-            .values_list("score")
-            .annotate(n=Count("pk"))
-            .order_by("score")
-        )
+    histogram = dict(
+        Response.objects.filter(account=account)
+        .values_list("score")
+        .annotate(n=Count("pk"))
+        .order_by("score")
     )
     counts = Counts.from_histogram([histogram.get(s, 0) for s in range(11)])
     return SeedSummary(

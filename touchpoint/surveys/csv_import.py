@@ -18,7 +18,7 @@ from touchpoint.accounts.models import Account
 from touchpoint.surveys.actions import check_interactions, record_interactions
 from touchpoint.surveys.schemas import InteractionIn, field_errors
 
-CHUNK = 1000
+CHUNK = 2000
 REQUIRED = {"touchpoint", "unit", "occurred_at"}
 IDENTIFIERS = {"contact_email", "contact_phone", "contact_external_id"}
 CONTACT_COLUMNS = {
