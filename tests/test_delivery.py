@@ -49,6 +49,7 @@ def test_the_email_asks_the_question_with_eleven_one_click_scores(brand, smtp):
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
+    assert text.startswith("Hello Ana,")
     assert "Thank you for your recent purchase at Lille Centre." in text
     for score in range(11):
         assert f"http://testserver/s/{invitation.token}?score={score}" in html

@@ -148,6 +148,7 @@ _BODY = {
     response={200: IntakeOut, 201: IntakeOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     openapi_extra=_BODY,
     summary="Record interactions",
+    tags=["Interactions"],
 )
 def post_interactions(request: HttpRequest):
     """Record one interaction, or `{"interactions": [...]}` with up to 1,000.

@@ -202,7 +202,13 @@ def compose_email(invitation: Invitation) -> EmailMultiAlternatives:
     """The invitation email: multipart, localised, eleven one-click scores, unsubscribe."""
     account, contact = invitation.account, invitation.contact
     lang = language_for(contact.locale, account.default_locale)
-    texts = wording_for(invitation.touchpoint, lang, brand=account.name, unit=invitation.unit.name)
+    texts = wording_for(
+        invitation.touchpoint,
+        lang,
+        brand=account.name,
+        unit=invitation.unit.name,
+        name=contact.name,
+    )
     context = {
         "texts": texts,
         "lang": lang,

@@ -1,6 +1,7 @@
 """What the customer reads, per language. A touchpoint's `wording` overrides any key.
 
-Placeholders: {brand} (the account), {unit} (the responsible unit's name).
+Placeholders: {brand} (the account), {unit} (the responsible unit's name), {name} (the
+contact's name, in the greeting).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ K = Touchpoint.Kind
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
+        "greeting": "Hello {name},",
         "subject": "How likely are you to recommend {brand}?",
         "question": "How likely are you to recommend {brand} to a friend or colleague?",
         "low": "Not at all likely",
@@ -40,6 +42,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         K.RELATIONSHIP: "You have been a {brand} customer for a while.",
     },
     "fr": {
+        "greeting": "Bonjour {name},",
         "subject": "Recommanderiez-vous {brand} ?",
         "question": "Quelle est la probabilité que vous recommandiez {brand} à un ami ou un "
         "collègue ?",
@@ -70,6 +73,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         K.RELATIONSHIP: "Vous êtes client de {brand} depuis un moment.",
     },
     "de": {
+        "greeting": "Hallo {name},",
         "subject": "Würden Sie {brand} weiterempfehlen?",
         "question": "Wie wahrscheinlich ist es, dass Sie {brand} einem Freund oder Kollegen "
         "empfehlen?",
@@ -100,6 +104,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         K.RELATIONSHIP: "Sie sind schon eine Weile Kunde von {brand}.",
     },
     "es": {
+        "greeting": "Hola {name},",
         "subject": "¿Recomendaría {brand}?",
         "question": "¿Qué probabilidad hay de que recomiende {brand} a un amigo o colega?",
         "low": "Nada probable",
@@ -148,12 +153,16 @@ class _Keep(dict):
         return "{" + key + "}"
 
 
-def wording_for(touchpoint: Touchpoint, lang: str, *, brand: str, unit: str) -> dict[str, str]:
+def wording_for(
+    touchpoint: Touchpoint, lang: str, *, brand: str, unit: str, name: str = ""
+) -> dict[str, str]:
     """All texts for one survey in one language, overrides applied, placeholders filled."""
     texts = {**DEFAULTS["en"], **DEFAULTS.get(lang, {})}
     overrides = touchpoint.wording.get(lang) or {}
     texts.update({k: v for k, v in overrides.items() if isinstance(v, str)})
-    values = _Keep(brand=brand, unit=unit)
+    values = _Keep(brand=brand, unit=unit, name=name)
     out = {key: text.format_map(values) for key, text in texts.items()}
+    if not name:
+        out["greeting"] = ""
     out["context"] = out.get(touchpoint.kind, "")
     return out

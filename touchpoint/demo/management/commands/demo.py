@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,7 +14,20 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from touchpoint.accounts.actions import do_create_api_key
+from touchpoint.accounts.models import Account
+
 DEMO_USER, DEMO_PASSWORD = "admin", "touchpoint-demo"
+
+
+def _wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 class Command(BaseCommand):
@@ -31,10 +45,17 @@ class Command(BaseCommand):
         if not user_model.objects.filter(username=DEMO_USER).exists():
             user_model.objects.create_superuser(DEMO_USER, "admin@example.com", DEMO_PASSWORD)
 
+        api_key = do_create_api_key(
+            account=Account.objects.get(slug="demo"), name="demo run"
+        ).secret
         env = {**os.environ, "SITE_URL": f"http://localhost:{port}"}
         command = [sys.executable, "-m", "touchpoint"]
+        mailsink = subprocess.Popen(
+            [*command, "mailsink", "--port", str(settings.EMAIL_PORT)], env=env
+        )
+        _wait_for_port(settings.EMAIL_HOST, settings.EMAIL_PORT)  # before the worker sends
         processes = [
-            subprocess.Popen([*command, "mailsink", "--port", str(settings.EMAIL_PORT)], env=env),
+            mailsink,
             subprocess.Popen([*command, "worker"], env=env),
             subprocess.Popen(
                 [*command, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
@@ -48,7 +69,7 @@ class Command(BaseCommand):
             + f"  Admin:       {base}/admin/   (user {DEMO_USER}, password {DEMO_PASSWORD})\n"
             + f"  Dev outbox:  {base}/dev/outbox/   (open a survey email and answer it)\n"
             + f"  API docs:    {base}/api/v1/docs\n"
-            + "  API key:     touchpoint create-api-key demo\n"
+            + f"  API key:     {api_key}\n"
             + "Press Ctrl+C to stop.\n"
         )
         stopping = False
