@@ -101,8 +101,6 @@ def _invalid(request, exc):
 
 def _item_out(result: ItemResult) -> dict:
     invitation = result.invitation
-    if invitation is None and not result.created:
-        invitation = result.interaction.invitations.order_by("pk").first()
     response = result.response
     return {
         "id": result.interaction.pk,

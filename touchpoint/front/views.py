@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from touchpoint.accounts.models import Account
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.responses.actions import InvalidAnswer, do_record_response
+from touchpoint.responses.summary import overview
 from touchpoint.surveys.actions import access_open_invitation
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.wording import language_for, wording_for
+from touchpoint.surveys.wording import DEFAULTS, language_for, wording_for
 
 
 def _texts(request: HttpRequest, invitation: Invitation | None) -> tuple[str, dict]:
@@ -28,8 +32,6 @@ def _texts(request: HttpRequest, invitation: Invitation | None) -> tuple[str, di
 
 
 def _generic_texts(lang: str) -> dict:
-    from touchpoint.surveys.wording import DEFAULTS
-
     return {**DEFAULTS["en"], **DEFAULTS.get(lang, {})}
 
 
@@ -112,12 +114,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     """A first look for staff: each account's NPS of the last 90 days. Others get the links."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    from touchpoint.accounts.models import Account
-    from touchpoint.responses.summary import overview
-
     accounts = []
     if request.user.is_authenticated and request.user.is_staff:
         now = timezone.now()

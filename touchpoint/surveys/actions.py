@@ -178,10 +178,26 @@ def record_interactions(
         responses = _responses_given(account, [r for r in rows if r[3].response], now=now)
 
         by_interaction = {inv.interaction_id: inv for inv in planned}
+        # Repeats report what was stored the first time.
+        earlier_invitations = {
+            inv.interaction_id: inv
+            for inv in Invitation.objects.filter(interaction__in=list(existing.values()))
+        }
+        earlier_responses = {
+            r.interaction_id: r for r in Response.objects.filter(interaction__in=existing.values())
+        }
         created = iter(zip(interactions, new_items, strict=True))
         for item in items:
             if item.external_id and item.external_id in existing:
-                result.items.append(ItemResult(existing[item.external_id], created=False))
+                stored = existing[item.external_id]
+                result.items.append(
+                    ItemResult(
+                        stored,
+                        created=False,
+                        invitation=earlier_invitations.get(stored.pk),
+                        response=earlier_responses.get(stored.pk),
+                    )
+                )
                 continue
             interaction, _ = next(created)
             result.items.append(
