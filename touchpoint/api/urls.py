@@ -71,7 +71,7 @@ class InvitationOut(Schema):
 
 class InteractionOut(Schema):
     id: int
-    external_id: str
+    external_id: str | None
     created: bool
     invitation: InvitationOut | None
     response_id: int | None

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
 
 from touchpoint.accounts.models import Account, validate_time_zone
 
 
 class Contact(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
-    external_id = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(blank=True)  # stored lower-cased
-    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +33612345678")
+    # Indexed through the unique (account, …) constraints below.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
+    # Absent identifiers are NULL, not "": unique indexes ignore NULLs, and a plain (not
+    # partial) unique index is one that IN (...) lookups can use on SQLite and PostgreSQL.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    email = models.EmailField(null=True, blank=True)  # noqa: DJ001 (stored lower-cased)
+    phone = models.CharField(  # noqa: DJ001
+        max_length=20, null=True, blank=True, help_text="E.164, e.g. +33612345678"
+    )
     name = models.CharField(max_length=200, blank=True)
     locale = models.CharField(max_length=16, blank=True)
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
@@ -28,16 +34,10 @@ class Contact(models.Model):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["account", "email"], name="contact_email_unique"),
+            models.UniqueConstraint(fields=["account", "phone"], name="contact_phone_unique"),
             models.UniqueConstraint(
-                fields=["account", "email"], condition=~Q(email=""), name="contact_email_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["account", "phone"], condition=~Q(phone=""), name="contact_phone_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["account", "external_id"],
-                condition=~Q(external_id=""),
-                name="contact_external_id_unique",
+                fields=["account", "external_id"], name="contact_external_id_unique"
             ),
         ]
 

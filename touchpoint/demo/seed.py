@@ -1274,7 +1274,7 @@ class _History:
         first, last = NAMES[country.names]
         given, family = rng.choice(first), rng.choice(last)
         email = self._unique_email(given, family)
-        phone = self._unique_phone(country) if rng.random() < 0.3 else ""
+        phone = self._unique_phone(country) if rng.random() < 0.3 else None
         model = rng.choices(list(PHONES), [share for _, share in PHONES.values()])[0]
         tier = rng.choices([t for t, _ in TIERS], [w for _, w in TIERS])[0]
         n = len(self.people) + 1

@@ -164,7 +164,7 @@ def record_interactions(
                 unit_id=refs.units[item.unit].pk,
                 contact_id=contact.pk,
                 occurred_at=item.occurred_at,
-                external_id=item.external_id,
+                external_id=item.external_id or None,
                 properties=item.properties,
                 payload_hash=payload_hash(item),
             )

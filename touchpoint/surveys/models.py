@@ -7,7 +7,6 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
@@ -102,12 +101,16 @@ class Touchpoint(models.Model):
 class Interaction(models.Model):
     """One thing that happened at a touchpoint for a contact, at a responsible unit."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions")
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT)
+    # No index of their own: (account, external_id) and (account, occurred_at) lead with the
+    # account, and a touchpoint alone selects too much to be worth an index on every write.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, db_index=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="interactions")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="responsible unit")
     occurred_at = models.DateTimeField()
-    external_id = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (see Contact)
     properties = models.JSONField(default=dict, blank=True)
     payload_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -115,9 +118,7 @@ class Interaction(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "external_id"],
-                condition=~Q(external_id=""),
-                name="interaction_external_id_unique",
+                fields=["account", "external_id"], name="interaction_external_id_unique"
             )
         ]
         indexes = [models.Index(fields=["account", "occurred_at"])]
@@ -155,12 +156,15 @@ class Invitation(models.Model):
         HANDOFF_INTERRUPTED = "handoff_interrupted", "Worker stopped mid-send (not resent)"
         NOT_ANSWERED = "not_answered", "Not answered before expiry"
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="invitations", db_index=False
+    )
+    # The unique (interaction, channel) constraint indexes interaction lookups.
     interaction = models.ForeignKey(
-        Interaction, on_delete=models.CASCADE, related_name="invitations"
+        Interaction, on_delete=models.CASCADE, related_name="invitations", db_index=False
     )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT)
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     state = models.CharField(max_length=12, choices=State.choices, default=State.SCHEDULED)
