@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 import time_machine
@@ -246,3 +247,35 @@ def test_the_openapi_schema_describes_the_intake_body(client):
     assert {"$ref": "#/components/schemas/InteractionIn"} in body["oneOf"]
     assert "contact" in schema["components"]["schemas"]["InteractionIn"]["properties"]
     assert {"201", "409", "422"} <= set(operation["responses"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_requests_racing_store_one_interaction(brand):
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent writers need PostgreSQL")
+    body = {
+        "interactions": [
+            interaction(brand, external_id=f"race-{i}", contact={"email": f"r{i}@example.com"})
+            for i in range(50)
+        ]
+    }
+    start = threading.Barrier(2)
+    statuses = []
+
+    def send():
+        client = Client(headers={"Authorization": f"Bearer {brand.api_key}"})
+        start.wait()
+        statuses.append(post(client, body)[0])
+        connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) in ([200, 201], [201, 201])
+    assert Interaction.objects.count() == 50
+    assert Contact.objects.count() == 50
+    assert Invitation.objects.count() == 50

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
@@ -88,7 +88,7 @@ def check_interactions(
 ) -> tuple[References, dict[str, Interaction], list[dict[str, str]], bool]:
     """Every reason the batch cannot be stored, each naming its field; writes nothing.
 
-    `labels` names each item in errors ("interactions[3]" for the API, "row 17" for CSV).
+    `labels` names each item in errors ("interactions[3]" for the API, "line 17" for CSV).
     Returns the references, the interactions that already exist (idempotent repeats), the
     errors, and whether any error is a conflict with a stored interaction.
     """
@@ -143,7 +143,20 @@ def record_interactions(
     create the interactions; plan each invitation (rules, consent, sampling, quarantine);
     store answers given with the interaction; after commit, wake the sender if any is due.
     Repeating an interaction with the same external id and data returns the stored one.
+
+    Two requests racing with the same new external id or the same new contact both pass the
+    check; the loser's insert hits a unique constraint, and it runs once more, now finding
+    the winner's rows.
     """
+    try:
+        return _record(account, items, labels=labels)
+    except IntegrityError:
+        return _record(account, items, labels=labels)
+
+
+def _record(
+    account: Account, items: Sequence[InteractionIn], *, labels: Sequence[str] | None
+) -> IntakeResult:
     refs, existing, errors, conflict = check_interactions(account, items, labels=labels)
     if errors:
         return IntakeResult(errors=errors, conflict=conflict)
