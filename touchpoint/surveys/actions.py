@@ -350,7 +350,6 @@ def plan_invitations(
             touchpoint_id=touchpoint.pk,
             unit_id=interaction.unit_id,
             channel=touchpoint.channel,
-            token=new_token(),
             send_at=send_at,
             expires_at=max(send_at, now) + expiry,
         )
@@ -362,6 +361,7 @@ def plan_invitations(
             invitation.reason = reason
             invitation.detail = detail
         else:
+            invitation.token = new_token()
             contact.last_invited_at = send_at
             invited[contact.pk] = contact
             if touchpoint.channel not in DELIVERED_CHANNELS:

@@ -165,12 +165,16 @@ class Invitation(models.Model):
     )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     state = models.CharField(max_length=12, choices=State.choices, default=State.SCHEDULED)
     reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
     detail = models.CharField(max_length=500, blank=True)
-    token = models.CharField(max_length=43, unique=True, editable=False)
+    # The survey link's secret; none for a suppressed invitation, which is never sent (and
+    # so most quarantined rows cost no random insert into this unique index).
+    token = models.CharField(
+        max_length=43, unique=True, null=True, blank=True, editable=False
+    )
     send_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
