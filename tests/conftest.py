@@ -105,11 +105,13 @@ class Mailbox:
     """What a real SMTP server received. `refuse` makes it answer 451 (try again later)."""
 
     messages: list[email.message.EmailMessage] = field(default_factory=list)
+    connections: set = field(default_factory=set)  # client (host, port) of each SMTP session
     refuse: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            self.connections.add(session.peer)
             if self.refuse:
                 self.refuse -= 1
                 return "451 Try again later"

@@ -224,3 +224,13 @@ def test_message_ids_are_stable_across_attempts(brand, smtp):
     first = delivery.compose_email(refreshed(invitation)).message()["Message-ID"]
     assert first == delivery.compose_email(invitation).message()["Message-ID"]
     assert re.match(r"<invitation-\d+\.[\w-]{12}@", first)
+
+
+def test_one_sending_pass_uses_one_smtp_connection(brand, smtp):
+    items = [
+        InteractionIn(**interaction(brand, external_id=f"s-{i}", contact={"email": f"c{i}@x.org"}))
+        for i in range(5)
+    ]
+    assert record_interactions(brand.account, items).ok
+    assert delivery.send_due_invitations() == 5
+    assert len(smtp.messages) == 5 and len(smtp.connections) == 1

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.transports import TransportError, transport_for
+from touchpoint.surveys.transports import TransportError, Transports
 from touchpoint.surveys.wording import language_for, wording_for
 
 log = logging.getLogger("touchpoint.delivery")
@@ -41,7 +41,8 @@ def send_due_invitations(*, limit: int = 200) -> int:
         .order_by("send_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(deliver(pk) for pk in list(due))
+    with Transports() as transports:  # one SMTP connection for the whole pass
+        return sum(deliver(pk, transports=transports) for pk in list(due))
 
 
 def claim(pk: int) -> Invitation | None:
@@ -61,8 +62,11 @@ def claim(pk: int) -> Invitation | None:
     ).get(pk=pk)
 
 
-def deliver(pk: int) -> bool:
+def deliver(pk: int, *, transports: Transports | None = None) -> bool:
     """Claim one invitation and send it. Returns True if it was sent."""
+    if transports is None:
+        with Transports() as own:
+            return deliver(pk, transports=own)
     invitation = claim(pk)
     if invitation is None:
         return False
@@ -74,7 +78,7 @@ def deliver(pk: int) -> bool:
     if contact.opted_out_of(invitation.channel):
         _finish(invitation, State.SUPPRESSED, Reason.OPTED_OUT, "opted out before sending")
         return False
-    transport = transport_for(invitation.channel)
+    transport = transports.for_channel(invitation.channel)
     if transport is None:
         _finish(
             invitation,

@@ -172,9 +172,7 @@ class Invitation(models.Model):
     detail = models.CharField(max_length=500, blank=True)
     # The survey link's secret; none for a suppressed invitation, which is never sent (and
     # so most quarantined rows cost no random insert into this unique index).
-    token = models.CharField(
-        max_length=43, unique=True, null=True, blank=True, editable=False
-    )
+    token = models.CharField(max_length=43, unique=True, null=True, blank=True, editable=False)
     send_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
