@@ -165,3 +165,25 @@ def interaction(brand: Brand, **overrides) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+@pytest.fixture
+def people(brand, outsider):
+    """Named personas across the hierarchy, each with one membership."""
+    from django.contrib.auth import get_user_model
+
+    from touchpoint.accounts.models import Membership
+
+    def person(username: str, unit: Unit, role: str):
+        user = get_user_model().objects.create_user(username, f"{username}@example.com", "pw")
+        Membership.objects.create(user=user, unit=unit, role=role)
+        return user
+
+    return {
+        "brand_admin": person("cx-lead", brand.brand, "admin"),
+        "north_manager": person("north-manager", brand.north, "manager"),
+        "south_store_manager": person("nice-manager", brand.other_store, "manager"),
+        "vendor_manager": person("callco-manager", brand.vendor, "manager"),
+        "agent": person("agent-431", brand.agent, "frontline"),
+        "outsider": person("other-co", Unit.objects.get(account=outsider), "admin"),
+    }

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -170,3 +171,16 @@ def test_the_command_prints_a_summary():
     text = out.getvalue()
     assert "store" in text and "agent" in text and "responses:" in text
     assert Interaction.objects.filter(external_id__startswith="demo-").count() == 315
+
+
+def test_demo_people_sign_in_at_every_level_and_see_their_part(demo, client):
+    from touchpoint.accounts.access import scoped_units
+    from touchpoint.demo.seed import DEMO_PASSWORD, DEMO_PEOPLE
+
+    for username, _, unit_code, _ in DEMO_PEOPLE:
+        assert client.login(username=username, password=DEMO_PASSWORD), username
+        user = get_user_model().objects.get(username=username)
+        assert scoped_units(user).filter(code=unit_code).exists()
+    london = get_user_model().objects.get(username="london-manager")
+    kinds = set(scoped_units(london).values_list("kind", flat=True))
+    assert kinds == {"region", "store"}

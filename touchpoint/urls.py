@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from touchpoint.api.urls import api
@@ -6,6 +7,8 @@ from touchpoint.front import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="front/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("s/<str:token>", views.survey, name="survey"),
     path("s/<str:token>/thanks", views.survey_thanks, name="survey-thanks"),
     path("u/<str:token>", views.unsubscribe, name="unsubscribe"),

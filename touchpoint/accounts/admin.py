@@ -6,7 +6,7 @@ from touchpoint.accounts.actions import (
     do_move_unit,
     do_revoke_api_key,
 )
-from touchpoint.accounts.models import Account, ApiKey, Unit
+from touchpoint.accounts.models import Account, ApiKey, Membership, Unit
 
 
 @admin.register(Account)
@@ -72,3 +72,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             do_revoke_api_key(api_key=api_key)
         messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit", "created_at"]
+    list_filter = ["role", "unit__account", "unit__kind"]
+    search_fields = ["user__username", "user__email", "unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+    raw_id_fields = ["user"]

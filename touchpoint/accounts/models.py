@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -104,3 +105,28 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Membership(models.Model):
+    """A user's role on a unit. Scope: that unit and everything below it."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Account admin"
+        MANAGER = "manager", "Manager"
+        VIEWER = "viewer", "Viewer"
+        FRONTLINE = "frontline", "Frontline (own results only)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit"], name="one_membership_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.unit.name}"

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, F, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from touchpoint.accounts.actions import do_create_unit
-from touchpoint.accounts.models import Account, Unit
+from touchpoint.accounts.models import Account, Membership, Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.nps import Counts
@@ -1173,9 +1174,39 @@ def seed_demo(
             account, units, touchpoints, count=interactions, rng=random.Random(seed), now=now
         )
     live = seed_live(account, now=now)
+    ensure_people(account, units)
     summary = summarise(account, history_created=history, live_created=live)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+# Sign-in names for the demo, one per level of the organisation (password: DEMO_PASSWORD).
+DEMO_PASSWORD = "touchpoint-demo"
+DEMO_PEOPLE = (
+    ("cx-lead", "Chloe Lewis", BRAND_CODE, "admin"),
+    ("london-manager", "Leo Okafor", "region-london", "manager"),
+    ("oxford-street", "Priya Shah", "store-001", "manager"),
+    ("callco-manager", "Callum Reid", "vendor-callco", "manager"),
+    ("agent-100", "Samuel Hughes", "agent-100", "frontline"),
+)
+
+
+@transaction.atomic
+def ensure_people(account: Account, units: dict[str, Unit]) -> None:
+    """Demo users with memberships at every level; existing ones are left as they are."""
+    users = get_user_model()
+    for username, full_name, unit_code, role in DEMO_PEOPLE:
+        if users.objects.filter(username=username).exists():
+            continue
+        first, last = full_name.split(" ", 1)
+        user = users.objects.create_user(
+            username,
+            f"{username}@nimbus.example",
+            DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+        )
+        Membership.objects.create(user=user, unit=units[unit_code], role=role)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from touchpoint.accounts.access import top_units
 from touchpoint.accounts.models import Account
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.responses.actions import InvalidAnswer, do_record_response
@@ -113,11 +114,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """A first look for staff: each account's NPS of the last 90 days. Others get the links."""
-    accounts = []
-    if request.user.is_authenticated and request.user.is_staff:
-        now = timezone.now()
-        accounts = [(a, overview(a, now=now)) for a in Account.objects.order_by("name")[:20]]
-    return render(
-        request, "front/home.html", {"accounts": accounts, "dev_outbox": settings.DEV_OUTBOX}
-    )
+    """A first look: the NPS of the last 90 days for each unit the signed-in person holds
+    (for staff: each account). Anonymous visitors get the sign-in link."""
+    now = timezone.now()
+    views = [
+        (
+            f"{unit.name} · {unit.get_kind_display().lower()}",
+            overview(unit.account, unit=unit, now=now),
+        )
+        for unit in top_units(request.user)
+    ]
+    if request.user.is_authenticated and request.user.is_staff and not views:
+        views = [(a.name, overview(a, now=now)) for a in Account.objects.order_by("name")[:20]]
+    return render(request, "front/home.html", {"views": views, "dev_outbox": settings.DEV_OUTBOX})

@@ -28,9 +28,12 @@ def counts_by(responses: QuerySet[Response], *fields: str) -> list[tuple[tuple, 
     ]
 
 
-def overview(account, *, days: int = 90, now: dt.datetime) -> dict:
-    """The account's NPS over the last `days`, overall and by touchpoint, with intervals."""
+def overview(account, *, unit=None, days: int = 90, now: dt.datetime) -> dict:
+    """NPS over the last `days` for an account, or one unit's subtree of it, overall and by
+    touchpoint, with intervals. Answers count where they were given (attribution snapshot)."""
     recent = Response.objects.filter(account=account, answered_at__gte=now - dt.timedelta(days))
+    if unit is not None:
+        recent = recent.filter(unit_path__startswith=unit.path)
     by_touchpoint = [
         (name, nps.estimate(counts)) for (name,), counts in counts_by(recent, "touchpoint__name")
     ]

@@ -16,8 +16,9 @@ from django.core.management.base import BaseCommand
 
 from touchpoint.accounts.actions import do_create_api_key
 from touchpoint.accounts.models import Account
+from touchpoint.demo.seed import DEMO_PASSWORD, DEMO_PEOPLE
 
-DEMO_USER, DEMO_PASSWORD = "admin", "touchpoint-demo"
+DEMO_USER = "admin"
 
 
 def _wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
@@ -66,7 +67,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("\nTouchpoint demo is running.\n")
             + f"  Home:        {base}/\n"
-            + f"  Admin:       {base}/admin/   (user {DEMO_USER}, password {DEMO_PASSWORD})\n"
+            + f"  Sign in:     {base}/login/   password {DEMO_PASSWORD} for every user:\n"
+            + "".join(
+                f"                 {username:<16} {role} of {unit}\n"
+                for username, _, unit, role in DEMO_PEOPLE
+            )
+            + f"  Admin:       {base}/admin/   (user {DEMO_USER})\n"
             + f"  Dev outbox:  {base}/dev/outbox/   (open a survey email and answer it)\n"
             + f"  API docs:    {base}/api/v1/docs\n"
             + f"  API key:     {api_key}\n"

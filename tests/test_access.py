@@ -1,0 +1,103 @@
+"""Each person sees their unit and what is below it, in their account, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.http import Http404
+
+from touchpoint.accounts.access import access_unit, scoped_units, top_units
+from touchpoint.accounts.models import Membership, Unit
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Interaction
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(user) -> set[str]:
+    return set(scoped_units(user).values_list("code", flat=True))
+
+
+def test_each_persona_sees_exactly_their_subtree(brand, people):
+    everyone = set(Unit.objects.filter(account=brand.account).values_list("code", flat=True))
+    assert codes(people["brand_admin"]) == everyone
+    assert codes(people["north_manager"]) == {"north", "store-012"}
+    assert codes(people["south_store_manager"]) == {"store-040"}
+    assert codes(people["vendor_manager"]) == {"callco", "callco-t1", "agent-431"}
+    assert codes(people["agent"]) == {"agent-431"}
+    assert codes(people["outsider"]) == {"nimbus"}  # their own brand, same code, other account
+    assert scoped_units(people["outsider"]).get().account != brand.account
+
+
+@pytest.mark.parametrize(
+    ("persona", "unit", "visible"),
+    [
+        ("north_manager", "store", True),
+        ("north_manager", "other_store", False),  # a sibling region's store
+        ("south_store_manager", "store", False),
+        ("south_store_manager", "north", False),  # not upwards either
+        ("agent", "team", False),
+        ("vendor_manager", "agent", True),
+        ("outsider", "brand", False),
+    ],
+)
+def test_a_unit_outside_scope_is_a_404(brand, people, persona, unit, visible):
+    target = getattr(brand, unit)
+    if visible:
+        assert access_unit(people[persona], target.pk) == target
+    else:
+        with pytest.raises(Http404):
+            access_unit(people[persona], target.pk)
+
+
+def test_nested_memberships_count_once(brand, people):
+    user = people["north_manager"]
+    Membership.objects.create(user=user, unit=brand.store, role="viewer")
+    Membership.objects.create(user=user, unit=brand.repair_centre, role="viewer")
+    assert [u.code for u in top_units(user)] == ["north", "repair-3"]
+
+
+def answer(brand, unit, score: int, comment: str = "") -> None:
+    contact = brand.account.contacts.create(email=f"{unit.code}-{score}@example.com")
+    interaction = Interaction.objects.create(
+        account=brand.account,
+        touchpoint=brand.purchase,
+        contact=contact,
+        unit=unit,
+        occurred_at="2026-11-20T10:00:00Z",
+        payload_hash="x",
+    )
+    Response.objects.create(
+        account=brand.account,
+        interaction=interaction,
+        touchpoint=brand.purchase,
+        channel="email",
+        score=score,
+        unit=unit,
+        unit_path=unit.path,
+        comment=comment,
+        answered_at=interaction.occurred_at,
+    )
+
+
+@time_machine.travel("2026-11-21T00:00:00Z")
+def test_the_home_page_shows_each_person_only_their_answers(client, brand, people):
+    answer(brand, brand.store, 10, "Lille was great")
+    answer(brand, brand.other_store, 0, "Nice was awful")
+    client.force_login(people["north_manager"])
+    html = client.get("/").content.decode()
+    assert "North · region" in html and "Lille was great" in html
+    assert "Nice was awful" not in html and "n = 1" in html
+    client.force_login(people["outsider"])
+    html = client.get("/").content.decode()
+    assert "Lille was great" not in html and "Nice was awful" not in html
+
+
+def test_signing_in_and_out(client, people):
+    page = client.post("/login/", {"username": "north-manager", "password": "wrong"})
+    assert "Wrong user name or password" in page.content.decode()
+    page = client.post("/login/", {"username": "north-manager", "password": "pw"})
+    assert page.status_code == 302 and page["Location"] == "/"
+    assert "Signed in as north-manager" in client.get("/").content.decode()
+    client.post("/logout/")
+    assert "Sign in" in client.get("/").content.decode()
