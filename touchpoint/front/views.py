@@ -1,4 +1,4 @@
-"""Public pages: the survey a customer answers, and the unsubscribe page."""
+"""Pages: the survey a customer answers, the unsubscribe page, and the signed-in home."""
 
 from __future__ import annotations
 
