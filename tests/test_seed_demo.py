@@ -184,3 +184,14 @@ def test_demo_people_sign_in_at_every_level_and_see_their_part(demo, client):
     london = get_user_model().objects.get(username="london-manager")
     kinds = set(scoped_units(london).values_list("kind", flat=True))
     assert kinds == {"region", "store"}
+
+
+def test_history_is_dated_when_it_happened(demo):
+    interaction = Interaction.objects.filter(external_id__startswith="demo-0").earliest("pk")
+    assert interaction.created_at == interaction.occurred_at
+    invitation = interaction.invitations.get()
+    assert invitation.created_at == interaction.occurred_at
+    contact = interaction.contact
+    assert contact.created_at <= interaction.occurred_at
+    answered = Response.objects.filter(interaction__external_id__startswith="demo-0").first()
+    assert answered.created_at == answered.answered_at

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, Min, OuterRef, Subquery
+from django.db.models import Count
 from django.utils import timezone
 
 from touchpoint.accounts.actions import do_create_unit
@@ -1552,14 +1552,25 @@ def seed_history(
         person.contact.last_invited_at = person.last_invited
     with transaction.atomic():
         _write(h.people, rows)
-        _backdate(account)
     return len(rows)
 
 
 def _write(
     people: list[_Person], rows: list[tuple[_Person, Interaction, Invitation, Response | None]]
 ) -> None:
-    """Insert parents first, then point each child at the ids its parents were given."""
+    """Insert parents first, then point each child at the ids its parents were given.
+
+    Rows are dated to when things happened rather than to when the seed ran."""
+    first_seen: dict[int, dt.datetime] = {}
+    for person, interaction, invitation, response in rows:
+        first_seen.setdefault(id(person), interaction.occurred_at)
+        interaction.created_at = interaction.occurred_at
+        invitation.created_at = invitation.updated_at = interaction.occurred_at
+        if response is not None:
+            response.created_at = response.updated_at = response.answered_at
+    for person in people:
+        if id(person) in first_seen:
+            person.contact.created_at = person.contact.updated_at = first_seen[id(person)]
     bulk_insert([p.contact for p in people])
     for person, interaction, _, _ in rows:
         interaction.contact_id = person.contact.pk
@@ -1592,28 +1603,6 @@ def _suppression(
             f"invited {person.last_invited:%Y-%m-%d}, within the {days}-day quarantine"
         )
     return "", ""
-
-
-def _backdate(account: Account) -> None:
-    """Date the seeded rows to when they happened rather than to when the seed ran."""
-    seeded = {"account": account, "external_id__startswith": HISTORY_PREFIX}
-    Interaction.objects.filter(**seeded).update(created_at=F("occurred_at"))
-    occurred = Interaction.objects.filter(pk=OuterRef("interaction_id")).values("occurred_at")
-    Invitation.objects.filter(
-        account=account, interaction__external_id__startswith=HISTORY_PREFIX
-    ).update(created_at=Subquery(occurred), updated_at=Subquery(occurred))
-    Response.objects.filter(
-        account=account, interaction__external_id__startswith=HISTORY_PREFIX
-    ).update(created_at=F("answered_at"), updated_at=F("answered_at"))
-    first = (
-        Interaction.objects.filter(contact=OuterRef("pk"))
-        .values("contact")
-        .annotate(first=Min("occurred_at"))
-        .values("first")
-    )
-    Contact.objects.filter(account=account, external_id__startswith="cust-").update(
-        created_at=Subquery(first), updated_at=Subquery(first)
-    )
 
 
 # --- live interactions through the intake -------------------------------------------------------

@@ -62,8 +62,9 @@ def bulk_insert(objs: Sequence[Model]) -> None:
     ]
     now = timezone.now()
     for obj in objs:
-        for field in stamped:
-            setattr(obj, field.attname, now)
+        for field in stamped:  # auto_now(_add) fields left empty get the current time
+            if getattr(obj, field.attname) is None:
+                setattr(obj, field.attname, now)
     preparers = [(f.attname, _preparer(f, connection)) for f in fields]
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
