@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.http import Http404
 
 from touchpoint.accounts.access import access_unit, scoped_units, top_units
 from touchpoint.accounts.models import Membership, Unit
+from touchpoint.reports import rollups
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction
 
@@ -64,10 +67,10 @@ def answer(brand, unit, score: int, comment: str = "") -> None:
         touchpoint=brand.purchase,
         contact=contact,
         unit=unit,
-        occurred_at="2026-11-20T10:00:00Z",
+        occurred_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
         payload_hash="x",
     )
-    Response.objects.create(
+    response = Response.objects.create(
         account=brand.account,
         interaction=interaction,
         touchpoint=brand.purchase,
@@ -78,6 +81,7 @@ def answer(brand, unit, score: int, comment: str = "") -> None:
         comment=comment,
         answered_at=interaction.occurred_at,
     )
+    rollups.add_responses(brand.account, [response])
 
 
 @time_machine.travel("2026-11-21T00:00:00Z")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import smtplib
 import subprocess
@@ -147,6 +148,7 @@ def test_the_dev_outbox_is_off_in_production(settings, client, db):
 
 
 def test_the_home_page_shows_staff_each_accounts_nps(staff, brand):
+    from touchpoint.reports import rollups
     from touchpoint.responses.models import Response
     from touchpoint.surveys.models import Interaction
 
@@ -156,11 +158,11 @@ def test_the_home_page_shows_staff_each_accounts_nps(staff, brand):
         touchpoint=brand.purchase,
         contact=contact,
         unit=brand.store,
-        occurred_at="2026-11-20T10:00:00Z",
+        occurred_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
         payload_hash="x",
     )
     for score in (10, 9, 9, 3):
-        Response.objects.create(
+        response = Response.objects.create(
             account=brand.account,
             interaction=interaction,
             touchpoint=brand.purchase,
@@ -171,6 +173,7 @@ def test_the_home_page_shows_staff_each_accounts_nps(staff, brand):
             answered_at=interaction.occurred_at,
             comment="Great" if score > 8 else "",
         )
+        rollups.add_responses(brand.account, [response])
     with time_machine.travel("2026-11-21T00:00:00Z"):
         html = staff.get("/").content.decode()
     assert "Nimbus Mobile" in html and "<strong>50</strong>" in html  # (3 - 1) / 4

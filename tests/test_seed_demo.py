@@ -195,3 +195,19 @@ def test_history_is_dated_when_it_happened(demo):
     assert contact.created_at <= interaction.occurred_at
     answered = Response.objects.filter(interaction__external_id__startswith="demo-0").first()
     assert answered.created_at == answered.answered_at
+
+
+def test_rollups_of_the_seed_agree_with_a_rebuild(demo):
+    from touchpoint.reports import rollups
+    from touchpoint.reports.models import Rollup
+
+    def snapshot():
+        return {
+            (r.unit_id, r.grain, r.period, r.touchpoint_id, r.channel): r.histogram
+            for r in Rollup.objects.filter(account=demo)
+        }
+
+    before = snapshot()
+    assert before
+    rollups.rebuild(demo)
+    assert snapshot() == before

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "touchpoint.contacts",
     "touchpoint.surveys",
     "touchpoint.responses",
+    "touchpoint.reports",
     "touchpoint.front",
     "touchpoint.outbox",
     "touchpoint.demo",

@@ -33,6 +33,7 @@ from touchpoint.accounts.models import Account, Membership, Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.nps import Counts
+from touchpoint.reports import rollups
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
@@ -1552,6 +1553,7 @@ def seed_history(
         person.contact.last_invited_at = person.last_invited
     with transaction.atomic():
         _write(h.people, rows)
+        rollups.add_responses(account, [r for _, _, _, r in rows if r is not None])
     return len(rows)
 
 

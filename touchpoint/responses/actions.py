@@ -63,6 +63,7 @@ def do_record_response(
     The invitation row is locked so two quick submissions cannot create two responses.
     Returns the response and whether it was created.
     """
+    from touchpoint.reports import rollups
     from touchpoint.surveys.models import Invitation
 
     score = check_score(score)
@@ -76,10 +77,12 @@ def do_record_response(
         )
         response = Response.objects.filter(invitation=invitation).first()
         if response is not None:
+            old_score = response.score
             response.score, response.comment = score, comment
             response.answers = answers if answers is not None else response.answers
             response.locale = locale or response.locale
             response.save(update_fields=["score", "comment", "answers", "locale", "updated_at"])
+            rollups.change_score(invitation.account, response, old_score)
             return response, False
         response = Response.objects.create(
             account_id=invitation.account_id,
@@ -97,6 +100,7 @@ def do_record_response(
             attribution=attribution_for(invitation.unit),
             answered_at=now,
         )
+        rollups.add_responses(invitation.account, [response])
         Invitation.objects.filter(pk=invitation.pk).update(
             state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now
         )

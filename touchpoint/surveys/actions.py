@@ -19,6 +19,7 @@ from django.utils import timezone
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import bulk_insert, bulk_set
+from touchpoint.reports import rollups
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
@@ -456,6 +457,7 @@ def _responses_given(
         for interaction, touchpoint, contact, item in rows
     ]
     bulk_insert(responses)
+    rollups.add_responses(account, responses)
     return {r.interaction_id: r for r in responses}
 
 

@@ -1,0 +1,188 @@
+"""Rollups stay exact: every figure read from them equals a count over the raw answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import interaction
+from touchpoint.accounts.actions import do_create_unit, do_move_unit
+from touchpoint.accounts.models import Account
+from touchpoint.lib.bulk import bulk_insert
+from touchpoint.reports import rollups
+from touchpoint.reports.models import HISTOGRAM, Rollup
+from touchpoint.responses.actions import attribution_for, do_record_response
+from touchpoint.responses.models import Response
+from touchpoint.surveys import delivery
+from touchpoint.surveys.actions import record_interactions
+from touchpoint.surveys.models import Touchpoint
+from touchpoint.surveys.schemas import InteractionIn
+
+pytestmark = pytest.mark.django_db
+_accounts = itertools.count()
+
+
+def stored(account) -> dict[tuple, list[int]]:
+    return {
+        (r.unit_id, r.grain, r.period, r.touchpoint_id, r.channel): r.histogram
+        for r in Rollup.objects.filter(account=account)
+        if any(r.histogram)
+    }
+
+
+def brute_force(account) -> dict[tuple, list[int]]:
+    """Each answer counted at every unit whose id appears in its attribution path."""
+    zone = ZoneInfo(account.time_zone)
+    counts: Counter = Counter()
+    units = list(account.units.values_list("pk", flat=True))
+    for r in Response.objects.filter(account=account):
+        day = r.answered_at.astimezone(zone).date()
+        for unit_id in units:
+            if f"/{unit_id}/" in r.unit_path:
+                for grain, period in (("day", day), ("month", day.replace(day=1))):
+                    counts[(unit_id, grain, period, r.touchpoint_id, r.channel, r.score)] += 1
+    out: dict[tuple, list[int]] = {}
+    for (*key, score), n in counts.items():
+        out.setdefault(tuple(key), [0] * 11)[score] = n
+    return out
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_rollups_equal_a_brute_force_count_through_answers_changes_and_moves(data):
+    zone = data.draw(st.sampled_from(["UTC", "Europe/Paris", "Pacific/Auckland", "America/Denver"]))
+    account = Account.objects.create(name="P", slug=f"p{next(_accounts)}", time_zone=zone)
+    units = [do_create_unit(account=account, kind="brand", code="b", name="B")]
+    for i in range(data.draw(st.integers(0, 8))):
+        parent = data.draw(st.sampled_from(units))
+        units.append(
+            do_create_unit(account=account, kind="region", code=f"u{i}", name="U", parent=parent)
+        )
+    touchpoints = [
+        Touchpoint.objects.create(account=account, slug=f"t{i}", name="T") for i in range(2)
+    ]
+    start = dt.datetime(2026, 1, 31, 0, 0, tzinfo=dt.UTC)
+
+    def answers(count: int) -> list[Response]:
+        made = []
+        for _ in range(count):
+            unit = data.draw(st.sampled_from(units))
+            unit.refresh_from_db()
+            made.append(
+                Response(
+                    account=account,
+                    unit=unit,
+                    unit_path=unit.path,
+                    attribution=attribution_for(unit),
+                    touchpoint=data.draw(st.sampled_from(touchpoints)),
+                    channel=data.draw(st.sampled_from(["email", "sms"])),
+                    score=data.draw(st.integers(0, 10)),
+                    answered_at=start
+                    + dt.timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 40))),
+                )
+            )
+        bulk_insert(made)
+        rollups.add_responses(account, made)
+        return made
+
+    given_answers = answers(data.draw(st.integers(0, 30)))
+    for response in (
+        data.draw(st.lists(st.sampled_from(given_answers), max_size=5)) if given_answers else []
+    ):
+        old = response.score
+        response.score = data.draw(st.integers(0, 10))
+        response.save(update_fields=["score"])
+        rollups.change_score(account, response, old)
+    if len(units) > 2:
+        moved = data.draw(st.sampled_from(units[1:]))
+        target = data.draw(st.sampled_from(units))
+        moved.refresh_from_db()
+        target.refresh_from_db()
+        if not target.path.startswith(moved.path):
+            do_move_unit(unit=moved, new_parent=target)
+    answers(data.draw(st.integers(0, 10)))  # answers after the move follow the new tree
+
+    assert stored(account) == brute_force(account)
+    before = stored(account)
+    assert rollups.rebuild(account) == Response.objects.filter(account=account).count()
+    assert stored(account) == before
+
+
+@time_machine.travel(dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC), tick=True)
+def test_answers_from_the_survey_page_and_the_intake_move_the_rollups(brand, smtp):
+    result = record_interactions(
+        brand.account,
+        [
+            InteractionIn(**interaction(brand)),
+            InteractionIn(
+                **interaction(
+                    brand,
+                    external_id="p-1",
+                    touchpoint="support-call",
+                    unit="agent-431",
+                    contact={"email": "p@example.com"},
+                    response={"score": 2, "channel": "phone"},
+                )
+            ),
+        ],
+    )
+    delivery.send_due_invitations()
+    invitation = result.items[0].invitation
+    invitation.refresh_from_db()
+    do_record_response(invitation=invitation, score=9)
+    do_record_response(invitation=invitation, score=6)  # changed their mind
+
+    def month(unit, touchpoint, channel) -> list[int]:
+        row = Rollup.objects.get(
+            unit=unit,
+            grain="month",
+            period=dt.date(2026, 11, 1),
+            touchpoint=touchpoint,
+            channel=channel,
+        )
+        return row.histogram
+
+    assert month(brand.store, brand.purchase, "email")[6] == 1
+    assert sum(month(brand.store, brand.purchase, "email")) == 1
+    assert month(brand.brand, brand.purchase, "email") == month(
+        brand.north, brand.purchase, "email"
+    )
+    assert month(brand.agent, brand.support, "phone")[2] == 1
+    assert month(brand.vendor, brand.support, "phone")[2] == 1
+    assert not Rollup.objects.filter(unit=brand.other_store).exists()
+    assert stored(brand.account) == brute_force(brand.account)
+
+
+def test_the_rebuild_command_agrees_with_the_live_rollups(brand, capsys):
+    unit = brand.store
+    made = [
+        Response(
+            account=brand.account,
+            unit=unit,
+            unit_path=unit.path,
+            touchpoint=brand.purchase,
+            channel="email",
+            score=s,
+            answered_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        )
+        for s in (0, 9, 10)
+    ]
+    bulk_insert(made)
+    rollups.add_responses(brand.account, made)
+    before = stored(brand.account)
+    call_command("rebuild-rollups", "--account", "nimbus")
+    assert "rebuilt from 3 answers" in capsys.readouterr().out
+    assert stored(brand.account) == before
+    assert set(HISTOGRAM) == {f"s{n}" for n in range(11)}
