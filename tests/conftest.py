@@ -187,3 +187,33 @@ def people(brand, outsider):
         "agent": person("agent-431", brand.agent, "frontline"),
         "outsider": person("other-co", Unit.objects.get(account=outsider), "admin"),
     }
+
+
+def answer(brand: Brand, unit: Unit, score: int, comment: str = "", *, n: int = 0):
+    """An answer stored as the intake stores one (with its rollups), on 20 November 2026."""
+    from touchpoint.reports import rollups
+    from touchpoint.responses.models import Response
+    from touchpoint.surveys.models import Interaction
+
+    contact = brand.account.contacts.create(email=f"{unit.code}-{score}-{n}@example.com")
+    interaction = Interaction.objects.create(
+        account=brand.account,
+        touchpoint=brand.purchase,
+        contact=contact,
+        unit=unit,
+        occurred_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
+        payload_hash="x",
+    )
+    response = Response.objects.create(
+        account=brand.account,
+        interaction=interaction,
+        touchpoint=brand.purchase,
+        channel="email",
+        score=score,
+        unit=unit,
+        unit_path=unit.path,
+        comment=comment,
+        answered_at=interaction.occurred_at,
+    )
+    rollups.add_responses(brand.account, [response])
+    return response

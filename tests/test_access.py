@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.http import Http404
 
+from tests.conftest import answer
 from touchpoint.accounts.access import access_unit, scoped_units, top_units
 from touchpoint.accounts.models import Membership, Unit
-from touchpoint.reports import rollups
-from touchpoint.responses.models import Response
-from touchpoint.surveys.models import Interaction
 
 pytestmark = pytest.mark.django_db
 
@@ -58,30 +54,6 @@ def test_nested_memberships_count_once(brand, people):
     Membership.objects.create(user=user, unit=brand.store, role="viewer")
     Membership.objects.create(user=user, unit=brand.repair_centre, role="viewer")
     assert [u.code for u in top_units(user)] == ["north", "repair-3"]
-
-
-def answer(brand, unit, score: int, comment: str = "") -> None:
-    contact = brand.account.contacts.create(email=f"{unit.code}-{score}@example.com")
-    interaction = Interaction.objects.create(
-        account=brand.account,
-        touchpoint=brand.purchase,
-        contact=contact,
-        unit=unit,
-        occurred_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
-        payload_hash="x",
-    )
-    response = Response.objects.create(
-        account=brand.account,
-        interaction=interaction,
-        touchpoint=brand.purchase,
-        channel="email",
-        score=score,
-        unit=unit,
-        unit_path=unit.path,
-        comment=comment,
-        answered_at=interaction.occurred_at,
-    )
-    rollups.add_responses(brand.account, [response])
 
 
 @time_machine.travel("2026-11-21T00:00:00Z")

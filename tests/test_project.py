@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import smtplib
 import subprocess
@@ -16,7 +15,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
-from tests.conftest import free_port
+from tests.conftest import answer, free_port
 from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
 from touchpoint.outbox.mailsink import start_mailsink
@@ -148,32 +147,8 @@ def test_the_dev_outbox_is_off_in_production(settings, client, db):
 
 
 def test_the_home_page_shows_staff_each_accounts_nps(staff, brand):
-    from touchpoint.reports import rollups
-    from touchpoint.responses.models import Response
-    from touchpoint.surveys.models import Interaction
-
-    contact = brand.account.contacts.create(email="z@example.com")
-    interaction = Interaction.objects.create(
-        account=brand.account,
-        touchpoint=brand.purchase,
-        contact=contact,
-        unit=brand.store,
-        occurred_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
-        payload_hash="x",
-    )
-    for score in (10, 9, 9, 3):
-        response = Response.objects.create(
-            account=brand.account,
-            interaction=interaction,
-            touchpoint=brand.purchase,
-            channel="email",
-            score=score,
-            unit=brand.store,
-            unit_path=brand.store.path,
-            answered_at=interaction.occurred_at,
-            comment="Great" if score > 8 else "",
-        )
-        rollups.add_responses(brand.account, [response])
+    for n, score in enumerate((10, 9, 9, 3)):
+        answer(brand, brand.store, score, "Great" if score > 8 else "", n=n)
     with time_machine.travel("2026-11-21T00:00:00Z"):
         html = staff.get("/").content.decode()
     assert "Nimbus Mobile" in html and "<strong>50</strong>" in html  # (3 - 1) / 4
