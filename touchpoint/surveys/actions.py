@@ -189,17 +189,20 @@ def _record(
         planned = plan_invitations(
             account, [(i, t, c) for i, t, c, item in rows if item.response is None], now=now
         )
-        responses = _responses_given(account, [r for r in rows if r[3].response], now=now)
+        responses = _responses_given(account, [r for r in rows if r[3].response])
 
         by_interaction = {inv.interaction_id: inv for inv in planned}
         # Repeats report what was stored the first time.
-        earlier_invitations = {
-            inv.interaction_id: inv
-            for inv in Invitation.objects.filter(interaction__in=list(existing.values()))
-        }
-        earlier_responses = {
-            r.interaction_id: r for r in Response.objects.filter(interaction__in=existing.values())
-        }
+        earlier_invitations: dict[int, Invitation] = {}
+        earlier_responses: dict[int, Response] = {}
+        if existing:
+            stored_ids = [i.pk for i in existing.values()]
+            earlier_invitations = {
+                i.interaction_id: i for i in Invitation.objects.filter(interaction__in=stored_ids)
+            }
+            earlier_responses = {
+                r.interaction_id: r for r in Response.objects.filter(interaction__in=stored_ids)
+            }
         created = iter(zip(interactions, new_items, strict=True))
         for item in items:
             if item.external_id and item.external_id in existing:
@@ -426,8 +429,6 @@ def _unit_time_zones(account: Account, unit_ids: set[int]) -> dict[int, str]:
 def _responses_given(
     account: Account,
     rows: Sequence[tuple[Interaction, Touchpoint, Contact, InteractionIn]],
-    *,
-    now: dt.datetime,
 ) -> dict[int, Response]:
     """Answers that arrive with their interaction (history, phone interviews) are stored as is."""
     if not rows:
