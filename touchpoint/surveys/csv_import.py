@@ -129,6 +129,12 @@ def _chunks(stream: IO[str]) -> Iterator[list[tuple[int, InteractionIn | None, l
         yield chunk
 
 
+def _line_and_field(label: str) -> tuple[int, str]:
+    """ "line 17.contact.email" -> (17, "contact.email")."""
+    line, _, name = label.partition(".")
+    return int(line.split()[1]), name
+
+
 def open_csv(path: str) -> IO[str]:
     return open(path, encoding="utf-8-sig", newline="")
 
@@ -177,8 +183,7 @@ def import_interactions(
                     account, [item for _, item in valid], labels=lines
                 )
                 for e in errors:
-                    label, _, name = e["field"].partition(".")
-                    error(int(label.split()[1]), name, e["message"])
+                    error(*_line_and_field(e["field"]), e["message"])
             if progress:
                 progress("check", len(chunk))
     if report.errors and not partial:
@@ -193,7 +198,7 @@ def import_interactions(
                 )
                 if not result.ok:  # changed since the check (e.g. a concurrent import)
                     for e in result.errors:
-                        error(0, e["field"], e["message"])
+                        error(*_line_and_field(e["field"]), e["message"])
                     continue
                 for outcome in result.items:
                     if not outcome.created:
