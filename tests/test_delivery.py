@@ -234,3 +234,20 @@ def test_one_sending_pass_uses_one_smtp_connection(brand, smtp):
     assert record_interactions(brand.account, items).ok
     assert delivery.send_due_invitations() == 5
     assert len(smtp.messages) == 5 and len(smtp.connections) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_prunes_task_results_older_than_two_weeks(brand, clock):
+    from django_tasks_db.models import DBTaskResult
+
+    from touchpoint.surveys.tasks import sweep_invitations
+
+    old, recent = sweep_invitations.enqueue(), sweep_invitations.enqueue()
+    DBTaskResult.objects.filter(pk=old.id).update(
+        status="SUCCESSFUL", finished_at=NOW - dt.timedelta(days=15)
+    )
+    DBTaskResult.objects.filter(pk=recent.id).update(
+        status="SUCCESSFUL", finished_at=NOW - dt.timedelta(days=2)
+    )
+    call_command("worker", "--once")
+    assert [str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)] == [recent.id]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import signal
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from touchpoint.surveys import delivery
+
+PRUNE_EVERY = 3600.0  # seconds
 
 
 class Command(BaseCommand):
@@ -40,12 +43,16 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         self.stdout.write(f"Worker {worker_id} started")
-        last_sweep = 0.0
+        last_sweep = last_prune = 0.0
         while self.running:
             close_old_connections()
             if time.monotonic() - last_sweep >= sweep_every:
                 delivery.sweep()
                 last_sweep = time.monotonic()
+            if time.monotonic() - last_prune >= PRUNE_EVERY:
+                # Finished task results are kept 14 days for inspection, then deleted.
+                call_command("prune_db_task_results", queue_name="*", verbosity=0)
+                last_prune = time.monotonic()
             sent = delivery.send_due_invitations()
             tasks._run_tasks = 0  # max_tasks bounds one pass, not the life of the worker
             tasks.run()
