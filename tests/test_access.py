@@ -77,3 +77,32 @@ def test_signing_in_and_out(client, people):
     assert "Signed in as north-manager" in client.get("/").content.decode()
     client.post("/logout/")
     assert "Sign in" in client.get("/").content.decode()
+
+
+@time_machine.travel("2026-11-21T00:00:00Z")
+def test_the_leaderboard_ranks_child_units_fairly_within_scope(client, brand, people):
+    from touchpoint.accounts.actions import do_create_unit
+
+    tiny = do_create_unit(
+        account=brand.account, kind="store", code="store-099", name="Tiny Kiosk", parent=brand.north
+    )
+    for n, score in enumerate([10] * 30 + [8] * 10 + [3] * 5):  # busy: NPS +56, n = 45
+        answer(brand, brand.store, score, n=n)
+    for n in range(3):  # three promoters, nothing else
+        answer(brand, tiny, 10, n=n)
+    mid = do_create_unit(
+        account=brand.account,
+        kind="store",
+        code="store-098",
+        name="Roubaix Mall",
+        parent=brand.north,
+    )
+    for n, score in enumerate([10] * 20 + [7] * 20 + [2] * 10):  # NPS +20, n = 50
+        answer(brand, mid, score, n=n)
+    answer(brand, brand.other_store, 10)  # another region: never listed for north
+    client.force_login(people["north_manager"])
+    html = client.get("/").content.decode()
+    board = html.split("Units below, ranked")[1].split("</table>")[0]
+    assert board.index("Lille Centre") < board.index("Tiny Kiosk") < board.index("Roubaix Mall")
+    assert "(few answers)" in board.split("Tiny Kiosk")[1]
+    assert "Nice Port" not in board

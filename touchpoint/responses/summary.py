@@ -19,13 +19,11 @@ def overview(account, *, unit=None, days: int = 90, now: dt.datetime) -> dict:
     snapshot), so a unit moved later keeps its past."""
     today = now.astimezone(ZoneInfo(account.time_zone)).date()
     roots = [unit] if unit is not None else list(Unit.objects.filter(account=account, depth=0))
+    recent_days = Rollup.objects.filter(
+        account=account, grain=Rollup.Grain.DAY, period__gt=today - dt.timedelta(days)
+    )
     rows = (
-        Rollup.objects.filter(
-            account=account,
-            unit__in=roots,
-            grain=Rollup.Grain.DAY,
-            period__gt=today - dt.timedelta(days),
-        )
+        recent_days.filter(unit__in=roots)
         .values("touchpoint__name")
         .annotate(**{name: Sum(name) for name in HISTOGRAM})
     )
@@ -40,9 +38,28 @@ def overview(account, *, unit=None, days: int = 90, now: dt.datetime) -> dict:
     return {
         "days": days,
         "overall": nps.estimate(total),
+        "leaderboard": leaderboard(recent_days, Unit.objects.filter(parent__in=roots)),
         "by_touchpoint": sorted(
             ((name, nps.estimate(counts)) for name, counts in by_touchpoint),
             key=lambda pair: -pair[1].n,
         ),
         "latest": comments.select_related("touchpoint", "unit").order_by("-answered_at")[:12],
     }
+
+
+def leaderboard(rollups, children) -> list[dict]:
+    """Child units ranked by their shrunk NPS (empirical Bayes, so three promoters do not top
+    a list of busy stores), with raw NPS, n, interval and a few-answers mark beside it."""
+    children = {child.pk: child for child in children}
+    rows = (
+        rollups.filter(unit__in=list(children))
+        .values("unit_id")
+        .annotate(**{name: Sum(name) for name in HISTOGRAM})
+    )
+    counts = {
+        row["unit_id"]: nps.Counts.from_histogram([row[n] for n in HISTOGRAM]) for row in rows
+    }
+    return [
+        {"unit": children[unit_id], "shrunk": shrunk, "estimate": nps.estimate(counts[unit_id])}
+        for unit_id, shrunk in nps.rank(counts)
+    ]
