@@ -47,19 +47,34 @@ def overview(account, *, unit=None, days: int = 90, now: dt.datetime) -> dict:
     }
 
 
-def leaderboard(rollups, children) -> list[dict]:
+def leaderboard(rollups, children) -> list[tuple[str, list[dict]]]:
     """Child units ranked by their shrunk NPS (empirical Bayes, so three promoters do not top
-    a list of busy stores), with raw NPS, n, interval and a few-answers mark beside it."""
+    a list of busy stores), with raw NPS, n, interval and a few-answers mark beside it.
+
+    Units are ranked among their own kind (stores with stores, vendors with vendors): the
+    prior comes from comparable siblings, and a vendor is no rival to a region."""
     children = {child.pk: child for child in children}
     rows = (
         rollups.filter(unit__in=list(children))
         .values("unit_id")
         .annotate(**{name: Sum(name) for name in HISTOGRAM})
     )
-    counts = {
-        row["unit_id"]: nps.Counts.from_histogram([row[n] for n in HISTOGRAM]) for row in rows
-    }
+    by_kind: dict[str, dict[int, nps.Counts]] = {}
+    for row in rows:
+        kind = children[row["unit_id"]].get_kind_display()
+        counts = nps.Counts.from_histogram([row[n] for n in HISTOGRAM])
+        by_kind.setdefault(kind, {})[row["unit_id"]] = counts
     return [
-        {"unit": children[unit_id], "shrunk": shrunk, "estimate": nps.estimate(counts[unit_id])}
-        for unit_id, shrunk in nps.rank(counts)
+        (
+            kind,
+            [
+                {
+                    "unit": children[unit_id],
+                    "shrunk": shrunk,
+                    "estimate": nps.estimate(counts[unit_id]),
+                }
+                for unit_id, shrunk in nps.rank(counts)
+            ],
+        )
+        for kind, counts in sorted(by_kind.items())
     ]
