@@ -106,3 +106,28 @@ def test_the_leaderboard_ranks_child_units_fairly_within_scope(client, brand, pe
     assert board.index("Lille Centre") < board.index("Tiny Kiosk") < board.index("Roubaix Mall")
     assert "(few answers)" in board.split("Tiny Kiosk")[1]
     assert "Nice Port" not in board
+
+
+@time_machine.travel("2026-11-21T00:00:00Z")
+def test_a_unit_page_drills_down_within_scope_and_climbs_no_higher(client, brand, people):
+    answer(brand, brand.store, 9, "Quick checkout")
+    answer(brand, brand.other_store, 2, "Nice was awful")
+    client.force_login(people["north_manager"])
+    home = client.get("/").content.decode()
+    assert f'href="/units/{brand.store.pk}/"' in home  # the leaderboard links down
+    page = client.get(f"/units/{brand.store.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    crumbs = html.split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
+    assert "North" in crumbs and "Nimbus Mobile" not in crumbs  # not above their own unit
+    assert "Quick checkout" in html and "Nice was awful" not in html
+    assert "November 2026" in html and "Month by month" in html
+    for unit in (brand.other_store, brand.brand, brand.agent):
+        assert client.get(f"/units/{unit.pk}/").status_code == 404
+    client.force_login(people["outsider"])
+    assert client.get(f"/units/{brand.store.pk}/").status_code == 404
+
+
+def test_a_unit_page_asks_to_sign_in(client, brand):
+    page = client.get(f"/units/{brand.store.pk}/")
+    assert page.status_code == 302 and page["Location"].startswith("/login/")

@@ -7,6 +7,7 @@ from touchpoint.front import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("units/<int:pk>/", views.unit_page, name="unit"),
     path("login/", auth_views.LoginView.as_view(template_name="front/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("s/<str:token>", views.survey, name="survey"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,11 +11,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from touchpoint.accounts.access import top_units
-from touchpoint.accounts.models import Account
+from touchpoint.accounts.access import access_unit, top_units
+from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.responses.actions import InvalidAnswer, do_record_response
-from touchpoint.responses.summary import overview
+from touchpoint.responses.summary import monthly_trend, overview
 from touchpoint.surveys.actions import access_open_invitation
 from touchpoint.surveys.models import Invitation
 from touchpoint.surveys.wording import DEFAULTS, language_for, wording_for
@@ -121,9 +122,35 @@ def home(request: HttpRequest) -> HttpResponse:
         (
             f"{unit.name} · {unit.get_kind_display().lower()}",
             overview(unit.account, unit=unit, now=now),
+            unit,
         )
         for unit in top_units(request.user)
     ]
     if request.user.is_authenticated and request.user.is_staff and not views:
-        views = [(a.name, overview(a, now=now)) for a in Account.objects.order_by("name")[:20]]
+        views = [
+            (a.name, overview(a, now=now), None) for a in Account.objects.order_by("name")[:20]
+        ]
     return render(request, "front/home.html", {"views": views, "dev_outbox": settings.DEV_OUTBOX})
+
+
+@login_required
+def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One unit: its figures, its units below, month by month; 404 outside the viewer's part
+    of the tree. Breadcrumbs climb as far as the viewer's own unit, not above it."""
+    unit = access_unit(request.user, pk)
+    tops = top_units(request.user)
+    breadcrumbs = [
+        ancestor
+        for ancestor in Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth")
+        if any(ancestor.path.startswith(top.path) for top in tops)
+    ]
+    now = timezone.now()
+    context = {
+        "unit": unit,
+        "title": f"{unit.name} · {unit.get_kind_display().lower()}",
+        "view": overview(unit.account, unit=unit, now=now),
+        "trend": monthly_trend(unit, now=now),
+        "breadcrumbs": breadcrumbs,
+        "dev_outbox": settings.DEV_OUTBOX,
+    }
+    return render(request, "front/unit.html", context)

@@ -78,3 +78,27 @@ def leaderboard(rollups, children) -> list[tuple[str, list[dict]]]:
         )
         for kind, counts in sorted(by_kind.items())
     ]
+
+
+def monthly_trend(
+    unit, *, months: int = 12, now: dt.datetime
+) -> list[tuple[dt.date, nps.Estimate]]:
+    """The unit's NPS for each of the last `months` local calendar months, oldest first
+    (months without answers included, with n = 0)."""
+    this_month = now.astimezone(ZoneInfo(unit.account.time_zone)).date().replace(day=1)
+    starts = [this_month]
+    while len(starts) < months:
+        starts.append((starts[-1] - dt.timedelta(days=1)).replace(day=1))
+    starts.reverse()
+    rows = (
+        Rollup.objects.filter(
+            account_id=unit.account_id,
+            unit=unit,
+            grain=Rollup.Grain.MONTH,
+            period__gte=starts[0],
+        )
+        .values("period")
+        .annotate(**{name: Sum(name) for name in HISTOGRAM})
+    )
+    found = {row["period"]: nps.Counts.from_histogram([row[n] for n in HISTOGRAM]) for row in rows}
+    return [(start, nps.estimate(found.get(start, nps.Counts()))) for start in starts]
