@@ -79,13 +79,25 @@ def do_move_unit(*, unit: Unit, new_parent: Unit) -> None:
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
 
 
+def unit_time_zones(account: Account, unit_ids: set[int]) -> dict[int, str]:
+    """Each unit's time zone: its own, else its nearest ancestor's, else the account's.
+
+    Two queries whatever the number of units."""
+    units = list(Unit.objects.filter(account=account, pk__in=unit_ids))
+    zones = dict(
+        Unit.objects.filter(pk__in={a for u in units for a in u.ancestor_ids})
+        .exclude(time_zone="")
+        .values_list("pk", "time_zone")
+    )
+    out = {}
+    for unit in units:
+        found = [zones[a] for a in reversed(unit.ancestor_ids) if a in zones]
+        out[unit.pk] = found[0] if found else account.time_zone
+    return out
+
+
 def unit_time_zone(unit: Unit) -> str:
-    """The unit's own time zone, else its nearest ancestor's, else the account's."""
-    if unit.time_zone:
-        return unit.time_zone
-    ancestors = Unit.objects.filter(pk__in=unit.ancestor_ids).exclude(time_zone="")
-    by_depth = sorted(ancestors, key=lambda u: u.depth, reverse=True)
-    return by_depth[0].time_zone if by_depth else unit.account.time_zone
+    return unit_time_zones(unit.account, {unit.pk})[unit.pk]
 
 
 @dataclass(frozen=True)

@@ -18,23 +18,19 @@ from touchpoint.responses.actions import InvalidAnswer, do_record_response
 from touchpoint.responses.summary import monthly_trend, overview
 from touchpoint.surveys.actions import access_open_invitation
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.wording import DEFAULTS, language_for, wording_for
+from touchpoint.surveys.wording import defaults_for, language_for, wording_for
 
 
 def _texts(request: HttpRequest, invitation: Invitation | None) -> tuple[str, dict]:
     accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
     if invitation is None:
         lang = language_for(accept)
-        return lang, _generic_texts(lang)
+        return lang, defaults_for(lang)
     lang = language_for(invitation.contact.locale, accept, invitation.account.default_locale)
     texts = wording_for(
         invitation.touchpoint, lang, brand=invitation.account.name, unit=invitation.unit.name
     )
     return lang, texts
-
-
-def _generic_texts(lang: str) -> dict:
-    return {**DEFAULTS["en"], **DEFAULTS.get(lang, {})}
 
 
 def _closed(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from touchpoint.accounts.models import Unit
+from touchpoint.reports import rollups
 from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Invitation
 
 
 class InvalidAnswer(ValueError):
@@ -63,9 +65,6 @@ def do_record_response(
     The invitation row is locked so two quick submissions cannot create two responses.
     Returns the response and whether it was created.
     """
-    from touchpoint.reports import rollups
-    from touchpoint.surveys.models import Invitation
-
     score = check_score(score)
     comment = (comment or "").strip()
     if len(comment) > 10000:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import bulk_insert, bulk_set
@@ -334,7 +335,7 @@ def plan_invitations(
     )
     for pk, last_invited_at in latest:
         locked[pk].last_invited_at = last_invited_at
-    unit_zones = _unit_time_zones(account, {interaction.unit_id for interaction, _, _ in rows})
+    unit_zones = unit_time_zones(account, {interaction.unit_id for interaction, _, _ in rows})
     invited: dict[int, Contact] = {}
     invitations = []
     for interaction, touchpoint, contact in rows:
@@ -410,22 +411,6 @@ def _suppression(
     return "", ""
 
 
-def _unit_time_zones(account: Account, unit_ids: set[int]) -> dict[int, str]:
-    """Each unit's effective time zone (own, nearest ancestor's, account's) in two queries."""
-    units = list(Unit.objects.filter(pk__in=unit_ids))
-    ancestor_ids = {a for u in units for a in u.ancestor_ids}
-    zones = dict(
-        Unit.objects.filter(pk__in=ancestor_ids)
-        .exclude(time_zone="")
-        .values_list("pk", "time_zone")
-    )
-    out = {}
-    for unit in units:
-        found = [zones[a] for a in reversed(unit.ancestor_ids) if a in zones]
-        out[unit.pk] = found[0] if found else account.time_zone
-    return out
-
-
 def _responses_given(
     account: Account,
     rows: Sequence[tuple[Interaction, Touchpoint, Contact, InteractionIn]],
@@ -434,11 +419,7 @@ def _responses_given(
     if not rows:
         return {}
     unit_ids = {interaction.unit_id for interaction, *_ in rows}
-    ancestor_ids = {
-        a
-        for path in Unit.objects.filter(pk__in=unit_ids).values_list("path", flat=True)
-        for a in path.strip("/").split("/")
-    }
+    ancestor_ids = {a for u in Unit.objects.filter(pk__in=unit_ids) for a in u.ancestor_ids}
     units = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)}
     responses = [
         Response(

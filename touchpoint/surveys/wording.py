@@ -153,11 +153,16 @@ class _Keep(dict):
         return "{" + key + "}"
 
 
+def defaults_for(lang: str) -> dict[str, str]:
+    """The built-in texts of one language, English where it has none."""
+    return {**DEFAULTS["en"], **DEFAULTS.get(lang, {})}
+
+
 def wording_for(
     touchpoint: Touchpoint, lang: str, *, brand: str, unit: str, name: str = ""
 ) -> dict[str, str]:
     """All texts for one survey in one language, overrides applied, placeholders filled."""
-    texts = {**DEFAULTS["en"], **DEFAULTS.get(lang, {})}
+    texts = defaults_for(lang)
     overrides = touchpoint.wording.get(lang) or {}
     texts.update({k: v for k, v in overrides.items() if isinstance(v, str)})
     values = _Keep(brand=brand, unit=unit, name=name)
