@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "touchpoint.surveys",
     "touchpoint.responses",
     "touchpoint.reports",
+    "touchpoint.notifications",
+    "touchpoint.tickets",
     "touchpoint.front",
     "touchpoint.outbox",
     "touchpoint.demo",

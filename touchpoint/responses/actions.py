@@ -11,6 +11,7 @@ from touchpoint.accounts.models import Unit
 from touchpoint.reports import rollups
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Invitation
+from touchpoint.tickets import actions as tickets
 
 
 class InvalidAnswer(ValueError):
@@ -82,6 +83,7 @@ def do_record_response(
             response.locale = locale or response.locale
             response.save(update_fields=["score", "comment", "answers", "locale", "updated_at"])
             rollups.change_score(invitation.account, response, old_score)
+            tickets.on_response_saved(response, created=False)
             return response, False
         response = Response.objects.create(
             account_id=invitation.account_id,
@@ -100,6 +102,7 @@ def do_record_response(
             answered_at=now,
         )
         rollups.add_responses(invitation.account, [response])
+        tickets.on_response_saved(response, created=True)
         Invitation.objects.filter(pk=invitation.pk).update(
             state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now
         )

@@ -1,4 +1,5 @@
-"""The background worker: sends due invitations, sweeps, and runs queued django-tasks."""
+"""The background worker: sends due invitations and notifications, sweeps (leases, ticket
+SLAs, digests), and runs queued django-tasks."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from touchpoint.notifications import delivery as notifications
 from touchpoint.surveys import delivery
+from touchpoint.tickets.actions import sweep_tickets
 
 PRUNE_EVERY = 3600.0  # seconds
 
@@ -48,12 +51,16 @@ class Command(BaseCommand):
             close_old_connections()
             if time.monotonic() - last_sweep >= sweep_every:
                 delivery.sweep()
+                notifications.sweep()
+                sweep_tickets()
+                notifications.bundle_digests()
                 last_sweep = time.monotonic()
             if time.monotonic() - last_prune >= PRUNE_EVERY:
                 # Finished task results are kept 14 days for inspection, then deleted.
                 call_command("prune_db_task_results", queue_name="*", verbosity=0)
                 last_prune = time.monotonic()
             sent = delivery.send_due_invitations()
+            sent += notifications.send_due_deliveries()
             tasks._run_tasks = 0  # max_tasks bounds one pass, not the life of the worker
             tasks.run()
             if once:

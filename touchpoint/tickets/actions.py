@@ -1,0 +1,602 @@
+"""The closed loop: opening tickets from answers, assigning, working, escalating, following up.
+
+Every change is a `do_*` function that runs in one transaction with its audit event and its
+notifications (written as outbox rows, sent by the worker), so a rollback leaves no trace and
+a crash loses no notice. `sweep_tickets` is safe with any number of workers: each warning and
+each escalation step is claimed by one conditional UPDATE and notified once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from touchpoint.accounts.access import paths_q, top_units
+from touchpoint.accounts.models import Membership, Unit
+from touchpoint.lib import nps
+from touchpoint.notifications.actions import do_notify, do_queue_email
+from touchpoint.responses.models import Response
+from touchpoint.tickets.models import Priority, RootCause, Ticket, TicketEvent, TicketRule
+
+User = get_user_model()
+State, Kind = Ticket.State, TicketEvent.Kind
+RESPONSIBLE_ROLES = (Membership.Role.MANAGER, Membership.Role.ADMIN)
+WARN_FRACTION = 0.25  # warn when a quarter of the window is left
+
+# Which states a ticket may move to from each state. Resolved and closed tickets reopen
+# to "in progress".
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    State.NEW: (State.IN_PROGRESS, State.WAITING, State.RESOLVED),
+    State.IN_PROGRESS: (State.WAITING, State.RESOLVED),
+    State.WAITING: (State.IN_PROGRESS, State.RESOLVED),
+    State.RESOLVED: (State.CLOSED, State.IN_PROGRESS),
+    State.CLOSED: (State.IN_PROGRESS,),
+}
+
+
+class TicketError(ValueError):
+    """A change that is not allowed; the message is shown to the person who tried it."""
+
+
+# --- Rules ----------------------------------------------------------------------------------
+
+
+def rule_for(touchpoint) -> TicketRule:
+    """The touchpoint's ticket rule, or the default one (not saved) when it has none."""
+    rule = TicketRule.objects.filter(touchpoint=touchpoint).first()
+    return rule or TicketRule(touchpoint=touchpoint)
+
+
+def ticket_reason(rule: TicketRule, score: int, comment: str) -> str | None:
+    """Why this answer needs a ticket under the rule, or None if it does not."""
+    if rule.open_on == TicketRule.OpenOn.NEVER:
+        return None
+    category = nps.classify(score)
+    if rule.open_on == TicketRule.OpenOn.DETRACTORS and category == "detractor":
+        return f"detractor (score {score})"
+    if rule.open_on == TicketRule.OpenOn.NOT_PROMOTERS and category != "promoter":
+        return f"{category} (score {score})"
+    text = comment.lower()
+    for keyword in rule.keyword_list:
+        if keyword in text:
+            return f'comment mentions "{keyword}"'
+    return None
+
+
+# --- Who is responsible ---------------------------------------------------------------------
+
+
+def responsible_users(unit_ids: Iterable[int]) -> dict[int, list]:
+    """Users holding a manager (or account admin) role on each of these units."""
+    out: dict[int, list] = {}
+    rows = Membership.objects.filter(unit_id__in=list(unit_ids), role__in=RESPONSIBLE_ROLES)
+    for membership in rows.select_related("user").order_by("user__username"):
+        if membership.user.is_active:
+            out.setdefault(membership.unit_id, []).append(membership.user)
+    return out
+
+
+def holder_for(unit: Unit, *, above: Unit | None = None) -> tuple[Unit, list] | None:
+    """The nearest unit at or above `unit` (strictly above `above`, if given) whose managers
+    can take a ticket, with those managers. None if there is no such unit."""
+    ids = unit.ancestor_ids
+    if above is not None:
+        ids = [i for i in ids if i in above.ancestor_ids and i != above.pk]
+    users_by_unit = responsible_users(ids)
+    for unit_id in reversed(ids):
+        if users_by_unit.get(unit_id):
+            return Unit.objects.get(pk=unit_id), users_by_unit[unit_id]
+    return None
+
+
+# --- Scope ----------------------------------------------------------------------------------
+
+
+def scoped_tickets(user) -> QuerySet[Ticket]:
+    """Tickets about units in the user's part of the tree; nothing else exists for them."""
+    return Ticket.objects.filter(paths_q(top_units(user), field="unit_path"))
+
+
+def access_ticket(user, pk: int) -> Ticket:
+    ticket = (
+        scoped_tickets(user)
+        .filter(pk=pk)
+        .select_related("account", "touchpoint", "unit", "holder", "contact", "response")
+        .first()
+    )
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def can_act(user, ticket: Ticket) -> bool:
+    """Managers and admins at or above the ticket's unit work tickets; viewers only read."""
+    return Membership.objects.filter(
+        user=user, unit_id__in=_unit_ids_of(ticket), role__in=RESPONSIBLE_ROLES
+    ).exists()
+
+
+def assignable_users(ticket: Ticket, actor) -> list:
+    """People the actor may hand the ticket to: managers who can see it, inside the actor's
+    own part of the tree."""
+    actor_paths = [unit.path for unit in top_units(actor) if unit.account_id == ticket.account_id]
+    units = Unit.objects.filter(pk__in=_unit_ids_of(ticket))
+    allowed = [u.pk for u in units if any(u.path.startswith(p) for p in actor_paths)]
+    people = {u.pk: u for users in responsible_users(allowed).values() for u in users}
+    return sorted(people.values(), key=lambda u: (u.get_full_name() or u.username).lower())
+
+
+def _unit_ids_of(ticket: Ticket) -> list[int]:
+    return [int(part) for part in ticket.unit_path.strip("/").split("/") if part]
+
+
+# --- Opening --------------------------------------------------------------------------------
+
+
+def on_response_saved(response: Response, *, created: bool) -> Ticket | None:
+    """Open, or update, the ticket of a response that was just stored. Call it inside the
+    transaction that stores the response: the ticket exists exactly when the answer does."""
+    now = timezone.now()
+    ticket = None if created else Ticket.objects.filter(response=response).first()
+    if ticket is not None:
+        _event(ticket, None, Kind.UPDATED, f"New score {response.score}", {"score": response.score})
+        _notify(ticket, "ticket.updated", f"updated:{response.updated_at.isoformat()}")
+        return ticket
+    rule = rule_for(response.touchpoint)
+    reason = ticket_reason(rule, response.score, response.comment)
+    if reason is None:
+        return None
+    return do_open_ticket(response, rule=rule, reason=reason, now=now)
+
+
+def do_open_ticket(response: Response, *, rule: TicketRule, reason: str, now) -> Ticket:
+    found = holder_for(response.unit)
+    holder, users = found if found else (Unit.objects.get(pk=response.unit.ancestor_ids[0]), [])
+    first_due = now + dt.timedelta(hours=rule.first_response_hours)
+    ticket = Ticket.objects.create(
+        account_id=response.account_id,
+        response=response,
+        touchpoint_id=response.touchpoint_id,
+        contact_id=response.contact_id,
+        unit_id=response.unit_id,
+        unit_path=response.unit_path,
+        holder=holder,
+        priority=rule.priority,
+        reason=reason,
+        opened_at=now,
+        first_response_due_at=first_due,
+        resolution_due_at=now + dt.timedelta(hours=rule.resolution_hours),
+        escalate_at=first_due,
+        warn_at=_warn_at(now, first_due),
+    )
+    ticket.assignees.set(users)
+    names = ", ".join(u.get_full_name() or u.username for u in users) or "nobody yet"
+    _event(ticket, None, Kind.OPENED, f"Opened: {reason}. Assigned to {names}.")
+    _notify(ticket, "ticket.opened", "opened", users=users)
+    return ticket
+
+
+def _warn_at(start: dt.datetime, due: dt.datetime) -> dt.datetime:
+    return due - (due - start) * WARN_FRACTION
+
+
+# --- Working a ticket -----------------------------------------------------------------------
+
+
+def check_can_act(actor, ticket: Ticket) -> None:
+    if not can_act(actor, ticket):
+        raise TicketError("Only managers of this part of the organisation can change tickets.")
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return (
+        Ticket.objects.select_for_update().select_related("account", "touchpoint").get(pk=ticket.pk)
+    )
+
+
+def _responded(ticket: Ticket, actor, now) -> None:
+    """The first action by a person stops the first-response clock; the ticket now climbs
+    only if it is not resolved in time."""
+    if ticket.first_responded_at is None and actor is not None:
+        ticket.first_responded_at = now
+        if ticket.is_open and ticket.escalation_level == 0:
+            ticket.escalate_at = ticket.resolution_due_at
+            ticket.warn_at = _warn_at(ticket.opened_at, ticket.resolution_due_at)
+
+
+def do_add_note(ticket: Ticket, *, actor, text: str) -> TicketEvent:
+    text = (text or "").strip()
+    if not text:
+        raise TicketError("Write something in the note.")
+    check_can_act(actor, ticket)
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        _responded(ticket, actor, now)
+        ticket.save()
+        event = _event(ticket, actor, Kind.NOTE, text)
+        others = [u for u in ticket.assignees.all() if u.pk != actor.pk]
+        _notify(ticket, "ticket.note", f"note:{event.pk}", users=others, actor=actor, text=text)
+    return event
+
+
+def do_change_state(ticket: Ticket, *, actor, state: str, root_cause_id: int | None = None):
+    """Move a ticket along its workflow; resolving may send the customer a follow-up."""
+    check_can_act(actor, ticket)
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if state not in TRANSITIONS.get(ticket.state, ()):
+            target = State(state).label.lower() if state in State.values else repr(state)
+            raise TicketError(
+                f"This ticket is {ticket.get_state_display().lower()}; it cannot move to {target}."
+            )
+        if root_cause_id:
+            cause = RootCause.objects.filter(account=ticket.account, pk=root_cause_id).first()
+            if cause is None:
+                raise TicketError("Choose a root cause from the list.")
+            ticket.root_cause = cause
+            _event(ticket, actor, Kind.ROOT_CAUSE, cause.name, {"root_cause": cause.code})
+        old = ticket.state
+        ticket.state = state
+        _responded(ticket, actor, now)
+        if state == State.RESOLVED:
+            ticket.resolved_at = now
+            ticket.escalate_at = ticket.warn_at = None
+        elif state == State.CLOSED:
+            ticket.closed_at = now
+            ticket.escalate_at = ticket.warn_at = None
+        elif old in (State.RESOLVED, State.CLOSED):  # reopened: a fresh resolution window
+            rule = rule_for(ticket.touchpoint)
+            ticket.resolved_at = ticket.closed_at = None
+            ticket.resolution_due_at = now + dt.timedelta(hours=rule.resolution_hours)
+            ticket.escalate_at = ticket.resolution_due_at
+            ticket.warn_at = _warn_at(now, ticket.resolution_due_at)
+        ticket.save()
+        label = Ticket.State(state).label
+        event = _event(ticket, actor, Kind.STATE, label, {"from": old, "to": state})
+        if state == State.RESOLVED:
+            _send_follow_up(ticket, now)
+        _notify(
+            ticket, "ticket.state", f"state:{event.pk}", users=_others(ticket, actor), actor=actor
+        )
+    return ticket
+
+
+def do_set_priority(ticket: Ticket, *, actor, priority: str) -> Ticket:
+    check_can_act(actor, ticket)
+    if priority not in Priority.values:
+        raise TicketError("Choose a priority: low, normal, high or urgent.")
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        old, ticket.priority = ticket.priority, priority
+        ticket.save()
+        _event(ticket, actor, Kind.PRIORITY, ticket.get_priority_display(), {"from": old})
+    return ticket
+
+
+def do_assign(ticket: Ticket, *, actor, user_ids: Iterable[int]) -> Ticket:
+    """Hand the ticket to other managers, among those the actor may choose."""
+    check_can_act(actor, ticket)
+    allowed = {u.pk: u for u in assignable_users(ticket, actor)}
+    chosen = [allowed.get(int(pk)) for pk in user_ids]
+    if not chosen or None in chosen:
+        raise TicketError("Choose people from the list of managers who can take this ticket.")
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        before = set(ticket.assignees.values_list("pk", flat=True))
+        ticket.assignees.set(chosen)
+        _responded(ticket, actor, timezone.now())
+        ticket.save()
+        names = ", ".join(u.get_full_name() or u.username for u in chosen)
+        event = _event(ticket, actor, Kind.ASSIGNED, f"Assigned to {names}")
+        new = [u for u in chosen if u.pk not in before and u.pk != actor.pk]
+        _notify(ticket, "ticket.assigned", f"assigned:{event.pk}", users=new, actor=actor)
+    return ticket
+
+
+def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
+    """Email the customer from the ticket, threaded; their reply goes to the actor."""
+    text = (text or "").strip()
+    if not text:
+        raise TicketError("Write the reply first.")
+    check_can_act(actor, ticket)
+    contact = ticket.contact
+    if contact is None or not contact.email:
+        raise TicketError("This customer has no email address; log a call instead.")
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        _responded(ticket, actor, now)
+        ticket.contacted_at = ticket.contacted_at or now
+        if ticket.state in (State.NEW, State.IN_PROGRESS):
+            ticket.state = State.WAITING
+        ticket.save()
+        event = _event(ticket, actor, Kind.REPLY, text, {"to": contact.email})
+        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
+        thread = f"<ticket-{ticket.pk}@{domain}>"
+        context = {"ticket": ticket, "text": text, "actor": actor, "contact": contact}
+        subject = f"Re: your feedback to {ticket.account.name}"
+        do_queue_email(
+            account=ticket.account,
+            event_type="ticket.reply",
+            dedupe_key=f"ticket:{ticket.pk}:reply:{event.pk}",
+            to_email=contact.email,
+            subject=subject,
+            body_text=render_to_string("tickets/email/reply.txt", context),
+            body_html=render_to_string("tickets/email/reply.html", context),
+            headers={
+                "Message-ID": f"<ticket-{ticket.pk}.{event.pk}@{domain}>",
+                "In-Reply-To": thread,
+                "References": thread,
+                "Reply-To": actor.email or ticket.account.reply_to or "",
+            },
+        )
+        _notify(ticket, "ticket.replied", f"reply:{event.pk}", users=_others(ticket, actor))
+    return event
+
+
+def do_log_call(ticket: Ticket, *, actor, text: str) -> TicketEvent:
+    text = (text or "").strip()
+    if not text:
+        raise TicketError("Say how the call went.")
+    check_can_act(actor, ticket)
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        _responded(ticket, actor, now)
+        ticket.contacted_at = ticket.contacted_at or now
+        ticket.save()
+        return _event(ticket, actor, Kind.CALL, text)
+
+
+# --- Escalation -----------------------------------------------------------------------------
+
+
+def sweep_tickets(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Send due SLA warnings and escalate tickets whose time ran out. Idempotent."""
+    now = now or timezone.now()
+    counts = {"warned": 0, "escalated": 0}
+    warn = Ticket.objects.filter(state__in=Ticket.OPEN_STATES, warn_at__lte=now)
+    for pk, warn_at, escalate_at in warn.values_list("pk", "warn_at", "escalate_at"):
+        with transaction.atomic():
+            if not Ticket.objects.filter(pk=pk, warn_at=warn_at).update(warn_at=None):
+                continue  # another worker sent it
+            if escalate_at is None or escalate_at <= now:
+                continue  # it climbs right away instead
+            ticket = Ticket.objects.select_related("account", "touchpoint").get(pk=pk)
+            hours = max(1, round((escalate_at - now).total_seconds() / 3600))
+            _event(ticket, None, Kind.SLA_WARNING, f"Escalates in about {hours} h if not handled.")
+            _notify(ticket, "ticket.sla_warning", f"warning:{escalate_at.isoformat()}", hours=hours)
+            counts["warned"] += 1
+    due = Ticket.objects.filter(state__in=Ticket.OPEN_STATES, escalate_at__lte=now)
+    for pk in list(due.values_list("pk", flat=True)):
+        counts["escalated"] += _escalate(pk, now)
+    return counts
+
+
+def _escalate(pk: int, now: dt.datetime) -> int:
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update()
+            .select_related("account", "touchpoint", "holder")
+            .get(pk=pk)
+        )
+        if not ticket.is_open or ticket.escalate_at is None or ticket.escalate_at > now:
+            return 0  # handled meanwhile, or another worker escalated it
+        found = holder_for(ticket.unit, above=ticket.holder)
+        if found is None:  # nobody higher: it stays with the top, noted once
+            ticket.escalate_at = ticket.warn_at = None
+            ticket.save()
+            note = "Overdue, and there is no one higher to escalate to."
+            _event(ticket, None, Kind.ESCALATED, note)
+            return 0
+        holder, users = found
+        rule = rule_for(ticket.touchpoint)
+        window = dt.timedelta(hours=rule.first_response_hours)
+        previous = ticket.holder
+        ticket.holder = holder
+        ticket.escalation_level += 1
+        ticket.escalate_at = now + window
+        ticket.warn_at = _warn_at(now, ticket.escalate_at)
+        ticket.save()
+        ticket.assignees.add(*users)
+        _event(
+            ticket,
+            None,
+            Kind.ESCALATED,
+            f"Overdue at {previous.name}; escalated to {holder.name} "
+            f"(level {ticket.escalation_level}).",
+            {"from_unit": previous.pk, "to_unit": holder.pk, "level": ticket.escalation_level},
+        )
+        _notify(
+            ticket,
+            "ticket.escalated",
+            f"escalated:{ticket.escalation_level}",
+            users=list(ticket.assignees.all()),
+            previous=previous,
+        )
+        return 1
+
+
+# --- Follow-up ------------------------------------------------------------------------------
+
+
+def _send_follow_up(ticket: Ticket, now) -> None:
+    """Once per ticket, on its first resolution, if the rule asks for it and we may."""
+    rule = rule_for(ticket.touchpoint)
+    contact = ticket.contact
+    if (
+        rule.follow_up == TicketRule.FollowUp.NONE
+        or ticket.follow_up_sent_at is not None
+        or contact is None
+        or not contact.email
+        or contact.opted_out_of("email")
+    ):
+        return
+    ticket.follow_up_token = secrets.token_urlsafe(24)
+    ticket.follow_up_kind = rule.follow_up
+    ticket.follow_up_sent_at = now
+    ticket.save()
+    url = f"{settings.SITE_URL}/f/{ticket.follow_up_token}"
+    context = {
+        "ticket": ticket,
+        "contact": contact,
+        "url": url,
+        "scores": [(n, f"{url}?score={n}") for n in range(11)],
+        "solved": rule.follow_up == TicketRule.FollowUp.SOLVED,
+    }
+    do_queue_email(
+        account=ticket.account,
+        event_type="ticket.follow_up",
+        dedupe_key=f"ticket:{ticket.pk}:follow_up",
+        to_email=contact.email,
+        subject=f"Did we put it right? {ticket.account.name}",
+        body_text=render_to_string("tickets/email/follow_up.txt", context),
+        body_html=render_to_string("tickets/email/follow_up.html", context),
+        headers={"In-Reply-To": f"<ticket-{ticket.pk}@{_domain()}>"},
+    )
+    _event(ticket, None, Kind.FOLLOW_UP_SENT, f"Follow-up sent to {contact.email}")
+
+
+def access_follow_up(token: str) -> Ticket:
+    ticket = (
+        Ticket.objects.filter(follow_up_token=token).select_related("account", "contact").first()
+    )
+    if ticket is None or not token:
+        raise Http404("No such follow-up.")
+    return ticket
+
+
+def do_record_follow_up(ticket: Ticket, *, score: int | None = None, solved: bool | None = None):
+    """Store the customer's follow-up answer (again if they change it)."""
+    if ticket.follow_up_kind == TicketRule.FollowUp.SOLVED:
+        if solved is None:
+            raise TicketError("Choose yes or no.")
+        score = None
+    elif score is None or not 0 <= score <= 10:
+        raise TicketError("Choose a score from 0 to 10.")
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        ticket.follow_up_score, ticket.follow_up_solved = score, solved
+        ticket.follow_up_answered_at = timezone.now()
+        ticket.save()
+        said = f"score {score}" if score is not None else ("solved" if solved else "not solved")
+        event = _event(ticket, None, Kind.FOLLOW_UP_ANSWERED, f"The customer answered: {said}.")
+        _notify(ticket, "ticket.follow_up_answered", f"follow_up:{event.pk}", said=said)
+    return ticket
+
+
+# --- Events and notifications ---------------------------------------------------------------
+
+
+def _event(ticket: Ticket, actor, kind: str, text: str = "", data: dict | None = None):
+    return TicketEvent.objects.create(
+        ticket=ticket, actor=actor, kind=kind, text=text, data=data or {}, created_at=timezone.now()
+    )
+
+
+def _others(ticket: Ticket, actor) -> list:
+    return [u for u in ticket.assignees.all() if actor is None or u.pk != actor.pk]
+
+
+def _domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
+
+
+def _notify(ticket: Ticket, event_type: str, key: str, *, users=None, **context) -> None:
+    """Email `users` (the assignees by default) and every webhook that wants the event."""
+    if users is None:
+        users = list(ticket.assignees.all())
+    url = f"{settings.SITE_URL}/tickets/{ticket.pk}/"
+    response = ticket.response
+    headline = _headline(ticket, event_type, context)
+    summary = f"{headline} — score {response.score}, {ticket.touchpoint.name} <{url}>"
+    do_notify(
+        account=ticket.account,
+        event_type=event_type,
+        dedupe_key=f"ticket:{ticket.pk}:{key}",
+        users=users,
+        template="tickets/email/notice",
+        context={
+            "ticket": ticket,
+            "response": response,
+            "url": url,
+            "headline": headline,
+            "event_type": event_type,
+            **context,
+        },
+        data=ticket_data(ticket),
+        summary=summary,
+    )
+
+
+def _headline(ticket: Ticket, event_type: str, context: dict) -> str:
+    actor = context.get("actor")
+    who = (actor.get_full_name() or actor.username) if actor else ""
+    where = ticket.unit.name
+    return {
+        "ticket.opened": f"New ticket #{ticket.pk} at {where}: {ticket.reason}",
+        "ticket.updated": f"Ticket #{ticket.pk} at {where}: the customer changed their answer",
+        "ticket.note": f"{who} added a note to ticket #{ticket.pk} ({where})",
+        "ticket.state": f"{who} set ticket #{ticket.pk} ({where}) to "
+        f"{ticket.get_state_display().lower()}",
+        "ticket.assigned": f"{who} assigned ticket #{ticket.pk} ({where}) to you",
+        "ticket.replied": f"{who} replied to the customer on ticket #{ticket.pk} ({where})",
+        "ticket.sla_warning": f"Ticket #{ticket.pk} at {where} escalates in about "
+        f"{context.get('hours')} h",
+        "ticket.escalated": f"Ticket #{ticket.pk} at {where} is overdue and escalated to "
+        f"{ticket.holder.name}",
+        "ticket.follow_up_answered": f"Follow-up on ticket #{ticket.pk} ({where}): "
+        f"{context.get('said')}",
+    }.get(event_type, f"Ticket #{ticket.pk} at {where}")
+
+
+def ticket_data(ticket: Ticket) -> dict:
+    """The JSON shape of a ticket, shared by webhooks and the API."""
+    response = ticket.response
+    return {
+        "id": ticket.pk,
+        "state": ticket.state,
+        "priority": ticket.priority,
+        "reason": ticket.reason,
+        "unit": {"id": ticket.unit_id, "code": ticket.unit.code, "name": ticket.unit.name},
+        "holder": {"id": ticket.holder_id, "code": ticket.holder.code},
+        "escalation_level": ticket.escalation_level,
+        "touchpoint": ticket.touchpoint.slug,
+        "response": {
+            "id": response.pk,
+            "score": response.score,
+            "comment": response.comment,
+            "channel": response.channel,
+            "answered_at": response.answered_at.isoformat(),
+        },
+        "assignees": [u.email or u.username for u in ticket.assignees.all()],
+        "opened_at": ticket.opened_at.isoformat(),
+        "first_response_due_at": ticket.first_response_due_at.isoformat(),
+        "resolution_due_at": ticket.resolution_due_at.isoformat(),
+        "first_responded_at": _iso(ticket.first_responded_at),
+        "resolved_at": _iso(ticket.resolved_at),
+        "root_cause": ticket.root_cause.code if ticket.root_cause_id else None,
+        "url": f"{settings.SITE_URL}/tickets/{ticket.pk}/",
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    return Q(state__in=Ticket.OPEN_STATES) & (
+        Q(first_responded_at__isnull=True, first_response_due_at__lte=now)
+        | Q(resolution_due_at__lte=now)
+    )

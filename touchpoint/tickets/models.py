@@ -1,0 +1,184 @@
+"""Tickets: the closed loop. A response that needs action opens one, assigned to the managers
+of its responsible unit, climbing the tree when nobody acts in time."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts.models import Contact
+from touchpoint.lib import nps
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Touchpoint
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class TicketRule(models.Model):
+    """Per touchpoint: which answers open a ticket, how urgent, how fast, and the follow-up.
+
+    A touchpoint without a rule uses the defaults: detractors open a normal ticket, first
+    response within 24 hours, resolution within 72.
+    """
+
+    class OpenOn(models.TextChoices):
+        DETRACTORS = "detractors", "Detractors (0 to 6)"
+        NOT_PROMOTERS = "not_promoters", "Detractors and passives (0 to 8)"
+        KEYWORDS_ONLY = "keywords", "Only comments that match the words below"
+        NEVER = "never", "Never"
+
+    class FollowUp(models.TextChoices):
+        NONE = "none", "No follow-up"
+        SCORE = "score", "Ask the 0 to 10 question again"
+        SOLVED = "solved", 'Ask "Did we solve it?"'
+
+    touchpoint = models.OneToOneField(
+        Touchpoint, on_delete=models.CASCADE, related_name="ticket_rule"
+    )
+    open_on = models.CharField(max_length=16, choices=OpenOn.choices, default=OpenOn.DETRACTORS)
+    keywords = models.TextField(
+        blank=True,
+        help_text="One word or phrase per line. Any answer whose comment contains one opens a "
+        "ticket too, whatever the score (case-insensitive).",
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    first_response_hours = models.PositiveIntegerField(default=24)
+    resolution_hours = models.PositiveIntegerField(default=72)
+    follow_up = models.CharField(max_length=10, choices=FollowUp.choices, default=FollowUp.SCORE)
+
+    def __str__(self) -> str:
+        return f"Ticket rule for {self.touchpoint}"
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [line.strip().lower() for line in self.keywords.splitlines() if line.strip()]
+
+
+class RootCause(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="root_causes")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "code"], name="root_cause_code_unique")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    class State(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        WAITING = "waiting", "Waiting for customer"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    OPEN_STATES = (State.NEW, State.IN_PROGRESS, State.WAITING)
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tickets")
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="ticket")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    # The responsible unit, as the response was attributed (the snapshot), and the unit
+    # whose managers hold the ticket now: the responsible unit's nearest managed ancestor,
+    # then higher with each escalation.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tickets")
+    unit_path = models.CharField(max_length=400, db_index=True)
+    holder = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="held_tickets")
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    reason = models.CharField(max_length=200, help_text="Why it was opened.")
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_tickets"
+    )
+    root_cause = models.ForeignKey(RootCause, null=True, blank=True, on_delete=models.SET_NULL)
+    opened_at = models.DateTimeField()
+    first_response_due_at = models.DateTimeField()
+    resolution_due_at = models.DateTimeField()
+    # When it climbs next if nothing happens; None once resolved or at the top.
+    escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the holders get a warning that it is about to climb; cleared once sent.
+    warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(
+        null=True, blank=True, help_text="First reply to, or logged call with, the customer."
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    follow_up_token = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    follow_up_kind = models.CharField(max_length=10, blank=True)
+    follow_up_sent_at = models.DateTimeField(null=True, blank=True)
+    follow_up_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    follow_up_solved = models.BooleanField(null=True, blank=True)
+    follow_up_answered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "state"]),
+            models.Index(fields=["account", "opened_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ticket #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def recovered(self) -> bool | None:
+        """Won back: the follow-up says solved, or the new score is a promoter's."""
+        if self.follow_up_answered_at is None:
+            return None
+        if self.follow_up_score is not None:
+            return nps.classify(self.follow_up_score) == "promoter"
+        return bool(self.follow_up_solved)
+
+
+class TicketEvent(models.Model):
+    """The audit trail: every change to a ticket, who made it and when."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        UPDATED = "updated", "Answer updated"
+        ASSIGNED = "assigned", "Assigned"
+        STATE = "state", "State changed"
+        PRIORITY = "priority", "Priority changed"
+        ROOT_CAUSE = "root_cause", "Root cause set"
+        NOTE = "note", "Internal note"
+        REPLY = "reply", "Reply to the customer"
+        CALL = "call", "Call with the customer"
+        SLA_WARNING = "sla_warning", "SLA warning"
+        ESCALATED = "escalated", "Escalated"
+        FOLLOW_UP_SENT = "follow_up_sent", "Follow-up sent"
+        FOLLOW_UP_ANSWERED = "follow_up_answered", "Follow-up answered"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on ticket #{self.ticket_id}"
