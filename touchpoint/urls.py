@@ -13,6 +13,7 @@ urlpatterns = [
     path("s/<str:token>", views.survey, name="survey"),
     path("s/<str:token>/thanks", views.survey_thanks, name="survey-thanks"),
     path("u/<str:token>", views.unsubscribe, name="unsubscribe"),
+    path("", include("touchpoint.tickets.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("touchpoint.outbox.urls")),

@@ -13,6 +13,8 @@ from pydantic.json_schema import models_json_schema
 
 from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
+from touchpoint.api.errors import ErrorOut
+from touchpoint.api.tickets import router as tickets_router
 from touchpoint.surveys.actions import ItemResult, record_interactions
 from touchpoint.surveys.delivery import survey_url
 from touchpoint.surveys.schemas import InteractionBatchIn, InteractionIn, parse_payload
@@ -48,16 +50,6 @@ api = TouchpointAPI(
 )
 
 
-class FieldError(Schema):
-    field: str
-    message: str
-
-
-class ErrorOut(Schema):
-    error: str
-    detail: list[FieldError] | str
-
-
 class InvitationOut(Schema):
     id: int
     channel: str
@@ -79,6 +71,9 @@ class InteractionOut(Schema):
 
 class IntakeOut(Schema):
     interactions: list[InteractionOut]
+
+
+api.add_router("/", tickets_router)
 
 
 @api.exception_handler(AuthenticationError)

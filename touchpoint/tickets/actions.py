@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from touchpoint.accounts.access import paths_q, top_units
-from touchpoint.accounts.models import Membership, Unit
+from touchpoint.accounts.models import ApiKey, Membership, Unit
 from touchpoint.lib import nps
 from touchpoint.notifications.actions import do_notify, do_queue_email
 from touchpoint.responses.models import Response
@@ -104,6 +104,13 @@ def holder_for(unit: Unit, *, above: Unit | None = None) -> tuple[Unit, list] | 
 def scoped_tickets(user) -> QuerySet[Ticket]:
     """Tickets about units in the user's part of the tree; nothing else exists for them."""
     return Ticket.objects.filter(paths_q(top_units(user), field="unit_path"))
+
+
+def scoped_tickets_for_key(key: ApiKey) -> QuerySet[Ticket]:
+    """An API key sees its account's tickets, or its unit's subtree if it is scoped to one."""
+    tickets = Ticket.objects.filter(account_id=key.account_id)
+    unit = getattr(key, "unit", None)
+    return tickets.filter(unit_path__startswith=unit.path) if unit is not None else tickets
 
 
 def access_ticket(user, pk: int) -> Ticket:
@@ -193,6 +200,11 @@ def _warn_at(start: dt.datetime, due: dt.datetime) -> dt.datetime:
 
 
 def check_can_act(actor, ticket: Ticket) -> None:
+    """A person needs a manager role over the ticket; an API key, the ticket in its scope."""
+    if isinstance(actor, ApiKey):
+        if scoped_tickets_for_key(actor).filter(pk=ticket.pk).exists():
+            return
+        raise TicketError("This API key cannot change this ticket.")
     if not can_act(actor, ticket):
         raise TicketError("Only managers of this part of the organisation can change tickets.")
 
@@ -201,6 +213,19 @@ def _locked(ticket: Ticket) -> Ticket:
     return (
         Ticket.objects.select_for_update().select_related("account", "touchpoint").get(pk=ticket.pk)
     )
+
+
+def _user(actor):
+    """The person behind an action, or None for the system and for API keys."""
+    return None if actor is None or isinstance(actor, ApiKey) else actor
+
+
+def name_of(actor) -> str:
+    if actor is None:
+        return "Touchpoint"
+    if isinstance(actor, ApiKey):
+        return f"API key “{actor.name}”"
+    return actor.get_full_name() or actor.get_username()
 
 
 def _responded(ticket: Ticket, actor, now) -> None:
@@ -224,8 +249,14 @@ def do_add_note(ticket: Ticket, *, actor, text: str) -> TicketEvent:
         _responded(ticket, actor, now)
         ticket.save()
         event = _event(ticket, actor, Kind.NOTE, text)
-        others = [u for u in ticket.assignees.all() if u.pk != actor.pk]
-        _notify(ticket, "ticket.note", f"note:{event.pk}", users=others, actor=actor, text=text)
+        _notify(
+            ticket,
+            "ticket.note",
+            f"note:{event.pk}",
+            users=_others(ticket, actor),
+            actor=actor,
+            text=text,
+        )
     return event
 
 
@@ -286,6 +317,8 @@ def do_set_priority(ticket: Ticket, *, actor, priority: str) -> Ticket:
 
 def do_assign(ticket: Ticket, *, actor, user_ids: Iterable[int]) -> Ticket:
     """Hand the ticket to other managers, among those the actor may choose."""
+    if _user(actor) is None:
+        raise TicketError("Only a person can reassign a ticket.")
     check_can_act(actor, ticket)
     allowed = {u.pk: u for u in assignable_users(ticket, actor)}
     chosen = [allowed.get(int(pk)) for pk in user_ids]
@@ -309,6 +342,8 @@ def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
     text = (text or "").strip()
     if not text:
         raise TicketError("Write the reply first.")
+    if _user(actor) is None:
+        raise TicketError("Only a person can reply to the customer.")
     check_can_act(actor, ticket)
     contact = ticket.contact
     if contact is None or not contact.email:
@@ -500,13 +535,23 @@ def do_record_follow_up(ticket: Ticket, *, score: int | None = None, solved: boo
 
 
 def _event(ticket: Ticket, actor, kind: str, text: str = "", data: dict | None = None):
+    data = dict(data or {})
+    if isinstance(actor, ApiKey):
+        data["api_key"] = actor.name
     return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, kind=kind, text=text, data=data or {}, created_at=timezone.now()
+        ticket=ticket,
+        actor=_user(actor),
+        kind=kind,
+        text=text,
+        data=data,
+        created_at=timezone.now(),
     )
 
 
 def _others(ticket: Ticket, actor) -> list:
-    return [u for u in ticket.assignees.all() if actor is None or u.pk != actor.pk]
+    """Everyone on the ticket but the person acting."""
+    user = _user(actor)
+    return [u for u in ticket.assignees.all() if user is None or u.pk != user.pk]
 
 
 def _domain() -> str:
@@ -533,6 +578,7 @@ def _notify(ticket: Ticket, event_type: str, key: str, *, users=None, **context)
             "url": url,
             "headline": headline,
             "event_type": event_type,
+            "who": name_of(context.get("actor")),
             **context,
         },
         data=ticket_data(ticket),
@@ -541,8 +587,7 @@ def _notify(ticket: Ticket, event_type: str, key: str, *, users=None, **context)
 
 
 def _headline(ticket: Ticket, event_type: str, context: dict) -> str:
-    actor = context.get("actor")
-    who = (actor.get_full_name() or actor.username) if actor else ""
+    who = name_of(context.get("actor"))
     where = ticket.unit.name
     return {
         "ticket.opened": f"New ticket #{ticket.pk} at {where}: {ticket.reason}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
@@ -139,6 +140,14 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        now = timezone.now()
+        return self.is_open and (
+            self.resolution_due_at <= now
+            or (self.first_responded_at is None and self.first_response_due_at <= now)
+        )
 
     @property
     def recovered(self) -> bool | None:
