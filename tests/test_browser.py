@@ -122,3 +122,57 @@ def test_submitting_without_a_score_explains_what_to_do(
     assert page.get_by_role("alert").inner_text() == "Choose a score from 0 to 10."
     assert Response.objects.count() == 0
     page.close()
+
+
+def test_a_store_manager_works_a_ticket_from_the_inbox_to_the_follow_up(
+    brand, smtp, settings, live_server, browser
+):
+    from django.contrib.auth import get_user_model
+
+    from tests.test_tickets import respond
+    from touchpoint.accounts.models import Membership
+    from touchpoint.notifications import delivery as notifications
+    from touchpoint.tickets.models import Ticket
+
+    settings.SITE_URL = live_server.url
+    manager = get_user_model().objects.create_user(
+        "lille-manager", "lille@example.com", "a-long-password", first_name="Lea"
+    )
+    Membership.objects.create(user=manager, unit=brand.store, role="manager")
+    respond(brand, 3, "The screen protector was applied crooked and they refused to redo it")
+    ticket = Ticket.objects.get()
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("User name").fill("lille-manager")
+    page.get_by_label("Password").fill("a-long-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/tickets/")
+    assert page.get_by_role("link", name="Assigned to me 1").is_visible()
+    page.get_by_role("link", name=re.compile("screen protector")).click()
+    page.wait_for_url(f"**/tickets/{ticket.pk}/")
+
+    page.get_by_label("Internal note").fill("Customer invited back for a free fitting")
+    page.get_by_role("button", name="Add note").click()
+    assert page.get_by_role("status").inner_text() == "Note added."
+    page.get_by_label("Resolved").check()
+    page.get_by_role("button", name="Update state").click()
+    assert page.get_by_role("status").inner_text() == "Ticket updated."
+    assert page.locator(".state").inner_text() == "Resolved"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "ticket-resolved.png", full_page=True)
+    page.close()
+
+    notifications.send_due_deliveries()
+    [follow_up] = [m for m in smtp.messages if m["To"] == "customer1@example.com"]
+    ticket.refresh_from_db()
+    assert (
+        f"{live_server.url}/f/{ticket.follow_up_token}"
+        in follow_up.get_body(("plain",)).get_content()
+    )
+    assert [e.kind for e in ticket.events.all()] == [
+        "opened",
+        "note",
+        "state",
+        "follow_up_sent",
+    ]

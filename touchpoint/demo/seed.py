@@ -31,6 +31,7 @@ from django.utils import timezone
 from touchpoint.accounts.actions import do_create_unit
 from touchpoint.accounts.models import Account, Membership, Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.demo.tickets import ensure_managers, seed_fresh_answers, seed_tickets
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.nps import Counts
 from touchpoint.reports import rollups
@@ -1128,6 +1129,7 @@ class SeedSummary:
     history_created: int  # interactions added by this run's history step (0: already there)
     live_created: int  # interactions added through the intake by this run
     seconds: float = 0.0
+    tickets_created: int = 0
 
     def lines(self) -> list[str]:
         units = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in self.units.items())
@@ -1146,6 +1148,7 @@ class SeedSummary:
             f"{self.live_created} live added by this run)",
             f"  invitations: {invitations}",
             f"  responses: {self.responses} ({rate}), NPS {nps}",
+            f"  tickets: {self.tickets_created} added by this run",
             f"  took {self.seconds:.1f} s",
         ]
 
@@ -1176,7 +1179,11 @@ def seed_demo(
         )
     live = seed_live(account, now=now)
     ensure_people(account, units)
+    ensure_managers(account, password=DEMO_PASSWORD, rng=random.Random(seed))
+    tickets = seed_tickets(account, now=now, rng=random.Random(seed))
+    tickets += seed_fresh_answers(account, now=now)
     summary = summarise(account, history_created=history, live_created=live)
+    summary.tickets_created = tickets
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -154,7 +154,13 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
             "can_act": can_act,
             "candidates": actions.assignable_users(ticket, request.user) if can_act else [],
             "next_states": [
-                (s, Ticket.State(s).label) for s in actions.TRANSITIONS.get(ticket.state, ())
+                (
+                    s,
+                    "Reopen"
+                    if not ticket.is_open and s == "in_progress"
+                    else Ticket.State(s).label,
+                )
+                for s in actions.TRANSITIONS.get(ticket.state, ())
             ],
             "root_causes": RootCause.objects.filter(account=ticket.account, is_active=True),
             "priorities": Ticket._meta.get_field("priority").choices,
