@@ -119,7 +119,13 @@ def test_scores_follow_the_latent_quality_of_units_and_the_touchpoint(demo):
 
 
 def test_comments_match_the_score_and_many_answers_have_none(demo):
-    responses = list(Response.objects.filter(account=demo))
+    from touchpoint.demo.tickets import FRESH_PREFIX
+
+    responses = list(
+        Response.objects.filter(account=demo).exclude(
+            interaction__external_id__startswith=FRESH_PREFIX
+        )
+    )
     commented = [r for r in responses if r.comment]
     assert 0.2 < len(commented) / len(responses) < 0.6
     pools = {"promoter": set(), "passive": set(), "detractor": set()}
@@ -169,7 +175,7 @@ def test_the_command_prints_a_summary():
     out = io.StringIO()
     call_command("seed-demo", "--interactions", "300", stdout=out)
     text = out.getvalue()
-    assert "store" in text and "agent" in text and "responses:" in text
+    assert "store" in text and "agent" in text and "responses:" in text and "tickets:" in text
     assert Interaction.objects.filter(external_id__startswith="demo-").count() == 315
 
 
@@ -211,3 +217,18 @@ def test_rollups_of_the_seed_agree_with_a_rebuild(demo):
     assert before
     rollups.rebuild(demo)
     assert snapshot() == before
+
+
+def test_the_demo_has_a_living_ticket_inbox(demo):
+    from django.db.models import Count
+
+    from touchpoint.tickets.models import Ticket
+
+    states = dict(Ticket.objects.values_list("state").annotate(n=Count("pk")).order_by())
+    # (At this small size; the full demo has every state, see README.)
+    assert {"new", "resolved", "closed"} <= set(states), states
+    # The freshest tickets came through the real path, with notices for their managers.
+    store_manager = get_user_model().objects.get(username="oxford-street")
+    fresh = Ticket.objects.filter(assignees=store_manager, state="new")
+    assert fresh.count() >= 2
+    assert store_manager.deliveries.filter(event_type="ticket.opened").count() >= 2

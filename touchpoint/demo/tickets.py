@@ -342,6 +342,9 @@ FRESH = (
 )
 
 
+FRESH_PREFIX = "answered-"
+
+
 def seed_fresh_answers(account: Account, *, now: dt.datetime) -> int:
     from touchpoint.responses.actions import do_record_response
     from touchpoint.surveys.actions import record_interactions
@@ -349,7 +352,7 @@ def seed_fresh_answers(account: Account, *, now: dt.datetime) -> int:
 
     items = []
     for n, (touchpoint, unit, name, score, comment, minutes) in enumerate(FRESH, start=1):
-        external_id = f"demo-answered-{n:02d}"
+        external_id = f"{FRESH_PREFIX}{n:02d}"
         if account.interactions.filter(external_id=external_id).exists():
             continue
         given, family = name.lower().split(" ", 1)
