@@ -68,7 +68,7 @@ def test_the_tree_has_regions_stores_vendors_teams_agents_and_repair_centres(dem
 
 def test_touchpoints_carry_their_survey_rules(demo):
     touchpoints = {t.slug: t for t in Touchpoint.objects.filter(account=demo)}
-    assert set(touchpoints) == set(UNIT_KIND_OF)
+    assert set(touchpoints) == set(UNIT_KIND_OF) | {"landing-page"}
     repair = touchpoints["repair"]
     assert repair.delay == dt.timedelta(hours=48)
     assert (repair.quiet_hours_start, repair.quiet_hours_end) == (dt.time(21), dt.time(8))

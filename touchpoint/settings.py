@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "touchpoint.notifications",
     "touchpoint.tickets",
     "touchpoint.front",
+    "touchpoint.widget",
     "touchpoint.outbox",
     "touchpoint.demo",
 ]
@@ -106,6 +107,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# Respondent-facing languages: the catalogues in touchpoint/locale/ (committed compiled).
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("hi", "हिन्दी"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -133,6 +143,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@touchpoint.localhost")
+
+# Website widget and in-app endpoints: requests per client address and key per minute.
+WIDGET_RATE_LIMIT = env_int("WIDGET_RATE_LIMIT", 30)
 
 # The dev outbox page lists mail captured by `touchpoint mailsink` (demo and development only).
 DEV_OUTBOX = env_bool("DEV_OUTBOX", DEBUG)

@@ -11,10 +11,12 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="front/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("s/<str:token>", views.survey, name="survey"),
+    path("s/<str:token>/more", views.survey_more, name="survey-more"),
     path("s/<str:token>/thanks", views.survey_thanks, name="survey-thanks"),
     path("u/<str:token>", views.unsubscribe, name="unsubscribe"),
     path("", include("touchpoint.tickets.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("touchpoint.outbox.urls")),
+    path("", include("touchpoint.widget.urls")),
 ]

@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
 from touchpoint.api.errors import ErrorOut
+from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.surveys.actions import ItemResult, record_interactions
 from touchpoint.surveys.delivery import survey_url
@@ -74,6 +75,7 @@ class IntakeOut(Schema):
 
 
 api.add_router("/", tickets_router)
+api.add_router("/in-app", in_app_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -20,7 +20,6 @@ import random
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -39,6 +38,7 @@ from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.actions import new_token, record_interactions
+from touchpoint.surveys.defaults import do_create_journey_touchpoints
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
 from touchpoint.surveys.schemas import ContactIn, InteractionIn
 
@@ -971,61 +971,8 @@ def pick_comment(rng: random.Random, kind: str, locale: str, score: int) -> str:
 
 # --- touchpoints and their survey rules ---------------------------------------------------------
 
-QUIET = {"quiet_hours_start": dt.time(21), "quiet_hours_end": dt.time(8)}
-TOUCHPOINTS: list[dict] = [
-    {
-        "slug": "store-purchase",
-        "name": "Store purchase",
-        "kind": K.STORE_PURCHASE,
-        "expiry_days": 14,
-    },
-    {
-        "slug": "support-call",
-        "name": "Support call closed",
-        "kind": K.SUPPORT_CALL,
-        "expiry_days": 7,
-    },
-    {
-        "slug": "repair",
-        "name": "Repair completed",
-        "kind": K.REPAIR,
-        "delay": dt.timedelta(hours=48),
-        "expiry_days": 14,
-        **QUIET,
-    },
-    {
-        "slug": "sign-up",
-        "name": "Web sign-up",
-        "kind": K.SIGN_UP,
-        "channel": Channel.WEB,
-        "expiry_days": 7,
-    },
-    # Contact changes are frequent and low-stakes: survey one in two.
-    {
-        "slug": "contact-change",
-        "name": "Contact-details change",
-        "kind": K.CONTACT_CHANGE,
-        "sampling_rate": Decimal("0.5"),
-        "expiry_days": 7,
-    },
-    # Always ask a leaving customer, even one surveyed last week.
-    {
-        "slug": "cancellation",
-        "name": "Cancellation",
-        "kind": K.CANCELLATION,
-        "quarantine_days": 0,
-        "expiry_days": 14,
-    },
-    # Asked once the parcel has arrived, not at checkout.
-    {
-        "slug": "online-purchase",
-        "name": "Online purchase",
-        "kind": K.ONLINE_PURCHASE,
-        "delay": dt.timedelta(days=3),
-        "expiry_days": 14,
-        **QUIET,
-    },
-]
+# The touchpoints and their rules are the journey defaults every account gets
+# (`surveys/defaults.py`).
 
 # Share of the interactions, how good each touchpoint is on average (the log-odds of a high
 # score before unit and season effects) and how many invitations get an answer.
@@ -1182,10 +1129,38 @@ def seed_demo(
     ensure_managers(account, password=DEMO_PASSWORD, rng=random.Random(seed))
     tickets = seed_tickets(account, now=now, rng=random.Random(seed))
     tickets += seed_fresh_answers(account, now=now)
+    ensure_widget_key(account, touchpoints[K.LANDING_PAGE], units[BRAND_CODE])
     summary = summarise(account, history_created=history, live_created=live)
     summary.tickets_created = tickets
     summary.seconds = time.monotonic() - started
     return summary
+
+
+DEMO_WIDGET_KEY = "tpp_demo_nimbus_shop"  # publishable: safe in a page, and fixed for the demo
+
+
+def ensure_widget_key(account: Account, touchpoint: Touchpoint, unit: Unit) -> None:
+    """The key the demo shop page (/demo/shop/) embeds; its widget asks after 5 seconds on
+    the second page."""
+    from django.conf import settings
+
+    from touchpoint.widget.actions import do_create_publishable_key
+    from touchpoint.widget.models import PublishableKey
+
+    if touchpoint.widget_rules.get("delay_seconds") == 20:  # still the journey default
+        touchpoint.widget_rules = {"delay_seconds": 5, "min_page_views": 2, "url_patterns": []}
+        touchpoint.save(update_fields=["widget_rules"])
+    if PublishableKey.objects.filter(key=DEMO_WIDGET_KEY).exists():
+        return
+    origins = {settings.SITE_URL, "http://localhost:8000", "http://127.0.0.1:8000"}
+    do_create_publishable_key(
+        account=account,
+        name="Demo shop",
+        touchpoint=touchpoint,
+        unit=unit,
+        origins=sorted(origins),
+        key=DEMO_WIDGET_KEY,
+    )
 
 
 # Sign-in names for the demo, one per level of the organisation (password: DEMO_PASSWORD).
@@ -1235,14 +1210,8 @@ def ensure_tree(account: Account) -> dict[str, Unit]:
 
 
 def ensure_touchpoints(account: Account) -> dict[str, Touchpoint]:
-    out = {}
-    for spec in TOUCHPOINTS:
-        values = dict(spec)
-        slug = values.pop("slug")
-        out[values["kind"]], _ = Touchpoint.objects.get_or_create(
-            account=account, slug=slug, defaults=values
-        )
-    return out
+    """The account's touchpoints by kind: the journey defaults."""
+    return {t.kind: t for t in do_create_journey_touchpoints(account).values()}
 
 
 def _history_id(n: int) -> str:

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_http_methods
 from touchpoint.accounts.access import access_unit, top_units
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.actions import do_opt_out
-from touchpoint.responses.actions import InvalidAnswer, do_record_response
+from touchpoint.responses.actions import InvalidAnswer, do_record_answers, do_record_response
+from touchpoint.responses.models import Response
 from touchpoint.responses.summary import monthly_trend, overview
 from touchpoint.surveys.actions import access_open_invitation
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.wording import defaults_for, language_for, wording_for
+from touchpoint.surveys.questions import check_answers, questions_for
+from touchpoint.surveys.wording import defaults_for, direction, language_for, wording_for
 
 
 def _texts(request: HttpRequest, invitation: Invitation | None) -> tuple[str, dict]:
@@ -35,7 +37,12 @@ def _texts(request: HttpRequest, invitation: Invitation | None) -> tuple[str, di
 
 def _closed(request: HttpRequest) -> HttpResponse:
     lang, texts = _texts(request, None)
-    return render(request, "front/closed.html", {"lang": lang, "texts": texts}, status=404)
+    return render(
+        request,
+        "front/closed.html",
+        {"lang": lang, "dir": direction(lang), "texts": texts},
+        status=404,
+    )
 
 
 @never_cache
@@ -53,16 +60,21 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         selected, comment = request.POST.get("score"), request.POST.get("comment", "")
         try:
-            do_record_response(invitation=invitation, score=selected, comment=comment, locale=lang)
+            response, _ = do_record_response(
+                invitation=invitation, score=selected, comment=comment, locale=lang
+            )
         except InvalidAnswer as invalid:
-            error = texts["choose"] if invalid.field == "score" else str(invalid)
+            error = texts["choose"] if invalid.field == "score" else texts["comment_too_long"]
             status = 400
         else:
+            if questions_for(invitation.touchpoint.questions, response.score, lang):
+                return redirect("survey-more", token=token)
             return redirect("survey-thanks", token=token)
     elif selected is None and existing:
         selected = str(existing.score)
     context = {
         "lang": lang,
+        "dir": direction(lang),
         "texts": texts,
         "invitation": invitation,
         "scores": [str(n) for n in range(11)],
@@ -81,8 +93,58 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
         return _closed(request)
     lang, texts = _texts(request, invitation)
     return render(
-        request, "front/thanks.html", {"lang": lang, "texts": texts, "invitation": invitation}
+        request,
+        "front/thanks.html",
+        {"lang": lang, "dir": direction(lang), "texts": texts, "invitation": invitation},
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey_more(request: HttpRequest, token: str) -> HttpResponse:
+    """The follow-up questions of the touchpoint that fit the score given: plain HTML form,
+    validated on the server, so it works without JavaScript."""
+    invitation = access_open_invitation(token)
+    if invitation is None:
+        return _closed(request)
+    response = Response.objects.filter(invitation=invitation).first()
+    if response is None:
+        return redirect("survey", token=token)
+    lang, texts = _texts(request, invitation)
+    shown = questions_for(invitation.touchpoint.questions, response.score, lang)
+    if not shown:
+        return redirect("survey-thanks", token=token)
+    given: dict = dict(response.answers)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        given = {
+            q["key"]: request.POST.getlist(q["key"])
+            if q["type"] == "multiple_choice"
+            else request.POST.get(q["key"], "")
+            for q in shown
+        }
+        checked = check_answers(shown, given, lang)
+        if not checked.errors:
+            do_record_answers(
+                response=response, answers=checked.answers, asked=[q["key"] for q in shown]
+            )
+            return redirect("survey-thanks", token=token)
+        errors, status = checked.errors, 400
+    for q in shown:
+        value = given.get(q["key"])
+        q["value"] = value if isinstance(value, list) else ("" if value is None else str(value))
+        q["error"] = errors.get(q["key"], "")
+        q["selected"] = [str(v) for v in value] if isinstance(value, list) else [q["value"]]
+    context = {
+        "lang": lang,
+        "dir": direction(lang),
+        "texts": texts,
+        "invitation": invitation,
+        "questions": shown,
+        "errors": errors,
+    }
+    return render(request, "front/survey_more.html", context, status=status)
 
 
 @csrf_exempt  # the token is the credential; RFC 8058 one-click unsubscribe posts without a form
@@ -106,7 +168,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "front/unsubscribe.html",
-        {"lang": lang, "texts": texts, "invitation": invitation, "done": done},
+        {
+            "lang": lang,
+            "dir": direction(lang),
+            "texts": texts,
+            "invitation": invitation,
+            "done": done,
+        },
     )
 
 

@@ -53,6 +53,46 @@ def attribution_for(unit: Unit, units_by_id: Mapping[int, Unit] | None = None) -
     return out
 
 
+def do_record_anonymous_response(
+    *, touchpoint, unit: Unit, channel: str, score: object, comment: str = "", locale: str = ""
+) -> Response:
+    """An answer from someone we do not know (website widget, kiosk): no contact, no
+    invitation; attributed to the unit the embedding chose."""
+    score = check_score(score)
+    comment = (comment or "").strip()
+    if len(comment) > 10000:
+        raise InvalidAnswer("Please keep your comment under 10,000 characters.", field="comment")
+    with transaction.atomic():
+        response = Response.objects.create(
+            account_id=touchpoint.account_id,
+            touchpoint=touchpoint,
+            channel=channel,
+            score=score,
+            comment=comment,
+            locale=locale,
+            unit=unit,
+            unit_path=unit.path,
+            attribution=attribution_for(unit),
+            answered_at=timezone.now(),
+        )
+        rollups.add_responses(touchpoint.account, [response])
+    return response
+
+
+def do_record_answers(*, response: Response, answers: dict, asked: list[str]) -> Response:
+    """Store follow-up answers under their question keys (checked by `questions.check_answers`).
+
+    The questions asked this time are answered afresh (one left empty is removed); answers
+    to other questions (asked before a changed score) are kept.
+    """
+    with transaction.atomic():
+        response = Response.objects.select_for_update().get(pk=response.pk)
+        kept = {k: v for k, v in response.answers.items() if k not in asked}
+        response.answers = {**kept, **answers}
+        response.save(update_fields=["answers", "updated_at"])
+    return response
+
+
 def do_record_response(
     *,
     invitation,

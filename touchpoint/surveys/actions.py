@@ -460,3 +460,53 @@ def access_open_invitation(token: str) -> Invitation | None:
     if invitation.contact.opted_out_at is not None:
         return None
     return invitation
+
+
+@dataclass
+class Decision:
+    """Whether to survey a contact now in place (widget, in-app), and why not."""
+
+    invitation: Invitation | None
+    reason: str = ""
+    detail: str = ""
+
+    @property
+    def ask(self) -> bool:
+        return self.invitation is not None and not self.reason
+
+
+def do_ask_now(
+    account: Account,
+    *,
+    touchpoint: Touchpoint,
+    unit: Unit,
+    contact: ContactIn,
+    external_id: str = "",
+    properties: dict | None = None,
+) -> Decision:
+    """Record "this contact is at the touchpoint now" and decide, by the same rules as every
+    other channel (opt-out, sampling, quarantine across all channels), whether to ask.
+
+    A yes is an invitation whose token the caller shows the question with; it counts for the
+    quarantine from now on, so the contact is not asked again elsewhere. Repeating the same
+    `external_id` returns the first decision.
+    """
+    item = InteractionIn(
+        external_id=external_id,
+        touchpoint=touchpoint.slug,
+        unit=unit.code,
+        occurred_at=timezone.now(),
+        contact=contact,
+        properties=properties or {},
+    )
+    result = record_interactions(account, [item])
+    if not result.ok:
+        raise ValueError(result.errors)
+    invitation = result.items[0].invitation
+    if invitation is None:  # a repeat of an interaction stored with its answer
+        return Decision(None, "answered", "this interaction already has an answer")
+    if invitation.state in (Invitation.State.SUPPRESSED, Invitation.State.FAILED):
+        return Decision(invitation, invitation.reason, invitation.detail)
+    if invitation.state == Invitation.State.ANSWERED:
+        return Decision(invitation, "answered", "already answered")
+    return Decision(invitation)

@@ -33,6 +33,7 @@ class TouchpointAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Follow-up questions and widget", {"fields": ["questions", "widget_rules"]}),
         ("Wording", {"fields": ["wording"]}),
     ]
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from touchpoint.surveys.models import Invitation
 from touchpoint.surveys.transports import TransportError, Transports
-from touchpoint.surveys.wording import language_for, wording_for
+from touchpoint.surveys.wording import direction, language_for, wording_for
 
 log = logging.getLogger("touchpoint.delivery")
 
@@ -218,7 +218,11 @@ def compose_email(invitation: Invitation) -> EmailMultiAlternatives:
         "lang": lang,
         "contact": contact,
         "account": account,
-        "scores": [(n, survey_url(invitation, n)) for n in range(11)],
+        "scores": [
+            (n, survey_url(invitation, n), texts["out_of_ten"].replace("{score}", str(n)))
+            for n in range(11)
+        ],
+        "dir": direction(lang),
         "survey_url": survey_url(invitation),
         "unsubscribe_url": unsubscribe_url(invitation),
     }

@@ -75,6 +75,21 @@ class Touchpoint(models.Model):
         help_text='Per-language overrides, e.g. {"fr": {"question": "...", "subject": "..."}}. '
         "Keys: subject, question, intro, why, thanks. {brand} and {unit} are replaced.",
     )
+    questions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Follow-up questions shown after the score, e.g. "
+        '[{"key": "reasons", "type": "multiple_choice", "text": "Why are you leaving?", '
+        '"options": [{"key": "price", "label": "Price"}], "show_to": ["detractor"]}]. '
+        "Types: text, single_choice, multiple_choice, scale (1-5). Text and labels: a string "
+        '(translated when the catalogue has it) or {"en": ..., "fr": ...}.',
+    )
+    widget_rules = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="When the website widget asks: "
+        '{"delay_seconds": 10, "min_page_views": 2, "url_patterns": ["/shop/*"]}.',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -88,8 +103,18 @@ class Touchpoint(models.Model):
         return self.name
 
     def clean(self) -> None:
+        from touchpoint.surveys.questions import QuestionError, check_questions, check_widget_rules
+
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             raise ValidationError("Quiet hours need both a start and an end, or neither.")
+        try:
+            check_questions(self.questions)
+        except QuestionError as error:
+            raise ValidationError({"questions": str(error)}) from None
+        try:
+            check_widget_rules(self.widget_rules)
+        except QuestionError as error:
+            raise ValidationError({"widget_rules": str(error)}) from None
 
     @property
     def effective_quarantine_days(self) -> int:

@@ -15,6 +15,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from touchpoint.notifications import delivery as notifications
 from touchpoint.surveys import delivery
 from touchpoint.tickets.actions import sweep_tickets
+from touchpoint.widget.actions import prune_rate_counters
 
 PRUNE_EVERY = 3600.0  # seconds
 
@@ -58,6 +59,7 @@ class Command(BaseCommand):
             if time.monotonic() - last_prune >= PRUNE_EVERY:
                 # Finished task results are kept 14 days for inspection, then deleted.
                 call_command("prune_db_task_results", queue_name="*", verbosity=0)
+                prune_rate_counters()  # the widget's finished rate-limit windows
                 last_prune = time.monotonic()
             sent = delivery.send_due_invitations()
             sent += notifications.send_due_deliveries()

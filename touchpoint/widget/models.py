@@ -1,0 +1,63 @@
+"""Publishable keys for the website widget, and the counters that rate-limit its endpoints."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.surveys.models import Touchpoint
+
+
+class PublishableKey(models.Model):
+    """A per-account key that a website embeds with the widget: public by design.
+
+    It can only ask the question of its touchpoint and store answers for its unit, from the
+    origins listed; it reads nothing. Revoke it and the widget goes quiet everywhere.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="publishable_keys")
+    name = models.CharField(max_length=100)
+    key = models.CharField(max_length=40, unique=True, editable=False)
+    touchpoint = models.ForeignKey(
+        Touchpoint,
+        on_delete=models.PROTECT,
+        help_text="The touchpoint asked by default (a page may name another widget touchpoint).",
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, verbose_name="responsible unit", related_name="+"
+    )
+    allowed_origins = models.TextField(
+        help_text="One origin per line, e.g. https://shop.example.com (scheme, host, port)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key[:12]}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def origins(self) -> set[str]:
+        return {line.strip().rstrip("/") for line in self.allowed_origins.split() if line.strip()}
+
+
+class RateCounter(models.Model):
+    """Hits per bucket (a key and a client address) per fixed window, shared by all processes."""
+
+    bucket = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "window_start"], name="one_counter_per_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="ratecounter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} at {self.window_start:%H:%M}: {self.hits}"
