@@ -491,6 +491,10 @@ def do_ask_now(
     quarantine from now on, so the contact is not asked again elsewhere. Repeating the same
     `external_id` returns the first decision.
     """
+    if external_id:
+        stored = Interaction.objects.filter(account=account, external_id=external_id).first()
+        if stored is not None:
+            return _decision(Invitation.objects.filter(interaction=stored).first())
     item = InteractionIn(
         external_id=external_id,
         touchpoint=touchpoint.slug,
@@ -502,11 +506,16 @@ def do_ask_now(
     result = record_interactions(account, [item])
     if not result.ok:
         raise ValueError(result.errors)
-    invitation = result.items[0].invitation
-    if invitation is None:  # a repeat of an interaction stored with its answer
+    return _decision(result.items[0].invitation)
+
+
+def _decision(invitation: Invitation | None) -> Decision:
+    if invitation is None:  # an interaction stored with its answer
         return Decision(None, "answered", "this interaction already has an answer")
     if invitation.state in (Invitation.State.SUPPRESSED, Invitation.State.FAILED):
         return Decision(invitation, invitation.reason, invitation.detail)
     if invitation.state == Invitation.State.ANSWERED:
         return Decision(invitation, "answered", "already answered")
+    if invitation.state == Invitation.State.EXPIRED:
+        return Decision(invitation, "expired", "the survey window has closed")
     return Decision(invitation)

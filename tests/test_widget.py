@@ -1,0 +1,230 @@
+"""The website widget's public endpoints: keys, origins, preflight, rate limit, input, rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.test import Client
+
+from touchpoint.responses.models import Response
+from touchpoint.surveys.defaults import do_create_journey_touchpoints
+from touchpoint.surveys.models import Interaction, Invitation
+from touchpoint.widget.actions import (
+    check_rate,
+    do_create_publishable_key,
+    do_revoke_publishable_key,
+    prune_rate_counters,
+)
+from touchpoint.widget.models import RateCounter
+
+SHOP = "https://shop.example.com"
+STATIC = Path(__file__).resolve().parent.parent / "touchpoint/widget/static/touchpoint"
+
+
+@pytest.fixture
+def widget(brand):
+    touchpoints = do_create_journey_touchpoints(brand.account)
+    landing = touchpoints["landing-page"]
+    return do_create_publishable_key(
+        account=brand.account,
+        name="Shop",
+        touchpoint=landing,
+        unit=brand.store,
+        origins=[SHOP, "http://localhost:3000/"],
+    )
+
+
+@pytest.fixture
+def shop() -> Client:
+    return Client(headers={"Origin": SHOP})
+
+
+def post(client: Client, key, path: str, body) -> object:
+    return client.post(
+        f"/w/v1/{key.key}/{path}",
+        data=body if isinstance(body, str) else json.dumps(body),
+        content_type="application/json",
+    )
+
+
+def test_the_script_is_small_and_needs_nothing_unsafe():
+    script = (STATIC / "widget.js").read_text()
+    style = (STATIC / "widget.css").read_text()
+    assert len(gzip.compress(script.encode(), 9)) + len(gzip.compress(style.encode(), 9)) < 15_000
+    for unsafe in ("eval(", "new Function", "document.cookie", "innerHTML", ".style.", "style="):
+        assert unsafe not in script, unsafe
+    assert "prefers-reduced-motion" in style
+
+
+def test_config_gives_the_rules_and_words_in_the_visitors_language(widget, shop):
+    response = shop.get(f"/w/v1/{widget.key}/config?lang=fr-FR")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == SHOP
+    assert "Origin" in response["Vary"]
+    assert not response.cookies
+    body = response.json()
+    assert body["touchpoint"] == "landing-page"
+    assert body["rules"] == {"delay_seconds": 20, "min_page_views": 2, "url_patterns": []}
+    assert body["lang"] == "fr"
+    assert body["texts"]["question"].startswith("Quelle est la probabilité")
+    assert body["texts"]["close"] == "Fermer"
+
+
+def test_preflight_is_answered_for_an_allowed_origin_only(widget, shop):
+    preflight = shop.options(
+        f"/w/v1/{widget.key}/responses",
+        headers={
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == SHOP
+    assert "POST" in preflight["Access-Control-Allow-Methods"]
+    assert preflight["Access-Control-Allow-Headers"] == "Content-Type"
+    elsewhere = Client(headers={"Origin": "https://evil.example"}).options(
+        f"/w/v1/{widget.key}/responses", headers={"Access-Control-Request-Method": "POST"}
+    )
+    assert elsewhere.status_code == 403
+    assert "Access-Control-Allow-Origin" not in elsewhere
+
+
+def test_an_anonymous_answer_is_stored_for_the_keys_touchpoint_and_unit(widget, shop):
+    assert post(shop, widget, "impressions", {"url": f"{SHOP}/"}).json() == {
+        "ask": True,
+        "reason": "",
+        "token": None,
+    }
+    response = post(shop, widget, "responses", {"score": 9, "comment": " Nice ", "lang": "de"})
+    assert response.status_code == 201
+    assert response["Access-Control-Allow-Origin"] == SHOP
+    stored = Response.objects.get()
+    assert (stored.score, stored.comment, stored.channel, stored.locale) == (9, "Nice", "widget", "de")
+    assert stored.touchpoint.slug == "landing-page"
+    assert stored.contact is None and stored.invitation is None
+    assert stored.attribution["store"]["code"] == "store-012"
+
+
+def test_wrong_origin_unknown_and_revoked_keys_store_nothing(widget, shop):
+    evil = Client(headers={"Origin": "https://evil.example"})
+    assert post(evil, widget, "responses", {"score": 9}).status_code == 403
+    assert post(Client(), widget, "responses", {"score": 9}).status_code == 403  # no Origin
+    unknown = shop.post("/w/v1/tpp_nope/responses", "{}", content_type="application/json")
+    assert unknown.status_code == 401
+    assert unknown.json()["error"] == "unknown_key"
+    do_revoke_publishable_key(key=widget)
+    revoked = post(shop, widget, "responses", {"score": 9})
+    assert revoked.status_code == 401
+    assert shop.get(f"/w/v1/{widget.key}/config").status_code == 401
+    assert Response.objects.count() == 0
+    assert RateCounter.objects.count() == 0  # refused before counting
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ("{not json", 400, None),
+        ({"score": 11}, 422, "score"),
+        ({"score": "9"}, 422, "score"),
+        ({}, 422, "score"),
+        ({"score": 5, "colour": "red"}, 422, "colour"),
+        ({"score": 5, "touchpoint": "store-purchase"}, 422, "touchpoint"),
+        ({"score": 5, "token": "made-up"}, 422, "token"),
+    ],
+)
+def test_bad_input_is_refused_with_the_field_at_fault(widget, shop, body, status, field):
+    response = post(shop, widget, "responses", body)
+    assert response.status_code == status
+    assert response["Access-Control-Allow-Origin"] == SHOP  # the widget can read why
+    if field:
+        assert [d["field"] for d in response.json()["detail"]] == [field]
+    assert Response.objects.count() == 0
+
+
+def test_a_flood_gets_429_and_the_limit_is_per_key_and_address(widget, shop, settings):
+    settings.WIDGET_RATE_LIMIT = 3
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, 5, tzinfo=dt.UTC), tick=False):
+        codes = [post(shop, widget, "responses", {"score": 8}).status_code for _ in range(5)]
+        assert codes == [201, 201, 201, 429, 429]
+        limited = post(shop, widget, "responses", {"score": 8})
+        assert limited.json()["error"] == "rate_limited"
+        assert limited["Retry-After"] == "55"
+        other = Client(headers={"Origin": SHOP}, REMOTE_ADDR="10.1.2.3")
+        assert post(other, widget, "responses", {"score": 8}).status_code == 201
+    assert Response.objects.count() == 4
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 1, 1, tzinfo=dt.UTC), tick=False):
+        assert post(shop, widget, "responses", {"score": 8}).status_code == 201
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
+        assert prune_rate_counters() >= 1
+        assert RateCounter.objects.count() == 0
+
+
+def test_the_rate_counter_is_shared_through_the_database(db):
+    # Two "processes" share nothing but the table: the count carries over.
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), tick=False):
+        assert check_rate("b", limit=2) == (True, 60)
+        assert check_rate("b", limit=2)[0]
+        assert not check_rate("b", limit=2)[0]
+        assert RateCounter.objects.get().hits == 3
+
+
+def test_an_identified_visitor_is_asked_once_within_the_quarantine(widget, shop, brand):
+    visitor = {"email": "ana@example.com", "name": "Ana", "locale": "es"}
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), tick=False):
+        first = post(shop, widget, "impressions", {"contact": visitor, "url": f"{SHOP}/x"})
+        assert first.status_code == 201
+        assert first.json()["ask"] is True
+        token = first.json()["token"]
+        answer = post(shop, widget, "responses", {"token": token, "score": 4, "comment": "Slow"})
+        assert answer.status_code == 201
+        again = post(shop, widget, "responses", {"token": token, "score": 6})
+        assert again.status_code == 200  # changing one's answer, not a second one
+    response = Response.objects.get()
+    assert (response.score, response.contact.email) == (6, "ana@example.com")
+    assert Interaction.objects.get().properties == {"page": f"{SHOP}/x"}
+    with time_machine.travel(dt.datetime(2026, 12, 10, 10, tzinfo=dt.UTC), tick=False):
+        second = post(shop, widget, "impressions", {"contact": visitor}).json()
+        assert second == {"ask": False, "reason": "quarantine", "token": None}
+    with time_machine.travel(dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC), tick=False):
+        assert post(shop, widget, "impressions", {"contact": visitor}).json()["ask"] is True
+
+
+def test_an_email_survey_quarantines_the_widget_too(widget, shop, brand, api):
+    from tests.conftest import interaction
+
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), tick=False):
+        assert api.post(
+            "/api/v1/interactions", interaction(brand), content_type="application/json"
+        ).status_code == 201
+        decision = post(shop, widget, "impressions", {"contact": {"email": "ana@example.com"}})
+    assert decision.json()["reason"] == "quarantine"
+    assert Invitation.objects.filter(channel="widget", reason="quarantine").count() == 1
+
+
+def test_an_opted_out_visitor_is_not_asked(widget, shop, brand):
+    brand.account.contacts.create(email="out@example.com", opted_out_at=dt.datetime.now(dt.UTC))
+    decision = post(shop, widget, "impressions", {"contact": {"email": "out@example.com"}})
+    assert decision.json() == {"ask": False, "reason": "opted_out", "token": None}
+
+
+def test_a_switched_off_touchpoint_keeps_the_widget_quiet(widget, shop):
+    widget.touchpoint.is_active = False
+    widget.touchpoint.save()
+    assert shop.get(f"/w/v1/{widget.key}/config").json()["active"] is False
+    assert post(shop, widget, "impressions", {}).json()["ask"] is False
+
+
+def test_the_demo_shop_page_is_there_in_debug_only(widget, client, settings):
+    settings.DEBUG, settings.DEV_OUTBOX = False, False
+    assert client.get("/demo/shop/").status_code == 404
+    settings.DEBUG = True
+    widget.name = "Demo shop"
+    widget.save()
+    page = client.get("/demo/shop/").content.decode()
+    assert f'data-key="{widget.key}"' in page
+    assert "widget.js" in page
