@@ -15,6 +15,7 @@ from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.schemas import InteractionIn
 
 SHIPPED = ["de", "es", "fr", "hi"]
+SAME_WORDS = {("es", "No"), ("fr", "5 = excellent")}  # the translation is the English word
 ROOT = Path(__file__).resolve().parent.parent / "touchpoint"
 
 
@@ -36,7 +37,8 @@ def test_the_shipped_languages_are_the_configured_ones():
 @pytest.mark.parametrize("lang", SHIPPED)
 def test_every_message_is_translated(lang):
     with translation.override(lang):
-        missing = [m for m in messages() if translation.gettext(m) == m and m not in {"No"}]
+        missing = [m for m in messages() if translation.gettext(m) == m]
+    missing = [m for m in missing if (lang, m) not in SAME_WORDS]
     assert missing == []
     for message in messages():
         with translation.override(lang):
