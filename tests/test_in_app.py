@@ -101,11 +101,14 @@ def test_bad_requests_name_the_field(api, brand, in_app, outsider):
     assert wrong.json()["detail"] == [
         {"field": "answers.reasons", "message": "Choisissez parmi les options proposées."}
     ]
-    assert api.post(
-        "/api/v1/in-app/responses",
-        {"token": "unknown", "score": 2},
-        content_type="application/json",
-    ).status_code == 404
+    assert (
+        api.post(
+            "/api/v1/in-app/responses",
+            {"token": "unknown", "score": 2},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     assert Response.objects.count() == 0
 
 
@@ -121,4 +124,7 @@ def test_another_accounts_key_cannot_answer(api, client, in_app, outsider):
         headers={"Authorization": f"Bearer {other}"},
     )
     assert response.status_code == 404
-    assert client.post("/api/v1/in-app/decisions", {}, content_type="application/json").status_code == 401
+    assert (
+        client.post("/api/v1/in-app/decisions", {}, content_type="application/json").status_code
+        == 401
+    )

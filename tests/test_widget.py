@@ -104,7 +104,12 @@ def test_an_anonymous_answer_is_stored_for_the_keys_touchpoint_and_unit(widget, 
     assert response.status_code == 201
     assert response["Access-Control-Allow-Origin"] == SHOP
     stored = Response.objects.get()
-    assert (stored.score, stored.comment, stored.channel, stored.locale) == (9, "Nice", "widget", "de")
+    assert (stored.score, stored.comment, stored.channel, stored.locale) == (
+        9,
+        "Nice",
+        "widget",
+        "de",
+    )
     assert stored.touchpoint.slug == "landing-page"
     assert stored.contact is None and stored.invitation is None
     assert stored.attribution["store"]["code"] == "store-012"
@@ -198,9 +203,12 @@ def test_an_email_survey_quarantines_the_widget_too(widget, shop, brand, api):
     from tests.conftest import interaction
 
     with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), tick=False):
-        assert api.post(
-            "/api/v1/interactions", interaction(brand), content_type="application/json"
-        ).status_code == 201
+        assert (
+            api.post(
+                "/api/v1/interactions", interaction(brand), content_type="application/json"
+            ).status_code
+            == 201
+        )
         decision = post(shop, widget, "impressions", {"contact": {"email": "ana@example.com"}})
     assert decision.json()["reason"] == "quarantine"
     assert Invitation.objects.filter(channel="widget", reason="quarantine").count() == 1

@@ -187,12 +187,14 @@
       setTimeout(finish, 5000);
     }
     function reveal() {
-      document.body.append(host);
+      panel.hidden = false;
       panel.focus();
     }
-    // Show once the stylesheet is in, so the visitor never sees it unstyled.
+    // In the page but hidden until the stylesheet is in: never seen unstyled.
+    panel.hidden = true;
     sheet.addEventListener("load", reveal);
     sheet.addEventListener("error", reveal);
+    document.body.append(host);
     if (root === host) reveal();
   }
 
