@@ -236,3 +236,27 @@ def test_the_demo_shop_page_is_there_in_debug_only(widget, client, settings):
     page = client.get("/demo/shop/").content.decode()
     assert f'data-key="{widget.key}"' in page
     assert "widget.js" in page
+
+
+def test_a_key_is_created_from_the_command_line(widget, brand, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from touchpoint.widget.models import PublishableKey
+
+    call_command(
+        "create-publishable-key", "nimbus", "--unit", "store-012", "--origin", "https://a.example"
+    )
+    key = PublishableKey.objects.get(key=capsys.readouterr().out.strip())
+    assert key.key.startswith("tpp_") and key.origins == {"https://a.example"}
+    with pytest.raises(CommandError, match="widget touchpoint"):
+        call_command(
+            "create-publishable-key",
+            "nimbus",
+            "--touchpoint",
+            "repair",
+            "--unit",
+            "store-012",
+            "--origin",
+            "https://a.example",
+        )

@@ -168,6 +168,56 @@ def test_the_widget_waits_for_the_dialog_asks_stores_and_never_asks_again(
         shop.close()
 
 
+def test_the_rules_seconds_page_views_and_url_patterns(brand, widget_key, live_server, browser):
+    widget_key.widget_rules = {"delay_seconds": 3, "min_page_views": 2, "url_patterns": ["/shop/*"]}
+    widget_key.save()
+    key = do_create_publishable_key(
+        account=brand.account,
+        name="Shop",
+        touchpoint=widget_key,
+        unit=brand.store,
+        origins=["http://127.0.0.1:1"],
+    )
+    shop = Shop(live_server.url, key.key, dialog=False, extra='data-lang="hi"')
+    key.allowed_origins = shop.url
+    key.save()
+    context, page = open_shop(browser, shop)
+    try:
+        with page.expect_response("**/config**"):
+            page.goto(shop.url + "/shop/phones")  # the first page view: too early
+        page.clock.run_for(10_000)
+        with page.expect_response("**/config**"):
+            page.goto(shop.url + "/about")  # the second, but not a shop page
+        page.clock.run_for(10_000)
+        assert not any("/impressions" in url for url in page.requests)
+        with page.expect_response("**/config**"):
+            page.goto(shop.url + "/shop/plans")  # third view, on a shop page
+        page.clock.run_for(2_000)
+        assert not any("/impressions" in url for url in page.requests)  # 2 s < 3 s
+        with page.expect_response("**/impressions"):
+            page.clock.run_for(1_500)
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for()
+        assert dialog.get_attribute("lang") == "hi"
+        assert "{brand}" not in dialog.inner_text()
+        assert "आप अपने किसी मित्र या सहकर्मी को Nimbus Mobile" in dialog.inner_text()
+        # The keyboard alone: Tab to a score, Enter, type, Tab to Send, Enter.
+        page.keyboard.press("Tab")  # the close button
+        page.keyboard.press("Tab")  # score 0
+        page.keyboard.press("Tab")  # score 1
+        page.keyboard.press("Enter")
+        page.keyboard.type("धीमी डिलीवरी")
+        page.keyboard.press("Tab")
+        with page.expect_response("**/responses"):
+            page.keyboard.press("Enter")
+        stored = Response.objects.get()
+        assert (stored.score, stored.comment, stored.locale) == (1, "धीमी डिलीवरी", "hi")
+        assert page.violations == []
+    finally:
+        context.close()
+        shop.close()
+
+
 def test_an_identified_visitor_is_not_asked_again_in_another_browser(
     brand, widget_key, live_server, browser
 ):
