@@ -260,3 +260,12 @@ def test_a_key_is_created_from_the_command_line(widget, brand, capsys):
             "--origin",
             "https://a.example",
         )
+
+
+def test_a_same_origin_page_without_an_origin_header_is_recognised(widget, client):
+    # Browsers send no Origin on a same-origin GET; Sec-Fetch-Site tells it is one.
+    widget.allowed_origins = "http://testserver"
+    widget.save()
+    response = client.get(f"/w/v1/{widget.key}/config", headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 200
+    assert client.get(f"/w/v1/{widget.key}/config").status_code == 403

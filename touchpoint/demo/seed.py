@@ -1150,9 +1150,13 @@ def ensure_widget_key(account: Account, touchpoint: Touchpoint, unit: Unit) -> N
     if touchpoint.widget_rules.get("delay_seconds") == 20:  # still the journey default
         touchpoint.widget_rules = {"delay_seconds": 5, "min_page_views": 2, "url_patterns": []}
         touchpoint.save(update_fields=["widget_rules"])
-    if PublishableKey.objects.filter(key=DEMO_WIDGET_KEY).exists():
-        return
     origins = {settings.SITE_URL, "http://localhost:8000", "http://127.0.0.1:8000"}
+    key = PublishableKey.objects.filter(key=DEMO_WIDGET_KEY).first()
+    if key is not None:
+        if not origins <= key.origins:  # the demo now runs at another address
+            key.allowed_origins = "\n".join(sorted(origins | key.origins))
+            key.save(update_fields=["allowed_origins"])
+        return
     do_create_publishable_key(
         account=account,
         name="Demo shop",

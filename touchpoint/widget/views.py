@@ -92,6 +92,9 @@ def widget_endpoint(methods: tuple[str, ...]) -> Callable:
             if publishable is None:
                 return _error(401, "unknown_key", "This publishable key is unknown or revoked.")
             origin = request.headers.get("Origin", "").rstrip("/")
+            if not origin and request.headers.get("Sec-Fetch-Site") == "same-origin":
+                # Browsers send no Origin on a same-origin GET (the demo shop page).
+                origin = f"{request.scheme}://{request.get_host()}"
             if origin not in publishable.origins:
                 return _error(
                     403,

@@ -103,11 +103,11 @@
     var root = host.attachShadow ? host.attachShadow({mode: "open"}) : host;
     var sheet = el("link", {rel: "stylesheet", href: base + "/static/touchpoint/widget.css"});
     var panel = el("section", {
-      role: "dialog", "aria-modal": "false", "aria-labelledby": "tp-q", tabindex: "-1",
+      role: "dialog", "aria-modal": "false", "aria-labelledby": "tp-l tp-q", tabindex: "-1",
       class: "panel", lang: config.lang, dir: config.dir
     });
     var close = el("button", {type: "button", class: "close", "aria-label": t.close}, "\u00d7");
-    var label = el("p", {class: "label"}, t.widget_label);
+    var label = el("p", {id: "tp-l", class: "label"}, t.widget_label);
     var body = el("div", {class: "body"});
     panel.append(close, label, body);
     root.append(sheet, panel);
