@@ -269,3 +269,31 @@ def test_a_same_origin_page_without_an_origin_header_is_recognised(widget, clien
     response = client.get(f"/w/v1/{widget.key}/config", headers={"Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 200
     assert client.get(f"/w/v1/{widget.key}/config").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_processes_count_every_hit_exactly_once():
+    """Separate connections racing on the first hit of a window and on the increments."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent writers need PostgreSQL")
+    start = threading.Barrier(4)
+    allowed: list[bool] = []
+
+    def work():
+        start.wait()
+        for _ in range(10):
+            allowed.append(check_rate("race", limit=25)[0])
+        connections.close_all()
+
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, 1, tzinfo=dt.UTC), tick=False):
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert RateCounter.objects.get(bucket="race").hits == 40
+    assert allowed.count(True) == 25
