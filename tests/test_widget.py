@@ -297,3 +297,55 @@ def test_concurrent_processes_count_every_hit_exactly_once():
             t.join()
     assert RateCounter.objects.get(bucket="race").hits == 40
     assert allowed.count(True) == 25
+
+
+def test_behind_a_proxy_the_limit_is_per_visitor_not_per_proxy(widget, shop, settings):
+    settings.WIDGET_RATE_LIMIT, settings.TRUSTED_PROXIES = 1, 1
+
+    def from_visitor(address: str, claimed: str = ""):
+        chain = f"{claimed}, {address}" if claimed else address
+        return shop.post(
+            f"/w/v1/{widget.key}/responses",
+            json.dumps({"score": 7}),
+            content_type="application/json",
+            headers={"X-Forwarded-For": chain},
+        ).status_code
+
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, 1, tzinfo=dt.UTC), tick=False):
+        assert from_visitor("203.0.113.5") == 201
+        assert from_visitor("203.0.113.6") == 201  # another visitor, same proxy
+        assert from_visitor("203.0.113.5") == 429
+        assert from_visitor("203.0.113.5", claimed="198.51.100.1") == 429  # a forged entry
+
+
+def test_a_key_needs_real_origins_and_a_widget_touchpoint(widget, brand):
+    from django.core.exceptions import ValidationError
+
+    widget.allowed_origins = "https://shop.example.com/checkout"
+    with pytest.raises(ValidationError, match="not an origin"):
+        widget.full_clean()
+    widget.allowed_origins = "https://shop.example.com"
+    widget.touchpoint = brand.repair
+    with pytest.raises(ValidationError, match="channel is the widget"):
+        widget.full_clean()
+
+
+def test_a_new_account_in_the_admin_gets_the_journey_touchpoints(admin_client):
+    from touchpoint.accounts.models import Account
+
+    admin_client.post(
+        "/admin/accounts/account/add/",
+        {
+            "name": "Fresh Co",
+            "slug": "fresh",
+            "time_zone": "UTC",
+            "default_locale": "en",
+            "quarantine_days": 90,
+        },
+    )
+    fresh = Account.objects.get(slug="fresh")
+    slugs = set(fresh.touchpoints.values_list("slug", flat=True))
+    assert {"landing-page", "sign-up", "store-purchase", "support-call", "repair"} <= slugs
+    assert {"contact-change", "cancellation"} <= slugs
+    cancellation = fresh.touchpoints.get(slug="cancellation")
+    assert cancellation.questions[0]["key"] == "reasons"

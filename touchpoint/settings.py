@@ -146,6 +146,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@touchpoint.localhost
 
 # Website widget and in-app endpoints: requests per client address and key per minute.
 WIDGET_RATE_LIMIT = env_int("WIDGET_RATE_LIMIT", 30)
+# Reverse proxies in front of the web processes: the client address is then read from
+# X-Forwarded-For, that many entries from the right (0: the connection's own address).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
 # The dev outbox page lists mail captured by `touchpoint mailsink` (demo and development only).
 DEV_OUTBOX = env_bool("DEV_OUTBOX", DEBUG)

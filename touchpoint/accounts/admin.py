@@ -15,6 +15,14 @@ class AccountAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
 
+    def save_model(self, request, obj: Account, form, change):
+        """A new account starts with the journey touchpoints (`surveys/defaults.py`)."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            from touchpoint.surveys.defaults import do_create_journey_touchpoints
+
+            do_create_journey_touchpoints(obj)
+
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):

@@ -39,6 +39,22 @@ class PublishableKey(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        for origin in self.origins:
+            scheme, _, host = origin.partition("://")
+            if scheme not in ("http", "https") or not host or "/" in host:
+                raise ValidationError(
+                    {
+                        "allowed_origins": f"{origin!r} is not an origin like https://shop.example.com"
+                    }
+                )
+        if self.touchpoint_id and self.touchpoint.channel != "widget":
+            raise ValidationError(
+                {"touchpoint": "Choose a touchpoint whose channel is the widget."}
+            )
+
     @property
     def origins(self) -> set[str]:
         return {line.strip().rstrip("/") for line in self.allowed_origins.split() if line.strip()}

@@ -110,7 +110,7 @@ def widget_endpoint(methods: tuple[str, ...]) -> Callable:
                 return _cors(response, origin)
             if request.method not in methods:
                 return _error(405, "method_not_allowed", f"Use {' or '.join(methods)}.", origin)
-            client = request.META.get("REMOTE_ADDR", "")
+            client = client_address(request)
             allowed, wait = check_rate(
                 f"widget:{publishable.pk}:{client}", limit=settings.WIDGET_RATE_LIMIT
             )
@@ -123,6 +123,15 @@ def widget_endpoint(methods: tuple[str, ...]) -> Callable:
         return inner
 
     return wrap
+
+
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address: behind TRUSTED_PROXIES proxies, the entry they added last."""
+    hops = settings.TRUSTED_PROXIES
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    if hops and len(forwarded) >= hops and forwarded[-hops]:
+        return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def _body(request: HttpRequest, schema: type[BaseModel], origin: str):
