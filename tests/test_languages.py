@@ -93,3 +93,40 @@ def test_a_touchpoints_own_wording_still_wins(brand, client):
 def test_direction_follows_the_language():
     assert wording.direction("hi") == "ltr"
     assert wording.direction("ar") == "rtl"
+
+
+def read_po(path: Path) -> dict[str, str]:
+    """msgid -> msgstr of a .po file (continuation lines joined; header left out)."""
+    entries: dict[str, str] = {}
+    key, current = None, {"msgid": "", "msgstr": ""}
+    for line in path.read_text().splitlines():
+        if line.startswith(("msgid ", "msgstr ")):
+            key, _, rest = line.partition(" ")
+            if key == "msgid" and current["msgid"]:
+                entries[current["msgid"]] = current["msgstr"]
+                current = {"msgid": "", "msgstr": ""}
+            current[key] = json_string(rest)
+        elif line.startswith('"') and key:
+            current[key] += json_string(line)
+    if current["msgid"]:
+        entries[current["msgid"]] = current["msgstr"]
+    return entries
+
+
+def json_string(quoted: str) -> str:
+    import json
+
+    return json.loads(quoted)
+
+
+@pytest.mark.parametrize("lang", ["en", *SHIPPED])
+def test_the_committed_mo_files_match_their_po_sources(lang):
+    """Edit a .po, compile it (`msgfmt --check -o django.mo django.po`), commit both."""
+    import gettext
+
+    directory = ROOT / f"locale/{lang}/LC_MESSAGES"
+    with (directory / "django.mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    for msgid, msgstr in read_po(directory / "django.po").items():
+        if msgstr:
+            assert compiled.gettext(msgid) == msgstr, msgid
