@@ -19,6 +19,7 @@ from touchpoint.lib.nps import Counts
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
+from touchpoint.widget.models import PublishableKey
 
 pytestmark = pytest.mark.django_db
 N = 2000
@@ -75,6 +76,11 @@ def test_touchpoints_carry_their_survey_rules(demo):
     assert touchpoints["store-purchase"].delay == dt.timedelta(0)
     assert touchpoints["support-call"].channel == "email"
     assert touchpoints["sign-up"].channel == "web"
+    assert touchpoints["landing-page"].channel == "widget"
+    assert touchpoints["cancellation"].questions[0]["key"] == "reasons"
+    # The demo shop page (/demo/shop/) embeds the widget with this publishable key.
+    key = PublishableKey.objects.get(account=demo)
+    assert (key.key, key.touchpoint.slug) == ("tpp_demo_nimbus_shop", "landing-page")
 
 
 def test_history_spreads_over_a_year_at_the_right_units_with_a_plausible_response_rate(demo):
