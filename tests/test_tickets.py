@@ -449,3 +449,14 @@ def test_concurrent_submissions_of_one_answer_open_exactly_one_ticket(brand, sta
     assert Ticket.objects.count() == 1
     assert TicketEvent.objects.filter(kind="opened").count() == 1
     assert Delivery.objects.filter(event_type="ticket.opened").count() == 1
+
+
+def test_an_answer_imported_from_the_past_opens_no_ticket(brand, staff, clock):
+    from touchpoint.tickets.actions import on_response_saved
+
+    response = respond(brand, 1, n=1)
+    Ticket.objects.all().delete()
+    response.answered_at = START - dt.timedelta(days=8)
+    assert on_response_saved(response, created=True) is None
+    response.answered_at = START - dt.timedelta(days=6)
+    assert on_response_saved(response, created=True) is not None

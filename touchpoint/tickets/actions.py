@@ -31,6 +31,7 @@ User = get_user_model()
 State, Kind = Ticket.State, TicketEvent.Kind
 RESPONSIBLE_ROLES = (Membership.Role.MANAGER, Membership.Role.ADMIN)
 WARN_FRACTION = 0.25  # warn when a quarter of the window is left
+HISTORY_AGE = dt.timedelta(days=7)  # older answers (imports) never open a ticket
 
 # Which states a ticket may move to from each state. Resolved and closed tickets reopen
 # to "in progress".
@@ -153,6 +154,8 @@ def on_response_saved(response: Response, *, created: bool) -> Ticket | None:
     """Open, or update, the ticket of a response that was just stored. Call it inside the
     transaction that stores the response: the ticket exists exactly when the answer does."""
     now = timezone.now()
+    if created and response.answered_at < now - HISTORY_AGE:
+        return None  # an imported answer from the past is history, not a case to work
     ticket = None if created else Ticket.objects.filter(response=response).first()
     if ticket is not None:
         _event(ticket, None, Kind.UPDATED, f"New score {response.score}", {"score": response.score})
