@@ -259,6 +259,7 @@ def test_segments_are_counted_from_the_raw_answers(brand):
     assert report.source == "responses"
     assert report.headline.estimate.n == 1 and report.headline.estimate.nps == 100
     total, groups = queries.grouped(request, "contact.tier")
+    assert total.estimate.n == 1
     assert [(g.key, g.estimate.n) for g in groups] == [("gold", 1)]
     interaction = Interaction.objects.get(pk=gold.interaction_id)
     assert interaction.touchpoint == brand.purchase

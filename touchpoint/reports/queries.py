@@ -94,6 +94,10 @@ class ReportRequest:
         return "responses" if self.segments else "rollups"
 
     @property
+    def channel_label(self) -> str:
+        return channel_labels().get(self.channel, self.channel)
+
+    @property
     def label(self) -> str:
         span = f"{self.start:%-d %b %Y}{DASH}{self.end:%-d %b %Y}"
         return f"{PRESETS[self.preset]} ({span})" if self.preset else span
@@ -544,6 +548,11 @@ class Figure:
     def counts(self) -> nps.Counts:
         return nps.Counts.from_histogram(self.histogram)
 
+    @property
+    def shares(self) -> dict[str, float]:
+        """Percent promoters, passives and detractors (all 0 without answers)."""
+        return self.counts.percentages or {"promoters": 0.0, "passives": 0.0, "detractors": 0.0}
+
     def as_dict(self) -> dict:
         e = self.estimate
         return {
@@ -600,6 +609,12 @@ class Report:
     def shifts(self) -> list[TrendPoint]:
         return [p for p in self.trend if p.control.out_of_control]
 
+    @property
+    def change_points(self) -> float | None:
+        """Raw NPS now minus raw NPS before; None when either period has no answers."""
+        now, before = self.headline.estimate.nps, self.previous.estimate.nps
+        return None if now is None or before is None else now - before
+
 
 def trend_grain(request: ReportRequest) -> str:
     """Days for three weeks or less, weeks up to six months, months beyond."""
@@ -632,8 +647,12 @@ def _period_label(key: dt.date, first: dt.date, last: dt.date, grain: str) -> st
     if grain == "month":
         label = f"{key:%b %Y}"
         whole = first == key and last == _month_end(key)
-        return label if whole else f"{label} ({first:%-d}{DASH}{last:%-d})"
-    return f"{first:%-d %b}" if first == last else f"{first:%-d %b}{DASH}{last:%-d %b}"
+        return label if whole else f"{label} ({first:%-d}\u2013{last:%-d})"
+    if first == last:
+        return f"{first:%-d %b}"
+    if first.month == last.month:
+        return f"{first.day}\u2013{last:%-d %b}"
+    return f"{first:%-d %b}{DASH}{last:%-d %b}"
 
 
 def trend(request: ReportRequest, grain: str | None = None) -> list[TrendPoint]:
