@@ -172,12 +172,16 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         for ancestor in Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth")
         if any(ancestor.path.startswith(top.path) for top in tops)
     ]
+    chart_title = f"NPS of {unit.name} by {report.trend_grain}"
     context = {
         "unit": unit,
         "title": f"{unit.name} · {unit.get_kind_display().lower()}",
         "report": report,
         "query": report_request.query_string(),
-        "chart": trend_svg(report.trend, title=f"NPS of {unit.name} by {report.trend_grain}"),
+        "charts": [
+            trend_svg(report.trend, title=chart_title),
+            trend_svg(report.trend, title=chart_title, compact=True, id_prefix="trend-compact"),
+        ],
         "filters": _filters(report_request),
         "error": error,
         "min_n": nps.MIN_N,

@@ -15,8 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from touchpoint.reports.queries import TrendPoint
 
-WIDTH, HEIGHT = 720, 280
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 24, 44
+RIGHT, TOP, BOTTOM = 12, 24, 44
 
 
 def _fmt(value: float) -> str:
@@ -39,8 +38,13 @@ def _scale(points: Sequence[TrendPoint]) -> tuple[float, float]:
     return low, high
 
 
-def trend_svg(points: Sequence[TrendPoint], *, title: str) -> SafeString:
-    """The chart for `points` (oldest first) as an inline <svg> element."""
+def trend_svg(
+    points: Sequence[TrendPoint], *, title: str, compact: bool = False, id_prefix: str = "trend"
+) -> SafeString:
+    """The chart for `points` (oldest first) as an inline <svg> element. The compact one is
+    drawn for phones: a narrower canvas, so its text stays legible when scaled to fit."""
+    WIDTH, HEIGHT, LEFT = (360, 240, 36) if compact else (720, 280, 44)
+    most_labels = 4 if compact else 8
     low, high = _scale(points)
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = max(len(points), 1)
@@ -53,10 +57,11 @@ def trend_svg(points: Sequence[TrendPoint], *, title: str) -> SafeString:
         return TOP + inner_h * (high - value) / (high - low)
 
     out = [
-        f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="trend-title trend-desc" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="trend-title">{escape(title)}</title>',
-        '<desc id="trend-desc">NPS per period with its 95 % interval as a band, the centre '
+        f'<svg class="trend {"compact" if compact else "wide"}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{id_prefix}-title">{escape(title)}</title>',
+        f'<desc id="{id_prefix}-desc">NPS per period with its 95 % interval as a band, the centre '
         "line dashed, the control limits dotted; diamonds mark a real shift. The same figures "
         "are in the table below the chart.</desc>",
     ]
@@ -114,7 +119,7 @@ def trend_svg(points: Sequence[TrendPoint], *, title: str) -> SafeString:
         cx, cy = x(i), y(e.nps)
         label = f"{p.label}: NPS {e.nps:+.0f}, n = {e.n}"
         if p.control.out_of_control:
-            size = 8
+            size = 7 if compact else 8
             out.append(
                 f'<path class="shift" d="M{_fmt(cx)},{_fmt(cy - size)} L{_fmt(cx + size)},'
                 f'{_fmt(cy)} L{_fmt(cx)},{_fmt(cy + size)} L{_fmt(cx - size)},{_fmt(cy)} Z">'
@@ -131,7 +136,7 @@ def trend_svg(points: Sequence[TrendPoint], *, title: str) -> SafeString:
                 f'<circle class="point{hollow}" cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="4">'
                 f"<title>{escape(label)}</title></circle>"
             )
-    every = max(1, math.ceil(len(points) / 8))
+    every = max(1, math.ceil(len(points) / most_labels))
     for i, p in enumerate(points):
         if i % every == 0:
             text = p.label.split(" (")[0]

@@ -231,8 +231,8 @@ def known_attributes(account_id: int, sample: int = 500) -> dict[str, dict[str, 
         )
         for attributes in rows:
             for key, value in (attributes or {}).items():
-                if isinstance(value, str | int) and not isinstance(value, bool):
-                    values[key][str(value)] += 1
+                if isinstance(value, str):  # numbers are measures, not segments
+                    values[key][value] += 1
         out[source] = {
             key: sorted(seen, key=lambda v: (-seen[v], v)) for key, seen in sorted(values.items())
         }
