@@ -208,3 +208,25 @@ def test_create_api_key_refuses_an_unknown_unit(brand):
     with pytest.raises(CommandError, match="No unit"):
         call_command("create-api-key", "nimbus", "--unit", "nowhere")
     assert not Unit.objects.filter(code="nowhere").exists()
+
+
+def test_someone_holding_two_units_gets_a_headline_for_each(client, brand, people, answers):
+    from touchpoint.accounts.models import Membership
+
+    user = people["north_manager"]
+    Membership.objects.create(user=user, unit=brand.agent, role="viewer")
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert "North · region" in html and "Agent 431 · agent" in html and "n = 4" in html
+    assert "Nice Port" not in html
+    assert (
+        client.get("/dashboard/?period=12m")["Location"] == f"/units/{brand.north.pk}/?period=12m"
+    )
+
+
+def test_staff_without_memberships_see_each_accounts_brand(client, brand, outsider, answers):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_user("ops", is_staff=True))
+    html = client.get("/").content.decode()
+    assert "Nimbus Mobile · brand" in html and "Other brand · brand" in html

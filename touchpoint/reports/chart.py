@@ -22,6 +22,10 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _signed(value: int) -> str:
+    return "0" if value == 0 else f"+{value}" if value > 0 else f"\u2212{-value}"
+
+
 def _scale(points: Sequence[TrendPoint]) -> tuple[float, float]:
     values: list[float] = []
     for p in points:
@@ -72,7 +76,7 @@ def trend_svg(
             f'<line class="grid{" zero" if value == 0 else ""}" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
             f'y1="{_fmt(y(value))}" y2="{_fmt(y(value))}"/>'
             f'<text class="axis" x="{LEFT - 6}" y="{_fmt(y(value) + 4)}" '
-            f'text-anchor="end">{value:+d}</text>'.replace("+0<", "0<")
+            f'text-anchor="end">{_signed(value)}</text>'
         )
         value += grid
     # Interval band, one polygon per run of periods with answers.

@@ -408,8 +408,12 @@ def _from_rollups(
     if request.channel:
         rows = rows.filter(channel=request.channel)
     fields = [_ROLLUP_FIELDS[b] for b in by] + (["period"] if time else [])
+    sums = {n: Sum(n) for n in HISTOGRAM}
+    if not fields:  # one total
+        row = rows.aggregate(**sums)
+        return {(): [row[n] or 0 for n in HISTOGRAM]} if row["s0"] is not None else {}
     out: Histograms = defaultdict(lambda: [0] * 11)
-    for row in rows.values(*fields).annotate(**{n: Sum(n) for n in HISTOGRAM}).order_by():
+    for row in rows.values(*fields).annotate(**sums).order_by():
         key = tuple(row[f] for f in fields[: len(by)])
         if time:
             key += (_period_start(row["period"], time),)
