@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from touchpoint.accounts.access import access_unit_for_key
+from touchpoint.api.errors import ErrorOut
 from touchpoint.reports import queries
 from touchpoint.reports.queries import ReportError, check_group_by, parse_report_params
 
@@ -82,7 +83,7 @@ def _error(status: int, error: str, field: str, message: str) -> Status:
 
 @router.get(
     "/nps",
-    response={200: ReportOut, 404: dict, 422: dict},
+    response={200: ReportOut, 404: ErrorOut, 422: ErrorOut},
     summary="NPS for a unit and period",
     openapi_extra=_OPENAPI,
 )
