@@ -160,7 +160,7 @@ def test_the_api_gives_counts_nps_and_interval_grouped(brand, answers):
     _, body = api_get(brand.api_key, period="month", group_by="week", channel="email")
     assert sum(g["n"] for g in body["groups"]) == 7 and body["groups"][-1]["key"] == "2026-11-16"
     _, body = api_get(brand.api_key, period="month", group_by="contact.tier")
-    assert body["source"] == "rollups"  # the total; the grouping reads raw answers
+    assert body["source"] == "responses"  # attributes are not in the rollups
     assert {g["key"]: g["n"] for g in body["groups"]} == {"gold": 1, "standard": 1, "": 5}
     _, body = api_get(brand.api_key, period="month", **{"contact.tier": "gold"})
     assert body["source"] == "responses" and body["total"]["n"] == 1

@@ -115,7 +115,9 @@ def nps_report(request: HttpRequest):
     return {
         "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind},
         "filters": report_request.describe(),
-        "source": report_request.source,
+        "source": "responses"
+        if group_by.partition(".")[0] in queries.SEGMENT_SOURCES
+        else report_request.source,
         "group_by": group_by or None,
         "total": total.as_dict(),
         "groups": [g.as_dict() for g in groups],
