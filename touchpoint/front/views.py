@@ -162,7 +162,7 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
     now = timezone.now()
     error = None
     try:
-        report_request = parse_report_params(unit, request.GET, now=now)
+        report_request = parse_report_params(unit, request.GET, now=now, dates_win=True)
     except ReportError as invalid:
         error = invalid
         report_request = check_report_request(unit=unit, now=now)

@@ -322,11 +322,17 @@ def _date(name: str, value: dt.date | str | None) -> dt.date:
 
 
 def parse_report_params(
-    unit: Unit, params: Any, *, now: dt.datetime, extra: Iterable[str] = ()
+    unit: Unit,
+    params: Any,
+    *,
+    now: dt.datetime,
+    extra: Iterable[str] = (),
+    dates_win: bool = False,
 ) -> ReportRequest:
     """A report request from a query string (a QueryDict or a mapping of lists). Any key
     that is not a filter (nor in `extra`) is an error, so a typo never silently widens a
-    report."""
+    report. A period preset together with dates is an error, unless `dates_win` (the
+    dashboard's form always sends its period menu)."""
     getlist = params.getlist if hasattr(params, "getlist") else lambda k: list(params[k])
     allowed = {"period", "from", "to", "touchpoint", "channel", *PAGE_KEYS, *extra}
     segments: dict[str, list[str]] = {}
@@ -343,7 +349,7 @@ def parse_report_params(
         unit=unit,
         start=one["from"] or None if custom else None,
         end=one["to"] or None if custom else None,
-        preset="" if custom and one["period"] in ("", "custom") else one["period"],
+        preset="" if custom and (dates_win or one["period"] in ("", "custom")) else one["period"],
         touchpoint=one["touchpoint"] or None,
         channel=one["channel"] or None,
         segments=segments,
