@@ -263,3 +263,47 @@ def test_segments_are_counted_from_the_raw_answers(brand):
     assert [(g.key, g.estimate.n) for g in groups] == [("gold", 1)]
     interaction = Interaction.objects.get(pk=gold.interaction_id)
     assert interaction.touchpoint == brand.purchase
+
+
+def test_the_trend_chart_marks_a_shift_by_shape_and_word_not_colour():
+    import re
+
+    from touchpoint.reports.chart import trend_svg
+    from touchpoint.reports.queries import Figure, TrendPoint
+
+    histograms = [[0] * 11 for _ in range(6)]
+    for h in histograms[:5]:
+        h[10], h[8], h[0] = 100, 50, 50  # NPS +25 each period
+    histograms[5][10], histograms[5][8] = 190, 10  # NPS +95: a real shift
+    histograms.insert(2, [0] * 11)  # a week without answers breaks the line
+    figures = [Figure.of(i, f"Week {i}", h) for i, h in enumerate(histograms)]
+    controls = nps.control_limits([f.counts for f in figures])
+    points = [
+        TrendPoint(dt.date(2026, 1, 1), dt.date(2026, 1, 7), f.label, f, c)
+        for f, c in zip(figures, controls, strict=True)
+    ]
+    assert [p.control.out_of_control for p in points] == [False] * 6 + [True]
+    for compact in (False, True):
+        svg = str(trend_svg(points, title="NPS <by week>", compact=compact))
+        assert svg.startswith("<svg") and 'role="img"' in svg
+        assert "NPS &lt;by week&gt;" in svg  # escaped
+        assert svg.count('class="shift"') == 1 and ">shift</text>" in svg
+        assert svg.count('<circle class="point"') == 5  # the empty week has no marker
+        assert svg.count('class="line"') == 2  # broken at the empty week
+        assert "Week 6: NPS +95, n = 200 (outside the control limits" in svg
+        assert not re.search(r"(fill|stroke)=", svg)  # styling by class: one place to restyle
+
+
+def test_latest_comments_are_the_same_through_either_index(brand, monkeypatch):
+    answer(brand, brand.store, 9, "Lille first", n=1)
+    answer(brand, brand.other_store, 3, "Nice", n=2)
+    answer(brand, brand.agent, 10, "Agent", n=3)
+    answer(brand, brand.store, 2, "", n=4)
+    for unit in (brand.brand, brand.north, brand.store, brand.vendor):
+        request = check_report_request(unit=unit, start="2026-11-01", end="2026-11-30", now=NOW)
+        small = [r.comment for r in queries.latest_comments(request)]
+        monkeypatch.setattr(queries, "SMALL_SUBTREE", 0)
+        assert [r.comment for r in queries.latest_comments(request)] == small
+        monkeypatch.undo()
+    request = check_report_request(unit=brand.north, start="2026-11-01", end="2026-11-30", now=NOW)
+    assert [r.comment for r in queries.latest_comments(request)] == ["Lille first"]

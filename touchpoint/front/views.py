@@ -218,7 +218,7 @@ def unit_export(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
         raise Http404("No such export format.")
     unit = access_unit(request.user, pk)
     try:
-        report_request = parse_report_params(unit, request.GET, now=timezone.now())
+        report_request = parse_report_params(unit, request.GET, now=timezone.now(), dates_win=True)
     except ReportError as invalid:
         return HttpResponse(f"{invalid.field}: {invalid.message}\n", status=400)
     report = queries.report(report_request, comments=0)

@@ -713,11 +713,24 @@ def leaderboard(request: ReportRequest) -> list[tuple[str, list[LeaderRow]]]:
     ]
 
 
+SMALL_SUBTREE = 50  # units; below this, comments are found through the unit index
+
+
 def latest_comments(request: ReportRequest, count: int = 8) -> list[Response]:
+    """The newest comments given at or below the unit. A small subtree (a store, a team) is
+    read through the responsible-unit index, since walking every answer of the account
+    backwards in time to find a quiet store's few would be slow; a big one (a brand, a region)
+    has comments every day, so walking back in time finds them at once."""
+    rows = _responses(request).filter(unit_path__contains=f"/{request.unit.pk}/")
+    subtree = list(
+        Unit.objects.filter(
+            account_id=request.unit.account_id, path__startswith=request.unit.path
+        ).values_list("pk", flat=True)[: SMALL_SUBTREE + 1]
+    )
+    if len(subtree) <= SMALL_SUBTREE:
+        rows = rows.filter(unit_id__in=subtree)
     return list(
-        _responses(request)
-        .filter(unit_path__contains=f"/{request.unit.pk}/")
-        .exclude(comment="")
+        rows.exclude(comment="")
         .select_related("touchpoint", "unit")
         .order_by("-answered_at")[:count]
     )
