@@ -375,22 +375,26 @@ def check_group_by(request: ReportRequest, group_by: str) -> str:
 Histograms = dict[tuple, list[int]]
 
 
-def _rollup_span(start: dt.date, end: dt.date, *, days_only: bool = False) -> Q:
-    """Rollup rows covering [start, end]: whole months from month rows, edges from day rows."""
-    day = Rollup.Grain.DAY
-    if days_only:
-        return Q(grain=day, period__gte=start, period__lte=end)
+def _rollup_span(
+    start: dt.date, end: dt.date, *, days_only: bool = False
+) -> list[tuple[str, dt.date, dt.date]]:
+    """The rollup rows covering [start, end] as (grain, first period, last period): whole
+    months from month rows, the edges from day rows.
+
+    Each part is queried on its own: with one grain and one period range per statement the
+    (unit, grain, period) index bounds the rows read, where an OR of ranges would make the
+    database read every row of the unit."""
+    day, month = Rollup.Grain.DAY.value, Rollup.Grain.MONTH.value
     first_whole = start if start.day == 1 else _month_end(start) + dt.timedelta(1)
     last_whole_end = end if _month_end(end) == end else end.replace(day=1) - dt.timedelta(1)
-    if first_whole > last_whole_end:  # no whole month inside
-        return Q(grain=day, period__gte=start, period__lte=end)
-    last_whole = last_whole_end.replace(day=1)
-    q = Q(grain=Rollup.Grain.MONTH, period__gte=first_whole, period__lte=last_whole)
+    if days_only or first_whole > last_whole_end:  # no whole month inside
+        return [(day, start, end)]
+    parts = [(month, first_whole, last_whole_end.replace(day=1))]
     if start < first_whole:
-        q |= Q(grain=day, period__gte=start, period__lt=first_whole)
+        parts.append((day, start, first_whole - dt.timedelta(1)))
     if end > last_whole_end:
-        q |= Q(grain=day, period__gt=last_whole_end, period__lte=end)
-    return q
+        parts.append((day, last_whole_end + dt.timedelta(1), end))
+    return parts
 
 
 _ROLLUP_FIELDS = {"touchpoint": "touchpoint_id", "channel": "channel", "unit": "unit_id"}
@@ -405,27 +409,33 @@ def _from_rollups(
 ) -> Histograms:
     """Summed histograms from the rollups of the unit (or of `units`), keyed by `by`
     (touchpoint, channel, unit) and, when `time` is a grain, by the period's start."""
-    rows = Rollup.objects.filter(
+    base = Rollup.objects.filter(
         account_id=request.unit.account_id,
         **({"unit_id__in": units} if units is not None else {"unit_id": request.unit.pk}),
-    ).filter(_rollup_span(request.start, request.end, days_only=time in ("day", "week")))
+    )
     if request.touchpoint is not None:
-        rows = rows.filter(touchpoint_id=request.touchpoint.pk)
+        base = base.filter(touchpoint_id=request.touchpoint.pk)
     if request.channel:
-        rows = rows.filter(channel=request.channel)
+        base = base.filter(channel=request.channel)
     fields = [_ROLLUP_FIELDS[b] for b in by] + (["period"] if time else [])
     sums = {n: Sum(n) for n in HISTOGRAM}
-    if not fields:  # one total
-        row = rows.aggregate(**sums)
-        return {(): [row[n] or 0 for n in HISTOGRAM]} if row["s0"] is not None else {}
     out: Histograms = defaultdict(lambda: [0] * 11)
-    for row in rows.values(*fields).annotate(**sums).order_by():
-        key = tuple(row[f] for f in fields[: len(by)])
-        if time:
-            key += (_period_start(row["period"], time),)
-        histogram = out[key]
-        for i, name in enumerate(HISTOGRAM):
-            histogram[i] += row[name]
+    for grain, first, last in _rollup_span(
+        request.start, request.end, days_only=time in ("day", "week")
+    ):
+        rows = base.filter(grain=grain, period__gte=first, period__lte=last)
+        if not fields:  # one total
+            found = rows.aggregate(**sums)
+            found_rows = [found] if found["s0"] is not None else []
+        else:
+            found_rows = rows.values(*fields).annotate(**sums).order_by()
+        for row in found_rows:
+            key = tuple(row[f] for f in fields[: len(by)])
+            if time:
+                key += (_period_start(row["period"], time),)
+            histogram = out[key]
+            for i, name in enumerate(HISTOGRAM):
+                histogram[i] += row[name]
     return dict(out)
 
 
@@ -545,6 +555,7 @@ class Figure:
     key: Any
     label: str
     histogram: tuple[int, ...]
+    counts: nps.Counts
     estimate: nps.Estimate
     mean: float | None
 
@@ -552,11 +563,9 @@ class Figure:
     def of(cls, key: Any, label: str, histogram: Iterable[int]) -> Figure:
         histogram = tuple(histogram)
         counts = nps.Counts.from_histogram(histogram)
-        return cls(key, label, histogram, nps.estimate(counts), nps.histogram_mean(histogram))
-
-    @property
-    def counts(self) -> nps.Counts:
-        return nps.Counts.from_histogram(self.histogram)
+        total = counts.n
+        mean = sum(s * c for s, c in enumerate(histogram)) / total if total else None
+        return cls(key, label, histogram, counts, nps.estimate(counts), mean)
 
     @property
     def shares(self) -> dict[str, float]:
@@ -692,24 +701,22 @@ def leaderboard(request: ReportRequest) -> list[tuple[str, list[LeaderRow]]]:
     if not children:
         return []
     found = histograms(request, ("unit",), units=list(children))
-    by_kind: dict[str, dict[int, nps.Counts]] = {}
+    figures: dict[str, dict[int, Figure]] = {}
     for (unit_id,), histogram in found.items():
         if sum(histogram):
-            kind = children[unit_id].get_kind_display()
-            by_kind.setdefault(kind, {})[unit_id] = nps.Counts.from_histogram(histogram)
+            child = children[unit_id]
+            figures.setdefault(child.get_kind_display(), {})[unit_id] = Figure.of(
+                child.code, child.name, histogram
+            )
     return [
         (
             kind,
             [
-                LeaderRow(
-                    children[unit_id],
-                    shrunk,
-                    Figure.of(children[unit_id].code, children[unit_id].name, found[(unit_id,)]),
-                )
-                for unit_id, shrunk in nps.rank(counts)
+                LeaderRow(children[unit_id], shrunk, board[unit_id])
+                for unit_id, shrunk in nps.rank({k: f.counts for k, f in board.items()})
             ],
         )
-        for kind, counts in sorted(by_kind.items())
+        for kind, board in sorted(figures.items())
     ]
 
 
