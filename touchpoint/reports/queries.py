@@ -763,7 +763,10 @@ def channel_labels() -> dict[str, str]:
 def report(request: ReportRequest, *, comments: int = 8) -> Report:
     """Everything a dashboard shows for a request: headline, previous period and the change's
     significance, trend with control limits, by touchpoint, by channel, child leaderboard and
-    latest comments. Seven queries on the rollup path, whatever the unit."""
+    latest comments. On the rollup path: one statement per grain and period range for each
+    of current, previous, trend and leaderboard (at most 3 each, bounded by the rollup index),
+    plus touchpoint names, child units and comments; never a scan of raw answers for figures,
+    whatever the unit."""
     current = histograms(request, ("touchpoint", "channel"))
     previous_request = request.previous()
     previous = Figure.of("previous", previous_request.label, _total(histograms(previous_request)))
