@@ -10,7 +10,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (the module-scoped fixture)
+from tests.test_browser import ARTIFACTS, browser, phone  # noqa: F401 (fixtures)
 from touchpoint.reports import rollups
 from touchpoint.responses.models import Response
 
@@ -85,3 +85,20 @@ def test_a_regional_manager_drills_into_a_store_filters_and_exports(
         ("Support call", "3")
     ]
     context.close()
+
+
+def test_the_dashboard_fits_a_phone(brand, people, live_server, phone):  # noqa: F811
+    given(brand, brand.store, brand.purchase, [10, 9, 9, 7, 3] * 8, "Helpful staff in Lille")
+    given(brand, brand.store, brand.support, [2, 4, 10])
+    phone.goto(f"{live_server.url}/login/")
+    phone.get_by_label("User name").fill("north-manager")
+    phone.get_by_label("Password").fill("pw")
+    phone.get_by_role("button", name="Sign in").click()
+    phone.wait_for_url(f"{live_server.url}/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scroll
+    chart = phone.locator("svg.trend.compact")
+    assert chart.is_visible() and not phone.locator("svg.trend.wide").is_visible()
+    phone.get_by_text("The trend as a table").click()  # the table fallback opens
+    assert phone.get_by_role("table", name="NPS by week").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=ARTIFACTS / "dashboard-phone.png", full_page=True)
