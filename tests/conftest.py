@@ -207,6 +207,7 @@ def answer(brand: Brand, unit: Unit, score: int, comment: str = "", *, n: int = 
     response = Response.objects.create(
         account=brand.account,
         interaction=interaction,
+        contact=contact,
         touchpoint=brand.purchase,
         channel="email",
         score=score,

@@ -7,7 +7,9 @@ from touchpoint.front import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("units/<int:pk>/", views.unit_page, name="unit"),
+    path("units/<int:pk>/report.<str:extension>", views.unit_export, name="unit-export"),
     path("login/", auth_views.LoginView.as_view(template_name="front/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("s/<str:token>", views.survey, name="survey"),

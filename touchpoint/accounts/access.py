@@ -45,3 +45,27 @@ def access_unit(user, unit_id: int) -> Unit:
     if unit is None:
         raise Http404("No such unit.")
     return unit
+
+
+def api_key_units(api_key) -> QuerySet[Unit]:
+    """The units an API key may read: its unit's subtree, or its whole account."""
+    units = Unit.objects.filter(account_id=api_key.account_id)
+    if api_key.unit_id is not None:
+        units = units.filter(path__startswith=api_key.unit.path)
+    return units
+
+
+def access_unit_for_key(api_key, code: str | None) -> Unit:
+    """The unit with this code if the key may read it, else 404. Without a code: the key's
+    unit, or the account's brand when the account has exactly one."""
+    units = api_key_units(api_key).select_related("account")
+    if code:
+        unit = units.filter(code=code).first()
+    elif api_key.unit_id is not None:
+        unit = units.filter(pk=api_key.unit_id).first()
+    else:
+        roots = list(units.filter(depth=0)[:2])
+        unit = roots[0] if len(roots) == 1 else None
+    if unit is None:
+        raise Http404("No such unit.")
+    return unit

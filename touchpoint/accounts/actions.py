@@ -110,12 +110,15 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def do_create_api_key(*, account: Account, name: str) -> NewApiKey:
-    """Mint a key. The secret has 256 random bits, so a fast hash is enough to store it."""
+def do_create_api_key(*, account: Account, name: str, unit: Unit | None = None) -> NewApiKey:
+    """Mint a key, for the whole account or for one unit's subtree. The secret has 256 random
+    bits, so a fast hash is enough to store it."""
+    if unit is not None and unit.account_id != account.pk:
+        raise ValueError("An API key's unit must belong to its account.")
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(
-        account=account, name=name, prefix=prefix, key_hash=_hash(secret)
+        account=account, unit=unit, name=name, prefix=prefix, key_hash=_hash(secret)
     )
     return NewApiKey(api_key=api_key, secret=secret)
 
@@ -130,7 +133,7 @@ def access_api_key(secret: str) -> ApiKey | None:
         return None
     prefix = secret[len(API_KEY_PREFIX) :].split("_", 1)[0]
     api_key = (
-        ApiKey.objects.select_related("account")
+        ApiKey.objects.select_related("account", "unit")
         .filter(prefix=prefix, revoked_at__isnull=True)
         .first()
     )

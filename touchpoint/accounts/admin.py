@@ -58,9 +58,18 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "account", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "account",
+        "unit",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["account"]
-    fields = ["account", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    fields = ["account", "unit", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    autocomplete_fields = ["unit"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
@@ -68,7 +77,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             obj.save(update_fields=["name"])
             return
-        new = do_create_api_key(account=obj.account, name=obj.name)
+        new = do_create_api_key(account=obj.account, name=obj.name, unit=obj.unit)
         obj.pk = new.api_key.pk
         messages.warning(
             request,

@@ -86,9 +86,18 @@ class Unit(models.Model):
 
 
 class ApiKey(models.Model):
-    """A per-account secret for the API. Only a SHA-256 of the secret is stored."""
+    """A per-account secret for the API, optionally limited to one unit's subtree (reports
+    only show that part of the tree). Only a SHA-256 of the secret is stored."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        help_text="Blank: the whole account. Else the key sees this unit and below only.",
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)

@@ -15,6 +15,7 @@ from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.in_app import router as in_app_router
+from touchpoint.api.reports import router as reports_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.surveys.actions import ItemResult, record_interactions
 from touchpoint.surveys.delivery import survey_url
@@ -167,3 +168,6 @@ def post_interactions(request: HttpRequest):
         return Status(status, {"error": error, "detail": result.errors})
     status = 201 if any(item.created for item in result.items) else 200
     return Status(status, {"interactions": [_item_out(item) for item in result.items]})
+
+
+api.add_router("/reports", reports_router)

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from touchpoint.accounts.access import access_unit, top_units
-from touchpoint.accounts.models import Account, Unit
+from touchpoint.accounts.models import Unit
 from touchpoint.contacts.actions import do_opt_out
+from touchpoint.lib import nps
+from touchpoint.reports import exports, queries
+from touchpoint.reports.chart import trend_svg
+from touchpoint.reports.queries import (
+    PRESETS,
+    ReportError,
+    check_report_request,
+    parse_report_params,
+    segment_choices,
+)
 from touchpoint.responses.actions import InvalidAnswer, do_record_answers, do_record_response
 from touchpoint.responses.models import Response
-from touchpoint.responses.summary import monthly_trend, overview
 from touchpoint.surveys.actions import access_open_invitation
-from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import check_answers, questions_for
 from touchpoint.surveys.wording import defaults_for, direction, language_for, wording_for
 
@@ -179,42 +189,116 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """A first look: the NPS of the last 90 days for each unit the signed-in person holds
-    (for staff: each account). Anonymous visitors get the sign-in link."""
+    """Signed in with one top unit: that unit's dashboard. With several: a headline for each
+    (for staff without memberships: each account's brand). Anonymous: the sign-in link."""
+    if not request.user.is_authenticated:
+        return render(request, "front/home.html", {"views": [], "dev_outbox": settings.DEV_OUTBOX})
+    tops = top_units(request.user)
+    if len(tops) == 1:
+        return _dashboard(request, tops[0], tops)
+    if not tops and request.user.is_staff:
+        tops = list(Unit.objects.filter(depth=0).select_related("account").order_by("name")[:20])
     now = timezone.now()
-    views = [
-        (
-            f"{unit.name} · {unit.get_kind_display().lower()}",
-            overview(unit.account, unit=unit, now=now),
-            unit,
-        )
-        for unit in top_units(request.user)
-    ]
-    if request.user.is_authenticated and request.user.is_staff and not views:
-        views = [
-            (a.name, overview(a, now=now), None) for a in Account.objects.order_by("name")[:20]
-        ]
+    views = []
+    for unit in tops:
+        report_request = check_report_request(unit=unit, now=now)
+        views.append((unit, queries.report(report_request, comments=0)))
     return render(request, "front/home.html", {"views": views, "dev_outbox": settings.DEV_OUTBOX})
 
 
 @login_required
-def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """One unit: its figures, its units below, month by month; 404 outside the viewer's part
-    of the tree. Breadcrumbs climb as far as the viewer's own unit, not above it."""
-    unit = access_unit(request.user, pk)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The dashboard of the signed-in person's (first) top unit, same filters."""
     tops = top_units(request.user)
+    if not tops:
+        return redirect("home")
+    query = request.GET.urlencode()
+    return redirect(f"{reverse('unit', args=[tops[0].pk])}{'?' if query else ''}{query}")
+
+
+@login_required
+def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One unit's dashboard; 404 outside the viewer's part of the tree."""
+    unit = access_unit(request.user, pk)
+    return _dashboard(request, unit, top_units(request.user))
+
+
+def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpResponse:
+    """Filters, headline with the change against the previous period, trend chart, split, by
+    touchpoint and channel, leaderboard and comments. Bad filters: the page with the default
+    filters and the error (400). Breadcrumbs climb as far as the viewer's own unit."""
+    now = timezone.now()
+    error = None
+    try:
+        report_request = parse_report_params(unit, request.GET, now=now, dates_win=True)
+    except ReportError as invalid:
+        error = invalid
+        report_request = check_report_request(unit=unit, now=now)
+    report = queries.report(report_request)
     breadcrumbs = [
         ancestor
         for ancestor in Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth")
         if any(ancestor.path.startswith(top.path) for top in tops)
     ]
-    now = timezone.now()
+    chart_title = f"NPS of {unit.name} by {report.trend_grain}"
     context = {
         "unit": unit,
         "title": f"{unit.name} · {unit.get_kind_display().lower()}",
-        "view": overview(unit.account, unit=unit, now=now),
-        "trend": monthly_trend(unit, now=now),
+        "report": report,
+        "query": report_request.query_string(),
+        "charts": [
+            trend_svg(report.trend, title=chart_title),
+            trend_svg(report.trend, title=chart_title, compact=True, id_prefix="trend-compact"),
+        ],
+        "filters": _filters(report_request),
+        "error": error,
+        "min_n": nps.MIN_N,
         "breadcrumbs": breadcrumbs,
         "dev_outbox": settings.DEV_OUTBOX,
     }
-    return render(request, "front/unit.html", context)
+    return render(request, "front/unit.html", context, status=400 if error else 200)
+
+
+def _filters(report_request) -> dict:
+    account_id = report_request.unit.account_id
+    chosen = dict(report_request.segments)
+    return {
+        "presets": list(PRESETS.items()),
+        "preset": report_request.preset or "custom",
+        "start": report_request.start.isoformat(),
+        "end": report_request.end.isoformat(),
+        "touchpoints": Touchpoint.objects.filter(account_id=account_id).order_by("name"),
+        "touchpoint": report_request.touchpoint.slug if report_request.touchpoint else "",
+        "channels": Channel.choices,
+        "channel": report_request.channel,
+        "segments": [
+            (name, label, values, chosen.get(name, ()))
+            for name, label, values in segment_choices(account_id)
+        ],
+        "segments_on": bool(chosen),
+    }
+
+
+@login_required
+def unit_export(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
+    """The dashboard's figures as CSV or XLSX, for the same unit, scope and filters."""
+    if extension not in ("csv", "xlsx"):
+        raise Http404("No such export format.")
+    unit = access_unit(request.user, pk)
+    try:
+        report_request = parse_report_params(unit, request.GET, now=timezone.now(), dates_win=True)
+    except ReportError as invalid:
+        return HttpResponse(f"{invalid.field}: {invalid.message}\n", status=400)
+    report = queries.report(report_request, comments=0)
+    name = exports.filename(report, extension)
+    if extension == "csv":
+        response = StreamingHttpResponse(
+            exports.csv_lines(report), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = FileResponse(
+            exports.xlsx_file(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

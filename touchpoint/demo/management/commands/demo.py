@@ -46,8 +46,12 @@ class Command(BaseCommand):
         if not user_model.objects.filter(username=DEMO_USER).exists():
             user_model.objects.create_superuser(DEMO_USER, "admin@example.com", DEMO_PASSWORD)
 
-        api_key = do_create_api_key(
-            account=Account.objects.get(slug="demo"), name="demo run"
+        account = Account.objects.get(slug="demo")
+        api_key = do_create_api_key(account=account, name="demo run").secret
+        london_key = do_create_api_key(
+            account=account,
+            name="demo run (London region only)",
+            unit=account.units.get(code="region-london"),
         ).secret
         env = {**os.environ, "SITE_URL": f"http://localhost:{port}"}
         command = [sys.executable, "-m", "touchpoint"]
@@ -76,6 +80,9 @@ class Command(BaseCommand):
             + f"  Dev outbox:  {base}/dev/outbox/   (open a survey email and answer it)\n"
             + f"  API docs:    {base}/api/v1/docs\n"
             + f"  API key:     {api_key}\n"
+            + f"  London key:  {london_key}   (reports of the London region only)\n"
+            + f"  Reports API: curl -H 'Authorization: Bearer {london_key}' \\\n"
+            + f"                 '{base}/api/v1/reports/nps?period=12m&group_by=unit'\n"
             + "Press Ctrl+C to stop.\n"
         )
         stopping = False
