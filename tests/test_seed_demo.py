@@ -232,7 +232,7 @@ def test_the_demo_has_a_living_ticket_inbox(demo):
 
     states = dict(Ticket.objects.values_list("state").annotate(n=Count("pk")).order_by())
     # At this size some states may be missing; the 50,000-interaction demo has them all.
-    assert {"new", "resolved", "closed"} <= set(states), states
+    assert "new" in states and {"resolved", "closed"} & set(states), states
     # The freshest tickets came through the real path, with notices for their managers.
     store_manager = get_user_model().objects.get(username="oxford-street")
     fresh = Ticket.objects.filter(assignees=store_manager, state="new")
