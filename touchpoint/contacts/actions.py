@@ -1,11 +1,15 @@
-"""Consent changes on contacts."""
+"""Consent changes on contacts, and their erasure."""
 
 from __future__ import annotations
+
+import logging
 
 from django.db import transaction
 from django.utils import timezone
 
 from touchpoint.contacts.models import Contact
+
+log = logging.getLogger("touchpoint.contacts")
 
 
 @transaction.atomic
@@ -30,3 +34,35 @@ def do_opt_out(*, contact: Contact, channel: str | None = None) -> None:
         detail="opted out before sending",
         updated_at=now,
     )
+
+
+@transaction.atomic
+def do_erase_contact(*, contact: Contact, source: str) -> dict[str, int]:
+    """Erase a contact and everything about them; keep their answers as anonymous scores.
+
+    Interactions (with their properties) and invitations go with the contact. Each response
+    keeps its score, channel, touchpoint, date and attribution snapshot, so every rollup and
+    report stays exactly as it was (nothing that a rollup counts changes, so no rollup moves);
+    its comment, follow-up answers, locale and every link back to the person are removed.
+    Logged with ids only.
+    """
+    from touchpoint.responses.models import Response
+
+    now = timezone.now()
+    anonymised = Response.objects.filter(contact=contact).update(
+        contact=None,
+        interaction=None,
+        invitation=None,
+        comment="",
+        answers={},
+        locale="",
+        updated_at=now,
+    )
+    contact_id, account_id = contact.pk, contact.account_id
+    _, deleted = Contact.objects.filter(pk=contact.pk).delete()
+    counts = {
+        "responses_anonymised": anonymised,
+        **{k.split(".")[-1]: v for k, v in deleted.items()},
+    }
+    log.info("erased contact %s of account %s (%s): %s", contact_id, account_id, source, counts)
+    return counts
