@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -64,7 +65,7 @@ def test_a_segment_is_spread_evenly_over_the_period_and_surveyed_once(brand, rel
     # 12 people over ~13 weeks: at most one or two a week, never one blast.
     assert max(week_of.values()) <= 2
     gaps = sorted(invitations.values_list("send_at", flat=True))
-    steps = [(b - a).days for a, b in zip(gaps, gaps[1:], strict=False)]
+    steps = [(b - a).days for a, b in pairwise(gaps)]
     assert min(steps) >= 6 and max(steps) <= 9
     # Each member is due again one period after their own slot.
     member = RecurringMember.objects.order_by("next_survey_at").first()
