@@ -31,6 +31,10 @@ def nest(pairs: Iterable[tuple[str, str]]) -> dict:
             out[key] = value
             continue
         name, brackets = match.groups()
+        if not brackets and name in out:  # a plain key repeated (Node: expand=a&expand=b)
+            previous = out[name]
+            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            continue
         parts = re.findall(r"\[([^\[\]]*)\]", brackets)
         target = out
         path = [name, *parts]
