@@ -102,7 +102,8 @@ def test_a_due_member_is_claimed_by_exactly_one_worker(brand, relationship):
         assert recurring._claim_member(stale_copy) is None
 
 
-def test_the_worker_command_plans_recurring_surveys(brand, relationship):
+def test_the_worker_command_plans_recurring_surveys(transactional_db, brand, relationship):
+    # transactional: the worker closes and reopens its database connection like in production
     customers(brand, 2, "pro")
     with time_machine.travel(START, tick=False):
         call_command("worker", once=True, stdout=open("/dev/null", "w"))  # noqa: SIM115

@@ -513,6 +513,7 @@ def metrics(account: Account, params: dict) -> dict:
 # ---- unsubscribes, bounces ------------------------------------------------------------------
 
 
+@transaction.atomic
 def do_unsubscribe(account: Account, params: dict) -> Contact:
     email = text(params, "person_email")
     if not email:
