@@ -13,9 +13,10 @@ import requests
 from django.utils import timezone
 
 from touchpoint.contacts.models import Contact
+from touchpoint.delighted.models import ResponseExtra
 from touchpoint.reports.models import Rollup
 from touchpoint.responses.models import Response
-from touchpoint.surveys.models import Interaction, Invitation
+from touchpoint.surveys.models import Interaction, Invitation, RecurringMember
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)  # "Delighted is being sunset"
@@ -200,7 +201,14 @@ def test_unsubscribes_bounces_and_pending_requests(dl, brand):
 
 def test_deleting_a_person_erases_them_and_keeps_reports_exact(dl, brand):
     person = dl.Person.create(email="fay@example.com", phone_number="+33612345678")
-    dl.SurveyResponse.create(person=person.id, score=10, comment="Fay loved it")
+    created = dl.SurveyResponse.create(person=person.id, score=10, comment="Fay loved it")
+    ResponseExtra.objects.create(
+        account=brand.account,
+        response_id=int(created.id),
+        tags=["vip"],
+        notes=[{"text": "Fay's husband called", "user_email": "cx@nimbus.example"}],
+    )
+    dl.AutopilotMembership.forEmail().create(person_email="fay@example.com")
     total = histogram_total(brand)
 
     assert dl.Person.delete(email="fay@example.com") == {"ok": True}
@@ -208,6 +216,8 @@ def test_deleting_a_person_erases_them_and_keeps_reports_exact(dl, brand):
     assert not Interaction.objects.exists() and not Invitation.objects.exists()
     response = Response.objects.get()
     assert (response.score, response.comment, response.contact_id) == (10, "", None)
+    assert (response.delighted.notes, response.delighted.tags) == ([], [])
+    assert not RecurringMember.objects.exists()
     assert histogram_total(brand) == total == 1
     assert dl.Metrics.retrieve()["response_count"] == 1
 
@@ -294,3 +304,38 @@ def test_a_flood_is_429_with_retry_after(dl, brand, settings):
     assert 1 <= caught.value.retry_after <= 60
     # The count lives in the database: another client (or process) with the key is refused too.
     assert http(brand, "GET", "metrics.json").status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rate_limit_is_exact_across_concurrent_connections(brand, settings):
+    """Eight workers with their own database connections (as eight web processes would have)
+    share one count: exactly the limit gets through."""
+    import threading
+
+    from django.db import connections
+
+    from touchpoint.accounts.models import ApiKey
+    from touchpoint.delighted.actions import check_rate
+
+    settings.DELIGHTED_RATE_LIMIT = 50
+    key = ApiKey.objects.get(account=brand.account)
+    now = timezone.now().replace(second=1)
+    start = threading.Barrier(8)
+    outcomes: list[int | None] = []
+    lock = threading.Lock()
+
+    def worker():
+        start.wait()
+        for _ in range(10):
+            wait = check_rate(key, now=now)
+            with lock:
+                outcomes.append(wait)
+        connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count(None) == 50
+    assert [w for w in outcomes if w is not None] == [59] * 30

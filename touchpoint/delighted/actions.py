@@ -149,7 +149,7 @@ def check_rate(api_key: ApiKey, *, now: dt.datetime | None = None) -> int | None
 # ---- people ---------------------------------------------------------------------------------
 
 
-def _email(value: str, field: str) -> str:
+def check_email(value: str, field: str) -> str:
     try:
         validate_email(value)
     except DjangoValidationError:
@@ -157,7 +157,7 @@ def _email(value: str, field: str) -> str:
     return value.lower()
 
 
-def _phone(value: str, field: str) -> str:
+def check_phone(value: str, field: str) -> str:
     try:
         return normalise_phone(value)
     except PydanticCustomError:
@@ -205,10 +205,10 @@ def do_send_to_person(project: Project, params: dict) -> SendResult:
         raise DelightedError.invalid("email", "can't be blank (send email or phone_number)")
     if channel == "sms" and not phone:
         raise DelightedError.invalid("phone_number", "can't be blank when channel is sms")
-    email = _email(email, "email") if email else ""
-    phone = _phone(phone, "phone_number") if phone else ""
-    email_update = _email(email_update, "email_update") if email_update else ""
-    phone_update = _phone(phone_update, "phone_number_update") if phone_update else ""
+    email = check_email(email, "email") if email else ""
+    phone = check_phone(phone, "phone_number") if phone else ""
+    email_update = check_email(email_update, "email_update") if email_update else ""
+    phone_update = check_phone(phone_update, "phone_number_update") if phone_update else ""
     locale = str(properties.get("locale") or "")
     if locale and not LOCALE_RE.match(locale):
         raise DelightedError.invalid("properties", "locale must be a language code such as en")
@@ -518,7 +518,7 @@ def do_unsubscribe(account: Account, params: dict) -> Contact:
     email = text(params, "person_email")
     if not email:
         raise DelightedError.invalid("person_email", "can't be blank")
-    email = _email(email, "person_email")
+    email = check_email(email, "person_email")
     contact, _ = _person(account, email=email, phone="", channel="email")
     do_opt_out(contact=contact)
     return Contact.objects.get(pk=contact.pk)
@@ -586,11 +586,11 @@ def _member_person(project: Project, params: dict, *, create: bool) -> Contact:
     if key == "person_id":
         return access_person(account, value)
     if key == "person_email":
-        email = _email(value, key)
+        email = check_email(value, key)
         if create:
             return _person(account, email=email, phone="", channel="email")[0]
         return access_person(account, f"email:{email}")
-    phone = _phone(value, key)
+    phone = check_phone(value, key)
     if create:
         return _person(account, email="", phone=phone, channel="sms")[0]
     return access_person(account, f"phone_number:{phone}")

@@ -243,7 +243,7 @@ def people(request: HttpRequest, account):
     if email:
         rows = rows.filter(email=email.lower())
     if phone:
-        rows = rows.filter(phone=actions._phone(phone, "phone_number"))
+        rows = rows.filter(phone=actions.check_phone(phone, "phone_number"))
     rows = _between(rows, params, "created_at")
     page, headers = _cursor_page(request, rows, params, ("since", "until", "email", "phone_number"))
     return _json([person_out(c) for c in page], headers=headers)
@@ -412,7 +412,7 @@ def autopilot_memberships(request: HttpRequest, account, platform: str):
         rows = rows.filter(contact__email=text(params, "person_email").lower())
     if text(params, "person_phone_number"):
         rows = rows.filter(
-            contact__phone=actions._phone(
+            contact__phone=actions.check_phone(
                 text(params, "person_phone_number"), "person_phone_number"
             )
         )
