@@ -76,6 +76,7 @@ class Command(BaseCommand):
             + f"  Dev outbox:  {base}/dev/outbox/   (open a survey email and answer it)\n"
             + f"  API docs:    {base}/api/v1/docs\n"
             + f"  API key:     {api_key}\n"
+            + f"  Delighted:   {base}/delighted/v1/   (same key: README, Moving from Delighted)\n"
             + "Press Ctrl+C to stop.\n"
         )
         stopping = False
