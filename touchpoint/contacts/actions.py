@@ -22,7 +22,7 @@ def do_opt_out(*, contact: Contact, channel: str | None = None) -> None:
     field = {None: "opted_out_at", "email": "email_opted_out_at", "sms": "sms_opted_out_at"}[
         channel
     ]
-    Contact.objects.filter(pk=contact.pk, **{f"{field}__isnull": True}).update(
+    newly = Contact.objects.filter(pk=contact.pk, **{f"{field}__isnull": True}).update(
         **{field: now, "updated_at": now}
     )
     pending = Invitation.objects.filter(contact=contact, state=Invitation.State.SCHEDULED)
@@ -34,6 +34,10 @@ def do_opt_out(*, contact: Contact, channel: str | None = None) -> None:
         detail="opted out before sending",
         updated_at=now,
     )
+    if newly and channel is None:
+        from touchpoint.delighted.webhooks import notify_unsubscribe
+
+        notify_unsubscribe(contact)
 
 
 @transaction.atomic
@@ -58,6 +62,7 @@ def do_erase_contact(*, contact: Contact, source: str) -> dict[str, int]:
         locale="",
         updated_at=now,
     )
+    _erase_from_tickets_and_mail(contact, now=now)
     contact_id, account_id = contact.pk, contact.account_id
     _, deleted = Contact.objects.filter(pk=contact.pk).delete()
     counts = {
@@ -66,3 +71,20 @@ def do_erase_contact(*, contact: Contact, source: str) -> dict[str, int]:
     }
     log.info("erased contact %s of account %s (%s): %s", contact_id, account_id, source, counts)
     return counts
+
+
+def _erase_from_tickets_and_mail(contact: Contact, *, now) -> None:
+    """Ticket trails keep what happened and when, not what was written to or about the
+    person; mail to them not yet sent is cancelled and what was sent is emptied."""
+    from touchpoint.notifications.models import Delivery
+    from touchpoint.tickets.models import Ticket, TicketEvent
+
+    tickets = Ticket.objects.filter(contact=contact)
+    TicketEvent.objects.filter(ticket__in=tickets).update(text="", data={})
+    tickets.update(follow_up_token=None)
+    if contact.email:
+        mail = Delivery.objects.filter(account_id=contact.account_id, to_email=contact.email)
+        mail.filter(state__in=[Delivery.State.PENDING, Delivery.State.HELD]).update(
+            state=Delivery.State.FAILED, last_error="recipient erased", updated_at=now
+        )
+        mail.update(to_email="", subject="", body_text="", body_html="", headers={})

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.contacts.actions import do_erase_contact, do_opt_out
 from touchpoint.contacts.models import Contact
+from touchpoint.delighted import webhooks
 from touchpoint.delighted.models import Project, RateWindow, ResponseExtra
 from touchpoint.delighted.params import (
     ParamError,
@@ -437,6 +438,7 @@ def do_create_response(project: Project, params: dict) -> Response:
     if not result.ok:
         raise DelightedError(422, _errors(result.errors))
     response = result.items[0].response
+    webhooks.notify_response(response, created=True)
     return responses(account).get(pk=response.pk)
 
 
@@ -471,6 +473,8 @@ def do_update_response(response: Response, params: dict) -> tuple[Response, int 
             response=response, defaults={"account_id": response.account_id, "tags": tags}
         )
     changed = old_score if response.score != old_score else None
+    if fields or "person_properties" in params or "tags" in params:
+        webhooks.notify_response(response, created=False)
     return responses(response.account).get(pk=response.pk), changed
 
 
