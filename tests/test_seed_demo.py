@@ -18,7 +18,7 @@ from touchpoint.demo.seed import COMMENTS, LIVE_PREFIX, effective_quality, seed_
 from touchpoint.lib.nps import Counts
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
-from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
+from touchpoint.surveys.models import Interaction, Invitation, RecurringSurvey, Touchpoint
 from touchpoint.widget.models import PublishableKey
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,9 @@ def test_the_tree_has_regions_stores_vendors_teams_agents_and_repair_centres(dem
 
 def test_touchpoints_carry_their_survey_rules(demo):
     touchpoints = {t.slug: t for t in Touchpoint.objects.filter(account=demo)}
-    assert set(touchpoints) == set(UNIT_KIND_OF) | {"landing-page"}
+    assert set(touchpoints) == set(UNIT_KIND_OF) | {"landing-page", "relationship"}
+    recurring = RecurringSurvey.objects.get(account=demo)
+    assert (recurring.touchpoint.slug, recurring.segment) == ("relationship", {"tier": "premium"})
     repair = touchpoints["repair"]
     assert repair.delay == dt.timedelta(hours=48)
     assert (repair.quiet_hours_start, repair.quiet_hours_end) == (dt.time(21), dt.time(8))

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "touchpoint.front",
     "touchpoint.widget",
     "touchpoint.outbox",
+    "touchpoint.delighted",
     "touchpoint.demo",
 ]
 
@@ -149,6 +150,8 @@ WIDGET_RATE_LIMIT = env_int("WIDGET_RATE_LIMIT", 30)
 # Reverse proxies in front of the web processes: the client address is then read from
 # X-Forwarded-For, that many entries from the right (0: the connection's own address).
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+# Requests per minute per API key on the Delighted-compatible API (429 + Retry-After past it).
+DELIGHTED_RATE_LIMIT = env_int("DELIGHTED_RATE_LIMIT", 600)
 
 # The dev outbox page lists mail captured by `touchpoint mailsink` (demo and development only).
 DEV_OUTBOX = env_bool("DEV_OUTBOX", DEBUG)

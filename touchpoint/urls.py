@@ -18,6 +18,7 @@ urlpatterns = [
     path("u/<str:token>", views.unsubscribe, name="unsubscribe"),
     path("", include("touchpoint.tickets.urls")),
     path("api/v1/", api.urls),
+    path("delighted/v1/", include("touchpoint.delighted.urls")),
     path("admin/", admin.site.urls),
     path("", include("touchpoint.outbox.urls")),
     path("", include("touchpoint.widget.urls")),

@@ -1,11 +1,15 @@
-"""Consent changes on contacts."""
+"""Consent changes on contacts, and their erasure."""
 
 from __future__ import annotations
+
+import logging
 
 from django.db import transaction
 from django.utils import timezone
 
 from touchpoint.contacts.models import Contact
+
+log = logging.getLogger("touchpoint.contacts")
 
 
 @transaction.atomic
@@ -18,7 +22,7 @@ def do_opt_out(*, contact: Contact, channel: str | None = None) -> None:
     field = {None: "opted_out_at", "email": "email_opted_out_at", "sms": "sms_opted_out_at"}[
         channel
     ]
-    Contact.objects.filter(pk=contact.pk, **{f"{field}__isnull": True}).update(
+    newly = Contact.objects.filter(pk=contact.pk, **{f"{field}__isnull": True}).update(
         **{field: now, "updated_at": now}
     )
     pending = Invitation.objects.filter(contact=contact, state=Invitation.State.SCHEDULED)
@@ -30,3 +34,57 @@ def do_opt_out(*, contact: Contact, channel: str | None = None) -> None:
         detail="opted out before sending",
         updated_at=now,
     )
+    if newly and channel is None:
+        from touchpoint.delighted.webhooks import notify_unsubscribe
+
+        notify_unsubscribe(contact)
+
+
+@transaction.atomic
+def do_erase_contact(*, contact: Contact, source: str) -> dict[str, int]:
+    """Erase a contact and everything about them; keep their answers as anonymous scores.
+
+    Interactions (with their properties) and invitations go with the contact. Each response
+    keeps its score, channel, touchpoint, date and attribution snapshot, so every rollup and
+    report stays exactly as it was (nothing that a rollup counts changes, so no rollup moves);
+    its comment, follow-up answers, locale and every link back to the person are removed.
+    Logged with ids only.
+    """
+    from touchpoint.responses.models import Response
+
+    now = timezone.now()
+    anonymised = Response.objects.filter(contact=contact).update(
+        contact=None,
+        interaction=None,
+        invitation=None,
+        comment="",
+        answers={},
+        locale="",
+        updated_at=now,
+    )
+    _erase_from_tickets_and_mail(contact, now=now)
+    contact_id, account_id = contact.pk, contact.account_id
+    _, deleted = Contact.objects.filter(pk=contact.pk).delete()
+    counts = {
+        "responses_anonymised": anonymised,
+        **{k.split(".")[-1]: v for k, v in deleted.items()},
+    }
+    log.info("erased contact %s of account %s (%s): %s", contact_id, account_id, source, counts)
+    return counts
+
+
+def _erase_from_tickets_and_mail(contact: Contact, *, now) -> None:
+    """Ticket trails keep what happened and when, not what was written to or about the
+    person; mail to them not yet sent is cancelled and what was sent is emptied."""
+    from touchpoint.notifications.models import Delivery
+    from touchpoint.tickets.models import Ticket, TicketEvent
+
+    tickets = Ticket.objects.filter(contact=contact)
+    TicketEvent.objects.filter(ticket__in=tickets).update(text="", data={})
+    tickets.update(follow_up_token=None)
+    if contact.email:
+        mail = Delivery.objects.filter(account_id=contact.account_id, to_email=contact.email)
+        mail.filter(state__in=[Delivery.State.PENDING, Delivery.State.HELD]).update(
+            state=Delivery.State.FAILED, last_error="recipient erased", updated_at=now
+        )
+        mail.update(to_email="", subject="", body_text="", body_html="", headers={})

@@ -39,7 +39,13 @@ from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.actions import new_token, record_interactions
 from touchpoint.surveys.defaults import do_create_journey_touchpoints
-from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
+from touchpoint.surveys.models import (
+    Channel,
+    Interaction,
+    Invitation,
+    RecurringSurvey,
+    Touchpoint,
+)
 from touchpoint.surveys.schemas import ContactIn, InteractionIn
 
 ACCOUNT_SLUG = "demo"
@@ -1125,6 +1131,7 @@ def seed_demo(
             account, units, touchpoints, count=interactions, rng=random.Random(seed), now=now
         )
     live = seed_live(account, now=now)
+    ensure_recurring(account, units)
     ensure_people(account, units)
     ensure_managers(account, password=DEMO_PASSWORD, rng=random.Random(seed))
     tickets = seed_tickets(account, now=now, rng=random.Random(seed))
@@ -1211,6 +1218,27 @@ def ensure_tree(account: Account) -> dict[str, Unit]:
                 time_zone=spec.time_zone,
             )
     return units
+
+
+def ensure_recurring(account: Account, units: dict[str, Unit]) -> RecurringSurvey:
+    """A relationship survey of premium customers twice a year: the worker spreads the
+    segment over six months and the quarantine keeps it clear of their other surveys."""
+    touchpoint, _ = Touchpoint.objects.get_or_create(
+        account=account,
+        slug="relationship",
+        defaults={"name": "Relationship (premium)", "kind": Touchpoint.Kind.RELATIONSHIP},
+    )
+    survey, _ = RecurringSurvey.objects.get_or_create(
+        account=account,
+        name="Premium customers, every 6 months",
+        defaults={
+            "touchpoint": touchpoint,
+            "unit": units[BRAND_CODE],
+            "segment": {"tier": "premium"},
+            "every_months": 6,
+        },
+    )
+    return survey
 
 
 def ensure_touchpoints(account: Account) -> dict[str, Touchpoint]:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from touchpoint.accounts.models import Unit
+from touchpoint.delighted import webhooks as delighted_webhooks
 from touchpoint.reports import rollups
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Invitation
@@ -124,6 +125,7 @@ def do_record_response(
             response.save(update_fields=["score", "comment", "answers", "locale", "updated_at"])
             rollups.change_score(invitation.account, response, old_score)
             tickets.on_response_saved(response, created=False)
+            delighted_webhooks.notify_response(response, created=False)
             return response, False
         response = Response.objects.create(
             account_id=invitation.account_id,
@@ -143,6 +145,7 @@ def do_record_response(
         )
         rollups.add_responses(invitation.account, [response])
         tickets.on_response_saved(response, created=True)
+        delighted_webhooks.notify_response(response, created=True)
         Invitation.objects.filter(pk=invitation.pk).update(
             state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now
         )

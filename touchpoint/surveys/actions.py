@@ -186,6 +186,8 @@ def _record(
             for item, contact, touchpoint in zip(new_items, contacts, touchpoints, strict=True)
         ]
         bulk_insert(interactions)
+        for interaction, item in zip(interactions, new_items, strict=True):
+            interaction.delay_override = item._delay
         rows = list(zip(interactions, touchpoints, contacts, new_items, strict=True))
         planned = plan_invitations(
             account, [(i, t, c) for i, t, c, item in rows if item.response is None], now=now
@@ -340,9 +342,10 @@ def plan_invitations(
     invitations = []
     for interaction, touchpoint, contact in rows:
         time_zone = contact.time_zone or unit_zones[interaction.unit_id]
+        delay = getattr(interaction, "delay_override", None)
         send_at = rules.plan_send_at(
             occurred_at=interaction.occurred_at,
-            delay=touchpoint.delay,
+            delay=touchpoint.delay if delay is None else delay,
             time_zone=time_zone,
             quiet_start=touchpoint.quiet_hours_start,
             quiet_end=touchpoint.quiet_hours_end,

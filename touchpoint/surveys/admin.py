@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
+from touchpoint.surveys.models import (
+    Interaction,
+    Invitation,
+    RecurringMember,
+    RecurringSurvey,
+    Touchpoint,
+)
 
 
 @admin.register(Touchpoint)
@@ -85,3 +91,18 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "send_at"
     show_full_result_count = False
+
+
+class RecurringMemberInline(admin.TabularInline):
+    model = RecurringMember
+    extra = 0
+    raw_id_fields = ["contact"]
+    fields = ["contact", "next_survey_at", "properties"]
+
+
+@admin.register(RecurringSurvey)
+class RecurringSurveyAdmin(admin.ModelAdmin):
+    list_display = ["name", "account", "touchpoint", "audience", "every_months", "is_active"]
+    list_filter = ["account", "audience", "is_active"]
+    raw_id_fields = ["unit"]
+    inlines = [RecurringMemberInline]

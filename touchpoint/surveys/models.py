@@ -180,6 +180,7 @@ class Invitation(models.Model):
         RETRIES_EXHAUSTED = "retries_exhausted", "Delivery failed after all retries"
         HANDOFF_INTERRUPTED = "handoff_interrupted", "Worker stopped mid-send (not resent)"
         NOT_ANSWERED = "not_answered", "Not answered before expiry"
+        CANCELLED = "cancelled", "Cancelled before sending (by request)"
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="invitations", db_index=False
@@ -220,3 +221,68 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} invitation {self.pk} ({self.state})"
+
+
+class RecurringSurvey(models.Model):
+    """A relationship survey sent again to every member of a segment every N months.
+
+    Members are due-dated rows (`RecurringMember.next_survey_at`): a worker claims a due member
+    with a conditional UPDATE that moves its date one period on, then records an interaction
+    for it through the ordinary intake, so quarantine, opt-outs and quiet hours apply exactly
+    as to any other survey. New members get dates spread evenly over one period, so a segment
+    of 10,000 people is surveyed a few a day, never in one blast.
+
+    Audience: `segment` re-reads the contacts whose attributes match `segment` (exact values,
+    e.g. {"plan": "pro"}; empty = every contact) at most hourly; `members` is a list managed by
+    hand, through the admin or the Delighted-compatible Autopilot API.
+    """
+
+    class Audience(models.TextChoices):
+        SEGMENT = "segment", "Contacts matching the attribute filters"
+        MEMBERS = "members", "Members added one by one (API, admin)"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="recurring")
+    name = models.CharField(max_length=200)
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.PROTECT, help_text="Its channel and survey rule apply."
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="responsible unit")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.SEGMENT)
+    segment = models.JSONField(
+        default=dict, blank=True, help_text='Attribute filters, e.g. {"plan": "pro"}.'
+    )
+    every_months = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(36)]
+    )
+    is_active = models.BooleanField(default=True)
+    # When the segment is next re-read; claimed with a conditional UPDATE like any due row.
+    refresh_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} (every {self.every_months} months)"
+
+
+class RecurringMember(models.Model):
+    """A contact in a recurring survey, with the date their next survey is due."""
+
+    survey = models.ForeignKey(RecurringSurvey, on_delete=models.CASCADE, related_name="members")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="recurring_memberships"
+    )
+    properties = models.JSONField(
+        default=dict, blank=True, help_text="Given to each interaction this membership creates."
+    )
+    next_survey_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "contact"], name="one_membership_per_survey")
+        ]
+        indexes = [models.Index(fields=["next_survey_at"], name="recurring_member_due")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} in {self.survey.name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 from typing import Annotated, Any
@@ -113,6 +114,9 @@ class InteractionIn(Strict):
     properties: dict[Annotated[str, Field(max_length=60)], Scalar] = Field(default_factory=dict)
     response: ResponseIn | None = None
     _hash: str | None = PrivateAttr(default=None)  # cached payload fingerprint
+    # Set by code, never by a client: this interaction's own delay instead of the touchpoint's
+    # (Delighted's per-request `delay`, a recurring survey's slot).
+    _delay: dt.timedelta | None = PrivateAttr(default=None)
 
 
 class InteractionBatchIn(Strict):

@@ -83,6 +83,7 @@ class Command(BaseCommand):
             + f"  London key:  {london_key}   (reports of the London region only)\n"
             + f"  Reports API: curl -H 'Authorization: Bearer {london_key}' \\\n"
             + f"                 '{base}/api/v1/reports/nps?period=12m&group_by=unit'\n"
+            + f"  Delighted:   {base}/delighted/v1/   (same key: README, Moving from Delighted)\n"
             + "Press Ctrl+C to stop.\n"
         )
         stopping = False

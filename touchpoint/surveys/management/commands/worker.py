@@ -13,7 +13,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from touchpoint.notifications import delivery as notifications
-from touchpoint.surveys import delivery
+from touchpoint.surveys import delivery, recurring
 from touchpoint.tickets.actions import sweep_tickets
 from touchpoint.widget.actions import prune_rate_counters
 
@@ -61,6 +61,7 @@ class Command(BaseCommand):
                 call_command("prune_db_task_results", queue_name="*", verbosity=0)
                 prune_rate_counters()  # the widget's finished rate-limit windows
                 last_prune = time.monotonic()
+            recurring.run_due()  # relationship surveys whose members are due
             sent = delivery.send_due_invitations()
             sent += notifications.send_due_deliveries()
             tasks._run_tasks = 0  # max_tasks bounds one pass, not the life of the worker

@@ -1,0 +1,430 @@
+"""Delighted's v1 API over HTTP: authenticate, check the format and the rate, call an action,
+shape the answer exactly as Delighted did (Unix-second timestamps, string ids)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from touchpoint.accounts.actions import access_api_key
+from touchpoint.delighted import actions
+from touchpoint.delighted.actions import DelightedError
+from touchpoint.delighted.params import (
+    ParamError,
+    as_list,
+    body,
+    integer,
+    query,
+    text,
+    timestamp,
+    unix,
+)
+from touchpoint.surveys.models import Invitation
+
+MAX_PER_PAGE = 100
+
+
+def _json(data, status: int = 200, headers: dict | None = None) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, headers=headers)
+
+
+def _api_key(request: HttpRequest):
+    """The key from HTTP Basic auth: the key is the user name, the password is ignored
+    (`key:`, `key:x` and a bare `key` all work)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return access_api_key(decoded.split(":", 1)[0])
+
+
+def _accepts_json(request: HttpRequest) -> bool:
+    if request.path.endswith(".json"):
+        return True
+    accept = request.headers.get("Accept", "")
+    if not accept.strip():
+        return True
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    return any(t in ("application/json", "*/*", "application/*") for t in types)
+
+
+def endpoint(*methods: str):
+    """Auth (401, nothing else), format (406), rate (429 + Retry-After), method (405), and
+    Delighted-shaped errors for everything the view raises."""
+
+    def wrap(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def handle(request: HttpRequest, *args, **kwargs):
+            try:
+                api_key = _api_key(request)
+                if api_key is None:
+                    raise DelightedError(401)
+                if not _accepts_json(request):
+                    raise DelightedError(406)
+                wait = actions.check_rate(api_key)
+                if wait is not None:
+                    response = _json(DelightedError(429).body(), 429)
+                    response["Retry-After"] = str(wait)
+                    return response
+                if request.method not in methods:
+                    return _json({"status": 405, "message": "Method Not Allowed"}, 405)
+                request.api_key = api_key
+                return view(request, api_key.account, *args, **kwargs)
+            except ParamError as error:
+                return _json(DelightedError.invalid(error.field, str(error)).body(), 422)
+            except DelightedError as error:
+                response = _json(error.body(), error.status)
+                if error.status == 401:
+                    response["WWW-Authenticate"] = 'Basic realm="Delighted API"'
+                return response
+
+        return handle
+
+    return wrap
+
+
+def _link_next(request: HttpRequest, params: dict) -> str:
+    url = request.build_absolute_uri(request.path)
+    return f'<{url}?{urlencode(params)}>; rel="next"'
+
+
+def _cursor_page(request: HttpRequest, queryset, params: dict, keep: tuple[str, ...]):
+    """Cursor paging by id: at most per_page rows after the cursor, and the Link to the next."""
+    per_page = integer(params, "per_page", default=20, low=1, high=MAX_PER_PAGE)
+    cursor = text(params, "page_info")
+    if cursor:
+        try:
+            after = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ParamError("page_info", "is not a cursor this API gave") from None
+        queryset = queryset.filter(pk__gt=after)
+    rows = list(queryset.order_by("pk")[: per_page + 1])
+    headers = {}
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        next_params = {k: params[k] for k in keep if text(params, k)}
+        next_params["per_page"] = per_page
+        next_params["page_info"] = (
+            base64.urlsafe_b64encode(str(rows[-1].pk).encode()).decode().rstrip("=")
+        )
+        headers["Link"] = _link_next(request, next_params)
+    return rows, headers
+
+
+def _number_page(queryset, params: dict):
+    per_page = integer(params, "per_page", default=20, low=1, high=MAX_PER_PAGE)
+    page = integer(params, "page", default=1, low=1, high=10**6)
+    return list(queryset[(page - 1) * per_page : page * per_page])
+
+
+def _between(queryset, params: dict, field: str, since: str = "since", until: str = "until"):
+    start, end = timestamp(params, since), timestamp(params, until)
+    if start:
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if end:
+        queryset = queryset.filter(**{f"{field}__lte": end})
+    return queryset
+
+
+# ---- shapes ---------------------------------------------------------------------------------
+
+
+def person_out(contact, *, full: bool = True) -> dict:
+    out = {
+        "id": str(contact.pk),
+        "email": contact.email,
+        "name": contact.name or None,
+        "created_at": unix(contact.created_at),
+        "phone_number": contact.phone,
+    }
+    if full:
+        out["last_sent_at"] = unix(getattr(contact, "last_sent_at", None))
+        out["last_responded_at"] = unix(getattr(contact, "last_responded_at", None))
+        out["next_survey_scheduled_at"] = unix(getattr(contact, "next_survey_at", None))
+    return out
+
+
+def _scheduled_at(invitation: Invitation | None) -> int | None:
+    if invitation is None or invitation.state not in (
+        Invitation.State.SCHEDULED,
+        Invitation.State.SENT,
+    ):
+        return None
+    return unix(invitation.send_at)
+
+
+def response_out(response, expand: list[str]) -> dict:
+    extra = getattr(response, "delighted", None) if _has_extra(response) else None
+    properties = response.interaction.properties if response.interaction_id else None
+    person = None
+    if response.contact_id:
+        person = (
+            person_out(response.contact, full=False)
+            if "person" in expand
+            else str(response.contact_id)
+        )
+    notes = [
+        {
+            "id": f"{response.pk}-{i}",
+            "text": note.get("text", ""),
+            "user_email": note.get("user_email"),
+            "created_at": note.get("created_at"),
+        }
+        for i, note in enumerate(extra.notes if extra else [], start=1)
+    ]
+    return {
+        "id": str(response.pk),
+        "person": person,
+        "survey_type": "nps",
+        "score": response.score,
+        "comment": response.comment or None,
+        "permalink": f"{settings.SITE_URL}/admin/responses/response/{response.pk}/change/",
+        "created_at": unix(response.answered_at),
+        "updated_at": unix(response.updated_at),
+        "person_properties": properties or None,
+        "notes": notes,
+        "tags": list(extra.tags) if extra else [],
+        "additional_answers": [],
+    }
+
+
+def _has_extra(response) -> bool:
+    try:
+        response.delighted  # noqa: B018
+    except ObjectDoesNotExist:
+        return False
+    return True
+
+
+# ---- endpoints ------------------------------------------------------------------------------
+
+
+@endpoint("GET", "POST")
+def people(request: HttpRequest, account):
+    if request.method == "POST":
+        project = actions.access_project(account)
+        result = actions.do_send_to_person(project, body(request))
+        contact = result.contact
+        out = {
+            "id": str(contact.pk),
+            "email": contact.email,
+            "name": contact.name or None,
+            "phone_number": contact.phone,
+            "survey_scheduled_at": _scheduled_at(result.invitation),
+            "properties": result.properties,
+        }
+        headers = {}
+        if result.invitation is not None:
+            invitation = result.invitation
+            state = invitation.state + (
+                f"; reason={invitation.reason}" if invitation.reason else ""
+            )
+            headers["X-Touchpoint-Invitation"] = state
+        return _json(out, 201 if result.created else 200, headers)
+
+    params = query(request)
+    email, phone = text(params, "email"), text(params, "phone_number")
+    if email and phone:
+        raise DelightedError.invalid("email", "give either email or phone_number, not both")
+    rows = actions.people(account)
+    if email:
+        rows = rows.filter(email=email.lower())
+    if phone:
+        rows = rows.filter(phone=actions.check_phone(phone, "phone_number"))
+    rows = _between(rows, params, "created_at")
+    page, headers = _cursor_page(request, rows, params, ("since", "until", "email", "phone_number"))
+    return _json([person_out(c) for c in page], headers=headers)
+
+
+@endpoint("DELETE")
+def person(request: HttpRequest, account, identifier: str):
+    contact = actions.access_person(account, identifier)
+    actions.do_delete_person(contact)
+    return _json({"ok": True}, 202)
+
+
+@endpoint("DELETE")
+def pending_requests(request: HttpRequest, account, email: str):
+    actions.do_cancel_pending(account, email)
+    return _json({"ok": True})
+
+
+@endpoint("GET", "POST")
+def survey_responses(request: HttpRequest, account):
+    if request.method == "POST":
+        project = actions.access_project(account)
+        response = actions.do_create_response(project, body(request))
+        return _json(response_out(response, []), 201)
+
+    params = query(request)
+    expand = as_list(params, "expand")
+    rows = actions.responses(account)
+    rows = _between(rows, params, "answered_at")
+    rows = _between(rows, params, "updated_at", "updated_since", "updated_until")
+    unit = actions.trend_unit(account, params)
+    if unit:
+        rows = rows.filter(unit_path__startswith=unit.path)
+    person_id, person_email = text(params, "person_id"), text(params, "person_email")
+    if person_id:
+        rows = rows.filter(contact_id=int(person_id) if person_id.isdigit() else -1)
+    if person_email:
+        rows = rows.filter(contact__email=person_email.lower())
+    order = text(params, "order") or "asc"
+    orders = {
+        "asc": ("answered_at", "pk"),
+        "desc": ("-answered_at", "-pk"),
+        "asc:updated_at": ("updated_at", "pk"),
+        "desc:updated_at": ("-updated_at", "-pk"),
+    }
+    if order not in orders:
+        raise DelightedError.invalid(
+            "order", "must be asc, desc, asc:updated_at or desc:updated_at"
+        )
+    page = _number_page(rows.order_by(*orders[order]), params)
+    return _json([response_out(r, expand) for r in page])
+
+
+@endpoint("GET", "PUT")
+def survey_response(request: HttpRequest, account, response_id: str):
+    response = actions.access_response(account, response_id)
+    if request.method == "PUT":
+        data = body(request)
+        response, _ = actions.do_update_response(response, data)
+        return _json(response_out(response, as_list(data, "expand")))
+    return _json(response_out(response, as_list(query(request), "expand")))
+
+
+@endpoint("GET")
+def metrics(request: HttpRequest, account):
+    return _json(actions.metrics(account, query(request)))
+
+
+@endpoint("GET", "POST")
+def unsubscribes(request: HttpRequest, account):
+    if request.method == "POST":
+        actions.do_unsubscribe(account, body(request))
+        return _json({"ok": True})
+    params = query(request)
+    rows = _between(actions.unsubscribed(account), params, "opted_out_at")
+    page = _number_page(rows.order_by("opted_out_at", "pk"), params)
+    return _json(
+        [
+            {
+                "person_id": str(c.pk),
+                "email": c.email,
+                "name": c.name or None,
+                "unsubscribed_at": unix(c.opted_out_at),
+            }
+            for c in page
+        ]
+    )
+
+
+@endpoint("GET")
+def bounces(request: HttpRequest, account):
+    params = query(request)
+    rows = _between(actions.bounced(account), params, "bounced_at")
+    page = _number_page(rows.order_by("bounced_at", "pk"), params)
+    return _json(
+        [
+            {
+                "person_id": str(c.pk),
+                "email": c.email,
+                "name": c.name or None,
+                "bounced_at": unix(c.bounced_at),
+            }
+            for c in page
+        ]
+    )
+
+
+@endpoint("GET")
+def autopilot(request: HttpRequest, account, platform: str):
+    survey = actions.access_autopilot(actions.access_project(account), platform)
+    return _json(
+        {
+            "platform_id": platform,
+            "active": survey.is_active,
+            "frequency": survey.every_months * 30 * 86400,
+            "created_at": unix(survey.created_at),
+            "updated_at": unix(survey.updated_at),
+        }
+    )
+
+
+def membership_out(member, *, with_next: bool = True) -> dict:
+    contact = member.contact
+    out = {
+        "created_at": unix(member.created_at),
+        "updated_at": unix(member.updated_at),
+        "person": {
+            **person_out(contact, full=False),
+            "last_sent_at": unix(contact.last_invited_at),
+        },
+    }
+    if with_next:
+        invitation = actions.next_autopilot_invitation(member)
+        out["next_survey_request"] = {
+            "id": str(invitation.pk) if invitation else f"planned-{member.pk}",
+            "created_at": unix(invitation.created_at if invitation else member.updated_at),
+            "survey_scheduled_at": unix(
+                invitation.send_at if invitation else member.next_survey_at
+            ),
+            "properties": (invitation.interaction.properties if invitation else member.properties),
+        }
+    return out
+
+
+@endpoint("GET", "POST", "DELETE")
+def autopilot_memberships(request: HttpRequest, account, platform: str):
+    project = actions.access_project(account)
+    if request.method == "POST":
+        member = actions.do_add_membership(project, platform, body(request))
+        return _json(
+            {
+                "person": person_out(member.contact, full=False),
+                "properties": member.properties,
+            }
+        )
+    if request.method == "DELETE":
+        contact = actions.do_remove_membership(project, platform, body(request) or query(request))
+        return _json({"person": person_out(contact, full=False)})
+
+    survey = actions.access_autopilot(project, platform)
+    params = query(request)
+    rows = actions.memberships(survey)
+    if text(params, "person_id"):
+        rows = rows.filter(contact_id=actions.access_person(account, text(params, "person_id")).pk)
+    if text(params, "person_email"):
+        rows = rows.filter(contact__email=text(params, "person_email").lower())
+    if text(params, "person_phone_number"):
+        rows = rows.filter(
+            contact__phone=actions.check_phone(
+                text(params, "person_phone_number"), "person_phone_number"
+            )
+        )
+    page, headers = _cursor_page(
+        request, rows, params, ("person_id", "person_email", "person_phone_number")
+    )
+    return _json([membership_out(m) for m in page], headers=headers)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return HttpResponse(
+        json.dumps({"status": 404, "message": "Not Found"}),
+        status=404,
+        content_type="application/json",
+    )
