@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "touchpoint.widget",
     "touchpoint.outbox",
     "touchpoint.delighted",
+    "touchpoint.digests",
     "touchpoint.demo",
 ]
 

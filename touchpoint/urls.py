@@ -22,4 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("touchpoint.outbox.urls")),
     path("", include("touchpoint.widget.urls")),
+    path("", include("touchpoint.accounts.urls")),
+    path("", include("touchpoint.responses.urls")),
+    path("", include("touchpoint.digests.urls")),
 ]

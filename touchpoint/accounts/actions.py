@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
+from django.http import Http404
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account, ApiKey, Unit
@@ -143,3 +146,256 @@ def access_api_key(secret: str) -> ApiKey | None:
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     return api_key
+
+
+# --- people: members and invitations by email ---------------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+class PeopleError(ValueError):
+    """A change to people or memberships that is not allowed; the message says why."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def role_over(user, unit: Unit) -> str | None:
+    """The highest role the user holds on this unit or any unit above it (None: no access)."""
+    from touchpoint.accounts.models import ROLE_RANK, Membership
+
+    if not user.is_authenticated:
+        return None
+    roles = [
+        m.role
+        for m in Membership.objects.filter(user=user, unit__account_id=unit.account_id)
+        .select_related("unit")
+        .only("role", "unit__path")
+        if unit.path.startswith(m.unit.path)
+    ]
+    return max(roles, key=lambda role: ROLE_RANK[role]) if roles else None
+
+
+def check_may_grant(user, *, unit: Unit, role: str) -> None:
+    """An account admin grants any role within their scope; a manager grants roles up to
+    their own within theirs; viewers and frontline grant nothing."""
+    from touchpoint.accounts.models import ROLE_RANK, Membership
+
+    if role not in ROLE_RANK:
+        raise PeopleError(f"{role!r} is not a role.", "role")
+    own = role_over(user, unit)
+    if own not in (Membership.Role.ADMIN, Membership.Role.MANAGER):
+        raise PeopleError("Only an account admin or a manager can do this.", "unit")
+    if ROLE_RANK[role] > ROLE_RANK[own]:
+        raise PeopleError("You cannot give a role above your own.", "role")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _mint(invitation) -> str:
+    """A fresh secret for the link; the previous one, if any, stops working."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _token_hash(token)
+    invitation.expires_at = timezone.now() + dt.timedelta(days=INVITATION_DAYS)
+    return token
+
+
+def do_invite_member(*, by, unit: Unit, email: str, role: str):
+    """Invite a person by email to `unit` with `role`, and send the link on commit.
+
+    Returns the invitation. An open invitation for the same address and unit is replaced."""
+    from django.core.validators import validate_email
+
+    from touchpoint.accounts.models import MemberInvitation, Membership
+
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise PeopleError("Enter a valid email address.", "email") from error
+    check_may_grant(by, unit=unit, role=role)
+    if Membership.objects.filter(user__email__iexact=email, unit=unit).exists():
+        raise PeopleError("This person is already a member of this unit.", "email")
+    now = timezone.now()
+    with transaction.atomic():
+        MemberInvitation.objects.filter(
+            unit=unit, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        invitation = MemberInvitation(
+            account_id=unit.account_id, unit=unit, role=role, email=email, invited_by=by
+        )
+        token = _mint(invitation)
+        invitation.save()
+        transaction.on_commit(lambda: notify_member_invitation(invitation, token))
+    return invitation
+
+
+def do_resend_member_invitation(*, by, invitation) -> None:
+    """A new link (and a new expiry) for an invitation not yet accepted or revoked."""
+    from touchpoint.accounts.models import MemberInvitation
+
+    check_may_grant(by, unit=invitation.unit, role=invitation.role)
+    with transaction.atomic():
+        invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            raise PeopleError("This invitation is closed: invite the person again.")
+        token = _mint(invitation)
+        invitation.save(update_fields=["token_hash", "expires_at"])
+        transaction.on_commit(lambda: notify_member_invitation(invitation, token))
+
+
+def do_revoke_member_invitation(*, by, invitation) -> None:
+    from touchpoint.accounts.models import MemberInvitation
+
+    check_may_grant(by, unit=invitation.unit, role=invitation.role)
+    MemberInvitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+
+
+def notify_member_invitation(invitation, token: str) -> None:
+    """Send the invitation email (HTML and plain text) and note when it went."""
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    from touchpoint.accounts.models import MemberInvitation
+
+    context = {
+        "invitation": invitation,
+        "inviter": invitation.invited_by,
+        "link": settings.SITE_URL + reverse("accept-invitation", args=[token]),
+        "days": INVITATION_DAYS,
+    }
+    message = EmailMultiAlternatives(
+        subject=f"You are invited to {invitation.account.name} on Touchpoint",
+        body=render_to_string("accounts/email/invitation.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(
+        render_to_string("accounts/email/invitation.html", context), "text/html"
+    )
+    message.send()
+    MemberInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+
+
+def access_member_invitation_by_token(token: str):
+    """The open invitation this link is for, or None (unknown, used, revoked or expired)."""
+    from touchpoint.accounts.models import MemberInvitation
+
+    if not token or len(token) > 64:
+        return None
+    return (
+        MemberInvitation.objects.select_related("account", "unit", "invited_by")
+        .filter(
+            token_hash=_token_hash(token),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+def do_accept_invitation(*, token: str, name: str = "", password: str = "", user=None):
+    """Accept an invitation: create the user (name, password; the email is the sign-in name)
+    unless an existing user is given, then the membership. Single use: two tabs posting at
+    once create one user, the second gets PeopleError."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    from touchpoint.accounts.models import MemberInvitation, Membership
+
+    invitation = access_member_invitation_by_token(token)
+    if invitation is None:
+        raise PeopleError("This invitation link has expired or has already been used.")
+    users = get_user_model()
+    if user is None:
+        name = name.strip()
+        if not name:
+            raise PeopleError("Enter your name.", "name")
+        if users.objects.filter(username__iexact=invitation.email).exists():
+            raise PeopleError("This address already has an account: sign in first.", "email")
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise PeopleError(" ".join(error.messages), "password") from error
+    elif (user.email or "").lower() != invitation.email:
+        raise PeopleError(f"This invitation is for {invitation.email}: sign in as that person.")
+    with transaction.atomic():
+        taken = MemberInvitation.objects.filter(
+            pk=invitation.pk,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).update(accepted_at=timezone.now())
+        if not taken:
+            raise PeopleError("This invitation link has expired or has already been used.")
+        if user is None:
+            first, _, last = name.partition(" ")
+            user = users.objects.create_user(
+                invitation.email, invitation.email, password, first_name=first, last_name=last
+            )
+        MemberInvitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+        membership, _ = Membership.objects.get_or_create(
+            user=user, unit=invitation.unit, defaults={"role": invitation.role}
+        )
+    return membership
+
+
+def do_change_membership(*, by, membership, role: str) -> None:
+    from touchpoint.accounts.models import Membership
+
+    check_may_grant(by, unit=membership.unit, role=membership.role)
+    check_may_grant(by, unit=membership.unit, role=role)
+    if membership.user_id == by.pk:
+        raise PeopleError("You cannot change your own role.", "role")
+    Membership.objects.filter(pk=membership.pk).update(role=role)
+
+
+def do_remove_membership(*, by, membership) -> None:
+    check_may_grant(by, unit=membership.unit, role=membership.role)
+    if membership.user_id == by.pk:
+        raise PeopleError("You cannot remove your own membership.")
+    membership.delete()
+
+
+def units_q(units: list[Unit], field: str = "unit") -> Q:
+    """Rows whose unit lies in any of these subtrees (paths hold global ids, so a path prefix
+    never crosses accounts)."""
+    q = Q(pk__in=[])
+    for unit in units:
+        q |= Q(**{f"{field}__path__startswith": unit.path})
+    return q
+
+
+def access_membership(user, pk: int):
+    from touchpoint.accounts.access import top_units
+    from touchpoint.accounts.models import Membership
+
+    found = (
+        Membership.objects.filter(units_q(top_units(user)), pk=pk)
+        .select_related("unit", "user")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such membership.")
+    return found
+
+
+def access_member_invitation(user, pk: int):
+    from touchpoint.accounts.access import paths_q, top_units
+    from touchpoint.accounts.models import MemberInvitation
+
+    found = (
+        MemberInvitation.objects.filter(paths_q(top_units(user), "unit__path"), pk=pk)
+        .select_related("unit", "account", "invited_by")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such invitation.")
+    return found

@@ -139,3 +139,56 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.unit.name}"
+
+
+ROLE_RANK = {
+    Membership.Role.FRONTLINE: 0,
+    Membership.Role.VIEWER: 1,
+    Membership.Role.MANAGER: 2,
+    Membership.Role.ADMIN: 3,
+}
+
+
+class MemberInvitation(models.Model):
+    """An invitation by email to join an account at a unit with a role.
+
+    Not a survey invitation: this one asks a colleague in. Only a SHA-256 of the link's secret
+    is stored; resending mints a new secret, so an older link stops working. Accepting is
+    single-use (a conditional update on `accepted_at`) and the link expires.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="member_invitations")
+    role = models.CharField(max_length=12, choices=Membership.Role.choices)
+    email = models.EmailField(help_text="Stored lower-cased.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "accepted_at"], name="member_invitation_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.get_role_display()} of {self.unit.name}"
+
+    def state(self, now) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "pending"

@@ -12,12 +12,14 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from touchpoint.digests import actions as digests
 from touchpoint.notifications import delivery as notifications
 from touchpoint.surveys import delivery, recurring
 from touchpoint.tickets.actions import sweep_tickets
 from touchpoint.widget.actions import prune_rate_counters
 
 PRUNE_EVERY = 3600.0  # seconds
+DIGESTS_EVERY = 60.0
 
 
 class Command(BaseCommand):
@@ -47,7 +49,7 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         self.stdout.write(f"Worker {worker_id} started")
-        last_sweep = last_prune = 0.0
+        last_sweep = last_prune = last_digests = 0.0
         while self.running:
             close_old_connections()
             if time.monotonic() - last_sweep >= sweep_every:
@@ -62,6 +64,11 @@ class Command(BaseCommand):
                 prune_rate_counters()  # the widget's finished rate-limit windows
                 last_prune = time.monotonic()
             recurring.run_due()  # relationship surveys whose members are due
+            if time.monotonic() - last_digests >= DIGESTS_EVERY:
+                # Monday 08:00 local: each person's digest row is created once, then sent once.
+                digests.schedule_digests()
+                digests.send_due_digests()
+                last_digests = time.monotonic()
             sent = delivery.send_due_invitations()
             sent += notifications.send_due_deliveries()
             tasks._run_tasks = 0  # max_tasks bounds one pass, not the life of the worker

@@ -1,0 +1,233 @@
+"""People pages: members and invitations of one's part of the tree, accepting an invitation,
+and password reset by email (Django's views, our templates and wording)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from touchpoint.accounts import actions
+from touchpoint.accounts.access import access_unit, scoped_units, top_units
+from touchpoint.accounts.models import ROLE_RANK, MemberInvitation, Membership
+
+GRANTING = {Membership.Role.ADMIN, Membership.Role.MANAGER}
+
+
+def _roles_by_unit(user, units) -> dict[int, str]:
+    """The user's effective role on each unit (their highest membership at or above it)."""
+    held = list(Membership.objects.filter(user=user).select_related("unit"))
+    out = {}
+    for unit in units:
+        roles = [m.role for m in held if unit.path.startswith(m.unit.path)]
+        if roles:
+            out[unit.pk] = max(roles, key=lambda r: ROLE_RANK[r])
+    return out
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    """Members and open invitations in the user's scope, with what they may change."""
+    tops = top_units(request.user)
+    in_scope = actions.units_q(tops)
+    units = list(scoped_units(request.user).select_related("account").order_by("path"))
+    roles = _roles_by_unit(request.user, units)
+    memberships = list(
+        Membership.objects.filter(in_scope)
+        .select_related("user", "unit")
+        .order_by("unit__path", "user__username")
+    )
+    now = timezone.now()
+    invitations = list(
+        MemberInvitation.objects.filter(in_scope, accepted_at__isnull=True, revoked_at__isnull=True)
+        .select_related("unit", "invited_by")
+        .order_by("-created_at")[:200]
+    )
+
+    def grantable(unit_id: int) -> list[tuple[str, str]]:
+        own = roles.get(unit_id)
+        if own not in GRANTING:
+            return []
+        return [
+            (v, label) for v, label in Membership.Role.choices if ROLE_RANK[v] <= ROLE_RANK[own]
+        ]
+
+    rows = [
+        {
+            "m": m,
+            "roles": grantable(m.unit_id)
+            if m.user_id != request.user.pk
+            and ROLE_RANK[m.role] <= ROLE_RANK.get(roles.get(m.unit_id), -1)
+            else [],
+        }
+        for m in memberships
+    ]
+    invite_units = [u for u in units if roles.get(u.pk) in GRANTING]
+    own_best = max((roles[u.pk] for u in invite_units), key=lambda r: ROLE_RANK[r], default=None)
+    context = {
+        "rows": rows,
+        "invitations": [
+            {"i": i, "state": i.state(now), "may": bool(grantable(i.unit_id))} for i in invitations
+        ],
+        "invite_units": invite_units,
+        "invite_roles": [
+            (v, label)
+            for v, label in Membership.Role.choices
+            if own_best and ROLE_RANK[v] <= ROLE_RANK[own_best]
+        ],
+        "dev_outbox": settings.DEV_OUTBOX,
+    }
+    return render(request, "accounts/people.html", context)
+
+
+def _done(request: HttpRequest, error: actions.PeopleError | None, ok: str) -> HttpResponse:
+    if error is not None:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, ok)
+    return redirect("people")
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    unit = access_unit(request.user, int(request.POST.get("unit") or 0))
+    email = request.POST.get("email", "")
+    try:
+        actions.do_invite_member(
+            by=request.user, unit=unit, email=email, role=request.POST.get("role", "")
+        )
+    except actions.PeopleError as error:
+        return _done(request, error, "")
+    return _done(request, None, f"Invitation sent to {email.strip().lower()}.")
+
+
+@login_required
+@require_POST
+def resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = actions.access_member_invitation(request.user, pk)
+    try:
+        actions.do_resend_member_invitation(by=request.user, invitation=invitation)
+    except actions.PeopleError as error:
+        return _done(request, error, "")
+    return _done(request, None, f"A new link was sent to {invitation.email}.")
+
+
+@login_required
+@require_POST
+def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = actions.access_member_invitation(request.user, pk)
+    try:
+        actions.do_revoke_member_invitation(by=request.user, invitation=invitation)
+    except actions.PeopleError as error:
+        return _done(request, error, "")
+    return _done(request, None, f"The invitation for {invitation.email} was revoked.")
+
+
+@login_required
+@require_POST
+def change_membership(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = actions.access_membership(request.user, pk)
+    try:
+        actions.do_change_membership(
+            by=request.user, membership=membership, role=request.POST.get("role", "")
+        )
+    except actions.PeopleError as error:
+        return _done(request, error, "")
+    return _done(request, None, f"{membership.user.get_username()}'s role was changed.")
+
+
+@login_required
+@require_POST
+def remove_membership(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = actions.access_membership(request.user, pk)
+    try:
+        actions.do_remove_membership(by=request.user, membership=membership)
+    except actions.PeopleError as error:
+        return _done(request, error, "")
+    return _done(
+        request, None, f"{membership.user.get_username()} was removed from {membership.unit.name}."
+    )
+
+
+@never_cache
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The page behind the emailed link: choose a name and password (or, for an address that
+    already has an account, accept while signed in as that person)."""
+    invitation = actions.access_member_invitation_by_token(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_closed.html", status=404)
+    from django.contrib.auth import get_user_model
+
+    existing = get_user_model().objects.filter(username__iexact=invitation.email).exists()
+    error = None
+    if request.method == "POST":
+        try:
+            if existing:
+                if not request.user.is_authenticated:
+                    return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+                membership = actions.do_accept_invitation(token=token, user=request.user)
+            else:
+                if request.POST.get("password") != request.POST.get("password2"):
+                    raise actions.PeopleError("The two passwords differ.", "password2")
+                membership = actions.do_accept_invitation(
+                    token=token,
+                    name=request.POST.get("name", ""),
+                    password=request.POST.get("password", ""),
+                )
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        except actions.PeopleError as failure:
+            error = failure
+        else:
+            messages.success(
+                request,
+                f"Welcome! You are now {membership.get_role_display().lower()} "
+                f"of {membership.unit.name}.",
+            )
+            return redirect("home")
+    return render(
+        request,
+        "accounts/accept.html",
+        {
+            "invitation": invitation,
+            "existing": existing,
+            "error": error,
+            "name": request.POST.get("name", ""),
+        },
+        status=400 if error else 200,
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Links in the email use SITE_URL, never the request's Host header."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    html_email_template_name = "accounts/email/password_reset.html"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view()
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)

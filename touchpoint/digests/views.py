@@ -1,0 +1,43 @@
+"""The digest's settings page and a preview of this week's digest in the browser."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from touchpoint.digests import actions
+from touchpoint.digests.models import DigestOptOut
+
+
+@login_required
+def digest_settings(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        enabled = request.POST.get("enabled") == "1"
+        actions.do_set_digest(user=request.user, enabled=enabled)
+        messages.success(
+            request, "The weekly digest is on." if enabled else "The weekly digest is off."
+        )
+        return redirect("digest-settings")
+    week = actions.local_week(request.user, timezone.now())
+    context = {
+        "enabled": not DigestOptOut.objects.filter(user=request.user).exists(),
+        "units": actions.digest_units(request.user),
+        "week": week,
+        "sent": request.user.digests.filter(state="sent").order_by("-week")[:5],
+        "dev_outbox": settings.DEV_OUTBOX,
+    }
+    return render(request, "digests/settings.html", context)
+
+
+@login_required
+def digest_preview(request: HttpRequest) -> HttpResponse:
+    """This week's digest as the email would show it (built now, not sent)."""
+    week = actions.local_week(request.user, timezone.now())
+    if week is None:
+        return render(request, "digests/settings.html", {"units": [], "enabled": False}, status=404)
+    _, html = actions.render_digest(actions.build_digest(request.user, week[0]))
+    return HttpResponse(html)

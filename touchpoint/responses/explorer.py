@@ -1,0 +1,277 @@
+"""The response explorer: which answers a person may see, filtered; pages and export rows.
+
+Every query starts from `scoped_responses(user)`, so the page, its exports and the single
+response page show exactly the same answers. Filters come from the query string and are
+checked here; a bad value is a FilterError with the field at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, QueryDict
+
+from touchpoint.accounts.access import top_units
+from touchpoint.accounts.models import Unit
+from touchpoint.lib import nps
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Channel, Invitation, Touchpoint
+
+PAGE_SIZE = 50
+PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+CATEGORIES = {
+    "promoter": Q(score__gte=9),
+    "passive": Q(score__gte=7, score__lte=8),
+    "detractor": Q(score__lte=6),
+}
+ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*(_[A-Za-z0-9-]+)*$")  # no "__" lookups
+
+
+class FilterError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def scoped_responses(user) -> QuerySet[Response]:
+    """Answers attributed (at the time they were given) to a unit in the user's subtrees."""
+    q = Q(pk__in=[])
+    for unit in top_units(user):
+        q |= Q(account_id=unit.account_id, unit_path__startswith=unit.path)
+    return Response.objects.filter(q)
+
+
+def access_response(user, pk: int) -> Response:
+    found = (
+        scoped_responses(user)
+        .filter(pk=pk)
+        .select_related("account", "touchpoint", "unit", "contact", "interaction", "invitation")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such response.")
+    return found
+
+
+@dataclass
+class Filters:
+    period: str = "90d"
+    start: dt.date | None = None
+    end: dt.date | None = None
+    unit: Unit | None = None
+    touchpoint: int | None = None
+    channel: str = ""
+    category: str = ""
+    score: int | None = None
+    has_comment: bool = False
+    q: str = ""
+    attribute: tuple[str, str, str] | None = None  # (source, key, value)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def querystring(self, **changes) -> str:
+        """These filters as a query string, for links (exports, next page)."""
+        params = QueryDict(mutable=True)
+        values = {
+            "period": self.period,
+            "from": self.start.isoformat() if self.period == "custom" and self.start else "",
+            "to": self.end.isoformat() if self.period == "custom" and self.end else "",
+            "unit": self.unit.pk if self.unit else "",
+            "touchpoint": self.touchpoint or "",
+            "channel": self.channel,
+            "category": self.category,
+            "score": "" if self.score is None else self.score,
+            "comment": "1" if self.has_comment else "",
+            "q": self.q,
+            "attr": f"{self.attribute[0]}.{self.attribute[1]}={self.attribute[2]}"
+            if self.attribute
+            else "",
+        }
+        values.update(changes)
+        for key, value in values.items():
+            if value not in ("", None):
+                params[key] = str(value)
+        return params.urlencode()
+
+
+def check_filters(user, params: QueryDict) -> Filters:
+    """Read the filters; a value that makes no sense is an error (not silently ignored),
+    and a unit outside the user's scope is a 404."""
+    from touchpoint.accounts.access import access_unit
+
+    f = Filters()
+    f.period = params.get("period") or "90d"
+    if f.period == "custom" or params.get("from") or params.get("to"):
+        f.period = "custom"
+        try:
+            f.start = dt.date.fromisoformat(params["from"]) if params.get("from") else None
+            f.end = dt.date.fromisoformat(params["to"]) if params.get("to") else None
+        except ValueError as error:
+            raise FilterError("from", "Dates are written YYYY-MM-DD.") from error
+        if f.start and f.end and f.start > f.end:
+            raise FilterError("from", "The start date is after the end date.")
+    elif f.period != "all" and f.period not in PERIODS:
+        raise FilterError("period", f"Unknown period {f.period!r}.")
+    if params.get("unit"):
+        if not params["unit"].isdigit():
+            raise FilterError("unit", "Unknown unit.")
+        f.unit = access_unit(user, int(params["unit"]))
+    if params.get("touchpoint"):
+        if not params["touchpoint"].isdigit():
+            raise FilterError("touchpoint", "Unknown touchpoint.")
+        f.touchpoint = int(params["touchpoint"])
+    f.channel = params.get("channel", "")
+    if f.channel and f.channel not in Channel.values:
+        raise FilterError("channel", f"Unknown channel {f.channel!r}.")
+    f.category = params.get("category", "")
+    if f.category and f.category not in CATEGORIES:
+        raise FilterError("category", "Category is promoter, passive or detractor.")
+    if params.get("score", "") != "":
+        if params["score"] not in {str(n) for n in range(11)}:
+            raise FilterError("score", "A score is a whole number from 0 to 10.")
+        f.score = int(params["score"])
+    f.has_comment = params.get("comment") in {"1", "on", "true", "yes"}
+    f.q = params.get("q", "").strip()[:200]
+    if params.get("attr"):
+        f.attribute = check_attribute(params["attr"])
+    return f
+
+
+def check_attribute(text: str) -> tuple[str, str, str]:
+    """`contact.tier=gold` or `interaction.phone_model=Nimbus X5` (a bare key means the
+    interaction's properties)."""
+    key, sep, value = text.partition("=")
+    if not sep or not value.strip():
+        raise FilterError("attr", "Write an attribute filter as key=value, e.g. tier=gold.")
+    source, _, name = key.strip().rpartition(".")
+    source = source or "interaction"
+    if source not in {"contact", "interaction"} or not ATTRIBUTE_KEY.match(name):
+        raise FilterError(
+            "attr", "Attribute keys are contact.KEY or interaction.KEY (letters, digits, - _)."
+        )
+    return source, name, value.strip()
+
+
+def _bounds(f: Filters, tz: ZoneInfo, now: dt.datetime) -> tuple[dt.datetime | None, ...]:
+    """The period as aware datetimes: local days in the account's time zone."""
+
+    def start_of(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), tzinfo=tz)
+
+    if f.period == "all":
+        return None, None
+    if f.period == "custom":
+        return (
+            start_of(f.start) if f.start else None,
+            start_of(f.end + dt.timedelta(days=1)) if f.end else None,
+        )
+    today = now.astimezone(tz).date()
+    return start_of(today - dt.timedelta(days=PERIODS[f.period] - 1)), None
+
+
+def filtered(user, f: Filters, *, now: dt.datetime) -> QuerySet[Response]:
+    qs = scoped_responses(user)
+    tops = top_units(user)
+    tz = ZoneInfo(tops[0].account.time_zone if tops else "UTC")
+    if f.unit is not None:
+        tz = ZoneInfo(f.unit.account.time_zone)
+        qs = qs.filter(account_id=f.unit.account_id, unit_path__startswith=f.unit.path)
+    low, high = _bounds(f, tz, now)
+    if low:
+        qs = qs.filter(answered_at__gte=low)
+    if high:
+        qs = qs.filter(answered_at__lt=high)
+    if f.touchpoint:
+        qs = qs.filter(touchpoint_id=f.touchpoint)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.category:
+        qs = qs.filter(CATEGORIES[f.category])
+    if f.score is not None:
+        qs = qs.filter(score=f.score)
+    if f.has_comment:
+        qs = qs.exclude(comment="")
+    if f.q:
+        # icontains: ILIKE-like UPPER(...) LIKE on PostgreSQL, LIKE on SQLite (which folds
+        # ASCII letters only: "é" does not match "É" there).
+        qs = qs.filter(comment__icontains=f.q)
+    if f.attribute:
+        source, key, value = f.attribute
+        qs = qs.filter(
+            **{f"{source}__{'attributes' if source == 'contact' else 'properties'}__{key}": value}
+        )
+    return qs
+
+
+@dataclass
+class Page:
+    rows: list[Response]
+    next_cursor: str | None
+    counts: nps.Estimate | None = None
+
+
+def page(qs: QuerySet[Response], cursor: str = "", size: int = PAGE_SIZE) -> Page:
+    """Newest first, by keyset (answered_at, id): page 1,000 costs what page 1 costs."""
+    if cursor:
+        try:
+            stamp, _, pk = cursor.rpartition("_")
+            at = dt.datetime.fromisoformat(stamp)
+            pk_int = int(pk)
+        except ValueError as error:
+            raise FilterError("after", "This page link is damaged: start again.") from error
+        if at.tzinfo is None:
+            raise FilterError("after", "This page link is damaged: start again.")
+        qs = qs.filter(Q(answered_at__lt=at) | Q(answered_at=at, pk__lt=pk_int))
+    rows = list(
+        qs.select_related("touchpoint", "unit", "contact").order_by("-answered_at", "-pk")[
+            : size + 1
+        ]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1] if more else None
+    return Page(rows, f"{last.answered_at.isoformat()}_{last.pk}" if last else None)
+
+
+def summary(qs: QuerySet[Response]) -> nps.Estimate:
+    """NPS of everything the filters select (exact, from the answers themselves)."""
+    from django.db.models import Count
+
+    histogram = [0] * 11
+    for row in qs.order_by().values("score").annotate(n=Count("pk")):
+        histogram[row["score"]] = row["n"]
+    return nps.estimate(nps.Counts.from_histogram(histogram))
+
+
+def touchpoints_for(user) -> QuerySet[Touchpoint]:
+    return Touchpoint.objects.filter(
+        account_id__in={u.account_id for u in top_units(user)}
+    ).order_by("name")
+
+
+def invitation_history(user, response: Response) -> list[Invitation]:
+    """The survey invitations of this answer's contact at units in the user's scope, newest
+    first (what they were asked, when, and what became of each)."""
+    if response.contact_id is None:
+        return [response.invitation] if response.invitation else []
+    in_scope = Q(pk__in=[])
+    for unit in top_units(user):
+        in_scope |= Q(unit__path__startswith=unit.path)
+    return list(
+        Invitation.objects.filter(
+            in_scope, account_id=response.account_id, contact_id=response.contact_id
+        )
+        .select_related("touchpoint", "unit")
+        .order_by("-send_at")[:50]
+    )
+
+
+def ticket_context(response: Response) -> dict:
+    """TICKET HOOK: what the response page shows about this answer's ticket.
+
+    The tickets app fills this (e.g. {"ticket": ...}); the template shows the block
+    `responses/_ticket.html` with it. Empty until then."""
+    return {}

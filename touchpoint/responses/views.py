@@ -1,0 +1,125 @@
+"""The response explorer, one response's page, and exports of the current selection."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from touchpoint.accounts.access import scoped_units, top_units
+from touchpoint.accounts.models import Membership
+from touchpoint.responses import explorer, exports
+from touchpoint.surveys.models import Channel
+
+
+def _frontline_only(user) -> bool:
+    """True when every membership is frontline: such a person sees no customer identity."""
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    return roles == {Membership.Role.FRONTLINE}
+
+
+def _filters(request: HttpRequest):
+    try:
+        return explorer.check_filters(request.user, request.GET), None
+    except explorer.FilterError as error:
+        return explorer.Filters(errors={error.field: str(error)}), error
+
+
+@login_required
+def response_list(request: HttpRequest) -> HttpResponse:
+    filters, error = _filters(request)
+    context = {
+        "filters": filters,
+        "error": error,
+        "units": scoped_units(request.user).order_by("path")[:2000],
+        "touchpoints": explorer.touchpoints_for(request.user),
+        "channels": Channel.choices,
+        "periods": [
+            ("7d", "Last 7 days"),
+            ("30d", "Last 30 days"),
+            ("90d", "Last 90 days"),
+            ("365d", "Last 12 months"),
+            ("all", "All time"),
+        ],
+        "scores": range(11),
+        "dev_outbox": settings.DEV_OUTBOX,
+        "has_scope": bool(top_units(request.user)),
+    }
+    status = 200
+    if error is None:
+        qs = explorer.filtered(request.user, filters, now=timezone.now())
+        try:
+            context["page"] = explorer.page(qs, request.GET.get("after", ""))
+        except explorer.FilterError as failure:
+            context["error"], status = failure, 400
+        else:
+            context["summary"] = explorer.summary(qs)
+            context["export_query"] = filters.querystring()
+    else:
+        status = 400
+    return render(request, "responses/list.html", context, status=status)
+
+
+@login_required
+def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    response = explorer.access_response(request.user, pk)
+    interaction = response.interaction
+    context = {
+        "r": response,
+        "interaction": interaction,
+        "contact": response.contact,
+        "show_contact": not _frontline_only(request.user),
+        "attribution": sorted(
+            (response.attribution or {}).items(),
+            key=lambda kv: (
+                exports.ATTRIBUTION_KINDS.index(kv[0]) if kv[0] in exports.ATTRIBUTION_KINDS else 99
+            ),
+        ),
+        "invitations": explorer.invitation_history(request.user, response),
+        "back": request.GET.get("back", ""),
+        "dev_outbox": settings.DEV_OUTBOX,
+        **explorer.ticket_context(response),
+    }
+    return render(request, "responses/detail.html", context)
+
+
+def _export_qs(request: HttpRequest):
+    filters = explorer.check_filters(request.user, request.GET)
+    return explorer.filtered(request.user, filters, now=timezone.now())
+
+
+def _bad_filter(error: explorer.FilterError) -> HttpResponse:
+    return HttpResponse(f"{error.field}: {error}\n", status=400, content_type="text/plain")
+
+
+@login_required
+def export_csv(request: HttpRequest) -> HttpResponse:
+    try:
+        qs = _export_qs(request)
+    except explorer.FilterError as error:
+        return _bad_filter(error)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(
+        exports.csv_chunks(qs, frontline=_frontline_only(request.user)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="responses-{stamp}.csv"'
+    return response
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    try:
+        qs = _export_qs(request)
+    except explorer.FilterError as error:
+        return _bad_filter(error)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    handle = exports.xlsx_file(qs, frontline=_frontline_only(request.user))
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"responses-{stamp}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
