@@ -189,8 +189,19 @@ def people(brand, outsider):
     }
 
 
-def answer(brand: Brand, unit: Unit, score: int, comment: str = "", *, n: int = 0):
-    """An answer stored as the intake stores one (with its rollups), on 20 November 2026."""
+def answer(
+    brand: Brand,
+    unit: Unit,
+    score: int,
+    comment: str = "",
+    *,
+    n: int = 0,
+    at: dt.datetime | None = None,
+    touchpoint: Touchpoint | None = None,
+    channel: str = "email",
+):
+    """An answer stored as the intake stores one (with its rollups), on 20 November 2026
+    unless `at` says otherwise."""
     from touchpoint.reports import rollups
     from touchpoint.responses.models import Response
     from touchpoint.surveys.models import Interaction
@@ -198,18 +209,18 @@ def answer(brand: Brand, unit: Unit, score: int, comment: str = "", *, n: int = 
     contact = brand.account.contacts.create(email=f"{unit.code}-{score}-{n}@example.com")
     interaction = Interaction.objects.create(
         account=brand.account,
-        touchpoint=brand.purchase,
+        touchpoint=touchpoint or brand.purchase,
         contact=contact,
         unit=unit,
-        occurred_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
+        occurred_at=at or dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
         payload_hash="x",
     )
     response = Response.objects.create(
         account=brand.account,
         interaction=interaction,
         contact=contact,
-        touchpoint=brand.purchase,
-        channel="email",
+        touchpoint=touchpoint or brand.purchase,
+        channel=channel,
         score=score,
         unit=unit,
         unit_path=unit.path,

@@ -301,6 +301,18 @@ def access_member_invitation_by_token(token: str):
     )
 
 
+def existing_user_for(email: str):
+    """The account this address already signs in with (as its user name or its email)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
+        .order_by("pk")
+        .first()
+    )
+
+
 def do_accept_invitation(*, token: str, name: str = "", password: str = "", user=None):
     """Accept an invitation: create the user (name, password; the email is the sign-in name)
     unless an existing user is given, then the membership. Single use: two tabs posting at
@@ -318,7 +330,7 @@ def do_accept_invitation(*, token: str, name: str = "", password: str = "", user
         name = name.strip()
         if not name:
             raise PeopleError("Enter your name.", "name")
-        if users.objects.filter(username__iexact=invitation.email).exists():
+        if existing_user_for(invitation.email) is not None:
             raise PeopleError("This address already has an account: sign in first.", "email")
         try:
             validate_password(password)

@@ -165,9 +165,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     invitation = actions.access_member_invitation_by_token(token)
     if invitation is None:
         return render(request, "accounts/invitation_closed.html", status=404)
-    from django.contrib.auth import get_user_model
-
-    existing = get_user_model().objects.filter(username__iexact=invitation.email).exists()
+    existing = actions.existing_user_for(invitation.email) is not None
     error = None
     if request.method == "POST":
         try:

@@ -1,0 +1,203 @@
+"""The weekly digest: due Monday 08:00 in each person's time zone, sent exactly once by any
+number of workers, scoped to the person's units, readable as HTML and as plain text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client
+
+from tests.conftest import answer
+from touchpoint.digests import actions
+from touchpoint.digests.models import Digest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+UTC = dt.UTC
+MONDAY_8_PARIS = dt.datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Europe/Paris
+ALL_DUE = dt.datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Paris, 08:00 in UTC
+LAST_WEEK = dt.datetime(2026, 11, 18, 10, tzinfo=UTC)
+WEEK_BEFORE = dt.datetime(2026, 11, 11, 10, tzinfo=UTC)
+RECIPIENTS = {
+    "cx-lead@example.com",
+    "north-manager@example.com",
+    "nice-manager@example.com",
+    "callco-manager@example.com",
+    "other-co@example.com",
+}
+
+
+@pytest.fixture
+def week(brand):
+    """Last week the north store turned round; the south store had a quiet week."""
+    for n in range(12):
+        answer(brand, brand.store, 3, "Waited forever" if n == 0 else "", n=n, at=WEEK_BEFORE)
+    for n in range(12, 26):
+        answer(brand, brand.store, 10, f"Lovely team {n}" if n > 21 else "", n=n, at=LAST_WEEK)
+    answer(brand, brand.other_store, 2, "South secret complaint", n=40, at=LAST_WEEK)
+
+
+def recipients(smtp) -> list[str]:
+    return sorted(m["To"] for m in smtp.messages)
+
+
+def test_digests_are_due_on_monday_at_eight_local_time_and_sent_once(brand, people, smtp):
+    brand.vendor.time_zone = "America/New_York"
+    brand.vendor.save()
+    with time_machine.travel(MONDAY_8_PARIS - dt.timedelta(minutes=1), tick=False) as clock:
+        assert actions.schedule_digests() == 0
+        clock.move_to(MONDAY_8_PARIS)
+        assert actions.schedule_digests() == 3  # Paris; not the agent (frontline)
+        assert actions.send_due_digests() == 3
+        assert recipients(smtp) == [
+            "cx-lead@example.com",
+            "nice-manager@example.com",
+            "north-manager@example.com",
+        ]
+        clock.move_to(dt.datetime(2026, 11, 23, 8, 0, tzinfo=UTC))  # the other account: UTC
+        assert actions.schedule_digests() == 1
+        assert actions.send_due_digests() == 1
+        clock.move_to(dt.datetime(2026, 11, 23, 13, 0, tzinfo=UTC))  # 08:00 in New York
+        assert actions.schedule_digests() == 1
+        assert actions.send_due_digests() == 1
+        assert recipients(smtp) == sorted(RECIPIENTS)
+        # The rest of the week: nothing more.
+        for hours in (1, 20, 50, 100):
+            clock.move_to(MONDAY_8_PARIS + dt.timedelta(hours=hours))
+            actions.schedule_digests()
+            assert actions.send_due_digests() == 0
+        assert len(smtp.messages) == 5
+        clock.move_to(MONDAY_8_PARIS + dt.timedelta(days=7))
+        assert actions.schedule_digests() == 3
+    assert Digest.objects.filter(state="sent").count() == 5
+    assert set(Digest.objects.values_list("week", flat=True)) == {
+        dt.date(2026, 11, 23),
+        dt.date(2026, 11, 30),
+    }
+
+
+def test_a_worker_down_all_monday_does_not_send_last_weeks_digest_late(people, smtp):
+    with time_machine.travel(ALL_DUE + dt.timedelta(days=1, minutes=1), tick=False):
+        assert actions.schedule_digests() == 0
+
+
+def test_two_workers_racing_send_each_digest_once(people, smtp):
+    with time_machine.travel(ALL_DUE, tick=False):
+        barrier = threading.Barrier(2)
+        sent = []
+
+        def worker():
+            from django.db import connection
+
+            try:
+                barrier.wait()
+                actions.schedule_digests()
+                sent.append(actions.send_due_digests())
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sum(sent) == 5
+    assert recipients(smtp) == sorted(RECIPIENTS)
+    assert Digest.objects.count() == 5
+
+
+def test_a_digest_claimed_by_a_worker_that_died_is_sent_after_its_lease(people, smtp):
+    with time_machine.travel(ALL_DUE, tick=False) as clock:
+        actions.schedule_digests()
+        row = Digest.objects.get(user=people["north_manager"])
+        assert actions.claim(row.pk, now=ALL_DUE) is not None  # ... and the worker dies
+        assert actions.claim(row.pk, now=ALL_DUE) is None  # no one else takes it
+        assert actions.send_due_digests() == 4
+        clock.move_to(ALL_DUE + actions.LEASE + dt.timedelta(seconds=1))
+        assert actions.send_due_digests() == 1
+    assert recipients(smtp) == sorted(RECIPIENTS)
+
+
+def test_a_refused_digest_is_tried_again_later(people, smtp):
+    smtp.refuse = 1
+    with time_machine.travel(ALL_DUE, tick=False) as clock:
+        actions.schedule_digests()
+        assert actions.send_due_digests() == 4
+        assert Digest.objects.filter(state="scheduled").count() == 1
+        clock.move_to(ALL_DUE + actions.RETRY)
+        assert actions.send_due_digests() == 1
+    assert recipients(smtp) == sorted(RECIPIENTS)
+
+
+def test_the_digest_shows_ones_own_level_only(brand, people, smtp, week):
+    with time_machine.travel(ALL_DUE, tick=False):
+        actions.schedule_digests()
+        actions.send_due_digests()
+    mail = next(m for m in smtp.messages if m["To"] == "north-manager@example.com")
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert mail["Subject"] == "Your week at North: NPS 100 (16 Nov to 22 Nov)"
+    assert "NPS 100 ± " in text and "from 14 answers" in text
+    assert "+200 points, a real change" in text  # from -100 the week before
+    assert "Lovely team 25" in text and "Lovely team 22" in text
+    assert "Waited forever" not in text  # the week before is not last week
+    assert "Lille Centre" in text and "too few answers" in text
+    for part in (text, html):
+        assert "South secret complaint" not in part and "Nice Port" not in part
+    assert "A real change" in html and "Lovely team 25" in html
+    assert "<style" not in html and "<link" not in html  # inline CSS only
+    assert "http://testserver/digest/" in html
+    admin = next(m for m in smtp.messages if m["To"] == "cx-lead@example.com")
+    admin_text = admin.get_body(("plain",)).get_content()
+    assert "South secret complaint" in admin_text and "North" in admin_text
+    outsider = next(m for m in smtp.messages if m["To"] == "other-co@example.com")
+    assert "Lovely team" not in outsider.get_body(("plain",)).get_content()
+    assert "no answers" in outsider["Subject"]
+
+
+def test_a_change_within_the_noise_is_called_so(brand, people, smtp):
+    for n in range(5):
+        answer(brand, brand.other_store, 9, n=n, at=WEEK_BEFORE)
+        answer(brand, brand.other_store, 9 if n else 6, n=n + 10, at=LAST_WEEK)
+    with time_machine.travel(ALL_DUE, tick=False):
+        actions.schedule_digests()
+        actions.send_due_digests()
+    mail = next(m for m in smtp.messages if m["To"] == "nice-manager@example.com")
+    text = mail.get_body(("plain",)).get_content()
+    assert "-40 points, within the noise" in text, text
+
+
+def test_people_who_turn_the_digest_off_get_none(people, smtp):
+    client = Client()
+    client.force_login(people["north_manager"])
+    assert client.post("/digest/", {"enabled": "0"}).status_code == 302
+    assert b"The digest is <strong>off</strong>" in client.get("/digest/").content
+    with time_machine.travel(ALL_DUE, tick=False):
+        actions.schedule_digests()
+        actions.send_due_digests()
+    assert "north-manager@example.com" not in recipients(smtp)
+    assert len(smtp.messages) == 4
+
+
+def test_send_digests_now_sends_this_weeks_digest_once(people, smtp, week):
+    with time_machine.travel(dt.datetime(2026, 11, 25, 15, tzinfo=UTC), tick=False):
+        call_command("send-digests", "--now")
+        assert recipients(smtp) == sorted(RECIPIENTS)
+        call_command("send-digests", "--now")
+    assert len(smtp.messages) == 5
+
+
+def test_the_preview_shows_this_weeks_digest_in_the_browser(people, week):
+    client = Client()
+    client.force_login(people["north_manager"])
+    with time_machine.travel(ALL_DUE, tick=False):
+        page = client.get("/digest/preview")
+    assert page.status_code == 200
+    assert b"Lovely team 25" in page.content
+    agent = Client()
+    agent.force_login(people["agent"])
+    assert agent.get("/digest/preview").status_code == 404
