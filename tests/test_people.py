@@ -38,7 +38,6 @@ def link_in(message, pattern: str) -> str:
 
 
 def test_a_forgotten_password_is_reset_from_the_emailed_link(people, smtp):
-    manager = people["north_manager"]
     client = Client()
     response = client.post("/password-reset/", {"email": "NORTH-MANAGER@example.com"})
     assert response.status_code == 302

@@ -189,9 +189,7 @@ class Section:
     week: nps.Estimate
     previous: nps.Estimate
     change: nps.Comparison | None
-    best: list[dict]
-    worst: list[dict]
-    ranked_kind: str
+    boards: list[dict]  # per kind of unit below: {"kind", "best", "worst"}
     comments: list[Response]
     open_tickets: dict | None
     url: str
@@ -202,6 +200,16 @@ class Section:
         if self.week.nps is None or self.previous.nps is None:
             return None
         return self.week.nps - self.previous.nps
+
+    @property
+    def few_marked(self) -> bool:
+        return any(
+            row["estimate"].few_answers for b in self.boards for row in b["best"] + b["worst"]
+        )
+
+    @property
+    def min_n(self) -> int:
+        return nps.MIN_N
 
     @property
     def split(self) -> list[tuple[str, int, str]]:
@@ -253,6 +261,14 @@ def open_tickets(user, unit: Unit) -> dict | None:
     return None
 
 
+def _best_and_worst(kind: str, board: list[dict]) -> dict:
+    """Up to three best and three worst (worst first); a lone unit is just "best"."""
+    if len(board) < 2:
+        return {"kind": kind, "best": board, "worst": []}
+    top = min(3, len(board) // 2)
+    return {"kind": kind, "best": board[:top], "worst": list(reversed(board[-top:]))}
+
+
 def build_digest(user, monday: dt.date) -> DigestContent:
     """The week before `monday` (Monday to Sunday, local days of the account) for each digest
     unit: NPS, change against the week before with its significance, best and worst units
@@ -271,9 +287,10 @@ def build_digest(user, monday: dt.date) -> DigestContent:
             period__gt=end - dt.timedelta(days=RANKING_DAYS),
             period__lte=end,
         )
-        boards = leaderboard(recent, Unit.objects.filter(parent=unit, is_active=True))
-        kind, board = max(boards, key=lambda kb: len(kb[1]), default=("", []))
-        top = min(3, len(board) // 2) if len(board) >= 2 else len(board)
+        boards = [
+            _best_and_worst(kind, board)
+            for kind, board in leaderboard(recent, Unit.objects.filter(parent=unit, is_active=True))
+        ]
         tz = ZoneInfo(unit.account.time_zone)
         comments = list(
             Response.objects.filter(
@@ -292,9 +309,7 @@ def build_digest(user, monday: dt.date) -> DigestContent:
                 week=nps.estimate(this),
                 previous=nps.estimate(before),
                 change=change,
-                best=board[:top],
-                worst=list(reversed(board[-top:])) if len(board) >= 2 else [],
-                ranked_kind=kind,
+                boards=boards,
                 comments=comments,
                 open_tickets=open_tickets(user, unit),
                 url=settings.SITE_URL + reverse("unit", args=[unit.pk]),
