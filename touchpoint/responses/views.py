@@ -20,6 +20,15 @@ def _frontline_only(user) -> bool:
     return roles == {Membership.Role.FRONTLINE}
 
 
+def _local_time(request: HttpRequest, account=None):
+    """Times shown in the account's time zone (the first one the person belongs to), for
+    the rendering of this page only."""
+    if account is None:
+        tops = top_units(request.user)
+        account = tops[0].account if tops else None
+    return timezone.override(account.time_zone if account else None)
+
+
 def _filters(request: HttpRequest):
     try:
         return explorer.check_filters(request.user, request.GET), None
@@ -59,7 +68,8 @@ def response_list(request: HttpRequest) -> HttpResponse:
             context["export_query"] = filters.querystring()
     else:
         status = 400
-    return render(request, "responses/list.html", context, status=status)
+    with _local_time(request, filters.unit.account if filters.unit else None):
+        return render(request, "responses/list.html", context, status=status)
 
 
 @login_required
@@ -82,7 +92,8 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dev_outbox": settings.DEV_OUTBOX,
         **explorer.ticket_context(response),
     }
-    return render(request, "responses/detail.html", context)
+    with _local_time(request, response.account):
+        return render(request, "responses/detail.html", context)
 
 
 def _export_qs(request: HttpRequest):
