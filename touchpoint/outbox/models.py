@@ -23,7 +23,10 @@ class CapturedEmail(models.Model):
         return self.subject
 
     def parsed(self) -> EmailMessage:
-        return email.message_from_string(self.raw, policy=email.policy.default)  # type: ignore[return-value]
+        # From bytes: an 8bit UTF-8 part parsed from a str decodes as ASCII ("�" for "±").
+        return email.message_from_bytes(  # type: ignore[return-value]
+            self.raw.encode("utf-8"), policy=email.policy.default
+        )
 
     def body(self, subtype: str) -> str:
         part = self.parsed().get_body(preferencelist=(subtype,))
