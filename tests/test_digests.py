@@ -201,3 +201,27 @@ def test_the_preview_shows_this_weeks_digest_in_the_browser(people, week):
     agent = Client()
     agent.force_login(people["agent"])
     assert agent.get("/digest/preview").status_code == 404
+
+
+def test_the_dev_outbox_shows_a_digest_after_send_digests_now(people, week, settings):
+    from tests.conftest import free_port
+    from touchpoint.outbox.mailsink import start_mailsink
+
+    settings.DEV_OUTBOX = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    controller = start_mailsink(settings.EMAIL_HOST, settings.EMAIL_PORT)
+    try:
+        with time_machine.travel(ALL_DUE, tick=False):
+            call_command("send-digests", "--now")
+    finally:
+        controller.stop()
+    client = Client()
+    listing = client.get("/dev/outbox/").content.decode()
+    assert "Your week at North: NPS 100" in listing
+    from touchpoint.outbox.models import CapturedEmail
+
+    captured = CapturedEmail.objects.get(subject__startswith="Your week at North")
+    page = client.get(f"/dev/outbox/{captured.pk}/").content.decode()
+    assert "NPS 100 ± " in page  # the 8bit UTF-8 text part reads right
+    assert "Lovely team 25" in client.get(f"/dev/outbox/{captured.pk}/html").content.decode()

@@ -59,6 +59,8 @@ class Command(BaseCommand):
             [*command, "mailsink", "--port", str(settings.EMAIL_PORT)], env=env
         )
         _wait_for_port(settings.EMAIL_HOST, settings.EMAIL_PORT)  # before the worker sends
+        # This week's digest for every manager, so the outbox shows one at once (once a week).
+        subprocess.run([*command, "send-digests", "--now"], env=env, check=False)
         processes = [
             mailsink,
             subprocess.Popen([*command, "worker"], env=env),
@@ -77,7 +79,9 @@ class Command(BaseCommand):
                 for username, _, unit, role in DEMO_PEOPLE
             )
             + f"  Admin:       {base}/admin/   (user {DEMO_USER})\n"
-            + f"  Dev outbox:  {base}/dev/outbox/   (open a survey email and answer it)\n"
+            + f"  Responses:   {base}/responses/   (filter, search, open, export)\n"
+            + f"  Dev outbox:  {base}/dev/outbox/   (open a survey email and answer it;\n"
+            + "               each manager's weekly digest is there too)\n"
             + f"  API docs:    {base}/api/v1/docs\n"
             + f"  API key:     {api_key}\n"
             + f"  London key:  {london_key}   (reports of the London region only)\n"
