@@ -225,3 +225,20 @@ def test_the_dev_outbox_shows_a_digest_after_send_digests_now(people, week, sett
     page = client.get(f"/dev/outbox/{captured.pk}/").content.decode()
     assert "NPS 100 ± " in page  # the 8bit UTF-8 text part reads right
     assert "Lovely team 25" in client.get(f"/dev/outbox/{captured.pk}/html").content.decode()
+
+
+def test_the_digest_counts_open_tickets_in_ones_scope(brand, people, smtp, week):
+    from touchpoint.responses.models import Response
+    from touchpoint.tickets.actions import on_response_saved
+
+    with time_machine.travel(LAST_WEEK, tick=False):
+        for response in Response.objects.filter(score__lte=6):
+            on_response_saved(response, created=True)
+    with time_machine.travel(ALL_DUE, tick=False):
+        actions.schedule_digests()
+        actions.send_due_digests()
+    texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.messages}
+    assert "Open tickets: 12 (12 overdue)" in texts["north-manager@example.com"]
+    assert "Open tickets: 1 (1 overdue)" in texts["nice-manager@example.com"]
+    assert "Open tickets: 13 (13 overdue)" in texts["cx-lead@example.com"]
+    assert "Open tickets: 0" in texts["other-co@example.com"]

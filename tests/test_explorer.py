@@ -245,3 +245,15 @@ def test_csv_columns_carry_attribution_and_local_time(brand, people, answers):
 
 def test_signed_out_visitors_get_no_export(answers):
     assert Client().get("/responses/export.csv")["Location"].startswith("/login/")
+
+
+def test_an_answer_with_a_ticket_shows_it_on_its_page(brand, people, answers):
+    from touchpoint.tickets.actions import on_response_saved
+
+    ticket = on_response_saved(answers["north_detractor"], created=True)
+    assert ticket is not None
+    page = signed_in(people["north_manager"]).get(f"/responses/{answers['north_detractor'].pk}/")
+    html = page.content.decode()
+    assert 'id="ticket"' in html and f'href="/tickets/{ticket.pk}/"' in html
+    other = signed_in(people["north_manager"]).get(f"/responses/{answers['north_promoter'].pk}/")
+    assert 'id="ticket"' not in other.content.decode()

@@ -252,13 +252,29 @@ def _counts(unit: Unit, start: dt.date, end: dt.date) -> nps.Counts:
     return nps.Counts.from_histogram([row[name] or 0 for name in HISTOGRAM])
 
 
-def open_tickets(user, unit: Unit) -> dict | None:
-    """TICKET HOOK: open tickets at or below `unit` for the digest, e.g. {"count": 3,
-    "overdue": 1, "url": ...}. None (the slot is not shown) unless the tickets app exists;
-    the tickets issue fills this in."""
+def open_tickets(user, unit: Unit, *, now: dt.datetime | None = None) -> dict | None:
+    """TICKET HOOK: open tickets of answers given at or below `unit`: {"count", "overdue",
+    "url"}. None (the slot is not shown) when the tickets app is not installed."""
     if not apps.is_installed("touchpoint.tickets"):
         return None
-    return None
+    from django.db.models import Count, Q
+
+    from touchpoint.tickets.models import Ticket
+
+    now = now or timezone.now()
+    row = Ticket.objects.filter(
+        account_id=unit.account_id,
+        unit_path__startswith=unit.path,
+        state__in=Ticket.OPEN_STATES,
+    ).aggregate(
+        count=Count("pk"),
+        overdue=Count(
+            "pk",
+            filter=Q(resolution_due_at__lte=now)
+            | Q(first_responded_at__isnull=True, first_response_due_at__lte=now),
+        ),
+    )
+    return {**row, "url": settings.SITE_URL + reverse("tickets")}
 
 
 def _best_and_worst(kind: str, board: list[dict]) -> dict:
