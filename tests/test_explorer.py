@@ -126,12 +126,14 @@ def test_attribute_filters_read_contact_and_interaction_attributes(brand, people
     promoter = answers["north_promoter"]
     promoter.contact.attributes = {"tier": "gold"}
     promoter.contact.save()
-    promoter.interaction.properties = {"phone_model": "Nimbus X5"}
+    promoter.interaction.properties = {"phone_model": "Nimbus X5", "amount": 849, "gift": True}
     promoter.interaction.save()
     admin = signed_in(people["brand_admin"])
     assert listed(admin, "attr=contact.tier%3Dgold") == {promoter.pk}
     assert listed(admin, "attr=phone_model%3DNimbus+X5") == {promoter.pk}
     assert listed(admin, "attr=interaction.phone_model%3DNimbus+X9") == set()
+    assert listed(admin, "attr=amount%3D849") == {promoter.pk}
+    assert listed(admin, "attr=gift%3Dtrue") == {promoter.pk}
 
 
 @pytest.mark.parametrize(
@@ -241,6 +243,13 @@ def test_csv_columns_carry_attribution_and_local_time(brand, people, answers):
     assert row["region"] == "South"
     assert row["answered_at"] == "2026-11-20T11:00:00+01:00"  # Europe/Paris
     assert row["unit_code"] == "store-040" and row["category"] == "passive"
+
+
+def test_a_bad_unit_in_the_invite_form_is_explained(people):
+    response = signed_in(people["brand_admin"]).post(
+        "/people/invite", {"email": "a@example.com", "unit": "x", "role": "viewer"}, follow=True
+    )
+    assert b"Choose a unit." in response.content
 
 
 def test_signed_out_visitors_get_no_export(answers):

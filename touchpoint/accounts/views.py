@@ -99,7 +99,11 @@ def _done(request: HttpRequest, error: actions.PeopleError | None, ok: str) -> H
 @login_required
 @require_POST
 def invite(request: HttpRequest) -> HttpResponse:
-    unit = access_unit(request.user, int(request.POST.get("unit") or 0))
+    unit_id = request.POST.get("unit", "")
+    if not unit_id.isdigit():
+        messages.error(request, "Choose a unit.")
+        return redirect("people")
+    unit = access_unit(request.user, int(unit_id))
     email = request.POST.get("email", "")
     try:
         actions.do_invite_member(

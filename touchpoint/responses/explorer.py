@@ -200,10 +200,24 @@ def filtered(user, f: Filters, *, now: dt.datetime) -> QuerySet[Response]:
         qs = qs.filter(comment__icontains=f.q)
     if f.attribute:
         source, key, value = f.attribute
-        qs = qs.filter(
-            **{f"{source}__{'attributes' if source == 'contact' else 'properties'}__{key}": value}
-        )
+        lookup = f"{source}__{'attributes' if source == 'contact' else 'properties'}__{key}"
+        qs = qs.filter(_json_equals(lookup, value))
     return qs
+
+
+def _json_equals(lookup: str, value: str) -> Q:
+    """The attribute equals this text, or the number or true/false it spells (JSON stores
+    849 and "849" differently)."""
+    q = Q(**{lookup: value})
+    try:
+        number = float(value)
+    except ValueError:
+        pass
+    else:
+        q |= Q(**{lookup: int(number) if number.is_integer() else number})
+    if value.lower() in {"true", "false"}:
+        q |= Q(**{lookup: value.lower() == "true"})
+    return q
 
 
 @dataclass
