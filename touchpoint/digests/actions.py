@@ -32,9 +32,9 @@ from touchpoint.accounts.actions import unit_time_zone
 from touchpoint.accounts.models import Membership, Unit
 from touchpoint.digests.models import Digest, DigestOptOut
 from touchpoint.lib import nps
+from touchpoint.reports import queries
 from touchpoint.reports.models import HISTOGRAM, Rollup
 from touchpoint.responses.models import Response
-from touchpoint.responses.summary import leaderboard
 
 log = logging.getLogger("touchpoint.digests")
 
@@ -297,27 +297,18 @@ def build_digest(user, monday: dt.date) -> DigestContent:
             _counts(unit, start - dt.timedelta(days=7), start - dt.timedelta(days=1)),
         )
         change = nps.compare(this, before) if this.n and before.n else None
-        recent = Rollup.objects.filter(
-            account_id=unit.account_id,
-            grain=Rollup.Grain.DAY,
-            period__gt=end - dt.timedelta(days=RANKING_DAYS),
-            period__lte=end,
+        ranking = queries.ReportRequest(
+            unit=unit, start=end - dt.timedelta(days=RANKING_DAYS - 1), end=end
         )
         boards = [
-            _best_and_worst(kind, board)
-            for kind, board in leaderboard(recent, Unit.objects.filter(parent=unit, is_active=True))
-        ]
-        tz = ZoneInfo(unit.account.time_zone)
-        comments = list(
-            Response.objects.filter(
-                account_id=unit.account_id,
-                unit_path__startswith=unit.path,
-                answered_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=tz),
-                answered_at__lt=dt.datetime.combine(monday, dt.time(), tzinfo=tz),
+            _best_and_worst(
+                kind,
+                [{"unit": r.unit, "shrunk": r.shrunk, "estimate": r.figure.estimate} for r in rows],
             )
-            .exclude(comment="")
-            .select_related("unit", "touchpoint")
-            .order_by("-answered_at")[:4]
+            for kind, rows in queries.leaderboard(ranking)
+        ]
+        comments = queries.latest_comments(
+            queries.ReportRequest(unit=unit, start=start, end=end), count=4
         )
         content.sections.append(
             Section(
