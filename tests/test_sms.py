@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from tests.conftest import interaction
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, error, sms_settings, twilio  # noqa: F401
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, error, sms_settings
 from touchpoint.lib import sms
 from touchpoint.outbox.models import CapturedSms
 from touchpoint.surveys import delivery
@@ -125,7 +125,9 @@ def test_a_long_ucs2_wording_drops_to_a_shorter_message_instead_of_a_third_segme
 def test_typographic_quotes_do_not_turn_the_message_into_ucs2(
     brand, sms_purchase, credentials, twilio
 ):
-    sms_purchase.wording = {"en": {"question": "How’s {brand} doing — would you recommend us?"}}
+    sms_purchase.wording = {
+        "en": {"question": "How\u2019s {brand} doing \u2014 would you recommend us?"}
+    }
     sms_purchase.save()
     scheduled(brand)
     delivery.send_due_invitations()
@@ -163,7 +165,9 @@ def test_a_twilio_outage_is_retried_with_back_off_and_sent_once(
     assert delivery.send_due_invitations() == 0
     first = refreshed(invitation)
     assert (first.state, first.reason) == ("scheduled", "delivery_error")
-    assert first.send_at == pytest.approx(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), abs=dt.timedelta(seconds=5))
+    assert first.send_at == pytest.approx(
+        dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), abs=dt.timedelta(seconds=5)
+    )
     assert delivery.send_due_invitations() == 0  # not due yet
     clock.move_to(first.send_at + dt.timedelta(seconds=1))
     assert delivery.send_due_invitations() == 0  # 429: retried too, after 5 minutes
@@ -224,9 +228,7 @@ def test_a_worker_that_dies_before_the_request_loses_nothing(
     assert len(twilio.requests) == 1
 
 
-def test_a_number_that_texted_stop_to_twilio_is_opted_out(
-    brand, sms_purchase, credentials, twilio
-):
+def test_a_number_that_texted_stop_to_twilio_is_opted_out(brand, sms_purchase, credentials, twilio):
     twilio.replies.append(error(400, 21610, "Attempt to send to unsubscribed recipient"))
     invitation = scheduled(brand)
     delivery.send_due_invitations()
@@ -235,9 +237,7 @@ def test_a_number_that_texted_stop_to_twilio_is_opted_out(
     assert current.contact.sms_opted_out_at is not None
 
 
-def test_sms_waits_for_the_delay_and_the_quiet_hours_like_email(
-    brand, credentials, twilio, clock
-):
+def test_sms_waits_for_the_delay_and_the_quiet_hours_like_email(brand, credentials, twilio, clock):
     Touchpoint.objects.create(
         account=brand.account,
         slug="repair-sms",

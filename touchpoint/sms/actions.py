@@ -45,9 +45,12 @@ def parse_reply(body: str) -> Reply:
         return Reply("stop")
     if word in START_WORDS:
         return Reply("start")
-    if match := SCORE.fullmatch(text):
+    match = SCORE.fullmatch(text)
+    if NUMBER.fullmatch(text) and not (match and not match.group(2)):
+        return Reply("unclear")  # "7.5", "11": a number, but not a score
+    if match:
         return Reply("score", int(match.group(1)), match.group(2).strip())
-    if not text or NUMBER.fullmatch(text):
+    if not text:
         return Reply("unclear")
     return Reply("comment", comment=text)
 
