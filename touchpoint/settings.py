@@ -161,6 +161,8 @@ TWILIO_API_URL = env_str("TWILIO_API_URL").rstrip("/")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 15)
 # In-store kiosks: answers accepted per kiosk per minute (a person needs ~10 s per answer).
 KIOSK_ANSWERS_PER_MINUTE = env_int("KIOSK_ANSWERS_PER_MINUTE", 6)
+# ...and how long its thank-you stays up before the question comes back.
+KIOSK_THANKS_SECONDS = env_int("KIOSK_THANKS_SECONDS", 5)
 
 # The dev outbox page lists mail captured by `touchpoint mailsink` (demo and development only).
 DEV_OUTBOX = env_bool("DEV_OUTBOX", DEBUG)

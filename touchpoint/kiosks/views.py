@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -11,9 +12,7 @@ from touchpoint.kiosks.actions import TooManyAnswers, access_kiosk, do_record_ki
 from touchpoint.responses.actions import InvalidAnswer
 from touchpoint.surveys.wording import defaults_for, language_for, wording_for
 
-# Seconds the thank-you stays up, and of inactivity after which a half-answered question is
-# cleared for the next customer.
-THANKS_SECONDS = 5
+# Seconds of inactivity after which a half-answered question is cleared for the next customer.
 IDLE_SECONDS = 60
 
 
@@ -78,5 +77,5 @@ def kiosk_thanks(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "kiosks/thanks.html",
-        {"lang": lang, "texts": texts, "kiosk": found, "seconds": THANKS_SECONDS},
+        {"lang": lang, "texts": texts, "kiosk": found, "seconds": settings.KIOSK_THANKS_SECONDS},
     )
