@@ -31,6 +31,8 @@ UNIT_KIND_OF = {
     "contact-change": "brand",
     "cancellation": "brand",
     "online-purchase": "brand",
+    "store-purchase-phone": "store",
+    "support-call-sms": "agent",
 }
 
 
@@ -184,7 +186,8 @@ def test_the_command_prints_a_summary():
     call_command("seed-demo", "--interactions", "300", stdout=out)
     text = out.getvalue()
     assert "store" in text and "agent" in text and "responses:" in text and "tickets:" in text
-    assert Interaction.objects.filter(external_id__startswith="demo-").count() == 315
+    # 300 of history, 15 live emails and 8 live on the SMS and phone channels.
+    assert Interaction.objects.filter(external_id__startswith="demo-").count() == 323
 
 
 def test_demo_people_sign_in_at_every_level_and_see_their_part(demo, client):

@@ -94,13 +94,25 @@ def test_a_messaging_service_sends_instead_of_a_number(brand, sms_purchase, twil
     assert "From" not in form
 
 
-@pytest.mark.parametrize("locale", ["en", "fr", "de", "es"])
-def test_every_language_fits_in_two_segments(brand, sms_purchase, credentials, twilio, locale):
+@pytest.mark.parametrize(
+    ("locale", "reply"),
+    [
+        ("en", "Reply with a number from 0 to 10."),
+        ("fr", "Répondez par un chiffre de 0 à 10."),
+        ("de", "Antworten Sie mit einer Zahl von 0 bis 10."),
+        ("es", "Responda con una nota de 0 a 10."),
+    ],
+)
+def test_the_sms_speaks_the_contacts_language_in_two_gsm7_segments(
+    brand, sms_purchase, credentials, twilio, locale, reply
+):
     scheduled(brand, contact={"phone": PHONE, "locale": locale})
     delivery.send_due_invitations()
     body = twilio.messages[0]["Body"]
+    assert reply in body
+    assert "STOP" in body and "http://testserver/s/" in body
+    assert sms.measure(body).encoding == "GSM-7"  # é, à, ä, ü, ¿ are all in GSM-7
     assert sms.measure(body).segments <= 2
-    assert "STOP" in body
 
 
 def test_a_long_ucs2_wording_drops_to_a_shorter_message_instead_of_a_third_segment(
