@@ -275,3 +275,35 @@ def test_a_missing_score_is_explained_and_nothing_is_stored(brand, people, phone
     assert page.status_code == 400
     assert "Choose a score from 0 to 10." in page.content.decode()
     assert Response.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_interviewers_racing_for_the_queue_each_get_different_calls(brand, people, phone_survey):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent writers need PostgreSQL")
+    calls = {due_call(brand, n).pk for n in range(8)}
+    interviewers = []
+    for n in range(8):
+        user = get_user_model().objects.create_user(f"caller-{n}", password="pw")
+        Membership.objects.create(user=user, unit=brand.brand, role="frontline")
+        interviewers.append(user)
+    start = threading.Barrier(len(interviewers))
+    taken = []
+
+    def work(user):
+        start.wait()
+        taken.append(actions.do_claim_next_call(user).pk)
+        connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(u,)) for u in interviewers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(taken) == sorted(calls)  # eight interviewers, eight different people
+    holders = Invitation.objects.filter(pk__in=calls).values_list("held_by", flat=True)
+    assert len(set(holders)) == 8

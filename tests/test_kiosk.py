@@ -141,3 +141,32 @@ def test_a_kiosk_cannot_point_at_another_accounts_store(brand, outsider, admin_c
     assert answer.status_code == 200  # the form again, with the error
     assert "must belong to the kiosk" in answer.content.decode()
     assert Kiosk.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_from_many_processes_stays_within_the_limit(brand, settings):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent writers need PostgreSQL")
+    settings.KIOSK_ANSWERS_PER_MINUTE = 5
+    new = do_create_kiosk(
+        account=brand.account, unit=brand.store, touchpoint=brand.purchase, name="Till 9"
+    )
+    start = threading.Barrier(12)
+    codes = []
+
+    def tap():
+        start.wait()
+        codes.append(Client().post(new.path, {"score": "10"}).status_code)
+        connections.close_all()
+
+    threads = [threading.Thread(target=tap) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [302] * 5 + [429] * 7
+    assert Response.objects.count() == 5
