@@ -31,9 +31,8 @@ UNIT_KIND_OF = {
     "contact-change": "brand",
     "cancellation": "brand",
     "online-purchase": "brand",
-    "store-purchase-phone": "store",
-    "support-call-sms": "agent",
 }
+CHANNEL_TOUCHPOINTS = {"store-purchase-phone", "support-call-sms"}  # live only, no history
 
 
 @pytest.fixture
@@ -71,7 +70,7 @@ def test_the_tree_has_regions_stores_vendors_teams_agents_and_repair_centres(dem
 
 def test_touchpoints_carry_their_survey_rules(demo):
     touchpoints = {t.slug: t for t in Touchpoint.objects.filter(account=demo)}
-    assert set(touchpoints) == set(UNIT_KIND_OF) | {"landing-page", "relationship"}
+    assert set(touchpoints) == set(UNIT_KIND_OF) | CHANNEL_TOUCHPOINTS | {"landing-page", "relationship"}
     recurring = RecurringSurvey.objects.get(account=demo)
     assert (recurring.touchpoint.slug, recurring.segment) == ("relationship", {"tier": "premium"})
     repair = touchpoints["repair"]
