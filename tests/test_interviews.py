@@ -307,3 +307,11 @@ def test_interviewers_racing_for_the_queue_each_get_different_calls(brand, peopl
     assert sorted(taken) == sorted(calls)  # eight interviewers, eight different people
     holders = Invitation.objects.filter(pk__in=calls).values_list("held_by", flat=True)
     assert len(set(holders)) == 8
+
+
+def test_a_contact_without_a_number_is_not_queued(brand, phone_survey):
+    payload = interaction(
+        brand, touchpoint="store-purchase-phone", contact={"email": "nophone@example.com"}
+    )
+    invitation = record_interactions(brand.account, [InteractionIn(**payload)]).items[0].invitation
+    assert (invitation.state, invitation.reason) == ("suppressed", "no_address")

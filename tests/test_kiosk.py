@@ -170,3 +170,10 @@ def test_a_flood_from_many_processes_stays_within_the_limit(brand, settings):
         t.join()
     assert sorted(codes) == [302] * 5 + [429] * 7
     assert Response.objects.count() == 5
+
+
+def test_the_tablet_needs_no_cookie_to_answer(kiosk):
+    tablet = Client(enforce_csrf_checks=True)  # a kiosk browser that keeps no cookies
+    assert tablet.post(kiosk.path, {"score": "8"}).status_code == 302
+    assert not tablet.get(kiosk.path).cookies  # the page sets none either
+    assert Response.objects.get().score == 8

@@ -358,3 +358,13 @@ def test_the_admin_never_shows_the_auth_token_back(brand, credentials, admin_cli
     credentials.refresh_from_db()
     assert (credentials.auth_token, credentials.from_number) == (AUTH_TOKEN, "+15005550007")
     assert AUTH_TOKEN not in admin_client.get("/admin/sms/smssettings/").content.decode()
+
+
+def test_wrong_credentials_are_retried_while_an_admin_fixes_them(
+    brand, sms_purchase, credentials, twilio
+):
+    twilio.replies.append(error(401, 20003, "Authenticate"))
+    invitation = scheduled(brand)
+    assert delivery.send_due_invitations() == 0
+    assert (refreshed(invitation).state, invitation.reason) == ("scheduled", "delivery_error")
+    assert "401" in invitation.detail

@@ -185,5 +185,7 @@ LOGGING = {
     "loggers": {
         "touchpoint": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
         "django_tasks_db": {"handlers": ["console"], "level": "WARNING"},
+        # Twilio's client logs whole requests (numbers, texts) at INFO: personal data.
+        "twilio": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

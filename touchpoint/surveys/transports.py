@@ -114,7 +114,8 @@ class TwilioSmsTransport:
     credentials. Returns the message SID Twilio gives.
 
     Errors: Twilio refusing the message (4xx: an invalid or unsubscribed number, a sender it
-    does not know) is final; 429 and 5xx, or no connection at all, are retried. A request that
+    does not know) is final; 401 (credentials), 429 and 5xx, or no connection at all, are
+    retried. A request that
     reached Twilio but whose answer never came (read timeout) may have been sent, so it is
     reported as possibly delivered and not retried.
     """
@@ -139,7 +140,9 @@ class TwilioSmsTransport:
         except TwilioRestException as error:
             raise TransportError(
                 f"Twilio answered {error.status} (error {error.code}): {error.msg}",
-                retryable=error.status == 429 or error.status >= 500,
+                # 401: the account's credentials are wrong or were rotated; an admin can fix
+                # them while the back-off waits, instead of every SMS failing at once.
+                retryable=error.status in (401, 429) or error.status >= 500,
                 code=error.code,
             ) from error
         except requests.exceptions.ReadTimeout as error:
