@@ -177,3 +177,11 @@ def test_the_tablet_needs_no_cookie_to_answer(kiosk):
     assert tablet.post(kiosk.path, {"score": "8"}).status_code == 302
     assert not tablet.get(kiosk.path).cookies  # the page sets none either
     assert Response.objects.get().score == 8
+
+
+def test_a_detractor_at_the_kiosk_opens_a_ticket_for_the_store(brand, kiosk, client):
+    from touchpoint.tickets.models import Ticket
+
+    client.post(kiosk.path, {"score": "2", "comment": "Waited 40 minutes"})
+    ticket = Ticket.objects.get()
+    assert (ticket.unit, ticket.contact) == (brand.store, None)

@@ -18,6 +18,7 @@ from touchpoint.reports import rollups
 from touchpoint.responses.actions import InvalidAnswer, attribution_for, check_score
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Touchpoint
+from touchpoint.tickets import actions as tickets
 
 WINDOW = dt.timedelta(minutes=1)
 MAX_COMMENT = 2000
@@ -129,4 +130,7 @@ def do_record_kiosk_answer(
             answered_at=now,
         )
         rollups.add_responses(kiosk.account, [response])
+        # An anonymous detractor still tells the store something: the touchpoint's ticket
+        # rule applies (a ticket without a contact to reply to).
+        tickets.on_response_saved(response, created=True)
     return response
