@@ -115,6 +115,17 @@ def test_the_sms_speaks_the_contacts_language_in_two_gsm7_segments(
     assert sms.measure(body).segments <= 2
 
 
+def test_a_hindi_sms_is_ucs2_and_still_two_segments_at_most(
+    brand, sms_purchase, credentials, twilio
+):
+    scheduled(brand, contact={"phone": PHONE, "locale": "hi"})
+    delivery.send_due_invitations()
+    body = twilio.messages[0]["Body"]
+    length = sms.measure(body)
+    assert (length.encoding, length.segments <= 2) == ("UCS-2", True)
+    assert "STOP" in body and "Nimbus Mobile" in body
+
+
 def test_a_long_ucs2_wording_drops_to_a_shorter_message_instead_of_a_third_segment(
     brand, sms_purchase, credentials, twilio
 ):
