@@ -70,7 +70,10 @@ def test_the_tree_has_regions_stores_vendors_teams_agents_and_repair_centres(dem
 
 def test_touchpoints_carry_their_survey_rules(demo):
     touchpoints = {t.slug: t for t in Touchpoint.objects.filter(account=demo)}
-    assert set(touchpoints) == set(UNIT_KIND_OF) | CHANNEL_TOUCHPOINTS | {"landing-page", "relationship"}
+    assert set(touchpoints) == set(UNIT_KIND_OF) | CHANNEL_TOUCHPOINTS | {
+        "landing-page",
+        "relationship",
+    }
     recurring = RecurringSurvey.objects.get(account=demo)
     assert (recurring.touchpoint.slug, recurring.segment) == ("relationship", {"tier": "premium"})
     repair = touchpoints["repair"]

@@ -245,3 +245,12 @@ def test_the_webhook_is_published_at_site_url_behind_a_proxy(client, texted, set
     answer = client.post("/hooks/twilio/sms", params, headers={"X-Twilio-Signature": signature})
     assert answer.status_code == 200
     assert Response.objects.get().score == 9
+
+
+def test_erasing_a_contact_erases_what_they_texted(client, texted):
+    from touchpoint.contacts.actions import do_erase_contact
+
+    reply(client, "3 rude staff")
+    do_erase_contact(contact=texted.contact, source="test")
+    assert InboundSms.objects.count() == 0
+    assert (Response.objects.get().score, Response.objects.get().comment) == (3, "")

@@ -72,6 +72,11 @@ def do_erase_contact(*, contact: Contact, source: str) -> dict[str, int]:
         updated_at=now,
     )
     _erase_from_tickets_and_mail(contact, now=now)
+    if contact.phone:
+        from touchpoint.sms.models import InboundSms
+
+        # What they texted us (the words and the number) goes with them.
+        InboundSms.objects.filter(account_id=contact.account_id, from_number=contact.phone).delete()
     contact_id, account_id = contact.pk, contact.account_id
     _, deleted = Contact.objects.filter(pk=contact.pk).delete()
     counts = {
