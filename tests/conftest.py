@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
 
+from tests.fake_twilio import twilio  # noqa: F401  (the fixture, for every test module)
 from touchpoint.accounts.actions import do_create_api_key, do_create_unit
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.surveys.models import Touchpoint

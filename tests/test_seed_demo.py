@@ -32,6 +32,7 @@ UNIT_KIND_OF = {
     "cancellation": "brand",
     "online-purchase": "brand",
 }
+CHANNEL_TOUCHPOINTS = {"store-purchase-phone", "support-call-sms"}  # live only, no history
 
 
 @pytest.fixture
@@ -69,7 +70,10 @@ def test_the_tree_has_regions_stores_vendors_teams_agents_and_repair_centres(dem
 
 def test_touchpoints_carry_their_survey_rules(demo):
     touchpoints = {t.slug: t for t in Touchpoint.objects.filter(account=demo)}
-    assert set(touchpoints) == set(UNIT_KIND_OF) | {"landing-page", "relationship"}
+    assert set(touchpoints) == set(UNIT_KIND_OF) | CHANNEL_TOUCHPOINTS | {
+        "landing-page",
+        "relationship",
+    }
     recurring = RecurringSurvey.objects.get(account=demo)
     assert (recurring.touchpoint.slug, recurring.segment) == ("relationship", {"tier": "premium"})
     repair = touchpoints["repair"]
@@ -184,7 +188,8 @@ def test_the_command_prints_a_summary():
     call_command("seed-demo", "--interactions", "300", stdout=out)
     text = out.getvalue()
     assert "store" in text and "agent" in text and "responses:" in text and "tickets:" in text
-    assert Interaction.objects.filter(external_id__startswith="demo-").count() == 315
+    # 300 of history, 15 live emails and 8 live on the SMS and phone channels.
+    assert Interaction.objects.filter(external_id__startswith="demo-").count() == 323
 
 
 def test_demo_people_sign_in_at_every_level_and_see_their_part(demo, client):

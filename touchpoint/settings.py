@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "touchpoint.tickets",
     "touchpoint.front",
     "touchpoint.widget",
+    "touchpoint.sms",
+    "touchpoint.kiosks",
+    "touchpoint.interviews",
     "touchpoint.outbox",
     "touchpoint.delighted",
     "touchpoint.digests",
@@ -153,6 +156,14 @@ WIDGET_RATE_LIMIT = env_int("WIDGET_RATE_LIMIT", 30)
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 # Requests per minute per API key on the Delighted-compatible API (429 + Retry-After past it).
 DELIGHTED_RATE_LIMIT = env_int("DELIGHTED_RATE_LIMIT", 600)
+# SMS: the provider's API address (blank: Twilio's own; tests point it at a local imitation),
+# and how long a request to it may take.
+TWILIO_API_URL = env_str("TWILIO_API_URL").rstrip("/")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 15)
+# In-store kiosks: answers accepted per kiosk per minute (a person needs ~10 s per answer).
+KIOSK_ANSWERS_PER_MINUTE = env_int("KIOSK_ANSWERS_PER_MINUTE", 6)
+# ...and how long its thank-you stays up before the question comes back.
+KIOSK_THANKS_SECONDS = env_int("KIOSK_THANKS_SECONDS", 5)
 
 # The dev outbox page lists mail captured by `touchpoint mailsink` (demo and development only).
 DEV_OUTBOX = env_bool("DEV_OUTBOX", DEBUG)
@@ -175,5 +186,7 @@ LOGGING = {
     "loggers": {
         "touchpoint": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
         "django_tasks_db": {"handlers": ["console"], "level": "WARNING"},
+        # Twilio's client logs whole requests (numbers, texts) at INFO: personal data.
+        "twilio": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

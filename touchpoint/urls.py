@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from touchpoint.api.urls import api
 from touchpoint.front import views
+from touchpoint.interviews import views as interviews
+from touchpoint.kiosks import views as kiosks
+from touchpoint.sms import views as sms
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +20,12 @@ urlpatterns = [
     path("s/<str:token>/thanks", views.survey_thanks, name="survey-thanks"),
     path("u/<str:token>", views.unsubscribe, name="unsubscribe"),
     path("", include("touchpoint.tickets.urls")),
+    path("interviews/", interviews.queue, name="interviews"),
+    path("interviews/next", interviews.next_call, name="interview-next"),
+    path("interviews/<int:pk>/", interviews.call, name="interview-call"),
+    path("kiosk/<str:token>/", kiosks.kiosk, name="kiosk"),
+    path("kiosk/<str:token>/thanks", kiosks.kiosk_thanks, name="kiosk-thanks"),
+    path("hooks/twilio/sms", sms.twilio_sms, name="twilio-sms"),
     path("api/v1/", api.urls),
     path("delighted/v1/", include("touchpoint.delighted.urls")),
     path("admin/", admin.site.urls),

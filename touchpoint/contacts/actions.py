@@ -5,33 +5,42 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from touchpoint.contacts.models import Contact
 
 log = logging.getLogger("touchpoint.contacts")
 
+OPT_OUT_FIELDS = {
+    None: "opted_out_at",
+    "email": "email_opted_out_at",
+    "sms": "sms_opted_out_at",
+    "phone": "phone_opted_out_at",
+}
+
 
 @transaction.atomic
 def do_opt_out(*, contact: Contact, channel: str | None = None) -> None:
     """Opt a contact out of every survey (channel None) or of one channel, and cancel what is
-    still waiting to be sent."""
+    still waiting: invitations not yet sent, and phone invitations not yet called."""
     from touchpoint.surveys.models import Invitation
 
     now = timezone.now()
-    field = {None: "opted_out_at", "email": "email_opted_out_at", "sms": "sms_opted_out_at"}[
-        channel
-    ]
+    field = OPT_OUT_FIELDS[channel]
     newly = Contact.objects.filter(pk=contact.pk, **{f"{field}__isnull": True}).update(
         **{field: now, "updated_at": now}
     )
-    pending = Invitation.objects.filter(contact=contact, state=Invitation.State.SCHEDULED)
+    waiting = Q(state=Invitation.State.SCHEDULED) | Q(channel="phone", state=Invitation.State.SENT)
+    pending = Invitation.objects.filter(waiting, contact=contact)
     if channel:
         pending = pending.filter(channel=channel)
     pending.update(
         state=Invitation.State.SUPPRESSED,
         reason=Invitation.Reason.OPTED_OUT,
         detail="opted out before sending",
+        held_by=None,
+        lease_expires_at=None,
         updated_at=now,
     )
     if newly and channel is None:
@@ -63,6 +72,11 @@ def do_erase_contact(*, contact: Contact, source: str) -> dict[str, int]:
         updated_at=now,
     )
     _erase_from_tickets_and_mail(contact, now=now)
+    if contact.phone:
+        from touchpoint.sms.models import InboundSms
+
+        # What they texted us (the words and the number) goes with them.
+        InboundSms.objects.filter(account_id=contact.account_id, from_number=contact.phone).delete()
     contact_id, account_id = contact.pk, contact.account_id
     _, deleted = Contact.objects.filter(pk=contact.pk).delete()
     counts = {
@@ -88,3 +102,10 @@ def _erase_from_tickets_and_mail(contact: Contact, *, now) -> None:
             state=Delivery.State.FAILED, last_error="recipient erased", updated_at=now
         )
         mail.update(to_email="", subject="", body_text="", body_html="", headers={})
+
+
+@transaction.atomic
+def do_opt_in(*, contact: Contact, channel: str) -> None:
+    """Lift a channel's opt-out (an SMS "START"); a global opt-out stays as it is."""
+    field = OPT_OUT_FIELDS[channel]
+    Contact.objects.filter(pk=contact.pk).update(**{field: None, "updated_at": timezone.now()})

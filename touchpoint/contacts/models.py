@@ -27,6 +27,9 @@ class Contact(models.Model):
     opted_out_at = models.DateTimeField(null=True, blank=True)
     email_opted_out_at = models.DateTimeField(null=True, blank=True)
     sms_opted_out_at = models.DateTimeField(null=True, blank=True)
+    phone_opted_out_at = models.DateTimeField(
+        null=True, blank=True, help_text="Refused phone interviews."
+    )
     # The send time of the latest invitation: claimed atomically to enforce quarantine.
     last_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -51,4 +54,6 @@ class Contact(models.Model):
             return self.email_opted_out_at is not None
         if channel == "sms":
             return self.sms_opted_out_at is not None
+        if channel == "phone":
+            return self.phone_opted_out_at is not None
         return False

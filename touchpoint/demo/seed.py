@@ -30,6 +30,7 @@ from django.utils import timezone
 from touchpoint.accounts.actions import do_create_unit
 from touchpoint.accounts.models import Account, Membership, Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.demo.channels import seed_channels
 from touchpoint.demo.tickets import ensure_managers, seed_fresh_answers, seed_tickets
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.nps import Counts
@@ -1132,6 +1133,7 @@ def seed_demo(
         )
     live = seed_live(account, now=now)
     ensure_recurring(account, units)
+    live += seed_channels(account, now=now)
     ensure_people(account, units)
     ensure_managers(account, password=DEMO_PASSWORD, rng=random.Random(seed))
     tickets = seed_tickets(account, now=now, rng=random.Random(seed))

@@ -101,11 +101,13 @@ def do_record_response(
     comment: str = "",
     answers: dict | None = None,
     locale: str = "",
+    interviewer=None,
 ) -> tuple[Response, bool]:
     """Store the answer to an invitation, or update it when the contact answers again.
 
     The invitation row is locked so two quick submissions cannot create two responses.
-    Returns the response and whether it was created.
+    `interviewer` is the person who took the answer down on the contact's behalf (a phone
+    interview). Returns the response and whether it was created.
     """
     score = check_score(score)
     comment = (comment or "").strip()
@@ -122,7 +124,10 @@ def do_record_response(
             response.score, response.comment = score, comment
             response.answers = answers if answers is not None else response.answers
             response.locale = locale or response.locale
-            response.save(update_fields=["score", "comment", "answers", "locale", "updated_at"])
+            response.interviewer = interviewer or response.interviewer
+            response.save(
+                update_fields=["score", "comment", "answers", "locale", "interviewer", "updated_at"]
+            )
             rollups.change_score(invitation.account, response, old_score)
             tickets.on_response_saved(response, created=False)
             delighted_webhooks.notify_response(response, created=False)
@@ -138,6 +143,7 @@ def do_record_response(
             comment=comment,
             answers=answers or {},
             locale=locale,
+            interviewer=interviewer,
             unit_id=invitation.unit_id,
             unit_path=invitation.unit.path,
             attribution=attribution_for(invitation.unit),

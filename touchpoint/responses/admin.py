@@ -17,7 +17,7 @@ class ResponseAdmin(admin.ModelAdmin):
     ]
     list_filter = ["account", "touchpoint", "channel", "score"]
     search_fields = ["comment"]
-    raw_id_fields = ["invitation", "interaction", "contact", "unit"]
+    raw_id_fields = ["invitation", "interaction", "contact", "unit", "interviewer", "kiosk"]
     readonly_fields = ["unit_path", "attribution", "created_at", "updated_at"]
     date_hierarchy = "answered_at"
     show_full_result_count = False

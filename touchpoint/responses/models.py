@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -38,6 +39,18 @@ class Response(models.Model):
         default=dict, help_text="The responsible unit and its ancestors by kind: code and name."
     )
     answered_at = models.DateTimeField()
+    # Who took the answer down on the customer's behalf (phone interviews), and the in-store
+    # kiosk an anonymous answer came from.
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kiosk = models.ForeignKey(
+        "kiosks.Kiosk", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -30,7 +30,7 @@ from touchpoint.surveys.schemas import ContactIn, InteractionIn
 # Channels whose invitation Touchpoint delivers itself; the others are answered in place
 # (a web link the brand shows, a widget, an in-app prompt, a kiosk, an interviewer's queue).
 DELIVERED_CHANNELS = {Channel.EMAIL, Channel.SMS}
-ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "phone"}
+ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "phone", Channel.PHONE: "phone"}
 
 
 def new_token() -> str:

@@ -78,13 +78,15 @@ class InvitationAdmin(admin.ModelAdmin):
         "attempts",
     ]
     list_filter = ["state", "reason", "channel", "touchpoint", "account"]
-    search_fields = ["contact__email", "interaction__external_id"]
+    search_fields = ["contact__email", "contact__phone", "interaction__external_id"]
     raw_id_fields = ["interaction", "contact", "unit"]
     readonly_fields = [
         "token",
         "attempts",
         "lease_expires_at",
         "handed_off_at",
+        "held_by",
+        "provider_message_id",
         "sent_at",
         "created_at",
         "updated_at",

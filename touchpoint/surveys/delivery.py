@@ -13,10 +13,17 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from touchpoint.lib import sms
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.transports import TransportError, Transports
+from touchpoint.surveys.transports import (
+    TWILIO_UNSUBSCRIBED,
+    SmsMessage,
+    TransportError,
+    Transports,
+)
 from touchpoint.surveys.wording import direction, language_for, wording_for
 
 log = logging.getLogger("touchpoint.delivery")
@@ -30,6 +37,8 @@ BACKOFF = (
     dt.timedelta(hours=2),
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
+# An SMS invitation costs at most this many segments (two: 306 GSM-7 or 134 UCS-2 characters).
+SMS_MAX_SEGMENTS = 2
 State, Reason = Invitation.State, Invitation.Reason
 
 
@@ -78,7 +87,7 @@ def deliver(pk: int, *, transports: Transports | None = None) -> bool:
     if contact.opted_out_of(invitation.channel):
         _finish(invitation, State.SUPPRESSED, Reason.OPTED_OUT, "opted out before sending")
         return False
-    transport = transports.for_channel(invitation.channel)
+    transport = transports.for_channel(invitation.channel, invitation.account)
     if transport is None:
         _finish(
             invitation,
@@ -87,9 +96,9 @@ def deliver(pk: int, *, transports: Transports | None = None) -> bool:
             f"no {invitation.get_channel_display()} transport is set up",
         )
         return False
-    message = compose_email(invitation)
+    message = compose_sms(invitation) if invitation.channel == "sms" else compose_email(invitation)
     try:
-        transport.send(message, before_handoff=lambda: _mark_handoff(invitation))
+        provider_id = transport.send(message, before_handoff=lambda: _mark_handoff(invitation))
     except TransportError as error:
         _after_failure(invitation, error)
         return False
@@ -100,6 +109,7 @@ def deliver(pk: int, *, transports: Transports | None = None) -> bool:
         sent_at=sent_at,
         expires_at=sent_at + expiry,
         lease_expires_at=None,
+        provider_message_id=provider_id or "",
         reason="",
         detail="",
         updated_at=sent_at,
@@ -115,6 +125,17 @@ def _mark_handoff(invitation: Invitation) -> None:
 
 
 def _after_failure(invitation: Invitation, error: TransportError) -> None:
+    if error.code == TWILIO_UNSUBSCRIBED:
+        from touchpoint.contacts.actions import do_opt_out
+
+        # The person texted STOP to the provider directly: record it as our opt-out too.
+        _finish(invitation, State.SUPPRESSED, Reason.OPTED_OUT, f"provider: {error}")
+        do_opt_out(contact=invitation.contact, channel="sms")
+        return
+    if error.maybe_delivered:
+        _finish(invitation, State.FAILED, Reason.HANDOFF_INTERRUPTED, str(error))
+        log.error("invitation %s may have been sent, not retried: %s", invitation.pk, error)
+        return
     if error.retryable and invitation.attempts < MAX_ATTEMPTS:
         wait = BACKOFF[invitation.attempts - 1]
         now = timezone.now()
@@ -247,3 +268,35 @@ def compose_email(invitation: Invitation) -> EmailMultiAlternatives:
         render_to_string("surveys/email/invitation.html", context), "text/html"
     )
     return message
+
+
+def compose_sms(invitation: Invitation) -> SmsMessage:
+    """The invitation SMS, in the contact's language, within SMS_MAX_SEGMENTS segments.
+
+    The fullest text that fits is chosen: context, question, "reply with a number" and the
+    survey link; then without the context; then the short question with the link or the
+    reply instruction. Typographic look-alikes are folded to GSM-7 first, so one curly quote
+    does not turn the message into UCS-2 and halve its room.
+    """
+    account, contact = invitation.account, invitation.contact
+    lang = language_for(contact.locale, account.default_locale)
+    texts = wording_for(invitation.touchpoint, lang, brand=account.name, unit=invitation.unit.name)
+    with translation.override(lang):
+        reply = gettext("Reply with a number from 0 to 10.")
+        link = gettext("Or answer here: {url}").format(url=survey_url(invitation))
+        stop = gettext("Reply STOP to opt out.")
+    brand = f"{account.sender_name or account.name}:"
+    variants = [
+        [brand, texts["context"], texts["question"], reply, link, stop],
+        [brand, texts["question"], reply, link, stop],
+        [brand, texts["question"], reply, stop],
+        [brand, texts["subject"], link, stop],
+        [brand, texts["subject"], reply, stop],
+    ]
+    for parts in variants:
+        body = sms.normalise(" ".join(part for part in parts if part))
+        if sms.measure(body).segments <= SMS_MAX_SEGMENTS:
+            break
+    else:
+        log.warning("invitation %s: SMS wording longer than %s segments", invitation.pk, 2)
+    return SmsMessage(to=contact.phone, body=body)

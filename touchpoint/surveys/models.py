@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -181,6 +182,9 @@ class Invitation(models.Model):
         HANDOFF_INTERRUPTED = "handoff_interrupted", "Worker stopped mid-send (not resent)"
         NOT_ANSWERED = "not_answered", "Not answered before expiry"
         CANCELLED = "cancelled", "Cancelled before sending (by request)"
+        UNREACHABLE = "unreachable", "No answer after every call attempt"
+        REFUSED = "refused", "Refused the interview"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="invitations", db_index=False
@@ -205,6 +209,19 @@ class Invitation(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The SMS provider's id for the message (Twilio's SM… sid), once it accepted it.
+    provider_message_id = models.CharField(max_length=64, blank=True)
+    # Phone interviews: the interviewer holding the call, until `lease_expires_at`. For a
+    # phone invitation `send_at` is when it is next due in the queue and `attempts` counts
+    # the calls made.
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -217,6 +234,12 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["state", "send_at"], name="invitation_due"),
             models.Index(fields=["state", "lease_expires_at"], name="invitation_lease"),
+            # The interviewers' queue: phone invitations waiting for a call.
+            models.Index(
+                fields=["send_at"],
+                condition=models.Q(channel="phone", state="sent"),
+                name="invitation_phone_queue",
+            ),
         ]
 
     def __str__(self) -> str:

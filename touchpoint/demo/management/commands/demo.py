@@ -16,7 +16,10 @@ from django.core.management.base import BaseCommand
 
 from touchpoint.accounts.actions import do_create_api_key
 from touchpoint.accounts.models import Account
+from touchpoint.demo.channels import KIOSK_NAME
 from touchpoint.demo.seed import DEMO_PASSWORD, DEMO_PEOPLE
+from touchpoint.kiosks.actions import do_new_kiosk_link
+from touchpoint.kiosks.models import Kiosk
 
 DEMO_USER = "admin"
 
@@ -53,6 +56,9 @@ class Command(BaseCommand):
             name="demo run (London region only)",
             unit=account.units.get(code="region-london"),
         ).secret
+        # The kiosk's link is shown once, so each run mints a fresh one to print.
+        kiosk = Kiosk.objects.filter(account=account, name=KIOSK_NAME).first()
+        kiosk_path = do_new_kiosk_link(kiosk=kiosk).path if kiosk else ""
         env = {**os.environ, "SITE_URL": f"http://localhost:{port}"}
         command = [sys.executable, "-m", "touchpoint"]
         mailsink = subprocess.Popen(
@@ -80,8 +86,10 @@ class Command(BaseCommand):
             )
             + f"  Admin:       {base}/admin/   (user {DEMO_USER})\n"
             + f"  Responses:   {base}/responses/   (filter, search, open, export)\n"
-            + f"  Dev outbox:  {base}/dev/outbox/   (open a survey email and answer it;\n"
-            + "               each manager's weekly digest is there too)\n"
+            + f"  Dev outbox:  {base}/dev/outbox/   (survey emails to answer, weekly digests,\n"
+            + "               and SMS, kept there since no Twilio credentials are set)\n"
+            + f"  Interviews:  {base}/interviews/   (as london-manager: phone calls due now)\n"
+            + (f"  Kiosk:       {base}{kiosk_path}   (Oxford Street tablet)\n" if kiosk else "")
             + f"  API docs:    {base}/api/v1/docs\n"
             + f"  API key:     {api_key}\n"
             + f"  London key:  {london_key}   (reports of the London region only)\n"

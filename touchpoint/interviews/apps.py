@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InterviewsConfig(AppConfig):
+    name = "touchpoint.interviews"
+    label = "interviews"
+    verbose_name = "Phone interviews"
