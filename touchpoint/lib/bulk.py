@@ -102,16 +102,18 @@ def _sqlite_datetime(connection) -> Callable[[object], object] | None:
         return None
     zone = connection.timezone
     slow = connection.ops.adapt_datetimefield_value
-    # Intake repeats its `now` stamps on every row. Equal aware datetimes are the same
-    # instant, so they have the same text whatever their own time zone.
-    memo: dict[dt.datetime, str] = {}
+    # Intake repeats its `now` stamps on every row. Equal aware datetimes with the same UTC
+    # offset are the same instant (the offset tells the two sides of a DST fold apart), so
+    # they have the same text whatever their own time zone.
+    memo: dict[tuple[dt.datetime, dt.timedelta], str] = {}
 
     def adapt(value):
-        text = memo.get(value)
+        offset = value.utcoffset()
+        if offset is None:
+            return slow(value)
+        text = memo.get((value, offset))
         if text is None:
-            if value.tzinfo is None or value.utcoffset() is None:
-                return slow(value)
-            text = memo[value] = str(value.astimezone(zone).replace(tzinfo=None))
+            text = memo[value, offset] = str(value.astimezone(zone).replace(tzinfo=None))
         return text
 
     return adapt
