@@ -53,4 +53,16 @@ def test_both_sides_of_a_dst_fold_keep_their_own_instant():
     built = [bulk.build(Interaction, occurred_at=v) for v in (first, second, first)]
     written = [v for (v,) in bulk._values(built, fields, connection)]
     assert written == [connection.ops.adapt_datetimefield_value(v) for v in (first, second, first)]
-    assert written[0] != written[1]
+    instants = [v if isinstance(v, str) else v.astimezone(dt.UTC) for v in written]
+    assert instants[0] != instants[1]
+
+
+def test_in_plain_finds_what_in_finds(brand):
+    for email in ("a@example.com", "b@example.com", "c@example.com"):
+        Contact.objects.create(account=brand.account, email=email)
+    wanted = ["b@example.com", "c@example.com", "b@example.com", None, "z@example.com"]
+    found = Contact.objects.filter(account=brand.account, email__in_plain=wanted)
+    assert sorted(found.values_list("email", flat=True)) == ["b@example.com", "c@example.com"]
+    ids = list(Contact.objects.values_list("pk", flat=True))
+    assert Contact.objects.filter(pk__in_plain=ids[:2]).count() == 2
+    assert not Contact.objects.filter(email__in_plain=[None]).exists()

@@ -292,7 +292,7 @@ def test_a_batch_naming_one_contact_by_two_identifiers_keeps_every_detail(api, b
             contact={"external_id": "crm-1", "attributes": {"tier": "gold"}},
         ),
     ]
-    status, body = post(api, {"interactions": items})
+    status, _ = post(api, {"interactions": items})
     assert status == 201
     contact = Contact.objects.get()
     assert (contact.name, contact.locale, contact.attributes) == ("Zoé", "fr", {"tier": "gold"})

@@ -21,8 +21,9 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.db.models.base import ModelState
+from django.db.models.lookups import In
 from django.utils import timezone
 
 # Statements here are built from model metadata (quoted names) only; values are always
@@ -117,6 +118,22 @@ def _sqlite_datetime(connection) -> Callable[[object], object] | None:
         return text
 
     return adapt
+
+
+@Field.register_lookup
+class InPlain(In):
+    """`field__in_plain=values`: `__in` for thousands of plain values (str, int) that the
+    driver takes as they are. `__in` prepares and resolves each value in Python (about
+    2.5 µs each), which on intake's 2,000-row chunks cost more than running the query."""
+
+    lookup_name = "in_plain"
+
+    def get_prep_lookup(self):
+        return self.rhs
+
+    def batch_process_rhs(self, compiler, connection, rhs=None):
+        params = list(self.rhs if rhs is None else rhs)
+        return ["%s"] * len(params), params
 
 
 def _preparers(fields: Sequence, connection) -> list[tuple[int, Callable[[object], object]]]:

@@ -126,7 +126,7 @@ def check_interactions(
 
     existing = {
         i.external_id: i
-        for i in Interaction.objects.filter(account=account, external_id__in=list(seen))
+        for i in Interaction.objects.filter(account=account, external_id__in_plain=list(seen))
     }
     conflict = False
     for label, item in zip(labels, items, strict=True):
@@ -264,7 +264,7 @@ def resolve_contacts(
         values = {getattr(c, kind) for c in given if getattr(c, kind)}
         values -= {v for k, v in index if k == kind}  # already found by another identifier
         if values:
-            found = Contact.objects.filter(account=account, **{f"{kind}__in": values})
+            found = Contact.objects.filter(account=account, **{f"{kind}__in_plain": values})
             for row in found.values_list(*attnames):
                 contact = from_row(Contact, attnames, row, found.db)
                 for k in ("external_id", "email", "phone"):
@@ -350,7 +350,7 @@ def plan_invitations(
     locked = {contact.pk: contact for _, _, contact in rows}
     latest = (
         Contact.objects.select_for_update()
-        .filter(pk__in=sorted(locked))
+        .filter(pk__in_plain=sorted(locked))
         .order_by("pk")
         .values_list("pk", "last_invited_at")
     )
