@@ -13,7 +13,6 @@ the insert itself (per field: a default lookup, a descriptor `__set__`, a signal
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from operator import itemgetter
@@ -170,16 +169,6 @@ def _values(objs: Iterable[Model], fields: Sequence, connection) -> list[list[ob
     return out
 
 
-def _rows_per_statement(connection, fields: Sequence, objs: Sequence[Model]) -> int:
-    """Django assumes SQLite's historical limit of 999 parameters per statement, which cuts a
-    2,000-row chunk into dozens of INSERTs; ask the library for its real limit instead."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        return min(len(objs), limit // len(fields))
-    return connection.ops.bulk_batch_size(fields, objs)
-
-
 def bulk_insert(objs: Sequence[Model]) -> None:
     """Insert new instances and set their primary keys (RETURNING, in VALUES order)."""
     if not objs:
@@ -201,7 +190,7 @@ def bulk_insert(objs: Sequence[Model]) -> None:
                 setattr(obj, attname, now)
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, _rows_per_statement(connection, fields, objs))
+    per_statement = max(1, ops.bulk_batch_size(fields, objs))
     prefix = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES "
     suffix = f" RETURNING {ops.quote_name(model._meta.pk.column)}"
     with connection.cursor() as cursor:
