@@ -166,3 +166,95 @@ def test_an_unknown_file_or_account_is_a_clear_error(brand, tmp_path):
         call_command("import-interactions", str(tmp_path / "nope.csv"))
     with pytest.raises(CommandError, match="No account with slug 'nope'"):
         call_command("import-interactions", str(write(tmp_path, row(1))), "--account", "nope")
+
+
+def test_an_import_of_many_chunks_ties_each_row_to_its_own_contact_and_invitation(
+    brand, tmp_path, monkeypatch
+):
+    # Several chunks, each larger than SQLite's historical 999-parameter statements.
+    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 150)
+    path = write(tmp_path, *(row(i, contact_email=f"p{i}@example.com") for i in range(400)))
+    call_command("import-interactions", str(path), "--no-progress")
+    assert Interaction.objects.count() == 400
+    for stored in Interaction.objects.select_related("contact"):
+        n = stored.external_id.removeprefix("sale-")
+        assert stored.contact.email == f"p{n}@example.com"
+        invitation = stored.invitations.get()
+        assert (invitation.contact_id, invitation.unit_id) == (stored.contact_id, stored.unit_id)
+
+
+def test_partial_skips_bad_rows_in_every_chunk(brand, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 2)
+    path = write(
+        tmp_path,
+        row(1),
+        row(2, unit="store-999"),
+        row(3),
+        row(4, occurred_at="soon"),
+        row(5, external_id="sale-1"),
+        row(6),
+    )
+    call_command("import-interactions", str(path), "--no-progress", "--partial")
+    assert sorted(Interaction.objects.values_list("external_id", flat=True)) == [
+        "sale-1",
+        "sale-3",
+        "sale-6",
+    ]
+    assert sorted(r[:2] for r in errors_of(path)) == [
+        ["3", "unit"],
+        ["5", "occurred_at"],
+        ["6", "external_id"],
+    ]
+    assert "Imported 3 interaction(s)" in capsys.readouterr().out
+
+
+def test_imported_rows_are_stored_as_validated(brand, tmp_path):
+    path = write(
+        tmp_path,
+        "h-1,support-call,agent-431,2026-11-19T23:30:00.250-05:00, Bo@Example.COM ,"
+        "+33 6 12 34 56 78,crm-7,pt_BR,America/Sao_Paulo,gold,7,Très bien,2026-11-20T06:00:00Z,"
+        "phone,Nimbus X5",
+        header="external_id,touchpoint,unit,occurred_at,contact_email,contact_phone,"
+        "contact_external_id,contact_locale,contact_time_zone,contact.tier,score,comment,"
+        "answered_at,response_channel,property.phone_model",
+    )
+    call_command("import-interactions", str(path), "--no-progress")
+    stored = Interaction.objects.select_related("contact").get()
+    assert stored.occurred_at.isoformat() == "2026-11-20T04:30:00.250000+00:00"
+    contact = stored.contact
+    assert (contact.email, contact.phone, contact.external_id) == (
+        "bo@example.com",
+        "+33612345678",
+        "crm-7",
+    )
+    assert (contact.locale, contact.time_zone, contact.attributes) == (
+        "pt-BR",
+        "America/Sao_Paulo",
+        {"tier": "gold"},
+    )
+    response = Response.objects.get()
+    assert (response.score, response.comment, response.channel) == (7, "Très bien", "phone")
+    assert response.answered_at.isoformat() == "2026-11-20T06:00:00+00:00"
+
+
+def test_an_imported_interaction_repeated_through_the_api_is_the_same_one(brand, api, tmp_path):
+    path = write(tmp_path, row(1))
+    call_command("import-interactions", str(path), "--no-progress")
+    same = {
+        "external_id": "sale-1",
+        "touchpoint": "store-purchase",
+        "unit": "store-012",
+        "occurred_at": "2026-11-20T09:00:00+01:00",
+        "contact": {
+            "email": "c1@example.com",
+            "name": "Zoé Martin",
+            "locale": "fr",
+            "attributes": {"tier": "premium"},
+        },
+        "properties": {"phone_model": "Nimbus X5"},
+    }
+    response = api.post("/api/v1/interactions", same, content_type="application/json")
+    assert response.status_code == 200
+    changed = {**same, "properties": {"phone_model": "Nimbus X6"}}
+    response = api.post("/api/v1/interactions", changed, content_type="application/json")
+    assert response.status_code == 409

@@ -279,3 +279,21 @@ def test_two_identical_requests_racing_store_one_interaction(brand):
     assert Interaction.objects.count() == 50
     assert Contact.objects.count() == 50
     assert Invitation.objects.count() == 50
+
+
+def test_a_batch_naming_one_contact_by_two_identifiers_keeps_every_detail(api, brand):
+    Contact.objects.create(account=brand.account, external_id="crm-1", email="zoe@example.com")
+    items = [
+        interaction(brand, external_id="a", contact={"external_id": "crm-1", "name": "Zoé"}),
+        interaction(brand, external_id="b", contact={"email": "zoe@example.com", "locale": "fr"}),
+        interaction(
+            brand,
+            external_id="c",
+            contact={"external_id": "crm-1", "attributes": {"tier": "gold"}},
+        ),
+    ]
+    status, _ = post(api, {"interactions": items})
+    assert status == 201
+    contact = Contact.objects.get()
+    assert (contact.name, contact.locale, contact.attributes) == ("Zoé", "fr", {"tier": "gold"})
+    assert set(Interaction.objects.values_list("contact", flat=True)) == {contact.pk}

@@ -19,13 +19,20 @@ from django.utils import timezone
 from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
-from touchpoint.lib.bulk import bulk_insert, bulk_set
+from touchpoint.lib.bulk import build, bulk_insert, bulk_set, concrete_attnames, from_row
 from touchpoint.reports import rollups
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
-from touchpoint.surveys.schemas import ContactIn, InteractionIn
+from touchpoint.surveys.schemas import (
+    CheckedContact,
+    CheckedInteraction,
+    ContactIn,
+    InteractionIn,
+)
+
+Item = InteractionIn | CheckedInteraction
 
 # Channels whose invitation Touchpoint delivers itself; the others are answered in place
 # (a web link the brand shows, a widget, an in-app prompt, a kiosk, an interviewer's queue).
@@ -57,12 +64,16 @@ class IntakeResult:
         return not self.errors
 
 
-def payload_hash(item: InteractionIn) -> str:
-    """A fingerprint of the interaction as sent, to tell a safe repeat from a conflict."""
-    if item._hash is None:
-        canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        item._hash = hashlib.sha256(canonical.encode()).hexdigest()
-    return item._hash
+def payload_hash(item: InteractionIn | CheckedInteraction) -> str:
+    """A fingerprint of the interaction as sent, to tell a safe repeat from a conflict.
+
+    Stored with each interaction: it must stay byte-for-byte what it has always been, or
+    repeats of interactions stored earlier would be taken for conflicts.
+    """
+    if isinstance(item, CheckedInteraction):
+        return item.payload_hash  # computed when it was checked
+    canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass
@@ -71,7 +82,7 @@ class References:
     units: dict[str, Unit]
 
 
-def load_references(account: Account, items: Sequence[InteractionIn]) -> References:
+def load_references(account: Account, items: Sequence[Item]) -> References:
     slugs = {item.touchpoint for item in items}
     codes = {item.unit for item in items}
     return References(
@@ -86,7 +97,7 @@ def load_references(account: Account, items: Sequence[InteractionIn]) -> Referen
 
 
 def check_interactions(
-    account: Account, items: Sequence[InteractionIn], *, labels: Sequence[str] | None = None
+    account: Account, items: Sequence[Item], *, labels: Sequence[str] | None = None
 ) -> tuple[References, dict[str, Interaction], list[dict[str, str]], bool]:
     """Every reason the batch cannot be stored, each naming its field; writes nothing.
 
@@ -98,12 +109,13 @@ def check_interactions(
     refs = load_references(account, items)
     errors: list[dict[str, str]] = []
     seen: dict[str, str] = {}
+    future = timezone.now() + dt.timedelta(minutes=5)
     for label, item in zip(labels, items, strict=True):
         if item.touchpoint not in refs.touchpoints:
             errors.append(_error(label, "touchpoint", f"no touchpoint {item.touchpoint!r}"))
         if item.unit not in refs.units:
             errors.append(_error(label, "unit", f"no unit with code {item.unit!r}"))
-        if item.occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        if item.occurred_at > future:
             errors.append(_error(label, "occurred_at", "is in the future"))
         if item.external_id:
             if item.external_id in seen:
@@ -114,7 +126,7 @@ def check_interactions(
 
     existing = {
         i.external_id: i
-        for i in Interaction.objects.filter(account=account, external_id__in=list(seen))
+        for i in Interaction.objects.filter(account=account, external_id__in_plain=list(seen))
     }
     conflict = False
     for label, item in zip(labels, items, strict=True):
@@ -137,7 +149,7 @@ def _error(label: str, name: str, message: str) -> dict[str, str]:
 
 
 def record_interactions(
-    account: Account, items: Sequence[InteractionIn], *, labels: Sequence[str] | None = None
+    account: Account, items: Sequence[Item], *, labels: Sequence[str] | None = None
 ) -> IntakeResult:
     """Store a batch of interactions with their contacts and invitations, all or nothing.
 
@@ -157,7 +169,7 @@ def record_interactions(
 
 
 def _record(
-    account: Account, items: Sequence[InteractionIn], *, labels: Sequence[str] | None
+    account: Account, items: Sequence[Item], *, labels: Sequence[str] | None
 ) -> IntakeResult:
     refs, existing, errors, conflict = check_interactions(account, items, labels=labels)
     if errors:
@@ -173,7 +185,8 @@ def _record(
         touchpoints = [refs.touchpoints[item.touchpoint] for item in new_items]
         # Ids rather than objects: setting related objects costs more than the insert itself.
         interactions = [
-            Interaction(
+            build(
+                Interaction,
                 account_id=account.pk,
                 touchpoint_id=touchpoint.pk,
                 unit_id=refs.units[item.unit].pk,
@@ -239,18 +252,26 @@ def _wake_sender() -> None:
     send_due_invitations.enqueue()
 
 
-def resolve_contacts(account: Account, given: Sequence[ContactIn]) -> list[Contact]:
+def resolve_contacts(
+    account: Account, given: Sequence[ContactIn | CheckedContact]
+) -> list[Contact]:
     """The contact for each entry: matched by external id, then email, then phone, else new.
 
     Details given (name, locale, time zone, attributes, a missing identifier) update the
     stored contact; an identifier that already belongs to another contact is left alone.
     """
     index: dict[tuple[str, str], Contact] = {}
+    attnames = concrete_attnames(Contact)
     for kind in ("external_id", "email", "phone"):
         values = {getattr(c, kind) for c in given if getattr(c, kind)}
+        values -= {v for k, v in index if k == kind}  # already found by another identifier
         if values:
-            for contact in Contact.objects.filter(account=account, **{f"{kind}__in": values}):
-                index[(kind, getattr(contact, kind))] = contact
+            found = Contact.objects.filter(account=account, **{f"{kind}__in_plain": values})
+            for row in found.values_list(*attnames):
+                contact = from_row(Contact, attnames, row, found.db)
+                for k in ("external_id", "email", "phone"):
+                    if (v := getattr(contact, k)) and (k, v) not in index:
+                        index[(k, v)] = contact
 
     out: list[Contact] = []
     new: list[Contact] = []
@@ -265,7 +286,7 @@ def resolve_contacts(account: Account, given: Sequence[ContactIn]) -> list[Conta
             None,
         )
         if contact is None:
-            contact = Contact(account=account)
+            contact = build(Contact, account_id=account.pk)
             new.append(contact)
         if _merge_contact(contact, entry, index) and contact.pk:
             changed[contact.pk] = contact
@@ -292,7 +313,7 @@ def resolve_contacts(account: Account, given: Sequence[ContactIn]) -> list[Conta
     return out
 
 
-def _merge_contact(contact: Contact, entry: ContactIn, index: dict) -> bool:
+def _merge_contact(contact: Contact, entry: ContactIn | CheckedContact, index: dict) -> bool:
     changed = False
     for kind in ("external_id", "email", "phone"):
         value = getattr(entry, kind)
@@ -331,7 +352,7 @@ def plan_invitations(
     locked = {contact.pk: contact for _, _, contact in rows}
     latest = (
         Contact.objects.select_for_update()
-        .filter(pk__in=sorted(locked))
+        .filter(pk__in_plain=sorted(locked))
         .order_by("pk")
         .values_list("pk", "last_invited_at")
     )
@@ -351,7 +372,8 @@ def plan_invitations(
             quiet_end=touchpoint.quiet_hours_end,
         )
         expiry = dt.timedelta(days=touchpoint.expiry_days)
-        invitation = Invitation(
+        invitation = build(
+            Invitation,
             account_id=account.pk,
             interaction_id=interaction.pk,
             contact_id=contact.pk,
@@ -416,7 +438,7 @@ def _suppression(
 
 def _responses_given(
     account: Account,
-    rows: Sequence[tuple[Interaction, Touchpoint, Contact, InteractionIn]],
+    rows: Sequence[tuple[Interaction, Touchpoint, Contact, Item]],
 ) -> dict[int, Response]:
     """Answers that arrive with their interaction (history, phone interviews) are stored as is."""
     if not rows:
@@ -425,7 +447,8 @@ def _responses_given(
     ancestor_ids = {a for u in Unit.objects.filter(pk__in=unit_ids) for a in u.ancestor_ids}
     units = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)}
     responses = [
-        Response(
+        build(
+            Response,
             account_id=account.pk,
             interaction_id=interaction.pk,
             contact_id=contact.pk,

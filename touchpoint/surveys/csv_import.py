@@ -1,12 +1,18 @@
 """Streaming CSV import of interactions: check the whole file, then import it in chunks.
 
 Memory stays flat whatever the file size: rows are read one chunk at a time; only the set of
-external ids seen (to catch duplicates across the file) grows with it.
+external ids seen (to catch duplicates across the file) grows with it. The check pass keeps
+the rows it validated in a compressed temporary file (the spool), which the import pass
+reads back: each row is parsed, validated and hashed once.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import marshal
+import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,8 +21,14 @@ from typing import IO
 from pydantic import ValidationError
 
 from touchpoint.accounts.models import Account
-from touchpoint.surveys.actions import check_interactions, record_interactions
-from touchpoint.surveys.schemas import InteractionIn, field_errors
+from touchpoint.surveys.actions import check_interactions, payload_hash, record_interactions
+from touchpoint.surveys.schemas import (
+    CheckedContact,
+    CheckedInteraction,
+    CheckedResponse,
+    InteractionIn,
+    field_errors,
+)
 
 CHUNK = 2000
 REQUIRED = {"touchpoint", "unit", "occurred_at"}
@@ -135,6 +147,69 @@ def _line_and_field(label: str) -> tuple[int, str]:
     return int(line.split()[1]), name
 
 
+class _Spool:
+    """Checked rows, one marshalled and compressed chunk at a time, in an anonymous file."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+
+    def write(self, rows: int, items: list[tuple]) -> None:
+        blob = zlib.compress(marshal.dumps((rows, items)), 1)
+        self.file.write(len(blob).to_bytes(8, "little"))
+        self.file.write(blob)
+
+    def chunks(self) -> Iterator[tuple[int, list[tuple]]]:
+        self.file.seek(0)
+        while size := self.file.read(8):
+            blob = zlib.decompress(self.file.read(int.from_bytes(size, "little")))
+            yield marshal.loads(blob)  # noqa: S302 (written above by this process)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _spooled(line: int, item: InteractionIn) -> tuple:
+    """A checked row as plain values (marshal takes no datetimes: they travel as ISO text)."""
+    c, r = item.contact, item.response
+    return (
+        line,
+        item.external_id,
+        item.touchpoint,
+        item.unit,
+        item.occurred_at.isoformat(),
+        (c.external_id, c.email, c.phone, c.name, c.locale, c.time_zone, c.attributes),
+        item.properties,
+        None
+        if r is None
+        else (
+            r.score,
+            r.comment,
+            r.answered_at and r.answered_at.isoformat(),
+            r.channel and r.channel.value,  # marshal takes plain str only, not the enum
+        ),
+        payload_hash(item),
+    )
+
+
+def _unspooled(row: tuple) -> tuple[int, CheckedInteraction]:
+    line, external_id, touchpoint, unit, occurred_at, contact, properties, response, hash_ = row
+    if response is not None:
+        score, comment, answered_at, channel = response
+        response = CheckedResponse(
+            score, comment, answered_at and dt.datetime.fromisoformat(answered_at), channel
+        )
+    return line, CheckedInteraction(
+        external_id,
+        touchpoint,
+        unit,
+        dt.datetime.fromisoformat(occurred_at),
+        CheckedContact(*contact),
+        properties,
+        response,
+        hash_,
+    )
+
+
 def open_csv(path: str) -> IO[str]:
     return open(path, encoding="utf-8-sig", newline="")
 
@@ -152,53 +227,77 @@ def import_interactions(
     Errors are written as (line, field, message) rows. Repeats of already imported external
     ids are skipped, so an interrupted import can simply be run again.
     """
-    report = ImportReport()
-    bad_lines: set[int] = set()
-    seen: set[str] = set()
+    run = _Run(account, error_writer, progress)
+    try:
+        with open_csv(path) as stream:
+            run.check(stream, spool_all=partial)
+        if not run.report.errors or partial:
+            run.load()
+    finally:
+        run.spool.close()
+    return run.report
 
-    def error(line: int, field_name: str, message: str) -> None:
-        report.errors += 1
-        bad_lines.add(line)
-        if error_writer is not None:
-            error_writer.writerow([line, field_name, message])
 
-    with open_csv(path) as stream:
+class _Run:
+    def __init__(self, account: Account, error_writer, progress) -> None:
+        self.account = account
+        self.error_writer = error_writer
+        self.progress = progress
+        self.report = ImportReport()
+        self.bad_lines: set[int] = set()
+        self.spool = _Spool()
+
+    def error(self, line: int, field_name: str, message: str) -> None:
+        self.report.errors += 1
+        self.bad_lines.add(line)
+        if self.error_writer is not None:
+            self.error_writer.writerow([line, field_name, message])
+
+    def check(self, stream: IO[str], *, spool_all: bool) -> None:
+        """Validate every row and check it against the database; spool the rows to import."""
+        seen: set[str] = set()
         for chunk in _chunks(stream):
             valid = []
             for line, item, errors in chunk:
-                report.rows += 1
+                self.report.rows += 1
                 for e in errors:
-                    error(line, e["field"], e["message"])
+                    self.error(line, e["field"], e["message"])
                 if item is None:
                     continue
                 if item.external_id:
                     if item.external_id in seen:
-                        error(line, "external_id", "repeats an earlier row of this file")
+                        self.error(line, "external_id", "repeats an earlier row of this file")
                         continue
                     seen.add(item.external_id)
                 valid.append((line, item))
             if valid:
                 lines = [f"line {line}" for line, _ in valid]
                 *_, errors, _conflict = check_interactions(
-                    account, [item for _, item in valid], labels=lines
+                    self.account, [item for _, item in valid], labels=lines
                 )
                 for e in errors:
-                    error(*_line_and_field(e["field"]), e["message"])
-            if progress:
-                progress("check", len(chunk))
-    if report.errors and not partial:
-        return report
+                    self.error(*_line_and_field(e["field"]), e["message"])
+            if spool_all or not self.report.errors:  # else nothing will be imported
+                good = [_spooled(n, item) for n, item in valid if n not in self.bad_lines]
+                self.spool.write(len(chunk), good)
+            if self.progress:
+                self.progress("check", len(chunk))
 
-    with open_csv(path) as stream:
-        for chunk in _chunks(stream):
-            items = [(line, item) for line, item, _ in chunk if line not in bad_lines and item]
+    def load(self) -> None:
+        """Import the spooled rows, one transaction per chunk."""
+        report = self.report
+        for rows, spooled in self.spool.chunks():
+            items = [_unspooled(row) for row in spooled]
+            items = [(line, item) for line, item in items if line not in self.bad_lines]
             if items:
                 result = record_interactions(
-                    account, [item for _, item in items], labels=[f"line {n}" for n, _ in items]
+                    self.account,
+                    [item for _, item in items],
+                    labels=[f"line {n}" for n, _ in items],
                 )
                 if not result.ok:  # changed since the check (e.g. a concurrent import)
                     for e in result.errors:
-                        error(*_line_and_field(e["field"]), e["message"])
+                        self.error(*_line_and_field(e["field"]), e["message"])
                     continue
                 for outcome in result.items:
                     if not outcome.created:
@@ -209,6 +308,5 @@ def import_interactions(
                         report.invitations[outcome.invitation.state] += 1
                     if outcome.response:
                         report.responses += 1
-            if progress:
-                progress("import", len(chunk))
-    return report
+            if self.progress:
+                self.progress("import", rows)

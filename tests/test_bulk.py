@@ -1,0 +1,68 @@
+"""lib/bulk.py: the intake's fast instances and inserts store what the ORM would store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from touchpoint.contacts.models import Contact
+from touchpoint.lib import bulk
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Interaction, Invitation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("model", [Contact, Interaction, Invitation, Response])
+def test_build_gives_every_field_the_value_the_model_constructor_gives(model):
+    given = {"account_id": 7, "contact_id": 3} if model is not Contact else {"account_id": 7}
+    built, made = bulk.build(model, **given), model(**given)
+    for field in model._meta.concrete_fields:
+        assert getattr(built, field.attname) == getattr(made, field.attname), field.name
+    assert built._state.adding and built._state.db is None
+
+
+def test_build_gives_each_instance_its_own_mutable_default():
+    a, b = bulk.build(Contact), bulk.build(Contact)
+    a.attributes["tier"] = "gold"
+    assert b.attributes == {}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 20, 9, 0, 0, 250000, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+        dt.datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Paris")),  # in the DST gap
+        dt.datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Paris")),
+    ],
+)
+def test_datetimes_are_written_as_the_orm_writes_them(value):
+    fields = [Interaction._meta.get_field("occurred_at")]
+    ((written,),) = bulk._values([bulk.build(Interaction, occurred_at=value)], fields, connection)
+    assert written == connection.ops.adapt_datetimefield_value(value)
+
+
+def test_both_sides_of_a_dst_fold_keep_their_own_instant():
+    first = dt.datetime(2026, 10, 25, 2, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    second = first.replace(fold=1)  # an hour later, same wall time
+    fields = [Interaction._meta.get_field("occurred_at")]
+    built = [bulk.build(Interaction, occurred_at=v) for v in (first, second, first)]
+    written = [v for (v,) in bulk._values(built, fields, connection)]
+    assert written == [connection.ops.adapt_datetimefield_value(v) for v in (first, second, first)]
+    instants = [v if isinstance(v, str) else v.astimezone(dt.UTC) for v in written]
+    assert instants[0] != instants[1]
+
+
+def test_in_plain_finds_what_in_finds(brand):
+    for email in ("a@example.com", "b@example.com", "c@example.com"):
+        Contact.objects.create(account=brand.account, email=email)
+    wanted = ["b@example.com", "c@example.com", "b@example.com", None, "z@example.com"]
+    found = Contact.objects.filter(account=brand.account, email__in_plain=wanted)
+    assert sorted(found.values_list("email", flat=True)) == ["b@example.com", "c@example.com"]
+    ids = list(Contact.objects.values_list("pk", flat=True))
+    assert Contact.objects.filter(pk__in_plain=ids[:2]).count() == 2
+    assert not Contact.objects.filter(email__in_plain=[None]).exists()
