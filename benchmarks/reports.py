@@ -885,8 +885,7 @@ class Histograms:
 def raw_dashboard() -> dict[str, Callable[[View], object]]:
     """The same figures by a GROUP BY over the raw responses, filtered to the unit's subtree by
     its path prefix and to the period by answer time."""
-    from django.db.models import Count
-    from django.db.models.functions import TruncDate
+    from django.db.models import Case, Count, Value, When
 
     from touchpoint.responses.models import Response
 
@@ -901,9 +900,23 @@ def raw_dashboard() -> dict[str, Callable[[View], object]]:
         return rows.values_list(*group, "score").annotate(n=Count("*")).order_by()
 
     def trend(view: View) -> list:
-        zone = ZoneInfo(TIME_ZONE)
-        rows = answers(view, view.trend_span).annotate(day=TruncDate("answered_at", tzinfo=zone))
-        return Histograms.trend(view, rows.values_list("day", "score").annotate(n=Count("*")))
+        """Each answer bucketed by comparing its time with the instants the trend's local
+        weeks or months start: exact across DST, and plain comparisons in SQL (a time zone
+        conversion per row runs in Python on SQLite, which would flatter the rollups)."""
+        first, last = view.trend_span
+        starts = sorted(
+            {view.trend_key(first + dt.timedelta(d)) for d in range((last - first).days + 1)}
+        )
+        bucket = Case(
+            *(
+                When(answered_at__lt=view.utc(key), then=Value(i))
+                for i, key in enumerate(starts[1:])
+            ),
+            default=Value(len(starts) - 1),
+        )
+        rows = answers(view, view.trend_span).annotate(bucket=bucket)
+        rows = rows.values_list("bucket", "score").annotate(n=Count("*"))
+        return Histograms.trend(view, ((starts[b], s, n) for b, s, n in rows))
 
     return {
         "headline": lambda v: Histograms.total(answers(v, v.current)),
