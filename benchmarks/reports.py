@@ -773,15 +773,31 @@ def _queries():
     return queries
 
 
-# `reports/queries.py`, the dashboard's own module (once it is on main).
+def _estimates(histograms: dict) -> dict:
+    """`queries.histograms` output ({(key,): 11 counts}) as an estimate per key."""
+    from touchpoint.lib import nps
+
+    return {key[0] if key else None: nps.estimate(_counts(h)) for key, h in histograms.items()}
+
+
+def _total_estimate(histograms: dict):
+    from touchpoint.lib import nps
+
+    return nps.estimate(_counts(sum(column) for column in zip(*histograms.values(), strict=True)))
+
+
+# `reports/queries.py`, the dashboard's own module (once it is on main): the figures
+# `queries.report` computes, one callable each.
 REPORT_QUERIES = Dashboard(
     "week",
     {
-        "headline": lambda v: _queries().grouped(_request(v), None)[0],
-        "previous period": lambda v: _queries().grouped(_request(v).previous(), None)[0],
+        "headline": lambda v: _total_estimate(_queries().histograms(_request(v)) or {(): [0] * 11}),
+        "previous period": lambda v: _total_estimate(
+            _queries().histograms(_request(v).previous()) or {(): [0] * 11}
+        ),
         "trend": lambda v: _queries().trend(_request(v), "week"),
-        "by touchpoint": lambda v: _queries().grouped(_request(v), "touchpoint")[1],
-        "by channel": lambda v: _queries().grouped(_request(v), "channel")[1],
+        "by touchpoint": lambda v: _estimates(_queries().histograms(_request(v), ("touchpoint",))),
+        "by channel": lambda v: _estimates(_queries().histograms(_request(v), ("channel",))),
         "leaderboard": lambda v: _queries().leaderboard(_request(v)),
     },
 )
