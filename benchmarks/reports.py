@@ -622,8 +622,8 @@ class View:
 
     @property
     def trend_span(self) -> tuple[dt.date, dt.date]:
-        """Monthly: the 12 months up to this one (as `summary.monthly_trend`). Weekly: the
-        current period (as `queries.trend` for a 90-day request)."""
+        """Weekly: the current period (as `queries.trend` for a 90-day request). Monthly: the
+        12 months up to this one."""
         if self.trend_grain == "week":
             return self.current
         month = self.today.replace(day=1)
@@ -692,69 +692,6 @@ class Dashboard:
     queries: dict[str, Callable[[View], object]]
 
 
-def _rollup_days(view: View, days: tuple[dt.date, dt.date]):
-    from touchpoint.reports.models import Rollup
-
-    return Rollup.objects.filter(
-        unit=view.unit, grain=Rollup.Grain.DAY, period__gte=days[0], period__lte=days[1]
-    )
-
-
-def _rollup_total(view: View, days: tuple[dt.date, dt.date]):
-    """Stand-in until `reports/queries.py` lands: one unit's day rows summed."""
-    from django.db.models import Sum
-
-    from touchpoint.lib import nps
-    from touchpoint.reports.models import HISTOGRAM
-
-    row = _rollup_days(view, days).aggregate(**{n: Sum(n) for n in HISTOGRAM})
-    return nps.estimate(_counts(row[n] for n in HISTOGRAM))
-
-
-def _rollup_by(view: View, by: str) -> dict:
-    """Stand-in until `reports/queries.py` lands: one unit's day rows summed per `by`."""
-    from django.db.models import Sum
-
-    from touchpoint.lib import nps
-    from touchpoint.reports.models import HISTOGRAM
-
-    rows = _rollup_days(view, view.current).values(by).annotate(**{n: Sum(n) for n in HISTOGRAM})
-    return {row[by]: nps.estimate(_counts(row[n] for n in HISTOGRAM)) for row in rows}
-
-
-def _summary_leaderboard(view: View):
-    from touchpoint.accounts.models import Unit
-    from touchpoint.reports.models import Rollup
-    from touchpoint.responses import summary
-
-    first, last = view.current
-    recent_days = Rollup.objects.filter(
-        account_id=view.unit.account_id, grain=Rollup.Grain.DAY, period__gte=first
-    ).filter(period__lte=last)
-    return summary.leaderboard(recent_days, Unit.objects.filter(parent=view.unit))
-
-
-def _summary_trend(view: View):
-    from touchpoint.responses import summary
-
-    return summary.monthly_trend(view.unit, months=12, now=view.now)
-
-
-# `responses/summary.py` as the unit page uses it today, with thin rollup stand-ins for the
-# figures it does not compute (previous period, by channel).
-SUMMARY = Dashboard(
-    "month",
-    {
-        "headline": lambda v: _rollup_total(v, v.current),
-        "previous period": lambda v: _rollup_total(v, v.previous),
-        "trend": _summary_trend,
-        "by touchpoint": lambda v: _rollup_by(v, "touchpoint_id"),
-        "by channel": lambda v: _rollup_by(v, "channel"),
-        "leaderboard": _summary_leaderboard,
-    },
-)
-
-
 def _request(view: View):
     """The dashboard's report request for the current period (built once per view)."""
     from touchpoint.reports import queries
@@ -786,8 +723,8 @@ def _total_estimate(histograms: dict):
     return nps.estimate(_counts(sum(column) for column in zip(*histograms.values(), strict=True)))
 
 
-# `reports/queries.py`, the dashboard's own module (once it is on main): the figures
-# `queries.report` computes, one callable each.
+# `reports/queries.py`, the dashboard's own module: the figures `queries.report` computes, one
+# callable each. (Until it landed, `responses/summary.py` and thin rollup stand-ins.)
 REPORT_QUERIES = Dashboard(
     "week",
     {
@@ -803,7 +740,7 @@ REPORT_QUERIES = Dashboard(
 )
 
 # The query set timed: switching to the dashboard's own module is this one line.
-DASHBOARD = SUMMARY
+DASHBOARD = REPORT_QUERIES
 
 
 def canonical(name: str, result, view: View) -> object:
@@ -821,7 +758,7 @@ def canonical(name: str, result, view: View) -> object:
         out = {}
         for _, rows in result:
             for row in rows:
-                if isinstance(row, dict):
+                if isinstance(row, dict):  # the raw engines' rows
                     out[row["unit"].pk] = split(row["estimate"])
                 else:
                     out[row.unit.pk] = split(row.figure)
@@ -832,7 +769,8 @@ def canonical(name: str, result, view: View) -> object:
 
 
 def ranked(view: View, counts: dict[int, object]) -> list:
-    """The leaderboard shape of `summary.leaderboard`, for engines that count elsewhere."""
+    """Children ranked among their own kind as `queries.leaderboard` ranks them, for the
+    engines that count from raw answers."""
     from touchpoint.lib import nps
 
     by_kind: dict[str, dict] = {}
