@@ -460,3 +460,16 @@ def test_an_answer_imported_from_the_past_opens_no_ticket(brand, staff, clock):
     assert on_response_saved(response, created=True) is None
     response.answered_at = START - dt.timedelta(days=6)
     assert on_response_saved(response, created=True) is not None
+
+
+def test_an_answer_sent_with_its_interaction_opens_a_ticket_too(brand, staff, api, clock):
+    payload = interaction(
+        brand,
+        occurred_at="2026-11-20T08:30:00+00:00",
+        response={"score": 3, "comment": "Told the agent on the phone", "channel": "phone"},
+    )
+    created = api.post("/api/v1/interactions", payload, content_type="application/json")
+    assert created.status_code == 201, created.content
+    ticket = Ticket.objects.get()
+    assert ticket.response.comment == "Told the agent on the phone"
+    assert list(ticket.assignees.all()) == [staff["store"]]

@@ -25,6 +25,7 @@ from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
+from touchpoint.tickets import actions as tickets
 from touchpoint.surveys.schemas import (
     CheckedContact,
     CheckedInteraction,
@@ -466,6 +467,11 @@ def _responses_given(
     ]
     bulk_insert(responses)
     rollups.add_responses(account, responses)
+    # A fresh answer collected elsewhere needs its ticket like any other; history does not.
+    recent = timezone.now() - tickets.HISTORY_AGE
+    for response in responses:
+        if response.answered_at >= recent:
+            tickets.on_response_saved(response, created=True)
     return {r.interaction_id: r for r in responses}
 
 
