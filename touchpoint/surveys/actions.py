@@ -25,13 +25,13 @@ from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
-from touchpoint.tickets import actions as tickets
 from touchpoint.surveys.schemas import (
     CheckedContact,
     CheckedInteraction,
     ContactIn,
     InteractionIn,
 )
+from touchpoint.tickets import actions as tickets
 
 Item = InteractionIn | CheckedInteraction
 
