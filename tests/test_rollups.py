@@ -186,3 +186,48 @@ def test_the_rebuild_command_agrees_with_the_live_rollups(brand, capsys):
     assert "rebuilt from 3 answers" in capsys.readouterr().out
     assert stored(brand.account) == before
     assert set(HISTOGRAM) == {f"s{n}" for n in range(11)}
+
+
+def _rollup_rows():
+    """The non-empty histograms (an emptied row and a missing row count the same)."""
+    rows = [
+        (
+            r.unit_id,
+            r.grain,
+            r.period,
+            r.touchpoint_id,
+            r.channel,
+            [getattr(r, h) for h in HISTOGRAM],
+        )
+        for r in Rollup.objects.all()
+    ]
+    return sorted(row for row in rows if any(row[-1]))
+
+
+def test_restating_history_moves_past_answers_to_the_units_new_place(brand, people):
+    from tests.test_tickets import respond
+    from touchpoint.responses.actions import do_restate_history
+    from touchpoint.tickets.models import Ticket
+
+    with time_machine.travel(dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC), tick=False):
+        past = respond(brand, 2, "Before the move")  # store-012, in North: opens a ticket
+        respond(brand, 9, n=2, unit_code="store-040")  # elsewhere: untouched
+    east = do_create_unit(
+        account=brand.account, kind="region", code="east", name="East", parent=brand.brand
+    )
+    do_move_unit(unit=brand.store, new_parent=east)
+    brand.store.refresh_from_db()
+
+    assert do_restate_history(unit=east) == 1
+    assert do_restate_history(unit=east) == 0  # idempotent
+    past.refresh_from_db()
+    assert past.unit_path == brand.store.path
+    assert past.attribution["region"]["code"] == "east"
+    assert Ticket.objects.get(response=past).unit_path == brand.store.path
+    by_unit = Counter()
+    for row in Rollup.objects.filter(grain="month"):
+        by_unit[row.unit_id] += sum(getattr(row, h) for h in HISTOGRAM)
+    assert by_unit[east.pk] == 1 and by_unit[brand.north.pk] == 0
+    restated = _rollup_rows()
+    rollups.rebuild(brand.account)
+    assert _rollup_rows() == restated  # exactly what a rebuild from the answers gives

@@ -32,6 +32,18 @@ class UnitAdmin(admin.ModelAdmin):
     readonly_fields = ["path", "depth"]
     autocomplete_fields = ["parent"]
     list_per_page = 200
+    actions = ["restate_history"]
+
+    @admin.action(description="Restate history: count past answers under the current tree")
+    def restate_history(self, request, queryset):
+        from touchpoint.responses.actions import do_restate_history
+
+        total = sum(do_restate_history(unit=unit) for unit in queryset.select_related("account"))
+        self.message_user(
+            request,
+            f"{total} past answer(s) now count under the units' current place in the tree; "
+            "reports, rollups and tickets follow.",
+        )
 
     @admin.display(description="Unit", ordering="path")
     def indented_name(self, unit: Unit) -> str:

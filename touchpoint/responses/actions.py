@@ -156,3 +156,44 @@ def do_record_response(
             state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now
         )
         return response, True
+
+
+def do_restate_history(*, unit: Unit, batch: int = 5_000) -> int:
+    """Count every past answer given at `unit` or below under the tree as it is now.
+
+    Normally an answer stays where it was given (its attribution snapshot), so moving a store
+    to another region leaves its past with the old region. An admin who decides the move
+    should rewrite the past calls this: each answer's path and attribution are taken anew from
+    its responsible unit, its rollups move from the old ancestors to the new ones, and its
+    ticket follows. One transaction; returns how many answers changed.
+    """
+    from touchpoint.tickets.models import Ticket
+
+    account = unit.account
+    subtree = {u.pk: u for u in Unit.objects.filter(account=account, path__startswith=unit.path)}
+    ancestors = {
+        u.pk: u
+        for u in Unit.objects.filter(pk__in={a for u in subtree.values() for a in u.ancestor_ids})
+    }
+    changed = 0
+    with transaction.atomic():
+        stale = (
+            Response.objects.filter(account=account, unit_id__in=list(subtree))
+            .exclude(unit_path__in=[u.path for u in subtree.values()])
+            .order_by("pk")
+        )
+        while chunk := list(stale.select_for_update()[:batch]):
+            rollups.add_responses(account, chunk, sign=-1)
+            for response in chunk:
+                now_at = subtree[response.unit_id]
+                response.unit_path = now_at.path
+                response.attribution = attribution_for(now_at, ancestors)
+            Response.objects.bulk_update(chunk, ["unit_path", "attribution"])
+            rollups.add_responses(account, chunk)
+            by_path: dict[str, list[int]] = {}
+            for response in chunk:
+                by_path.setdefault(response.unit_path, []).append(response.pk)
+            for path, ids in by_path.items():
+                Ticket.objects.filter(response_id__in=ids).update(unit_path=path)
+            changed += len(chunk)
+    return changed
