@@ -379,3 +379,36 @@ def test_wrong_credentials_are_retried_while_an_admin_fixes_them(
     assert delivery.send_due_invitations() == 0
     assert (refreshed(invitation).state, invitation.reason) == ("scheduled", "delivery_error")
     assert "401" in invitation.detail
+
+
+def test_a_failed_sms_falls_back_to_email_once_when_the_touchpoint_allows(
+    brand, sms_purchase, credentials, twilio, smtp
+):
+    sms_purchase.fallback_channel = "email"
+    sms_purchase.save()
+    twilio.replies.append(error(400, 21211, "The 'To' number +33612345678 is not valid."))
+    invitation = scheduled(brand, contact={"phone": PHONE, "email": "ana@example.com"})
+
+    assert delivery.send_due_invitations() == 0  # the SMS fails for good...
+    assert refreshed(invitation).state == "failed"
+    fallback = Invitation.objects.get(interaction=invitation.interaction, channel="email")
+    assert fallback.state == "scheduled" and "fallback after the SMS" in fallback.detail
+    assert delivery.send_due_invitations() == 1  # ...and the next pass sends the email
+    assert refreshed(fallback).state == "sent"
+    assert [m["To"] for m in smtp.messages] == ["ana@example.com"]
+    assert delivery.fall_back(refreshed(invitation)) is None  # never a second one
+
+
+def test_no_fallback_without_an_address_or_a_rule(brand, sms_purchase, credentials, twilio):
+    twilio.replies.append(error(400, 21211, "The 'To' number +33612345678 is not valid."))
+    without_rule = scheduled(brand, contact={"phone": PHONE, "email": "ana@example.com"})
+    delivery.send_due_invitations()
+    assert not Invitation.objects.filter(interaction=without_rule.interaction, channel="email")
+
+    sms_purchase.fallback_channel = "email"
+    sms_purchase.save()
+    twilio.replies.append(error(400, 21211, "The 'To' number +33612345679 is not valid."))
+    no_email = scheduled(brand, external_id="sale-9", contact={"phone": "+33612345679"})
+    delivery.send_due_invitations()
+    assert refreshed(no_email).state == "failed"
+    assert Invitation.objects.filter(channel="email").count() == 0

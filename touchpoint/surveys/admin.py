@@ -30,6 +30,7 @@ class TouchpointAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "channel",
+                    "fallback_channel",
                     "delay",
                     "quiet_hours_start",
                     "quiet_hours_end",

@@ -16,7 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from touchpoint.accounts.actions import unit_time_zone
 from touchpoint.lib import sms
+from touchpoint.surveys import rules
+from touchpoint.surveys.actions import new_token
 from touchpoint.surveys.models import Invitation
 from touchpoint.surveys.transports import (
     TWILIO_UNSUBSCRIBED,
@@ -157,7 +160,49 @@ def _after_failure(invitation: Invitation, error: TransportError) -> None:
         return
     reason = Reason.RETRIES_EXHAUSTED if error.retryable else Reason.DELIVERY_ERROR
     _finish(invitation, State.FAILED, reason, f"attempt {invitation.attempts}: {error}")
+    fall_back(invitation)
     log.error("invitation %s failed: %s", invitation.pk, error)
+
+
+def fall_back(invitation: Invitation) -> Invitation | None:
+    """After a failure for good, the same survey on the touchpoint's fallback channel, if it
+    has one and the contact can be reached there. At most one per interaction and channel
+    (a unique constraint), so a repeated failure never makes two."""
+    channel = invitation.touchpoint.fallback_channel
+    contact = invitation.contact
+    address = {"email": contact.email, "sms": contact.phone}.get(channel)
+    now = timezone.now()
+    if not channel or channel == invitation.channel or not address:
+        return None
+    if contact.opted_out_of(channel) or invitation.expires_at <= now:
+        return None
+    touchpoint = invitation.touchpoint
+    send_at = rules.plan_send_at(
+        occurred_at=now,
+        delay=dt.timedelta(0),
+        time_zone=contact.time_zone or unit_time_zone(invitation.unit),
+        quiet_start=touchpoint.quiet_hours_start,
+        quiet_end=touchpoint.quiet_hours_end,
+    )
+    if send_at >= invitation.expires_at:
+        return None
+    fallback, created = Invitation.objects.get_or_create(
+        interaction_id=invitation.interaction_id,
+        channel=channel,
+        defaults={
+            "account_id": invitation.account_id,
+            "contact_id": contact.pk,
+            "touchpoint_id": touchpoint.pk,
+            "unit_id": invitation.unit_id,
+            "token": new_token(),
+            "send_at": send_at,
+            "expires_at": invitation.expires_at,
+            "detail": f"fallback after the {invitation.get_channel_display()} invitation failed",
+        },
+    )
+    if created:
+        log.info("invitation %s failed; fallback %s on %s", invitation.pk, fallback.pk, channel)
+    return fallback if created else None
 
 
 def _finish(invitation: Invitation, state: str, reason: str, detail: str) -> None:

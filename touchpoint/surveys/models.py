@@ -46,6 +46,13 @@ class Touchpoint(models.Model):
 
     # The survey rule.
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    fallback_channel = models.CharField(
+        max_length=10,
+        choices=[(Channel.EMAIL, "Email"), (Channel.SMS, "SMS")],
+        blank=True,
+        help_text="If the survey cannot be delivered on the channel above (failed for good), "
+        "send it on this one instead, when the contact has an address for it.",
+    )
     delay = models.DurationField(
         default=dt.timedelta(0), help_text="Time between the interaction and the invitation."
     )
