@@ -10,12 +10,12 @@ import io
 import pytest
 
 from tests.conftest import answer
-from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (the shared Chromium)
+from tests.test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_regional_manager_explores_their_regions_answers(brand, people, live_server, browser):  # noqa: F811
+def test_a_regional_manager_explores_their_regions_answers(brand, people, live_server, browser):
     recent = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
     answer(brand, brand.store, 10, "Quick and friendly staff", n=1, at=recent)
     slow = answer(brand, brand.store, 2, "The queue was far too slow", n=2, at=recent)

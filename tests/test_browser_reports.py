@@ -10,7 +10,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from tests.test_browser import ARTIFACTS, browser, phone  # noqa: F401 (fixtures)
+from tests.test_browser import ARTIFACTS
 from touchpoint.reports import rollups
 from touchpoint.responses.models import Response
 
@@ -39,7 +39,7 @@ def test_a_regional_manager_drills_into_a_store_filters_and_exports(
     brand,
     people,
     live_server,
-    browser,  # noqa: F811
+    browser,
 ):
     given(brand, brand.store, brand.purchase, [10, 9, 9, 7, 3], "Helpful staff in Lille")
     given(brand, brand.store, brand.support, [2, 4, 10])
@@ -87,7 +87,7 @@ def test_a_regional_manager_drills_into_a_store_filters_and_exports(
     context.close()
 
 
-def test_the_dashboard_fits_a_phone(brand, people, live_server, phone):  # noqa: F811
+def test_the_dashboard_fits_a_phone(brand, people, live_server, phone):
     given(brand, brand.store, brand.purchase, [10, 9, 9, 7, 3] * 8, "Helpful staff in Lille")
     given(brand, brand.store, brand.support, [2, 4, 10])
     phone.goto(f"{live_server.url}/login/")
