@@ -39,7 +39,8 @@ def bench_url(tmp_path):
     import psycopg
 
     parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'touchpoint'}_bench"
+    # test_ as Django's test databases: never the `<name>_bench` a person benchmarks in.
+    name = f"test_{parts.path.lstrip('/') or 'touchpoint'}_bench"
     yield parts._replace(path=f"/{name}").geturl()
     with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -111,7 +111,11 @@ class Counts:
     def __add__(self, other: object) -> Counts:
         if not isinstance(other, Counts):
             return NotImplemented
-        return Counts(*(x + y for x, y in zip(self.split, other.split, strict=True)))
+        return Counts(
+            self.promoters + other.promoters,
+            self.passives + other.passives,
+            self.detractors + other.detractors,
+        )
 
 
 def _check_histogram(hist: Sequence[int]) -> None:
@@ -254,7 +258,11 @@ def dirichlet_prior(units: Iterable[Counts]) -> tuple[float, float, float]:
     - a0 is floored at 1 when units are nearly unanimous (rho close to or above 1).
     """
     answered = [u for u in units if u.n > 0]
-    total = sum(answered, Counts())
+    total = Counts(  # one sum per group, not a Counts per unit added
+        sum(u.promoters for u in answered),
+        sum(u.passives for u in answered),
+        sum(u.detractors for u in answered),
+    )
     big_n = total.n
     mean = [(g + adj) / (big_n + 3) for g, adj in zip(total.split, ADJUST, strict=True)]
 

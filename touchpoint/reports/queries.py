@@ -25,7 +25,8 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db import connections, router
+from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 
@@ -408,39 +409,60 @@ def _from_rollups(
     time: str | None = None,
 ) -> Histograms:
     """Summed histograms from the rollups of the unit (or of `units`), keyed by `by`
-    (touchpoint, channel, unit) and, when `time` is a grain, by the period's start."""
-    base = Rollup.objects.filter(
-        account_id=request.unit.account_id,
-        **({"unit_id__in": units} if units is not None else {"unit_id": request.unit.pk}),
-    )
-    if request.touchpoint is not None:
-        base = base.filter(touchpoint_id=request.touchpoint.pk)
-    if request.channel:
-        base = base.filter(channel=request.channel)
+    (touchpoint, channel, unit) and, when `time` is a grain, by the period's start.
+
+    One statement: each part of the period is its own branch of a UNION ALL, so the index
+    still bounds each range, and a figure costs one round trip instead of up to three (on a
+    busy server each round trip waits its turn). The statement is written here rather than
+    through the ORM: compiling three branches of eleven sums took three times as long as
+    running them (3 ms of a 5 ms figure on PostgreSQL; see benchmarks/reports.py).
+    """
+    connection = connections[router.db_for_read(Rollup)]
+    quote = connection.ops.quote_name
     fields = [_ROLLUP_FIELDS[b] for b in by] + (["period"] if time else [])
-    sums = {n: Sum(n) for n in HISTOGRAM}
-    # One statement: each part is its own branch of a UNION ALL, so the index still bounds
-    # each range, and a figure costs one round trip instead of up to three (on a busy
-    # server each round trip waits its turn; see benchmarks/reports.py).
-    group = fields or ["grain"]
-    parts = [
-        base.filter(grain=grain, period__gte=first, period__lte=last)
-        .values(*group)
-        .annotate(**sums)
-        .order_by()
-        for grain, first, last in _rollup_span(
-            request.start, request.end, days_only=time in ("day", "week")
-        )
+    where = ["account_id = %s"]
+    params: list[Any] = [request.unit.account_id]
+    if units is None:
+        where.append("unit_id = %s")
+        params.append(request.unit.pk)
+    elif not units:
+        return {}
+    else:
+        where.append(f"unit_id IN ({', '.join(['%s'] * len(units))})")
+        params.extend(units)
+    if request.touchpoint is not None:
+        where.append("touchpoint_id = %s")
+        params.append(request.touchpoint.pk)
+    if request.channel:
+        where.append("channel = %s")
+        params.append(request.channel)
+    where.append("grain = %s AND period >= %s AND period <= %s")
+    keys = ", ".join(quote(f) for f in fields) or quote("grain")
+    sums = ", ".join(f"SUM({quote(n)})" for n in HISTOGRAM)
+    branch = (  # names from the model only; every value is a parameter
+        f"SELECT {keys}, {sums} FROM {quote(Rollup._meta.db_table)} "  # noqa: S608
+        f"WHERE {' AND '.join(where)} GROUP BY {keys}"
+    )
+    adapt = connection.ops.adapt_datefield_value
+    spans = _rollup_span(request.start, request.end, days_only=time in ("day", "week"))
+    sql = " UNION ALL ".join([branch] * len(spans))
+    params = [
+        p for grain, first, last in spans for p in (*params, grain, adapt(first), adapt(last))
     ]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     out: Histograms = defaultdict(lambda: [0] * 11)
+    keyed = len(by)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     for row in rows:
-        key = tuple(row[f] for f in fields[: len(by)])
+        key = row[:keyed]
         if time:
-            key += (_period_start(row["period"], time),)
+            period = row[keyed]
+            day = period if isinstance(period, dt.date) else dt.date.fromisoformat(period)
+            key += (_period_start(day, time),)
         histogram = out[key]
-        for i, name in enumerate(HISTOGRAM):
-            histogram[i] += row[name]
+        for i, count in enumerate(row[-11:]):
+            histogram[i] += count
     return dict(out)
 
 
