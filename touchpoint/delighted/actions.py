@@ -260,8 +260,7 @@ def do_send_to_person(project: Project, params: dict) -> SendResult:
             contact=_contact_in(contact, channel),
             properties=properties,
         )
-        item._delay = dt.timedelta(seconds=delay)
-        result = record_interactions(account, [item])
+        result = record_interactions(account, [item], delay=dt.timedelta(seconds=delay))
         if not result.ok:
             raise DelightedError(422, _errors(result.errors))
         return SendResult(contact, created, result.items[0].invitation, properties)

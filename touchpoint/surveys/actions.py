@@ -150,7 +150,11 @@ def _error(label: str, name: str, message: str) -> dict[str, str]:
 
 
 def record_interactions(
-    account: Account, items: Sequence[Item], *, labels: Sequence[str] | None = None
+    account: Account,
+    items: Sequence[Item],
+    *,
+    labels: Sequence[str] | None = None,
+    delay: dt.timedelta | None = None,
 ) -> IntakeResult:
     """Store a batch of interactions with their contacts and invitations, all or nothing.
 
@@ -158,19 +162,24 @@ def record_interactions(
     create the interactions; plan each invitation (rules, consent, sampling, quarantine);
     store answers given with the interaction; after commit, wake the sender if any is due.
     Repeating an interaction with the same external id and data returns the stored one.
+    `delay`, when given, replaces the touchpoints' own (Delighted's per-request delay).
 
     Two requests racing with the same new external id or the same new contact both pass the
     check; the loser's insert hits a unique constraint, and it runs once more, now finding
     the winner's rows.
     """
     try:
-        return _record(account, items, labels=labels)
+        return _record(account, items, labels=labels, delay=delay)
     except IntegrityError:
-        return _record(account, items, labels=labels)
+        return _record(account, items, labels=labels, delay=delay)
 
 
 def _record(
-    account: Account, items: Sequence[Item], *, labels: Sequence[str] | None
+    account: Account,
+    items: Sequence[Item],
+    *,
+    labels: Sequence[str] | None,
+    delay: dt.timedelta | None,
 ) -> IntakeResult:
     refs, existing, errors, conflict = check_interactions(account, items, labels=labels)
     if errors:
@@ -200,11 +209,12 @@ def _record(
             for item, contact, touchpoint in zip(new_items, contacts, touchpoints, strict=True)
         ]
         bulk_insert(interactions)
-        for interaction, item in zip(interactions, new_items, strict=True):
-            interaction.delay_override = item._delay
         rows = list(zip(interactions, touchpoints, contacts, new_items, strict=True))
         planned = plan_invitations(
-            account, [(i, t, c) for i, t, c, item in rows if item.response is None], now=now
+            account,
+            [(i, t, c) for i, t, c, item in rows if item.response is None],
+            now=now,
+            delay=delay,
         )
         responses = _responses_given(account, [r for r in rows if r[3].response])
 
@@ -277,6 +287,7 @@ def resolve_contacts(
     out: list[Contact] = []
     new: list[Contact] = []
     changed: dict[int, Contact] = {}
+    now = timezone.now()
     for entry in given:
         contact = next(
             (
@@ -289,7 +300,7 @@ def resolve_contacts(
         if contact is None:
             contact = build(Contact, account_id=account.pk)
             new.append(contact)
-        if _merge_contact(contact, entry, index) and contact.pk:
+        if _merge_contact(contact, entry, index, now=now) and contact.pk:
             changed[contact.pk] = contact
         for kind in ("external_id", "email", "phone"):
             if getattr(contact, kind):
@@ -314,7 +325,9 @@ def resolve_contacts(
     return out
 
 
-def _merge_contact(contact: Contact, entry: ContactIn | CheckedContact, index: dict) -> bool:
+def _merge_contact(
+    contact: Contact, entry: ContactIn | CheckedContact, index: dict, *, now: dt.datetime
+) -> bool:
     changed = False
     for kind in ("external_id", "email", "phone"):
         value = getattr(entry, kind)
@@ -332,7 +345,7 @@ def _merge_contact(contact: Contact, entry: ContactIn | CheckedContact, index: d
         contact.attributes = {**contact.attributes, **entry.attributes}
         changed = True
     if changed:
-        contact.updated_at = timezone.now()
+        contact.updated_at = now
     return changed
 
 
@@ -341,8 +354,11 @@ def plan_invitations(
     rows: Sequence[tuple[Interaction, Touchpoint, Contact]],
     *,
     now: dt.datetime,
+    delay: dt.timedelta | None = None,
 ) -> list[Invitation]:
     """Decide, for each new interaction, whether and when its survey goes out, and store it.
+
+    `delay` replaces each touchpoint's own delay when given.
 
     The contacts' rows are locked (in id order, so two batches cannot deadlock) while the
     quarantine is checked and their `last_invited_at` moved, so concurrent intakes for the
@@ -364,7 +380,6 @@ def plan_invitations(
     invitations = []
     for interaction, touchpoint, contact in rows:
         time_zone = contact.time_zone or unit_zones[interaction.unit_id]
-        delay = getattr(interaction, "delay_override", None)
         send_at = rules.plan_send_at(
             occurred_at=interaction.occurred_at,
             delay=touchpoint.delay if delay is None else delay,
