@@ -1,10 +1,10 @@
 """On PostgreSQL, rollups are never scanned by parallel workers.
 
-A dashboard figure sums a few thousand rollup rows through the index. For a child leaderboard
-the planner chose a parallel plan whose workers cost more to start than they saved: 52 ms
-median against 15 ms without, on 10 M answers (benchmarks/reports.py), and on a busy server
-they take the cores other requests need. The table's own setting keeps every other query
-(a scan of raw answers for a segment, an export) free to use them.
+A dashboard figure sums a few thousand rollup rows through the index; parallel workers cost
+more to start than they save, and on a busy server take the cores other requests need. The
+table's own setting keeps every other query (a scan of raw answers for a segment, an export)
+free to use them. (Parallel Append, which hands whole UNION ALL branches to workers, is off
+for the app's connections: see DATABASES in settings.)
 """
 
 from django.db import migrations
