@@ -183,7 +183,14 @@ def test_an_import_of_many_chunks_ties_each_row_to_its_own_contact_and_invitatio
         assert (invitation.contact_id, invitation.unit_id) == (stored.contact_id, stored.unit_id)
 
 
-def test_partial_skips_bad_rows_in_every_chunk(brand, tmp_path, monkeypatch, capsys):
+@pytest.fixture(params=[1, 2], ids=["in-process", "two-workers"])
+def check_workers(request, monkeypatch):
+    """Large files are validated in worker processes: the same tests run both ways."""
+    monkeypatch.setattr("touchpoint.surveys.csv_import.check_workers", lambda path: request.param)
+    return request.param
+
+
+def test_partial_skips_bad_rows_in_every_chunk(brand, tmp_path, monkeypatch, capsys, check_workers):
     monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 2)
     path = write(
         tmp_path,
@@ -206,6 +213,41 @@ def test_partial_skips_bad_rows_in_every_chunk(brand, tmp_path, monkeypatch, cap
         ["6", "external_id"],
     ]
     assert "Imported 3 interaction(s)" in capsys.readouterr().out
+
+
+def test_a_file_checked_by_workers_reports_every_row_in_file_order(
+    brand, tmp_path, monkeypatch, check_workers
+):
+    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 3)
+    lines = [row(i) for i in range(1, 31)]  # row i is on line i + 1
+    lines[4] = row(5, occurred_at="soon")
+    lines[17] = row(18) + ",surplus"
+    lines[23] = row(24, unit="store-999")
+    lines[28] = row(29, external_id="sale-2")
+    path = write(tmp_path, *lines)
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert Interaction.objects.count() == 0
+    assert [r[:2] for r in errors_of(path)] == [
+        ["6", "occurred_at"],
+        ["19", "row"],
+        ["25", "unit"],
+        ["30", "external_id"],
+    ]
+    call_command("import-interactions", str(write(tmp_path, *map(row, range(1, 31)))))
+    assert Interaction.objects.count() == 30
+    assert Invitation.objects.count() == 30
+
+
+def test_a_file_that_stops_being_utf8_in_a_later_chunk_imports_nothing(
+    brand, tmp_path, monkeypatch, check_workers
+):
+    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 20)
+    path = write(tmp_path, *(row(i) for i in range(1, 300)))  # past the first decoded block
+    path.write_bytes(path.read_bytes() + row(300, contact_name="Zoé").encode("latin-1") + b"\n")
+    with pytest.raises(CommandError, match=r"not UTF-8 text \(near line [1-9]\d+\)"):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert Interaction.objects.count() == 0
 
 
 def test_imported_rows_are_stored_as_validated(brand, tmp_path):

@@ -127,7 +127,7 @@ def check_interactions(
 
     existing = {
         i.external_id: i
-        for i in Interaction.objects.filter(account=account, external_id__in_plain=list(seen))
+        for i in Interaction.objects.filter(account=account, external_id__in_plain=seen.keys())
     }
     conflict = False
     for label, item in zip(labels, items, strict=True):
@@ -369,7 +369,7 @@ def plan_invitations(
     locked = {contact.pk: contact for _, _, contact in rows}
     latest = (
         Contact.objects.select_for_update()
-        .filter(pk__in_plain=sorted(locked))
+        .filter(pk__in_plain=locked.keys())
         .order_by("pk")
         .values_list("pk", "last_invited_at")
     )
