@@ -238,9 +238,23 @@ class Invitation(models.Model):
                 fields=["interaction", "channel"], name="one_invitation_per_interaction_channel"
             )
         ]
+        # Each worker query has its own partial index, so the suppressed invitations (most
+        # of a large import: quarantine, sampling) are in none of them, and a sweep reads
+        # only the rows in its state.
         indexes = [
-            models.Index(fields=["state", "send_at"], name="invitation_due"),
-            models.Index(fields=["state", "lease_expires_at"], name="invitation_lease"),
+            models.Index(
+                fields=["send_at"], condition=models.Q(state="scheduled"), name="invitation_due"
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(state="sending"),
+                name="invitation_lease",
+            ),
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(state="sent"),
+                name="invitation_unanswered",
+            ),
             # The interviewers' queue: phone invitations waiting for a call.
             models.Index(
                 fields=["send_at"],
