@@ -229,6 +229,7 @@ def bulk_insert(objs: Sequence[Model]) -> None:
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     prefix = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES "
     suffix = f" RETURNING {ops.quote_name(model._meta.pk.column)}"
+    pk_attname = model._meta.pk.attname
     start = 0
     with connection.cursor() as cursor:
         for size in _statement_sizes(connection, fields, objs):
@@ -237,7 +238,7 @@ def bulk_insert(objs: Sequence[Model]) -> None:
             params = [value for values in _values(chunk, fields, connection) for value in values]
             cursor.execute(prefix + ", ".join([row] * len(chunk)) + suffix, params)
             for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                obj.pk = pk
+                obj.__dict__[pk_attname] = pk
                 obj._state.adding = False
                 obj._state.db = alias
 

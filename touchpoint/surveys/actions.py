@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zones
@@ -197,10 +197,10 @@ def _record(
         interactions = [
             build(
                 Interaction,
-                account_id=account.pk,
-                touchpoint_id=touchpoint.pk,
-                unit_id=refs.units[item.unit].pk,
-                contact_id=contact.pk,
+                account_id=account.id,
+                touchpoint_id=touchpoint.id,
+                unit_id=refs.units[item.unit].id,
+                contact_id=contact.id,
                 occurred_at=item.occurred_at,
                 external_id=item.external_id or None,
                 properties=item.properties,
@@ -248,8 +248,8 @@ def _record(
                 ItemResult(
                     interaction,
                     created=True,
-                    invitation=by_interaction.get(interaction.pk),
-                    response=responses.get(interaction.pk),
+                    invitation=by_interaction.get(interaction.id),
+                    response=responses.get(interaction.id),
                 )
             )
         if any(inv.state == Invitation.State.SCHEDULED and inv.send_at <= now for inv in planned):
@@ -300,8 +300,8 @@ def resolve_contacts(
         if contact is None:
             contact = build(Contact, account_id=account.pk)
             new.append(contact)
-        if _merge_contact(contact, entry, index, now=now) and contact.pk:
-            changed[contact.pk] = contact
+        if _merge_contact(contact, entry, index, now=now) and contact.id:
+            changed[contact.id] = contact
         for kind in ("external_id", "email", "phone"):
             if getattr(contact, kind):
                 index[(kind, getattr(contact, kind))] = contact
@@ -362,19 +362,21 @@ def plan_invitations(
 
     The contacts' rows are locked (in id order, so two batches cannot deadlock) while the
     quarantine is checked and their `last_invited_at` moved, so concurrent intakes for the
-    same person cannot both survey them.
+    same person cannot both survey them. A database without row locks (SQLite) took the
+    write lock when the transaction began, so the contacts as read are already current.
     """
     if not rows:
         return []
-    locked = {contact.pk: contact for _, _, contact in rows}
-    latest = (
-        Contact.objects.select_for_update()
-        .filter(pk__in_plain=locked.keys())
-        .order_by("pk")
-        .values_list("pk", "last_invited_at")
-    )
-    for pk, last_invited_at in latest:
-        locked[pk].last_invited_at = last_invited_at
+    if connections[router.db_for_write(Contact)].features.has_select_for_update:
+        locked = {contact.id: contact for _, _, contact in rows}
+        latest = (
+            Contact.objects.select_for_update()
+            .filter(pk__in_plain=locked.keys())
+            .order_by("pk")
+            .values_list("pk", "last_invited_at")
+        )
+        for pk, last_invited_at in latest:
+            locked[pk].last_invited_at = last_invited_at
     unit_zones = unit_time_zones(account, {interaction.unit_id for interaction, _, _ in rows})
     invited: dict[int, Contact] = {}
     invitations = []
@@ -390,10 +392,10 @@ def plan_invitations(
         expiry = dt.timedelta(days=touchpoint.expiry_days)
         invitation = build(
             Invitation,
-            account_id=account.pk,
-            interaction_id=interaction.pk,
-            contact_id=contact.pk,
-            touchpoint_id=touchpoint.pk,
+            account_id=account.id,
+            interaction_id=interaction.id,
+            contact_id=contact.id,
+            touchpoint_id=touchpoint.id,
             unit_id=interaction.unit_id,
             channel=touchpoint.channel,
             send_at=send_at,
@@ -409,7 +411,7 @@ def plan_invitations(
         else:
             invitation.token = new_token()
             contact.last_invited_at = send_at
-            invited[contact.pk] = contact
+            invited[contact.id] = contact
             if touchpoint.channel not in DELIVERED_CHANNELS:
                 # Answered in place: the link is live at once, nothing to deliver.
                 invitation.state = Invitation.State.SENT
@@ -439,7 +441,7 @@ def _suppression(
         return reason.NO_ADDRESS, f"contact has no {address}"
     if send_at + expiry <= now:
         return reason.STALE, f"interaction of {interaction.occurred_at:%Y-%m-%d} is too old"
-    key = f"{touchpoint.pk}:{interaction.external_id or interaction.pk}"
+    key = f"{touchpoint.id}:{interaction.external_id or interaction.id}"
     if not rules.in_sample(key, touchpoint.sampling_rate):
         return reason.SAMPLED_OUT, f"sampling rate {touchpoint.sampling_rate}"
     days = touchpoint.effective_quarantine_days
@@ -465,10 +467,10 @@ def _responses_given(
     responses = [
         build(
             Response,
-            account_id=account.pk,
-            interaction_id=interaction.pk,
-            contact_id=contact.pk,
-            touchpoint_id=touchpoint.pk,
+            account_id=account.id,
+            interaction_id=interaction.id,
+            contact_id=contact.id,
+            touchpoint_id=touchpoint.id,
             channel=item.response.channel or touchpoint.channel,
             score=item.response.score,
             comment=item.response.comment,
