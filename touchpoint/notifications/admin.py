@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from touchpoint.notifications.models import Delivery, Endpoint, Preference
 
@@ -18,6 +20,10 @@ class EndpointAdmin(admin.ModelAdmin):
     list_display = ("name", "account", "kind", "url", "is_active")
     list_filter = ("kind", "is_active", "account")
     inlines = [DeliveryInline]
+    # A receiver typed without a scheme is https: webhooks carry signed customer data.
+    formfield_overrides = {
+        models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"},
+    }
 
 
 @admin.register(Delivery)
