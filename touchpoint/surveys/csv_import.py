@@ -3,7 +3,9 @@
 Memory stays flat whatever the file size: rows are read one chunk at a time; only the set of
 external ids seen (to catch duplicates across the file) grows with it. The check pass keeps
 the rows it validated in a compressed temporary file (the spool), which the import pass
-reads back: each row is parsed, validated and hashed once.
+reads back: each row is parsed, validated and hashed once. A large file is validated in
+worker processes (pure Python, no database), while this process checks the results
+against the database and writes the spool, in file order.
 """
 
 from __future__ import annotations
@@ -191,7 +193,7 @@ def _validated_chunks(stream: IO[str], workers: int) -> Iterator[list[tuple]]:
 
 def check_workers(path: str) -> int:
     """Processes to validate a file with: one per core for a large file (rows are parsed and
-    validated in pure Python, a third of an import's time), none for a small one."""
+    validated in pure Python, a quarter of an import's time), none for a small one."""
     if os.path.getsize(path) < PARALLEL_FROM_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
