@@ -196,6 +196,8 @@ def check_workers(path: str) -> int:
     validated in pure Python, a quarter of an import's time), none for a small one."""
     if os.path.getsize(path) < PARALLEL_FROM_BYTES:
         return 1
+    if "fork" not in multiprocessing.get_all_start_methods():  # Windows: validate in-process
+        return 1
     return max(1, min(os.cpu_count() or 1, 4))
 
 
