@@ -300,3 +300,15 @@ def test_an_imported_interaction_repeated_through_the_api_is_the_same_one(brand,
     changed = {**same, "properties": {"phone_model": "Nimbus X6"}}
     response = api.post("/api/v1/interactions", changed, content_type="application/json")
     assert response.status_code == 409
+
+
+def test_only_a_large_file_on_a_platform_that_forks_is_checked_by_workers(tmp_path, monkeypatch):
+    from touchpoint.surveys import csv_import
+
+    path = write(tmp_path, row(1))
+    assert csv_import.check_workers(str(path)) == 1  # small: starting workers costs more
+    monkeypatch.setattr(csv_import, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(csv_import.os, "cpu_count", lambda: 8)
+    assert csv_import.check_workers(str(path)) == 4
+    monkeypatch.setattr(csv_import.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert csv_import.check_workers(str(path)) == 1
