@@ -96,7 +96,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; IMMEDIATE transactions take the
     # write lock up front, so two writers queue instead of failing with "database is locked".
     # A page cache of up to 64 MB (default 2 MB) keeps the unique indexes a long import
-    # inserts into in memory: +7% rows/s at 200,000 rows, more as the database grows. A
+    # inserts into in memory (about +7% rows/s in a 200,000-row import). A
     # request's connection closes with the request, so only long-lived ones (the worker,
     # commands) ever fill it.
     DATABASES["default"]["OPTIONS"] = {
@@ -110,7 +110,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # A dashboard figure is a UNION ALL of a few index ranges of rollups. PostgreSQL hands
     # the branches to parallel workers, which cost more to start than the branches take: a
-    # brand's leaderboard ran in 12.6 ms with them and 2.9 ms without (benchmarks/reports.py).
+    # brand's leaderboard statement ran in 12.6 ms with them, 2.9 ms without (10 M answers).
     # A startup parameter costs no round trip; other parallel plans (a scan of raw answers)
     # stay allowed. The rollups table also takes no parallel scan (reports migration 0002).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c enable_parallel_append=off"

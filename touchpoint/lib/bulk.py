@@ -186,8 +186,8 @@ def _statement_sizes(connection, fields: Sequence, objs: Sequence[Model]) -> lis
     Django assumes SQLite's old limit of 999 parameters; the library says what it really
     takes (32,766 since 3.32), so a chunk is a few statements instead of thirty. Sizes are
     powers of two so that a connection prepares a handful of statement shapes and reuses
-    them: SQLite keeps every prepared statement of a new shape (128 of them), and one per
-    batch size held 300 MB of 2,000-row INSERTs after a 400,000-row import.
+    them: SQLite keeps every prepared statement of a new shape (128 of them), and with one
+    shape per batch size a 400,000-row import grew to 427 MB (197 MB with a handful).
     """
     if connection.vendor == "sqlite":
         import sqlite3
