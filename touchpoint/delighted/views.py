@@ -317,34 +317,27 @@ def unsubscribes(request: HttpRequest, account):
     if request.method == "POST":
         actions.do_unsubscribe(account, body(request))
         return _json({"ok": True})
-    params = query(request)
-    rows = _between(actions.unsubscribed(account), params, "opted_out_at")
-    page = _number_page(rows.order_by("opted_out_at", "pk"), params)
-    return _json(
-        [
-            {
-                "person_id": str(c.pk),
-                "email": c.email,
-                "name": c.name or None,
-                "unsubscribed_at": unix(c.opted_out_at),
-            }
-            for c in page
-        ]
-    )
+    return _people_page(request, actions.unsubscribed(account), "opted_out_at", "unsubscribed_at")
 
 
 @endpoint("GET")
 def bounces(request: HttpRequest, account):
+    return _people_page(request, actions.bounced(account), "bounced_at", "bounced_at")
+
+
+def _people_page(request: HttpRequest, people, stamp: str, key: str) -> HttpResponse:
+    """One page of people in the order of `stamp`, as Delighted lists unsubscribes and
+    bounces: id, email, name and the time under `key`."""
     params = query(request)
-    rows = _between(actions.bounced(account), params, "bounced_at")
-    page = _number_page(rows.order_by("bounced_at", "pk"), params)
+    rows = _between(people, params, stamp)
+    page = _number_page(rows.order_by(stamp, "pk"), params)
     return _json(
         [
             {
                 "person_id": str(c.pk),
                 "email": c.email,
                 "name": c.name or None,
-                "bounced_at": unix(c.bounced_at),
+                key: unix(getattr(c, stamp)),
             }
             for c in page
         ]
