@@ -274,3 +274,39 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def draw_answers(
+    data, account, count: int, *, units, touchpoints, start, days: int, contacts=None
+) -> list:
+    """`count` answers drawn by hypothesis (unit, touchpoint, contact when given, channel,
+    score, minute within `days` of `start`), stored with their rollups as the live path does."""
+    from hypothesis import strategies as st
+
+    from touchpoint.lib.bulk import bulk_insert
+    from touchpoint.reports import rollups
+    from touchpoint.responses.actions import attribution_for
+    from touchpoint.responses.models import Response
+
+    made = []
+    for _ in range(count):
+        unit = data.draw(st.sampled_from(units))
+        unit.refresh_from_db()
+        touchpoint = data.draw(st.sampled_from(touchpoints))
+        contact = data.draw(st.sampled_from(contacts)) if contacts else None
+        made.append(
+            Response(
+                account=account,
+                unit=unit,
+                unit_path=unit.path,
+                attribution=attribution_for(unit),
+                touchpoint=touchpoint,
+                contact=contact,
+                channel=data.draw(st.sampled_from(["email", "sms"])),
+                score=data.draw(st.integers(0, 10)),
+                answered_at=start + dt.timedelta(minutes=data.draw(st.integers(0, 60 * 24 * days))),
+            )
+        )
+    bulk_insert(made)
+    rollups.add_responses(account, made)
+    return made

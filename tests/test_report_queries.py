@@ -13,15 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import answer
+from tests.conftest import answer, draw_answers
 from touchpoint.accounts.actions import do_create_unit, do_move_unit
 from touchpoint.accounts.models import Account
 from touchpoint.contacts.models import Contact
 from touchpoint.lib import nps
-from touchpoint.lib.bulk import bulk_insert
-from touchpoint.reports import queries, rollups
+from touchpoint.reports import queries
 from touchpoint.reports.queries import ReportError, check_report_request, parse_report_params
-from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction, Touchpoint
 
@@ -75,27 +73,16 @@ def test_every_report_figure_equals_a_brute_force_count(data):
     first = dt.datetime(2025, 12, 20, tzinfo=dt.UTC)
 
     def answers(count: int) -> list[Response]:
-        made = []
-        for _ in range(count):
-            unit = data.draw(st.sampled_from(units))
-            unit.refresh_from_db()
-            made.append(
-                Response(
-                    account=account,
-                    unit=unit,
-                    unit_path=unit.path,
-                    attribution=attribution_for(unit),
-                    touchpoint=data.draw(st.sampled_from(touchpoints)),
-                    contact=data.draw(st.sampled_from(contacts)),
-                    channel=data.draw(st.sampled_from(["email", "sms"])),
-                    score=data.draw(st.integers(0, 10)),
-                    answered_at=first
-                    + dt.timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 95))),
-                )
-            )
-        bulk_insert(made)
-        rollups.add_responses(account, made)
-        return made
+        return draw_answers(
+            data,
+            account,
+            count,
+            units=units,
+            touchpoints=touchpoints,
+            start=first,
+            days=95,
+            contacts=contacts,
+        )
 
     answers(data.draw(st.integers(0, 40)))
     if len(units) > 2:  # a move: past answers stay where they were given

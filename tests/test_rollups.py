@@ -13,13 +13,13 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import interaction
+from tests.conftest import draw_answers, interaction
 from touchpoint.accounts.actions import do_create_unit, do_move_unit
 from touchpoint.accounts.models import Account
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.reports import rollups
 from touchpoint.reports.models import HISTOGRAM, Rollup
-from touchpoint.responses.actions import attribution_for, do_record_response
+from touchpoint.responses.actions import do_record_response
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery
 from touchpoint.surveys.actions import record_interactions
@@ -76,26 +76,9 @@ def test_rollups_equal_a_brute_force_count_through_answers_changes_and_moves(dat
     start = dt.datetime(2026, 1, 31, 0, 0, tzinfo=dt.UTC)
 
     def answers(count: int) -> list[Response]:
-        made = []
-        for _ in range(count):
-            unit = data.draw(st.sampled_from(units))
-            unit.refresh_from_db()
-            made.append(
-                Response(
-                    account=account,
-                    unit=unit,
-                    unit_path=unit.path,
-                    attribution=attribution_for(unit),
-                    touchpoint=data.draw(st.sampled_from(touchpoints)),
-                    channel=data.draw(st.sampled_from(["email", "sms"])),
-                    score=data.draw(st.integers(0, 10)),
-                    answered_at=start
-                    + dt.timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 40))),
-                )
-            )
-        bulk_insert(made)
-        rollups.add_responses(account, made)
-        return made
+        return draw_answers(
+            data, account, count, units=units, touchpoints=touchpoints, start=start, days=40
+        )
 
     given_answers = answers(data.draw(st.integers(0, 30)))
     for response in (
