@@ -49,7 +49,9 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         self.stdout.write(f"Worker {worker_id} started")
-        last_sweep = last_prune = last_digests = 0.0
+        # Every periodic step runs on the first pass: the monotonic clock counts from boot, so
+        # starting from 0.0 would skip the hourly prune for a machine's first hour.
+        last_sweep = last_prune = last_digests = float("-inf")
         while self.running:
             close_old_connections()
             if time.monotonic() - last_sweep >= sweep_every:
