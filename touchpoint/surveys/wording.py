@@ -7,6 +7,9 @@ then given a line in each `.po`; `tests/test_languages.py` fails while a languag
 
 Placeholders: {brand} (the account), {unit} (the responsible unit's name), {name} (the
 contact's name, in the greeting).
+
+The closed loop reuses these texts: a manager's reply and the follow-up after a resolved ticket
+reach the customer in the language they answered the survey in (`tickets.actions.customer_texts`).
 """
 
 from __future__ import annotations
@@ -66,6 +69,31 @@ TEXTS: dict[str, str] = {
     K.CONTACT_CHANGE: _("Your contact details have been updated."),
     K.CANCELLATION: _("We are sorry to see you go."),
     K.RELATIONSHIP: _("You have been a {brand} customer for a while."),
+    # Closing the loop: a manager's reply to the customer, and the follow-up once the ticket
+    # is resolved (its email, the page at /f/<token> and that page's thanks).
+    "dear": _("Dear {name},"),
+    "hello": _("Hello,"),
+    "sign_off": _("Thank you,"),
+    "reply_subject": _("Re: your feedback to {brand}"),
+    "reply_hint": _("You can answer this email directly."),
+    "follow_up_subject": _("Did we put it right? {brand}"),
+    "follow_up_intro": _("Recently you told us about a problem, and we have worked on it."),
+    "follow_up_solved": _("Did we solve it?"),
+    "follow_up_question": _(
+        "How likely are you now to recommend {brand} to a friend or colleague?"
+    ),
+    "follow_up_answer": _("Answer here:"),
+    "follow_up_solved_page": _("Did we solve your problem?"),
+    "follow_up_question_page": _(
+        "Now that we have worked on it, how likely are you to recommend {brand} "
+        "to a friend or colleague?"
+    ),
+    "yes": _("Yes"),
+    "no": _("No"),
+    "follow_up_send": _("Send"),
+    "choose_yes_no": _("Choose yes or no."),
+    "follow_up_thanks": _("Thank you"),
+    "follow_up_thanks_detail": _("Your answer helps {brand} put things right."),
 }
 SUPPORTED = tuple(code for code, _name in settings.LANGUAGES)
 RTL = {"ar", "fa", "he", "ur"}  # none shipped yet; the markup already carries dir
@@ -108,5 +136,6 @@ def wording_for(
     out = {key: text.format_map(values) for key, text in texts.items()}
     if not name:
         out["greeting"] = ""
+        out["dear"] = out["hello"]
     out["context"] = out.get(touchpoint.kind, "")
     return out

@@ -25,6 +25,7 @@ from touchpoint.accounts.models import ApiKey, Membership, Unit
 from touchpoint.lib import nps
 from touchpoint.notifications.actions import do_notify, do_queue_email
 from touchpoint.responses.models import Response
+from touchpoint.surveys.wording import direction, language_for, wording_for
 from touchpoint.tickets.models import Priority, RootCause, Ticket, TicketEvent, TicketRule
 
 User = get_user_model()
@@ -362,14 +363,22 @@ def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
         event = _event(ticket, actor, Kind.REPLY, text, {"to": contact.email})
         domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
         thread = f"<ticket-{ticket.pk}@{domain}>"
-        context = {"ticket": ticket, "text": text, "actor": actor, "contact": contact}
-        subject = f"Re: your feedback to {ticket.account.name}"
+        lang, texts = customer_texts(ticket)
+        context = {
+            "ticket": ticket,
+            "text": text,  # the manager's own words, sent as written
+            "actor": actor,
+            "contact": contact,
+            "texts": texts,
+            "lang": lang,
+            "dir": direction(lang),
+        }
         do_queue_email(
             account=ticket.account,
             event_type="ticket.reply",
             dedupe_key=f"ticket:{ticket.pk}:reply:{event.pk}",
             to_email=contact.email,
-            subject=subject,
+            subject=texts["reply_subject"],
             body_text=render_to_string("tickets/email/reply.txt", context),
             body_html=render_to_string("tickets/email/reply.html", context),
             headers={
@@ -377,6 +386,7 @@ def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
                 "In-Reply-To": thread,
                 "References": thread,
                 "Reply-To": actor.email or ticket.account.reply_to or "",
+                "Content-Language": lang,
             },
         )
         _notify(ticket, "ticket.replied", f"reply:{event.pk}", users=_others(ticket, actor))
@@ -469,6 +479,23 @@ def _escalate(pk: int, now: dt.datetime) -> int:
 # --- Follow-up ------------------------------------------------------------------------------
 
 
+def customer_texts(ticket: Ticket) -> tuple[str, dict[str, str]]:
+    """The language the customer answered the survey in (else their locale, else the
+    account's), and what they read in it: the built-in texts with the touchpoint's wording."""
+    contact, account = ticket.contact, ticket.account
+    lang = language_for(
+        ticket.response.locale, contact.locale if contact else "", account.default_locale
+    )
+    texts = wording_for(
+        ticket.touchpoint,
+        lang,
+        brand=account.name,
+        unit=ticket.unit.name,
+        name=contact.name if contact else "",
+    )
+    return lang, texts
+
+
 def _send_follow_up(ticket: Ticket, now) -> None:
     """Once per ticket, on its first resolution, if the rule asks for it and we may."""
     rule = rule_for(ticket.touchpoint)
@@ -486,9 +513,13 @@ def _send_follow_up(ticket: Ticket, now) -> None:
     ticket.follow_up_sent_at = now
     ticket.save()
     url = f"{settings.SITE_URL}/f/{ticket.follow_up_token}"
+    lang, texts = customer_texts(ticket)
     context = {
         "ticket": ticket,
         "contact": contact,
+        "texts": texts,
+        "lang": lang,
+        "dir": direction(lang),
         "url": url,
         "scores": [(n, f"{url}?score={n}") for n in range(11)],
         "solved": rule.follow_up == TicketRule.FollowUp.SOLVED,
@@ -498,17 +529,19 @@ def _send_follow_up(ticket: Ticket, now) -> None:
         event_type="ticket.follow_up",
         dedupe_key=f"ticket:{ticket.pk}:follow_up",
         to_email=contact.email,
-        subject=f"Did we put it right? {ticket.account.name}",
+        subject=texts["follow_up_subject"],
         body_text=render_to_string("tickets/email/follow_up.txt", context),
         body_html=render_to_string("tickets/email/follow_up.html", context),
-        headers={"In-Reply-To": f"<ticket-{ticket.pk}@{_domain()}>"},
+        headers={"In-Reply-To": f"<ticket-{ticket.pk}@{_domain()}>", "Content-Language": lang},
     )
     _event(ticket, None, Kind.FOLLOW_UP_SENT, f"Follow-up sent to {contact.email}")
 
 
 def access_follow_up(token: str) -> Ticket:
     ticket = (
-        Ticket.objects.filter(follow_up_token=token).select_related("account", "contact").first()
+        Ticket.objects.filter(follow_up_token=token)
+        .select_related("account", "contact", "response", "touchpoint", "unit")
+        .first()
     )
     if ticket is None or not token:
         raise Http404("No such follow-up.")

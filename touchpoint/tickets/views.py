@@ -18,6 +18,7 @@ from touchpoint.notifications.actions import do_set_preference, preference_of
 from touchpoint.notifications.models import Preference
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Touchpoint
+from touchpoint.surveys.wording import direction
 from touchpoint.tickets import actions
 from touchpoint.tickets.metrics import loop_metrics
 from touchpoint.tickets.models import RootCause, Ticket, TicketRule
@@ -178,6 +179,8 @@ def follow_up(request: HttpRequest, token: str) -> HttpResponse:
     A GET only pre-selects the answer clicked in the email (mail scanners follow links);
     the answer is stored on POST."""
     ticket = actions.access_follow_up(token)
+    lang, texts = actions.customer_texts(ticket)
+    page = {"ticket": ticket, "lang": lang, "dir": direction(lang), "texts": texts}
     solved_kind = ticket.follow_up_kind == TicketRule.FollowUp.SOLVED
     error = ""
     if request.method == "POST":
@@ -188,10 +191,10 @@ def follow_up(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 score = int(raw) if raw.isdigit() else None
                 actions.do_record_follow_up(ticket, score=score)
-        except actions.TicketError as problem:
-            error = str(problem)
+        except actions.TicketError:
+            error = texts["choose_yes_no"] if solved_kind else texts["choose"]
         else:
-            return render(request, "tickets/follow_up_thanks.html", {"ticket": ticket})
+            return render(request, "tickets/follow_up_thanks.html", page)
     selected = request.GET.get("solved" if solved_kind else "score", "")
     if ticket.follow_up_answered_at and not selected:
         if solved_kind:
@@ -202,7 +205,7 @@ def follow_up(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "tickets/follow_up.html",
         {
-            "ticket": ticket,
+            **page,
             "solved_kind": solved_kind,
             "selected": selected,
             "scores": [str(n) for n in range(11)],
