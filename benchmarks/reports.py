@@ -103,12 +103,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"database: {connection.vendor} {target.display}")
     print(f"load average at start: {load()}")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a kept database gets any newer rollup table filled
     if reuse:
         print(f"reusing the generated data ({fingerprint})")
     else:
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         generate(args.responses, args.units, args.seed, fingerprint)
         print(f"generated in {time.perf_counter() - started:,.0f} s")
@@ -466,23 +466,17 @@ class Loader:
         "answers",
         "locale",
     )
-    ROLLUP_COLUMNS = (
-        "account_id",
-        "unit_id",
-        "grain",
-        "period",
-        "touchpoint_id",
-        "channel",
-        *[f"s{n}" for n in range(11)],
-    )
+    TOTAL_COLUMNS = ("account_id", "unit_id", "grain", "period", *[f"s{n}" for n in range(11)])
+    ROLLUP_COLUMNS = (*TOTAL_COLUMNS[:4], "touchpoint_id", "channel", *TOTAL_COLUMNS[4:])
 
     def __init__(self, connection):
-        from touchpoint.reports.models import Rollup
+        from touchpoint.reports.models import Rollup, RollupTotal
         from touchpoint.responses.models import Response
 
         self.connection = connection
         self.response_table = Response._meta.db_table
         self.rollup_table = Rollup._meta.db_table
+        self.total_table = RollupTotal._meta.db_table
         self.dropped: list[str] = []
         connection.ensure_connection()
         self.raw = connection.connection
@@ -523,6 +517,7 @@ class Loader:
                 self.raw.autocommit = True
                 cursor.execute(f'VACUUM ANALYZE "{self.response_table}"')
                 cursor.execute(f'VACUUM ANALYZE "{self.rollup_table}"')
+                cursor.execute(f'VACUUM ANALYZE "{self.total_table}"')
                 self.raw.autocommit = autocommit
 
     def responses(self, rows: list[tuple]) -> None:
@@ -544,18 +539,26 @@ class Loader:
                 copy.write_row((*row[:-1], at, at, at, "{}", "en"))
 
     def rollups(self, rows: list[tuple]) -> None:
+        """(account, *key, *histogram) rows as `rollups.deltas_for` keys them: a total's key
+        has no touchpoint, and goes to the totals table without its touchpoint and channel."""
+        detailed = [row for row in rows if row[4] is not None]
+        totals = [(*row[:4], *row[6:]) for row in rows if row[4] is None]
+        self._copy(self.rollup_table, self.ROLLUP_COLUMNS, detailed)
+        self._copy(self.total_table, self.TOTAL_COLUMNS, totals)
+
+    def _copy(self, table: str, names: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
             return
-        columns = ", ".join(self.ROLLUP_COLUMNS)
+        columns = ", ".join(names)
         if self.connection.vendor == "sqlite":
-            marks = ", ".join("?" * len(self.ROLLUP_COLUMNS))
+            marks = ", ".join("?" * len(names))
             data = [(*row[:3], row[3].isoformat(), *row[4:]) for row in rows]
-            self.raw.executemany(
-                f'INSERT INTO "{self.rollup_table}" ({columns}) VALUES ({marks})', data
-            )
+            self.raw.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', data)
             return
-        sql = f'COPY "{self.rollup_table}" ({columns}) FROM STDIN'
-        with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
+        with (
+            self.raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
 
@@ -566,7 +569,7 @@ def check_sample(account, groups: list[Group]) -> None:
     `rollups.rebuild` would store them."""
     from touchpoint.accounts.models import Unit
     from touchpoint.reports import rollups
-    from touchpoint.reports.models import Rollup
+    from touchpoint.reports.models import Rollup, RollupTotal
     from touchpoint.responses.models import Response
 
     sample = [groups[0].units[0], groups[1].units[-1], groups[1].units[0].parent]
@@ -588,6 +591,8 @@ def check_sample(account, groups: list[Group]) -> None:
             (r.unit_id, r.grain, r.period, r.touchpoint_id, r.channel): r.histogram
             for r in Rollup.objects.filter(unit=unit)
         }
+        for r in RollupTotal.objects.filter(unit=unit):
+            stored[(r.unit_id, r.grain, r.period, None, "")] = r.histogram
         if stored != expected:
             raise SystemExit(f"generated rollups of {unit} differ from a recount of its answers")
     print(f"rollups of {', '.join(str(u) for u in sample)} equal a recount of their answers")

@@ -13,12 +13,12 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import draw_answers, interaction
+from tests.conftest import answer, draw_answers, interaction
 from touchpoint.accounts.actions import do_create_unit, do_move_unit
 from touchpoint.accounts.models import Account
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.reports import rollups
-from touchpoint.reports.models import HISTOGRAM, Rollup
+from touchpoint.reports.models import HISTOGRAM, Rollup, RollupTotal
 from touchpoint.responses.actions import do_record_response
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery
@@ -31,11 +31,17 @@ _accounts = itertools.count()
 
 
 def stored(account) -> dict[tuple, list[int]]:
-    return {
+    """Rollups and totals (keyed with touchpoint None and channel "") as `deltas_for` keys
+    them."""
+    out = {
         (r.unit_id, r.grain, r.period, r.touchpoint_id, r.channel): r.histogram
         for r in Rollup.objects.filter(account=account)
         if any(r.histogram)
     }
+    for r in RollupTotal.objects.filter(account=account):
+        if any(r.histogram):
+            out[(r.unit_id, r.grain, r.period, None, "")] = r.histogram
+    return out
 
 
 def brute_force(account) -> dict[tuple, list[int]]:
@@ -49,6 +55,7 @@ def brute_force(account) -> dict[tuple, list[int]]:
             if f"/{unit_id}/" in r.unit_path:
                 for grain, period in (("day", day), ("month", day.replace(day=1))):
                     counts[(unit_id, grain, period, r.touchpoint_id, r.channel, r.score)] += 1
+                    counts[(unit_id, grain, period, None, "", r.score)] += 1
     out: dict[tuple, list[int]] = {}
     for (*key, score), n in counts.items():
         out.setdefault(tuple(key), [0] * 11)[score] = n
@@ -171,22 +178,6 @@ def test_the_rebuild_command_agrees_with_the_live_rollups(brand, capsys):
     assert set(HISTOGRAM) == {f"s{n}" for n in range(11)}
 
 
-def _rollup_rows():
-    """The non-empty histograms (an emptied row and a missing row count the same)."""
-    rows = [
-        (
-            r.unit_id,
-            r.grain,
-            r.period,
-            r.touchpoint_id,
-            r.channel,
-            [getattr(r, h) for h in HISTOGRAM],
-        )
-        for r in Rollup.objects.all()
-    ]
-    return sorted(row for row in rows if any(row[-1]))
-
-
 def test_restating_history_moves_past_answers_to_the_units_new_place(brand, people):
     from tests.test_tickets import respond
     from touchpoint.responses.actions import do_restate_history
@@ -211,6 +202,25 @@ def test_restating_history_moves_past_answers_to_the_units_new_place(brand, peop
     for row in Rollup.objects.filter(grain="month"):
         by_unit[row.unit_id] += sum(getattr(row, h) for h in HISTOGRAM)
     assert by_unit[east.pk] == 1 and by_unit[brand.north.pk] == 0
-    restated = _rollup_rows()
+    restated = stored(brand.account)
     rollups.rebuild(brand.account)
-    assert _rollup_rows() == restated  # exactly what a rebuild from the answers gives
+    assert stored(brand.account) == restated  # exactly what a rebuild from the answers gives
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_totals_migration_fills_totals_from_the_existing_rollups(brand):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    for n, score in enumerate((0, 6, 9, 10)):
+        answer(brand, brand.store, score, n=n)
+    answer(brand, brand.agent, 7, touchpoint=brand.support, channel="sms")
+    expected = stored(brand.account)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("reports", "0002_rollups_read_without_parallel_workers")])
+    executor.loader.build_graph()
+    executor.migrate([("reports", "0003_rollup_totals")])
+    assert stored(brand.account) == expected
+    assert RollupTotal.objects.filter(unit=brand.brand, grain="month").get().histogram == [
+        1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1
+    ]  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,6 @@ from touchpoint.accounts.models import Membership, Unit
 from touchpoint.digests.models import Digest, DigestOptOut
 from touchpoint.lib import nps
 from touchpoint.reports import queries
-from touchpoint.reports.models import HISTOGRAM, Rollup
 from touchpoint.responses.models import Response
 
 log = logging.getLogger("touchpoint.digests")
@@ -241,17 +240,6 @@ class DigestContent:
         return f"Your week at {s.unit.name}{more}: {figure} ({dates})"
 
 
-def _counts(unit: Unit, start: dt.date, end: dt.date) -> nps.Counts:
-    row = Rollup.objects.filter(
-        account_id=unit.account_id,
-        unit=unit,
-        grain=Rollup.Grain.DAY,
-        period__gte=start,
-        period__lte=end,
-    ).aggregate(**{name: Sum(name) for name in HISTOGRAM})
-    return nps.Counts.from_histogram([row[name] or 0 for name in HISTOGRAM])
-
-
 def open_tickets(user, unit: Unit, *, now: dt.datetime | None = None) -> dict | None:
     """TICKET HOOK: open tickets of answers given at or below `unit`: {"count", "overdue",
     "url"}. None (the slot is not shown) when the tickets app is not installed."""
@@ -292,10 +280,9 @@ def build_digest(user, monday: dt.date) -> DigestContent:
     start, end = monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
     content = DigestContent(user=user, start=start, end=end)
     for unit in digest_units(user):
-        this, before = (
-            _counts(unit, start, end),
-            _counts(unit, start - dt.timedelta(days=7), start - dt.timedelta(days=1)),
-        )
+        week = queries.ReportRequest(unit=unit, start=start, end=end)
+        week_before = replace(week, start=start - dt.timedelta(7), end=start - dt.timedelta(1))
+        this, before = queries.counts(week), queries.counts(week_before)
         change = nps.compare(this, before) if this.n and before.n else None
         ranking = queries.ReportRequest(
             unit=unit, start=end - dt.timedelta(days=RANKING_DAYS - 1), end=end
@@ -307,9 +294,7 @@ def build_digest(user, monday: dt.date) -> DigestContent:
             )
             for kind, rows in queries.leaderboard(ranking)
         ]
-        comments = queries.latest_comments(
-            queries.ReportRequest(unit=unit, start=start, end=end), count=4
-        )
+        comments = queries.latest_comments(week, count=4)
         content.sections.append(
             Section(
                 unit=unit,

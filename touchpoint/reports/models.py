@@ -1,5 +1,6 @@
 """Rollups: exact score histograms kept per unit (counted again at every ancestor), touchpoint,
-channel and period, so that any unit's figures are a sum over few rows."""
+channel and period, so that any unit's figures are a sum over few rows; and the same per unit
+and period with every touchpoint and channel added together."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ SCORES = range(11)
 HISTOGRAM = [f"s{n}" for n in SCORES]
 
 
-class Rollup(models.Model):
-    """The eleven counts (scores 0 to 10) of the answers given at or below `unit`.
+class Histogram(models.Model):
+    """The eleven counts (scores 0 to 10) of the answers given at or below `unit` in a period.
 
     Each answer is counted once at every unit of its attribution path, so a brand, region or
     store question reads only that unit's rows. Periods are local days and months in the
@@ -27,8 +28,6 @@ class Rollup(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False)
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, db_index=False)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
     grain = models.CharField(max_length=5, choices=Grain.choices)
     period = models.DateField(help_text="The day, or the first day of the month.")
     s0 = models.IntegerField(default=0)
@@ -44,11 +43,7 @@ class Rollup(models.Model):
     s10 = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "grain", "period", "touchpoint", "channel"], name="rollup_key"
-            )
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.grain} {self.period}"
@@ -60,3 +55,30 @@ class Rollup(models.Model):
     @property
     def counts(self) -> nps.Counts:
         return nps.Counts.from_histogram(self.histogram)
+
+
+class Rollup(Histogram):
+    """A unit's histogram for one touchpoint and channel in a period: what a breakdown by
+    touchpoint or channel, or a report filtered to one, reads."""
+
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, db_index=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "grain", "period", "touchpoint", "channel"], name="rollup_key"
+            )
+        ]
+
+
+class RollupTotal(Histogram):
+    """A unit's histogram for every touchpoint and channel together in a period: the sum of
+    its `Rollup` rows, kept beside them so that a headline, trend or leaderboard without a
+    touchpoint or channel filter reads one row per unit and period instead of one per
+    touchpoint and channel (a third to a tenth as many)."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "grain", "period"], name="rollup_total_key")
+        ]

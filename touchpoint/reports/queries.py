@@ -33,7 +33,7 @@ from django.db.models.functions import TruncDate
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib import nps
-from touchpoint.reports.models import HISTOGRAM, Rollup
+from touchpoint.reports.models import HISTOGRAM, Rollup, RollupTotal
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Interaction, Touchpoint
 
@@ -409,7 +409,9 @@ def _from_rollups(
     time: str | None = None,
 ) -> Histograms:
     """Summed histograms from the rollups of the unit (or of `units`), keyed by `by`
-    (touchpoint, channel, unit) and, when `time` is a grain, by the period's start.
+    (touchpoint, channel, unit) and, when `time` is a grain, by the period's start. Without a
+    touchpoint or channel to filter or group by, from the rollup totals (one row per unit and
+    period).
 
     One statement: each part of the period is its own branch of a UNION ALL, so the index
     still bounds each range, and a figure costs one round trip instead of up to three (on a
@@ -419,6 +421,10 @@ def _from_rollups(
     """
     connection = connections[router.db_for_read(Rollup)]
     quote = connection.ops.quote_name
+    detailed = (
+        request.touchpoint is not None or request.channel or {"touchpoint", "channel"} & {*by}
+    )
+    table = (Rollup if detailed else RollupTotal)._meta.db_table
     fields = [_ROLLUP_FIELDS[b] for b in by] + (["period"] if time else [])
     where = ["account_id = %s"]
     params: list[Any] = [request.unit.account_id]
@@ -440,7 +446,7 @@ def _from_rollups(
     keys = ", ".join(quote(f) for f in fields) or quote("grain")
     sums = ", ".join(f"SUM({quote(n)})" for n in HISTOGRAM)
     branch = (  # names from the model only; every value is a parameter
-        f"SELECT {keys}, {sums} FROM {quote(Rollup._meta.db_table)} "  # noqa: S608
+        f"SELECT {keys}, {sums} FROM {quote(table)} "  # noqa: S608
         f"WHERE {' AND '.join(where)} GROUP BY {keys}"
     )
     adapt = connection.ops.adapt_datefield_value
@@ -561,6 +567,11 @@ def histograms(
     if request.source == "rollups" and all(b in _ROLLUP_FIELDS for b in by):
         return _from_rollups(request, by, units=units, time=time)
     return _from_responses(request, by, units=units, time=time)
+
+
+def counts(request: ReportRequest) -> nps.Counts:
+    """The request's answers as promoters, passives and detractors (a digest's headline)."""
+    return nps.Counts.from_histogram(_total(histograms(request)))
 
 
 def _total(found: Histograms) -> list[int]:
