@@ -46,6 +46,36 @@ def brute(responses, unit_id, start, end, zone, *, touchpoint=None, channel="", 
     return histogram
 
 
+@pytest.mark.django_db(databases=[])
+@given(
+    start=st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)),
+    days=st.integers(0, 800),
+    days_only=st.booleans(),
+)
+def test_the_rollup_rows_read_cover_each_day_of_the_period_exactly_once(start, days, days_only):
+    """Added and subtracted, the day and month rows read count every day of the period once
+    and no other day; and no partial month reads more than half its days."""
+    end = start + dt.timedelta(days)
+    counted: dict[dt.date, int] = {}
+    day_rows: dict[dt.date, int] = {}  # per month
+    for grain, first, last, sign in queries._rollup_span(start, end, days_only=days_only):
+        if grain == "month":
+            assert first.day == last.day == 1
+            last = queries._month_end(last)
+        day = first
+        while day <= last:
+            counted[day] = counted.get(day, 0) + sign
+            if grain == "day":
+                day_rows[day.replace(day=1)] = day_rows.get(day.replace(day=1), 0) + 1
+            day += dt.timedelta(1)
+    assert {d: n for d, n in counted.items() if n} == {
+        start + dt.timedelta(i): 1 for i in range(days + 1)
+    }
+    assert all(-1 <= n <= 1 for n in counted.values())
+    if not days_only:
+        assert all(n <= 15 for n in day_rows.values())
+
+
 @settings(
     max_examples=30,
     deadline=None,

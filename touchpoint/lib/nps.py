@@ -7,6 +7,7 @@ from views, commands and tests alike. NPS values and their errors are in points 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -36,6 +37,7 @@ def classify(score: int) -> str:
     return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
 
 
+@functools.lru_cache(maxsize=16)
 def z_value(confidence: float = 0.95) -> float:
     """Two-sided critical value for a confidence level (0.95 -> 1.959964, i.e. Z95)."""
     if not 0 < confidence < 1:
@@ -72,6 +74,9 @@ class Counts:
     detractors: int = 0
 
     def __post_init__(self) -> None:
+        p, a, d = self.promoters, self.passives, self.detractors
+        if type(p) is int and type(a) is int and type(d) is int and min(p, a, d) >= 0:
+            return  # the usual case, checked at once (a leaderboard makes hundreds)
         for name in ("promoters", "passives", "detractors"):
             if not _is_count(value := getattr(self, name)):
                 raise ValueError(f"{name} must be an int >= 0, got {value!r}")
@@ -121,7 +126,8 @@ class Counts:
 def _check_histogram(hist: Sequence[int]) -> None:
     if len(hist) != 11:
         raise ValueError(f"a score histogram has 11 counts (scores 0..10), got {len(hist)}")
-    if not all(_is_count(c) for c in hist):
+    plain = all(type(c) is int and c >= 0 for c in hist)  # the usual case, without a call each
+    if not plain and not all(_is_count(c) for c in hist):  # an int subclass other than bool
         raise ValueError("histogram counts must be ints >= 0")
 
 

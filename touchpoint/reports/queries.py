@@ -378,23 +378,46 @@ Histograms = dict[tuple, list[int]]
 
 def _rollup_span(
     start: dt.date, end: dt.date, *, days_only: bool = False
-) -> list[tuple[str, dt.date, dt.date]]:
-    """The rollup rows covering [start, end] as (grain, first period, last period): whole
-    months from month rows, the edges from day rows.
+) -> list[tuple[str, dt.date, dt.date, int]]:
+    """The rollup rows whose sum is [start, end], as (grain, first period, last period, sign):
+    whole months from month rows; a month the period covers in part either from its days in
+    the period, or from its month row less its days outside the period, whichever is fewer
+    days. A period ending today so takes this month's row less the days to come, which have
+    no rows: a handful of rows per unit, whatever the period.
 
-    Each part is its own SELECT (of one UNION ALL): with one grain and one period range per
-    SELECT the (unit, grain, period) index bounds the rows read, where an OR of ranges would
-    make the database read every row of the unit."""
+    Exact, because every answer is counted in both its day's and its month's row. Each part is
+    its own SELECT (of one UNION ALL): with one grain and one period range per SELECT the
+    (unit, grain, period) index bounds the rows read, where an OR of ranges would make the
+    database read every row of the unit."""
     day, month = Rollup.Grain.DAY.value, Rollup.Grain.MONTH.value
-    first_whole = start if start.day == 1 else _month_end(start) + dt.timedelta(1)
-    last_whole_end = end if _month_end(end) == end else end.replace(day=1) - dt.timedelta(1)
-    if days_only or first_whole > last_whole_end:  # no whole month inside
-        return [(day, start, end)]
-    parts = [(month, first_whole, last_whole_end.replace(day=1))]
-    if start < first_whole:
-        parts.append((day, start, first_whole - dt.timedelta(1)))
-    if end > last_whole_end:
-        parts.append((day, last_whole_end + dt.timedelta(1), end))
+    if days_only:
+        return [(day, start, end, 1)]
+    parts: list[tuple[str, dt.date, dt.date, int]] = []
+    first_month, last_month = start.replace(day=1), end.replace(day=1)
+    months_from, months_to = first_month, last_month  # the month rows read
+    for edge in dict.fromkeys((first_month, last_month)):  # one edge if within one month
+        edge_end = _month_end(edge)
+        inside = (max(start, edge), min(end, edge_end))
+        outside = [
+            (a, b)
+            for a, b in (
+                (edge, inside[0] - dt.timedelta(1)),
+                (inside[1] + dt.timedelta(1), edge_end),
+            )
+            if a <= b
+        ]
+        if sum((b - a).days + 1 for a, b in outside) < (inside[1] - inside[0]).days + 1:
+            parts += [(day, a, b, -1) for a, b in outside]  # the month row, less the rest
+            continue
+        parts.append((day, *inside, 1))  # the days themselves, not the month row
+        if edge == first_month:
+            months_from = edge_end + dt.timedelta(1)
+        if edge == last_month:
+            months_to = (edge - dt.timedelta(1)).replace(day=1)
+    if months_from <= months_to:
+        parts.insert(0, (month, months_from, months_to, 1))
+    elif len(parts) == 2 and parts[0][3] == parts[1][3] == 1:  # days either side of a month end
+        return [(day, start, end, 1)]
     return parts
 
 
@@ -405,19 +428,19 @@ def _from_rollups(
     request: ReportRequest,
     by: tuple[str, ...],
     *,
-    units: list[int] | None = None,
+    children: bool = False,
     time: str | None = None,
 ) -> Histograms:
-    """Summed histograms from the rollups of the unit (or of `units`), keyed by `by`
-    (touchpoint, channel, unit) and, when `time` is a grain, by the period's start. Without a
+    """Summed histograms from the rollups of the unit (or of each of its children), keyed by
+    `by` (touchpoint, channel, unit) and, when `time` is a grain, by the period's start. Without a
     touchpoint or channel to filter or group by, from the rollup totals (one row per unit and
     period).
 
-    One statement: each part of the period is its own branch of a UNION ALL, so the index
-    still bounds each range, and a figure costs one round trip instead of up to three (on a
-    busy server each round trip waits its turn). The statement is written here rather than
-    through the ORM: compiling three branches of eleven sums took three times as long as
-    running them (3 ms of a 5 ms figure on PostgreSQL; see benchmarks/reports.py).
+    One statement: each part of the period (`_rollup_span`) is its own branch of a UNION ALL,
+    so the index still bounds each range, and a figure costs one round trip instead of up to
+    five (on a busy server each round trip waits its turn). The statement is written here
+    rather than through the ORM: compiling three branches of eleven sums took three times as
+    long as running them (3 ms of a 5 ms figure on PostgreSQL; see benchmarks/reports.py).
     """
     connection = connections[router.db_for_read(Rollup)]
     quote = connection.ops.quote_name
@@ -428,14 +451,12 @@ def _from_rollups(
     fields = [_ROLLUP_FIELDS[b] for b in by] + (["period"] if time else [])
     where = ["account_id = %s"]
     params: list[Any] = [request.unit.account_id]
-    if units is None:
-        where.append("unit_id = %s")
-        params.append(request.unit.pk)
-    elif not units:
-        return {}
+    if children:  # found by the statement itself: a unit without children costs one query
+        units = quote(Unit._meta.db_table)
+        where.append(f"unit_id IN (SELECT id FROM {units} WHERE parent_id = %s)")  # noqa: S608
     else:
-        where.append(f"unit_id IN ({', '.join(['%s'] * len(units))})")
-        params.extend(units)
+        where.append("unit_id = %s")
+    params.append(request.unit.pk)
     if request.touchpoint is not None:
         where.append("touchpoint_id = %s")
         params.append(request.touchpoint.pk)
@@ -444,16 +465,19 @@ def _from_rollups(
         params.append(request.channel)
     where.append("grain = %s AND period >= %s AND period <= %s")
     keys = ", ".join(quote(f) for f in fields) or quote("grain")
-    sums = ", ".join(f"SUM({quote(n)})" for n in HISTOGRAM)
-    branch = (  # names from the model only; every value is a parameter
-        f"SELECT {keys}, {sums} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {' AND '.join(where)} GROUP BY {keys}"
-    )
+
+    def branch(sign: int) -> str:  # names from the model only; every value is a parameter
+        sums = ", ".join(f"{'-' if sign < 0 else ''}SUM({quote(n)})" for n in HISTOGRAM)
+        return (
+            f"SELECT {keys}, {sums} FROM {quote(table)} "  # noqa: S608
+            f"WHERE {' AND '.join(where)} GROUP BY {keys}"
+        )
+
     adapt = connection.ops.adapt_datefield_value
     spans = _rollup_span(request.start, request.end, days_only=time in ("day", "week"))
-    sql = " UNION ALL ".join([branch] * len(spans))
+    sql = " UNION ALL ".join(branch(sign) for *_, sign in spans)
     params = [
-        p for grain, first, last in spans for p in (*params, grain, adapt(first), adapt(last))
+        p for grain, first, last, _ in spans for p in (*params, grain, adapt(first), adapt(last))
     ]
     out: Histograms = defaultdict(lambda: [0] * 11)
     keyed = len(by)
@@ -503,15 +527,21 @@ def _from_responses(
     request: ReportRequest,
     by: tuple[str, ...],
     *,
-    units: list[int] | None = None,
+    children: bool = False,
     time: str | None = None,
 ) -> Histograms:
-    """The same histograms as `_from_rollups`, counted from the raw answers. With `units`,
-    an answer counts for each of those units on its attribution path, as rollups count it."""
+    """The same histograms as `_from_rollups`, counted from the raw answers. With `children`,
+    an answer counts for each child of the unit on its attribution path, as rollups count it."""
     rows = _responses(request)
-    if units is None:
+    units: list[int] = []
+    if not children:
         rows = rows.filter(unit_path__contains=f"/{request.unit.pk}/")
     else:
+        units = list(
+            Unit.objects.filter(
+                parent=request.unit, account_id=request.unit.account_id
+            ).values_list("pk", flat=True)
+        )
         any_unit = Q(pk__in=[])
         for unit_id in units:
             any_unit |= Q(unit_path__contains=f"/{unit_id}/")
@@ -559,14 +589,15 @@ def histograms(
     request: ReportRequest,
     by: tuple[str, ...] = (),
     *,
-    units: list[int] | None = None,
+    children: bool = False,
     time: str | None = None,
 ) -> Histograms:
     """Score histograms for the request keyed by `by`, from the rollups when the request
-    allows it, else from the raw answers. Grouping by an attribute needs the raw answers."""
+    allows it, else from the raw answers. Grouping by an attribute needs the raw answers.
+    With `children` (and "unit" in `by`), one histogram per child of the unit instead."""
     if request.source == "rollups" and all(b in _ROLLUP_FIELDS for b in by):
-        return _from_rollups(request, by, units=units, time=time)
-    return _from_responses(request, by, units=units, time=time)
+        return _from_rollups(request, by, children=children, time=time)
+    return _from_responses(request, by, children=children, time=time)
 
 
 def counts(request: ReportRequest) -> nps.Counts:
@@ -732,20 +763,26 @@ def trend(request: ReportRequest, grain: str | None = None) -> list[TrendPoint]:
 def leaderboard(request: ReportRequest) -> list[tuple[str, list[LeaderRow]]]:
     """The unit's children ranked among their own kind by shrunk NPS (empirical Bayes), so
     three promoters do not top a list of busy stores; raw NPS, n and interval beside it."""
-    children = {
+    found = {
+        unit_id: histogram
+        for (unit_id,), histogram in histograms(request, ("unit",), children=True).items()
+        if sum(histogram)
+    }
+    if not found:
+        return []
+    children = {  # by parent, not by a list of ids: one condition plans and runs faster
         child.pk: child
         for child in Unit.objects.filter(parent=request.unit, account_id=request.unit.account_id)
     }
-    if not children:
-        return []
-    found = histograms(request, ("unit",), units=list(children))
+    kinds = dict(Unit.Kind.choices)
     figures: dict[str, dict[int, Figure]] = {}
-    for (unit_id,), histogram in found.items():
-        if sum(histogram):
-            child = children[unit_id]
-            figures.setdefault(child.get_kind_display(), {})[unit_id] = Figure.of(
-                child.code, child.name, histogram
-            )
+    for unit_id, histogram in found.items():
+        child = children.get(unit_id)
+        if child is None:  # moved elsewhere between the two statements
+            continue
+        figures.setdefault(kinds[child.kind], {})[unit_id] = Figure.of(
+            child.code, child.name, histogram
+        )
     return [
         (
             kind,
