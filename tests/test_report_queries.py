@@ -324,3 +324,25 @@ def test_latest_comments_are_the_same_through_either_index(brand, monkeypatch):
         monkeypatch.undo()
     request = check_report_request(unit=brand.north, start="2026-11-01", end="2026-11-30", now=NOW)
     assert [r.comment for r in queries.latest_comments(request)] == ["Lille first"]
+
+
+def test_rollup_statements_are_prepared_on_a_kept_postgresql_connection(brand):
+    """Their plans do not depend on their values, so planning them once per connection is
+    enough; Django's own statements stay unprepared."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    answer(brand, brand.store, 9)
+    request = check_report_request(unit=brand.brand, now=NOW)
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [statement for (statement,) in cursor.fetchall()]
+
+    assert not any("reports_rolluptotal" in s for s in prepared())
+    first = queries.report(request)
+    again = queries.report(request)
+    assert again.headline.histogram == first.headline.histogram
+    statements = prepared()
+    assert any("reports_rolluptotal" in s for s in statements)
+    assert all("reports_rollup" in s for s in statements)

@@ -116,16 +116,16 @@ else:
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = "-c enable_parallel_append=off"
     # Connections are kept (60 s unless DATABASE_CONN_MAX_AGE says otherwise; checked before
-    # reuse), and a statement run twice on one is prepared: planning took 0.25 of a store
-    # headline's 0.5 ms, and a dashboard runs six or seven such statements. Parameters are
-    # therefore bound by the server. A pooler in transaction mode must keep prepared
-    # statements (PgBouncer 1.21+, max_prepared_statements), or set
-    # DATABASE_PREPARED_STATEMENTS=0.
+    # reuse): opening one costs more than a whole dashboard's statements. On a kept
+    # connection the rollup statements are prepared from their second run (see
+    # reports.queries._rollup_cursor; Django's own cursors bind client-side and never are):
+    # planning took 0.25 of a store headline's 0.5 ms. A pooler in transaction mode must keep
+    # prepared statements (PgBouncer 1.21+, max_prepared_statements), or set
+    # DATABASE_PREPARED_STATEMENTS=false.
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        options["server_side_binding"] = True
-        options["prepare_threshold"] = 2
+        options["prepare_threshold"] = 1  # prepared from the second run
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
