@@ -834,7 +834,7 @@ def latest_comments(request: ReportRequest, count: int = 8) -> list[Response]:
     return list(
         rows.exclude(comment="")
         .select_related("touchpoint", "unit")
-        .order_by("-answered_at")[:count]
+        .order_by("-answered_at", "-pk")[:count]
     )
 
 
