@@ -220,13 +220,10 @@ def test_rollups_of_the_seed_agree_with_a_rebuild(demo):
     from tests.test_rollups import stored
     from touchpoint.reports import rollups
 
-    def snapshot():
-        return stored(demo)
-
-    before = snapshot()
+    before = stored(demo)
     assert any(key[3] is None for key in before) and any(key[3] for key in before)
     rollups.rebuild(demo)
-    assert snapshot() == before
+    assert stored(demo) == before
 
 
 def test_the_demo_has_a_living_ticket_inbox(demo):

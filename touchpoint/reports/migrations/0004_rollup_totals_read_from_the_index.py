@@ -13,30 +13,30 @@ from django.db import migrations
 COLUMNS = ", ".join(["account_id", *(f"s{n}" for n in range(11))])
 
 
-def covering_key(apps, schema_editor):
+def _key(schema_editor, *, include: str, autovacuum: str) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(
         "ALTER TABLE reports_rolluptotal DROP CONSTRAINT rollup_total_key, "
-        "ADD CONSTRAINT rollup_total_key UNIQUE (unit_id, grain, period) "
-        f"INCLUDE ({COLUMNS})"
+        f"ADD CONSTRAINT rollup_total_key UNIQUE (unit_id, grain, period) {include}"
     )
-    schema_editor.execute(
-        "ALTER TABLE reports_rolluptotal SET (autovacuum_vacuum_scale_factor = 0.01, "
-        "autovacuum_vacuum_insert_scale_factor = 0.01)"
+    schema_editor.execute(f"ALTER TABLE reports_rolluptotal {autovacuum}")
+
+
+def covering_key(apps, schema_editor):
+    _key(
+        schema_editor,
+        include=f"INCLUDE ({COLUMNS})",
+        autovacuum="SET (autovacuum_vacuum_scale_factor = 0.01, "
+        "autovacuum_vacuum_insert_scale_factor = 0.01)",
     )
 
 
 def plain_key(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(
-        "ALTER TABLE reports_rolluptotal DROP CONSTRAINT rollup_total_key, "
-        "ADD CONSTRAINT rollup_total_key UNIQUE (unit_id, grain, period)"
-    )
-    schema_editor.execute(
-        "ALTER TABLE reports_rolluptotal RESET (autovacuum_vacuum_scale_factor, "
-        "autovacuum_vacuum_insert_scale_factor)"
+    _key(
+        schema_editor,
+        include="",
+        autovacuum="RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_insert_scale_factor)",
     )
 
 
