@@ -8,6 +8,7 @@ import threading
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
@@ -224,6 +225,7 @@ def test_the_dev_outbox_shows_a_digest_after_send_digests_now(people, week, sett
     finally:
         controller.stop()
     client = Client()
+    client.force_login(get_user_model().objects.create_user("op", is_staff=True))
     listing = client.get("/dev/outbox/").content.decode()
     assert "Your week at North: NPS 100" in listing
     from touchpoint.outbox.models import CapturedEmail

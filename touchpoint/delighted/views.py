@@ -82,7 +82,7 @@ def endpoint(*methods: str):
                 if request.method not in methods:
                     return _json({"status": 405, "message": "Method Not Allowed"}, 405)
                 request.api_key = api_key
-                return view(request, api_key.account, *args, **kwargs)
+                return view(request, api_key, *args, **kwargs)
             except ParamError as error:
                 return _json(DelightedError.invalid(error.field, str(error)).body(), 422)
             except DelightedError as error:
@@ -213,10 +213,10 @@ def _has_extra(response) -> bool:
 
 
 @endpoint("GET", "POST")
-def people(request: HttpRequest, account):
+def people(request: HttpRequest, key):
     if request.method == "POST":
-        project = actions.access_project(account)
-        result = actions.do_send_to_person(project, body(request))
+        project = actions.access_project(key.account)
+        result = actions.do_send_to_person(project, body(request), key)
         contact = result.contact
         out = {
             "id": str(contact.pk),
@@ -239,7 +239,7 @@ def people(request: HttpRequest, account):
     email, phone = text(params, "email"), text(params, "phone_number")
     if email and phone:
         raise DelightedError.invalid("email", "give either email or phone_number, not both")
-    rows = actions.people(account)
+    rows = actions.people(key)
     if email:
         rows = rows.filter(email=email.lower())
     if phone:
@@ -250,31 +250,31 @@ def people(request: HttpRequest, account):
 
 
 @endpoint("DELETE")
-def person(request: HttpRequest, account, identifier: str):
-    contact = actions.access_person(account, identifier)
+def person(request: HttpRequest, key, identifier: str):
+    contact = actions.access_person(key, identifier)
     actions.do_delete_person(contact)
     return _json({"ok": True}, 202)
 
 
 @endpoint("DELETE")
-def pending_requests(request: HttpRequest, account, email: str):
-    actions.do_cancel_pending(account, email)
+def pending_requests(request: HttpRequest, key, email: str):
+    actions.do_cancel_pending(key, email)
     return _json({"ok": True})
 
 
 @endpoint("GET", "POST")
-def survey_responses(request: HttpRequest, account):
+def survey_responses(request: HttpRequest, key):
     if request.method == "POST":
-        project = actions.access_project(account)
-        response = actions.do_create_response(project, body(request))
+        project = actions.access_project(key.account)
+        response = actions.do_create_response(project, body(request), key)
         return _json(response_out(response, []), 201)
 
     params = query(request)
     expand = as_list(params, "expand")
-    rows = actions.responses(account)
+    rows = actions.responses(key)
     rows = _between(rows, params, "answered_at")
     rows = _between(rows, params, "updated_at", "updated_since", "updated_until")
-    unit = actions.trend_unit(account, params)
+    unit = actions.trend_unit(key, params)
     if unit:
         rows = rows.filter(unit_path__startswith=unit.path)
     person_id, person_email = text(params, "person_id"), text(params, "person_email")
@@ -298,31 +298,31 @@ def survey_responses(request: HttpRequest, account):
 
 
 @endpoint("GET", "PUT")
-def survey_response(request: HttpRequest, account, response_id: str):
-    response = actions.access_response(account, response_id)
+def survey_response(request: HttpRequest, key, response_id: str):
+    response = actions.access_response(key, response_id)
     if request.method == "PUT":
         data = body(request)
-        response, _ = actions.do_update_response(response, data)
+        response, _ = actions.do_update_response(key, response, data)
         return _json(response_out(response, as_list(data, "expand")))
     return _json(response_out(response, as_list(query(request), "expand")))
 
 
 @endpoint("GET")
-def metrics(request: HttpRequest, account):
-    return _json(actions.metrics(account, query(request)))
+def metrics(request: HttpRequest, key):
+    return _json(actions.metrics(key, query(request)))
 
 
 @endpoint("GET", "POST")
-def unsubscribes(request: HttpRequest, account):
+def unsubscribes(request: HttpRequest, key):
     if request.method == "POST":
-        actions.do_unsubscribe(account, body(request))
+        actions.do_unsubscribe(key, body(request))
         return _json({"ok": True})
-    return _people_page(request, actions.unsubscribed(account), "opted_out_at", "unsubscribed_at")
+    return _people_page(request, actions.unsubscribed(key), "opted_out_at", "unsubscribed_at")
 
 
 @endpoint("GET")
-def bounces(request: HttpRequest, account):
-    return _people_page(request, actions.bounced(account), "bounced_at", "bounced_at")
+def bounces(request: HttpRequest, key):
+    return _people_page(request, actions.bounced(key), "bounced_at", "bounced_at")
 
 
 def _people_page(request: HttpRequest, people, stamp: str, key: str) -> HttpResponse:
@@ -345,8 +345,9 @@ def _people_page(request: HttpRequest, people, stamp: str, key: str) -> HttpResp
 
 
 @endpoint("GET")
-def autopilot(request: HttpRequest, account, platform: str):
-    survey = actions.access_autopilot(actions.access_project(account), platform)
+def autopilot(request: HttpRequest, key, platform: str):
+    actions.check_account_wide(key)
+    survey = actions.access_autopilot(actions.access_project(key.account), platform)
     return _json(
         {
             "platform_id": platform,
@@ -382,8 +383,9 @@ def membership_out(member, *, with_next: bool = True) -> dict:
 
 
 @endpoint("GET", "POST", "DELETE")
-def autopilot_memberships(request: HttpRequest, account, platform: str):
-    project = actions.access_project(account)
+def autopilot_memberships(request: HttpRequest, key, platform: str):
+    actions.check_account_wide(key)
+    project = actions.access_project(key.account)
     if request.method == "POST":
         member = actions.do_add_membership(project, platform, body(request))
         return _json(
@@ -400,7 +402,7 @@ def autopilot_memberships(request: HttpRequest, account, platform: str):
     params = query(request)
     rows = actions.memberships(survey)
     if text(params, "person_id"):
-        rows = rows.filter(contact_id=actions.access_person(account, text(params, "person_id")).pk)
+        rows = rows.filter(contact_id=actions.access_person(key, text(params, "person_id")).pk)
     if text(params, "person_email"):
         rows = rows.filter(contact__email=text(params, "person_email").lower())
     if text(params, "person_phone_number"):

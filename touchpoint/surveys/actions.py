@@ -59,6 +59,7 @@ class IntakeResult:
     items: list[ItemResult] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     conflict: bool = False  # an external id already names a different interaction
+    unknown_unit: bool = False  # a unit code names no unit the caller may write to
 
     @property
     def ok(self) -> bool:
@@ -83,9 +84,16 @@ class References:
     units: dict[str, Unit]
 
 
-def load_references(account: Account, items: Sequence[Item]) -> References:
+def load_references(
+    account: Account, items: Sequence[Item], *, within: Unit | None = None
+) -> References:
+    """The touchpoints and units the items name. With `within`, only units in that unit's
+    subtree are found: a code outside it reads exactly like a code that does not exist."""
     slugs = {item.touchpoint for item in items}
     codes = {item.unit for item in items}
+    units = Unit.objects.filter(account=account, code__in=codes)
+    if within is not None:
+        units = units.filter(path__startswith=within.path)
     return References(
         touchpoints={
             t.slug: t
@@ -93,21 +101,26 @@ def load_references(account: Account, items: Sequence[Item]) -> References:
                 "account"
             )
         },
-        units={u.code: u for u in Unit.objects.filter(account=account, code__in=codes)},
+        units={u.code: u for u in units},
     )
 
 
 def check_interactions(
-    account: Account, items: Sequence[Item], *, labels: Sequence[str] | None = None
+    account: Account,
+    items: Sequence[Item],
+    *,
+    labels: Sequence[str] | None = None,
+    within: Unit | None = None,
 ) -> tuple[References, dict[str, Interaction], list[dict[str, str]], bool]:
     """Every reason the batch cannot be stored, each naming its field; writes nothing.
 
-    `labels` names each item in errors ("interactions[3]" for the API, "line 17" for CSV).
+    `labels` names each item in errors ("interactions[3]" for the API, "line 17" for CSV);
+    `within` limits the units the items may name to one subtree (a unit-limited API key).
     Returns the references, the interactions that already exist (idempotent repeats), the
     errors, and whether any error is a conflict with a stored interaction.
     """
     labels = labels or [f"interactions[{i}]" for i in range(len(items))]
-    refs = load_references(account, items)
+    refs = load_references(account, items, within=within)
     errors: list[dict[str, str]] = []
     seen: dict[str, str] = {}
     future = timezone.now() + dt.timedelta(minutes=5)
@@ -155,6 +168,7 @@ def record_interactions(
     *,
     labels: Sequence[str] | None = None,
     delay: dt.timedelta | None = None,
+    within: Unit | None = None,
 ) -> IntakeResult:
     """Store a batch of interactions with their contacts and invitations, all or nothing.
 
@@ -163,15 +177,16 @@ def record_interactions(
     store answers given with the interaction; after commit, wake the sender if any is due.
     Repeating an interaction with the same external id and data returns the stored one.
     `delay`, when given, replaces the touchpoints' own (Delighted's per-request delay).
+    `within` limits the units the batch may name to that unit's subtree (a unit-limited key).
 
     Two requests racing with the same new external id or the same new contact both pass the
     check; the loser's insert hits a unique constraint, and it runs once more, now finding
     the winner's rows.
     """
     try:
-        return _record(account, items, labels=labels, delay=delay)
+        return _record(account, items, labels=labels, delay=delay, within=within)
     except IntegrityError:
-        return _record(account, items, labels=labels, delay=delay)
+        return _record(account, items, labels=labels, delay=delay, within=within)
 
 
 def _record(
@@ -180,10 +195,14 @@ def _record(
     *,
     labels: Sequence[str] | None,
     delay: dt.timedelta | None,
+    within: Unit | None,
 ) -> IntakeResult:
-    refs, existing, errors, conflict = check_interactions(account, items, labels=labels)
+    refs, existing, errors, conflict = check_interactions(
+        account, items, labels=labels, within=within
+    )
     if errors:
-        return IntakeResult(errors=errors, conflict=conflict)
+        unknown_unit = any(error["field"].endswith(".unit") for error in errors)
+        return IntakeResult(errors=errors, conflict=conflict, unknown_unit=unknown_unit)
 
     now = timezone.now()
     result = IntakeResult()
@@ -552,7 +571,7 @@ def do_ask_now(
         contact=contact,
         properties=properties or {},
     )
-    result = record_interactions(account, [item])
+    result = record_interactions(account, [item], within=unit)
     if not result.ok:
         raise ValueError(result.errors)
     return _decision(result.items[0].invitation)
