@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
 from tests.conftest import answer
@@ -240,7 +241,7 @@ def test_the_digest_counts_open_tickets_in_ones_scope(brand, people, smtp, week)
     from touchpoint.responses.models import Response
     from touchpoint.tickets.actions import on_response_saved
 
-    with time_machine.travel(LAST_WEEK, tick=False):
+    with time_machine.travel(LAST_WEEK, tick=False), transaction.atomic():
         for response in Response.objects.filter(score__lte=6):
             on_response_saved(response, created=True)
     with time_machine.travel(ALL_DUE, tick=False):

@@ -13,7 +13,7 @@ from pydantic import Field, StrictInt
 from touchpoint.accounts.access import key_covers
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps
-from touchpoint.responses.actions import do_record_response
+from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.surveys.actions import access_open_invitation, do_ask_now
 from touchpoint.surveys.delivery import survey_url
 from touchpoint.surveys.models import Channel, Touchpoint
@@ -185,8 +185,8 @@ def respond(request: HttpRequest, body: AnswerIn):
                 ],
             },
         )
-    response, created = do_record_response(
-        invitation=invitation,
+    response, created = do_answer_invitation(
+        invitation,
         score=body.score,
         comment=body.comment,
         answers=checked.answers,

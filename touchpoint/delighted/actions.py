@@ -4,6 +4,7 @@ actions (intake, opt-out, erasure, answers, recurring surveys), so its rules app
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -19,7 +20,6 @@ from touchpoint.accounts.access import key_covers, key_paths_q
 from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.contacts.actions import do_erase_contact, do_opt_out
 from touchpoint.contacts.models import Contact
-from touchpoint.delighted import webhooks
 from touchpoint.delighted.models import Project, RateWindow, ResponseExtra
 from touchpoint.delighted.params import (
     ParamError,
@@ -29,8 +29,12 @@ from touchpoint.delighted.params import (
     text,
     timestamp,
 )
-from touchpoint.reports import rollups
-from touchpoint.responses.actions import InvalidAnswer, check_score
+from touchpoint.responses.actions import (
+    InvalidAnswer,
+    check_comment,
+    check_score,
+    do_change_answer,
+)
 from touchpoint.responses.models import Response
 from touchpoint.surveys import recurring
 from touchpoint.surveys.actions import record_interactions
@@ -448,9 +452,13 @@ def trend_unit(key: ApiKey, params: dict) -> Unit | None:
     return unit
 
 
-def do_create_response(project: Project, params: dict, key: ApiKey) -> Response:
+def do_create_response(project: Project, params: dict, key: ApiKey) -> tuple[Response, bool]:
     """POST survey_responses: an answer collected elsewhere, stored through intake (so its
-    rollups move in the same transaction) with its own date, at the key's home unit."""
+    rollups move in the same transaction) with its own date, at the key's home unit.
+
+    An answer posted with its `created_at` is known by person, time, score and comment: the
+    same post again (a retry) is the same answer, returned as stored (created False).
+    Without `created_at` each post is a new answer given now, as in Delighted."""
     account = project.account
     person = text(params, "person")
     if not person:
@@ -460,16 +468,21 @@ def do_create_response(project: Project, params: dict, key: ApiKey) -> Response:
         raise DelightedError.invalid("person", "does not exist")
     try:
         score = check_score(params.get("score"))
-        comment = text(params, "comment")
+        comment = check_comment(text(params, "comment"))
         answered_at = timestamp(params, "created_at") or timezone.now()
         properties = scalar_properties(mapping(params, "person_properties"), "person_properties")
-    except InvalidAnswer:
-        raise DelightedError.invalid("score", "must be a whole number from 0 to 10") from None
+    except InvalidAnswer as invalid:
+        raise _invalid_answer(invalid) from None
     except ParamError as error:
         raise DelightedError.invalid(error.field, str(error)) from None
     if answered_at > timezone.now() + dt.timedelta(minutes=5):
         raise DelightedError.invalid("created_at", "is in the future")
+    external_id = ""
+    if "created_at" in params:
+        fingerprint = f"{contact.pk}|{answered_at.isoformat()}|{score}|{comment}"
+        external_id = f"delighted-post-{hashlib.sha256(fingerprint.encode()).hexdigest()[:40]}"
     item = InteractionIn(
+        external_id=external_id,
         touchpoint=project.email_touchpoint.slug,
         unit=home_unit(project, key).code,
         occurred_at=answered_at,
@@ -480,46 +493,61 @@ def do_create_response(project: Project, params: dict, key: ApiKey) -> Response:
     result = record_interactions(account, [item])
     if not result.ok:
         raise DelightedError(422, _errors(result.errors))
-    response = result.items[0].response
-    webhooks.notify_response(response, created=True)
-    return responses(key).get(pk=response.pk)
+    outcome = result.items[0]
+    return responses(key).get(pk=outcome.response.pk), outcome.created
 
 
-@transaction.atomic
+def _invalid_answer(invalid: InvalidAnswer) -> DelightedError:
+    if invalid.field == "score":
+        return DelightedError.invalid("score", "must be a whole number from 0 to 10")
+    return DelightedError.invalid(invalid.field, str(invalid))
+
+
 def do_update_response(
     key: ApiKey, response: Response, params: dict
 ) -> tuple[Response, int | None]:
-    """PUT survey_responses/{id}: score, comment, person_properties, tags. Read-only fields the
-    client libraries send back (id, person, permalink, dates…) are ignored. Returns the
-    response and the old score when it changed."""
-    response = Response.objects.select_for_update().get(pk=response.pk)
+    """PUT survey_responses/{id}: score, comment, person_properties, tags, through the answer
+    door. Read-only fields the client libraries send back (id, person, permalink, dates…)
+    are ignored; everything given is checked before anything is stored. Returns the response
+    and the old score when it changed."""
+    change: dict = {}
+    try:
+        if "score" in params:
+            change["score"] = check_score(params["score"])
+        if "comment" in params:
+            change["comment"] = check_comment(params["comment"])
+    except InvalidAnswer as invalid:
+        raise _invalid_answer(invalid) from None
+    properties = params.get("person_properties")
+    if properties is not None and not isinstance(properties, dict):
+        raise DelightedError.invalid("person_properties", "must be an object")
+    if properties is not None:
+        properties = scalar_properties(properties, "person_properties")
+    tags = params.get("tags")
+    if tags is not None:
+        if not isinstance(tags, list) or not all(isinstance(t, str | int | float) for t in tags):
+            raise DelightedError.invalid("tags", "must be a list of strings")
+        if any(len(str(t)) > 100 for t in tags) or len(tags) > 100:
+            raise DelightedError.invalid("tags", "at most 100 tags of 100 characters")
     old_score = response.score
-    fields = []
-    if "score" in params:
-        try:
-            response.score = check_score(params["score"])
-        except InvalidAnswer:
-            raise DelightedError.invalid("score", "must be a whole number from 0 to 10") from None
-        fields.append("score")
-    if "comment" in params:
-        response.comment = "" if params["comment"] is None else str(params["comment"]).strip()
-        fields.append("comment")
-    if fields:
-        response.save(update_fields=[*fields, "updated_at"])
-        rollups.change_score(response.account, response, old_score)
-    if isinstance(params.get("person_properties"), dict) and response.interaction_id:
-        properties = scalar_properties(params["person_properties"], "person_properties")
-        type(response.interaction).objects.filter(pk=response.interaction_id).update(
-            properties=properties
-        )
-    if isinstance(params.get("tags"), list):
-        tags = [str(t) for t in params["tags"] if not isinstance(t, dict)]
-        ResponseExtra.objects.update_or_create(
-            response=response, defaults={"account_id": response.account_id, "tags": tags}
-        )
+    with transaction.atomic():
+        extra_changed = False
+        if properties is not None and response.interaction_id:
+            extra_changed |= bool(
+                Interaction.objects.filter(pk=response.interaction_id)
+                .exclude(properties=properties)
+                .update(properties=properties)
+            )
+        if tags is not None:
+            tags = [str(t) for t in tags]
+            extra = ResponseExtra.objects.filter(response=response).first()
+            if extra is None or extra.tags != tags:
+                ResponseExtra.objects.update_or_create(
+                    response=response, defaults={"account_id": response.account_id, "tags": tags}
+                )
+                extra_changed = True
+        response = do_change_answer(response, **change, also_changed=extra_changed)
     changed = old_score if response.score != old_score else None
-    if fields or "person_properties" in params or "tags" in params:
-        webhooks.notify_response(response, created=False)
     return responses(key).get(pk=response.pk), changed
 
 

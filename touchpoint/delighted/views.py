@@ -9,8 +9,6 @@ import functools
 import json
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -27,7 +25,7 @@ from touchpoint.delighted.params import (
     timestamp,
     unix,
 )
-from touchpoint.surveys.models import Invitation
+from touchpoint.delighted.shapes import person_out, response_out, scheduled_at
 
 MAX_PER_PAGE = 100
 
@@ -139,76 +137,6 @@ def _between(queryset, params: dict, field: str, since: str = "since", until: st
     return queryset
 
 
-# ---- shapes ---------------------------------------------------------------------------------
-
-
-def person_out(contact, *, full: bool = True) -> dict:
-    out = {
-        "id": str(contact.pk),
-        "email": contact.email,
-        "name": contact.name or None,
-        "created_at": unix(contact.created_at),
-        "phone_number": contact.phone,
-    }
-    if full:
-        out["last_sent_at"] = unix(getattr(contact, "last_sent_at", None))
-        out["last_responded_at"] = unix(getattr(contact, "last_responded_at", None))
-        out["next_survey_scheduled_at"] = unix(getattr(contact, "next_survey_at", None))
-    return out
-
-
-def _scheduled_at(invitation: Invitation | None) -> int | None:
-    if invitation is None or invitation.state not in (
-        Invitation.State.SCHEDULED,
-        Invitation.State.SENT,
-    ):
-        return None
-    return unix(invitation.send_at)
-
-
-def response_out(response, expand: list[str]) -> dict:
-    extra = getattr(response, "delighted", None) if _has_extra(response) else None
-    properties = response.interaction.properties if response.interaction_id else None
-    person = None
-    if response.contact_id:
-        person = (
-            person_out(response.contact, full=False)
-            if "person" in expand
-            else str(response.contact_id)
-        )
-    notes = [
-        {
-            "id": f"{response.pk}-{i}",
-            "text": note.get("text", ""),
-            "user_email": note.get("user_email"),
-            "created_at": note.get("created_at"),
-        }
-        for i, note in enumerate(extra.notes if extra else [], start=1)
-    ]
-    return {
-        "id": str(response.pk),
-        "person": person,
-        "survey_type": "nps",
-        "score": response.score,
-        "comment": response.comment or None,
-        "permalink": f"{settings.SITE_URL}/admin/responses/response/{response.pk}/change/",
-        "created_at": unix(response.answered_at),
-        "updated_at": unix(response.updated_at),
-        "person_properties": properties or None,
-        "notes": notes,
-        "tags": list(extra.tags) if extra else [],
-        "additional_answers": [],
-    }
-
-
-def _has_extra(response) -> bool:
-    try:
-        response.delighted  # noqa: B018
-    except ObjectDoesNotExist:
-        return False
-    return True
-
-
 # ---- endpoints ------------------------------------------------------------------------------
 
 
@@ -223,7 +151,7 @@ def people(request: HttpRequest, key):
             "email": contact.email,
             "name": contact.name or None,
             "phone_number": contact.phone,
-            "survey_scheduled_at": _scheduled_at(result.invitation),
+            "survey_scheduled_at": scheduled_at(result.invitation),
             "properties": result.properties,
         }
         headers = {}
@@ -266,8 +194,8 @@ def pending_requests(request: HttpRequest, key, email: str):
 def survey_responses(request: HttpRequest, key):
     if request.method == "POST":
         project = actions.access_project(key.account)
-        response = actions.do_create_response(project, body(request), key)
-        return _json(response_out(response, []), 201)
+        response, created = actions.do_create_response(project, body(request), key)
+        return _json(response_out(response, []), 201 if created else 200)
 
     params = query(request)
     expand = as_list(params, "expand")

@@ -20,8 +20,7 @@ from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import build, bulk_insert, bulk_set, concrete_attnames, from_row
-from touchpoint.reports import rollups
-from touchpoint.responses.actions import attribution_for
+from touchpoint.responses.actions import GivenAnswer, do_store_given
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
@@ -31,7 +30,6 @@ from touchpoint.surveys.schemas import (
     ContactIn,
     InteractionIn,
 )
-from touchpoint.tickets import actions as tickets
 
 Item = InteractionIn | CheckedInteraction
 
@@ -477,37 +475,24 @@ def _responses_given(
     account: Account,
     rows: Sequence[tuple[Interaction, Touchpoint, Contact, Item]],
 ) -> dict[int, Response]:
-    """Answers that arrive with their interaction (history, phone interviews) are stored as is."""
-    if not rows:
-        return {}
-    unit_ids = {interaction.unit_id for interaction, *_ in rows}
-    ancestor_ids = {a for u in Unit.objects.filter(pk__in=unit_ids) for a in u.ancestor_ids}
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)}
-    responses = [
-        build(
-            Response,
-            account_id=account.id,
-            interaction_id=interaction.id,
-            contact_id=contact.id,
-            touchpoint_id=touchpoint.id,
-            channel=item.response.channel or touchpoint.channel,
-            score=item.response.score,
-            comment=item.response.comment,
-            locale=contact.locale,
-            unit_id=interaction.unit_id,
-            unit_path=units[interaction.unit_id].path,
-            attribution=attribution_for(units[interaction.unit_id], units),
-            answered_at=item.response.answered_at or interaction.occurred_at,
-        )
-        for interaction, touchpoint, contact, item in rows
-    ]
-    bulk_insert(responses)
-    rollups.add_responses(account, responses)
-    # A fresh answer collected elsewhere needs its ticket like any other; history does not.
-    recent = timezone.now() - tickets.HISTORY_AGE
-    for response in responses:
-        if response.answered_at >= recent:
-            tickets.on_response_saved(response, created=True)
+    """Answers that arrive with their interaction (history, phone interviews) go through the
+    answer door in bulk, with their own dates."""
+    responses = do_store_given(
+        account,
+        [
+            GivenAnswer(
+                interaction=interaction,
+                touchpoint=touchpoint,
+                contact_id=contact.id,
+                score=item.response.score,
+                comment=item.response.comment,
+                channel=item.response.channel or "",
+                answered_at=item.response.answered_at,
+                locale=contact.locale,
+            )
+            for interaction, touchpoint, contact, item in rows
+        ],
+    )
     return {r.interaction_id: r for r in responses}
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from touchpoint.accounts.actions import unit_time_zone
+from touchpoint.contacts.actions import do_opt_out
 from touchpoint.lib import sms
 from touchpoint.surveys import rules
 from touchpoint.surveys.actions import new_token
@@ -129,8 +130,6 @@ def _mark_handoff(invitation: Invitation) -> None:
 
 def _after_failure(invitation: Invitation, error: TransportError) -> None:
     if error.code == TWILIO_UNSUBSCRIBED:
-        from touchpoint.contacts.actions import do_opt_out
-
         # The person texted STOP to the provider directly: record it as our opt-out too.
         _finish(invitation, State.SUPPRESSED, Reason.OPTED_OUT, f"provider: {error}")
         do_opt_out(contact=invitation.contact, channel="sms")
