@@ -18,7 +18,7 @@ from django.urls import reverse
 from tests.conftest import answer, free_port
 from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
-from touchpoint.outbox.mailsink import start_mailsink
+from touchpoint.devmail.mailsink import start_mailsink
 from touchpoint.outbox.models import CapturedEmail
 
 pytestmark = pytest.mark.django_db

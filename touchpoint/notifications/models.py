@@ -116,6 +116,8 @@ class Delivery(models.Model):
     send_at = models.DateTimeField()
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
+    # The sending pass that holds it (the outbox engine claims rows in batches).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
