@@ -118,7 +118,7 @@ else:
     # Connections are kept (60 s unless DATABASE_CONN_MAX_AGE says otherwise; checked before
     # reuse): opening one costs more than a whole dashboard's statements. On a kept
     # connection the rollup statements are prepared from their second run (see
-    # reports.queries._rollup_cursor; Django's own cursors bind client-side and never are):
+    # reports.counting._rollup_cursor; Django's own cursors bind client-side and never are):
     # planning took 0.25 of a store headline's 0.5 ms. A pooler in transaction mode must keep
     # prepared statements (PgBouncer 1.21+, max_prepared_statements), or set
     # DATABASE_PREPARED_STATEMENTS=false.

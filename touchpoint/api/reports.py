@@ -1,5 +1,6 @@
 """Reports API: NPS with counts and interval for a unit, period and filters, grouped by one
-dimension. Same request checks and figures as the dashboard (`reports.queries`)."""
+dimension. Same request checks and figures as the dashboard (`reports.params`,
+`reports.figures`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from ninja import Router, Schema, Status
 
 from touchpoint.accounts.access import access_unit_for_key
 from touchpoint.api.errors import ErrorOut
-from touchpoint.reports import queries
-from touchpoint.reports.queries import ReportError, check_group_by, parse_report_params
+from touchpoint.reports import figures
+from touchpoint.reports.params import (
+    PRESETS,
+    SEGMENT_SOURCES,
+    ReportError,
+    check_group_by,
+    parse_report_params,
+)
+from touchpoint.surveys.models import Channel
 
 router = Router(tags=["Reports"])
 
@@ -41,11 +49,11 @@ class ReportOut(Schema):
 
 _PARAMS = [
     ("unit", "Unit code (default: the key's unit, or the account's brand)."),
-    ("period", f"A preset: {', '.join(queries.PRESETS)} (default 3m). Or from and to."),
+    ("period", f"A preset: {', '.join(PRESETS)} (default 3m). Or from and to."),
     ("from", "First local day, YYYY-MM-DD (account time zone), inclusive."),
     ("to", "Last local day, YYYY-MM-DD, inclusive."),
     ("touchpoint", "Touchpoint slug."),
-    ("channel", "Channel: " + ", ".join(queries.Channel.values) + "."),
+    ("channel", "Channel: " + ", ".join(Channel.values) + "."),
     (
         "group_by",
         "unit (child units), touchpoint, channel, day, week, month, "
@@ -111,12 +119,12 @@ def nps_report(request: HttpRequest):
             group_by = check_group_by(report_request, group_by)
     except ReportError as invalid:
         return _error(422, "invalid_request", invalid.field, invalid.message)
-    total, groups = queries.grouped(report_request, group_by or None)
+    total, groups = figures.grouped(report_request, group_by or None)
     return {
         "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind},
         "filters": report_request.describe(),
         "source": "responses"
-        if group_by.partition(".")[0] in queries.SEGMENT_SOURCES
+        if group_by.partition(".")[0] in SEGMENT_SOURCES
         else report_request.source,
         "group_by": group_by or None,
         "total": total.as_dict(),

@@ -32,7 +32,8 @@ from touchpoint.accounts.actions import unit_time_zone
 from touchpoint.accounts.models import Membership, Unit
 from touchpoint.digests.models import Digest, DigestOptOut
 from touchpoint.lib import nps
-from touchpoint.reports import queries
+from touchpoint.reports import counting, figures
+from touchpoint.reports.params import ReportRequest
 from touchpoint.responses.models import Response
 
 log = logging.getLogger("touchpoint.digests")
@@ -280,21 +281,19 @@ def build_digest(user, monday: dt.date) -> DigestContent:
     start, end = monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
     content = DigestContent(user=user, start=start, end=end)
     for unit in digest_units(user):
-        week = queries.ReportRequest(unit=unit, start=start, end=end)
+        week = ReportRequest(unit=unit, start=start, end=end)
         week_before = replace(week, start=start - dt.timedelta(7), end=start - dt.timedelta(1))
-        this, before = queries.counts(week), queries.counts(week_before)
+        this, before = counting.counts(week), counting.counts(week_before)
         change = nps.compare(this, before) if this.n and before.n else None
-        ranking = queries.ReportRequest(
-            unit=unit, start=end - dt.timedelta(days=RANKING_DAYS - 1), end=end
-        )
+        ranking = ReportRequest(unit=unit, start=end - dt.timedelta(days=RANKING_DAYS - 1), end=end)
         boards = [
             _best_and_worst(
                 kind,
                 [{"unit": r.unit, "shrunk": r.shrunk, "estimate": r.figure.estimate} for r in rows],
             )
-            for kind, rows in queries.leaderboard(ranking)
+            for kind, rows in figures.leaderboard(ranking)
         ]
-        comments = queries.latest_comments(week, count=4)
+        comments = figures.latest_comments(week, count=4)
         content.sections.append(
             Section(
                 unit=unit,

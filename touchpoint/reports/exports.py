@@ -13,7 +13,7 @@ from typing import IO
 
 import xlsxwriter
 
-from touchpoint.reports.queries import Figure, Report
+from touchpoint.reports.figures import Figure, Report
 
 COLUMNS = [
     "section",
