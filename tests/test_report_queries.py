@@ -18,12 +18,12 @@ from touchpoint.accounts.actions import do_create_unit, do_move_unit
 from touchpoint.accounts.models import Account
 from touchpoint.contacts.models import Contact
 from touchpoint.lib import nps
+from touchpoint.lib.periods import month_end
 from touchpoint.reports import counting, figures
 from touchpoint.reports.params import (
     ReportError,
     check_group_by,
     check_report_request,
-    month_end,
     parse_report_params,
 )
 from touchpoint.responses.models import Response

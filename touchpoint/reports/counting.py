@@ -20,8 +20,9 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 
 from touchpoint.lib import nps
+from touchpoint.lib.periods import month_end, period_start
 from touchpoint.reports.models import HISTOGRAM, Rollup, RollupTotal
-from touchpoint.reports.params import SEGMENT_SOURCES, ReportRequest, month_end
+from touchpoint.reports.params import SEGMENT_SOURCES, ReportRequest
 from touchpoint.responses.models import Response
 
 Histograms = dict[tuple, list[int]]
@@ -166,14 +167,6 @@ def _rollup_cursor(connection):
     connection.ensure_connection()
     # As connection.cursor() wraps its own: query logging, error translation, thread checks.
     return connection._prepare_cursor(ServerBindingCursor(connection.connection))
-
-
-def period_start(day: dt.date, grain: str) -> dt.date:
-    if grain == "week":
-        return day - dt.timedelta(day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    return day
 
 
 def raw_responses(request: ReportRequest):

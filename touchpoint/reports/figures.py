@@ -17,10 +17,10 @@ from django.db import connections, router
 
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps
+from touchpoint.lib.periods import month_end, period_start
 from touchpoint.reports.counting import (
     Histograms,
     histograms,
-    period_start,
     raw_responses,
     summed,
 )
@@ -29,7 +29,6 @@ from touchpoint.reports.params import (
     TIME_GROUPS,
     ReportRequest,
     channel_labels,
-    month_end,
 )
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Touchpoint

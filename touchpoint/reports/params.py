@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.lib import periods
 from touchpoint.surveys.models import Channel, Interaction, Touchpoint
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -28,18 +29,9 @@ TIME_GROUPS = ("day", "week", "month")
 GROUPS = ("unit", "touchpoint", "channel", *TIME_GROUPS)
 # Query-string keys that are not filters but that pages and exports may carry.
 PAGE_KEYS = frozenset({"format"})
-DASH = "\u2009\u2013\u2009"  # thin spaces around an en dash
+DASH = periods.DASH
 
-PRESETS = {
-    "7d": "Last 7 days",
-    "30d": "Last 30 days",
-    "month": "This month",
-    "last-month": "Last month",
-    "3m": "Last 3 months",
-    "12m": "Last 12 months",
-    "ytd": "Year to date",
-}
-DEFAULT_PRESET = "3m"
+PRESETS, DEFAULT_PRESET = periods.PRESETS, periods.DEFAULT_PRESET
 
 
 class ReportError(ValueError):
@@ -80,25 +72,12 @@ class ReportRequest:
 
     @property
     def label(self) -> str:
-        span = f"{self.start:%-d %b %Y}{DASH}{self.end:%-d %b %Y}"
-        return f"{PRESETS[self.preset]} ({span})" if self.preset else span
+        return periods.label(self.start, self.end, self.preset)
 
     def previous(self) -> ReportRequest:
-        """The period just before, of the same shape: a month-aligned period moves back by its
-        number of months (1 to 23 Nov against 1 to 23 Oct), any other by its number of days."""
-        if self.start.day == 1:
-            months = month_index(self.end) - month_index(self.start) + 1
-            start = add_months(self.start, -months)
-            end = add_months(self.end, -months)
-            if month_end(self.end) == self.end:
-                end = month_end(end)
-            return replace(self, start=start, end=end, preset="")
-        return replace(
-            self,
-            start=self.start - dt.timedelta(self.days),
-            end=self.start - dt.timedelta(1),
-            preset="",
-        )
+        """The period just before, of the same shape (`periods.previous_range`)."""
+        start, end = periods.previous_range(self.start, self.end)
+        return replace(self, start=start, end=end, preset="")
 
     def params(self, **changes: str | None) -> list[tuple[str, str]]:
         """The request as query-string pairs (what a link must carry to show the same view)."""
@@ -138,45 +117,15 @@ class ReportRequest:
         }
 
 
-def month_index(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (or earlier), clipped to the end of a shorter month."""
-    year, month = divmod(month_index(day) + months, 12)
-    first = dt.date(year, month + 1, 1)
-    return first.replace(day=min(day.day, month_end(first).day))
-
-
-def month_end(day: dt.date) -> dt.date:
-    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
-
-
 def local_today(unit: Unit, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(unit.account.time_zone)).date()
 
 
 def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """Presets end today; the longer ones start on the first of a month, so they read whole
-    months from the month rollups."""
-    if preset == "7d":
-        return today - dt.timedelta(6), today
-    if preset == "30d":
-        return today - dt.timedelta(29), today
-    if preset == "month":
-        return today.replace(day=1), today
-    if preset == "last-month":
-        end = today.replace(day=1) - dt.timedelta(1)
-        return end.replace(day=1), end
-    if preset == "3m":
-        return add_months(today.replace(day=1), -2), today
-    if preset == "12m":
-        return add_months(today.replace(day=1), -11), today
-    if preset == "ytd":
-        return today.replace(month=1, day=1), today
-    raise ReportError("period", f"must be one of {', '.join(PRESETS)}, or give from and to")
+    try:
+        return periods.preset_range(preset, today)
+    except periods.PeriodError as error:
+        raise ReportError("period", f"{error}, or give from and to") from None
 
 
 def check_segment(account_id: int, name: str) -> str:
