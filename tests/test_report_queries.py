@@ -156,7 +156,7 @@ def test_every_report_figure_equals_a_brute_force_count(data):
     assert list(report.previous.histogram) == brute(
         responses, unit.pk, before.start, before.end, zone, **filters
     )
-    assert report.change == nps.compare(report.headline.counts, report.previous.counts)
+    assert report.change == nps.change(report.headline.counts, report.previous.counts)
     for figure in report.by_touchpoint:
         only = {**filters, "touchpoint": Touchpoint.objects.get(pk=figure.key)}
         assert list(figure.histogram) == brute(responses, unit.pk, start, end, zone, **only)
@@ -247,9 +247,14 @@ def test_presets_and_their_previous_periods(brand):
         dt.date(2026, 3, 3),
         dt.date(2026, 3, 9),
     )
-    assert figures.trend_grain(custom) == "day"
-    assert figures.trend_grain(request) == "week"
-    assert figures.trend_grain(_request(brand, period="12m")) == "month"
+    # The grain follows the answers: a week is drawn by day, and without answers three months
+    # fall back to months (a period of weeks would hold none).
+    assert figures.trend_grain(custom).grain == "day"
+    assert figures.trend_grain(request, answers=0).grain == "month"
+    assert figures.trend_grain(request, answers=5_000).grain == "week"
+    assert figures.trend_grain(request, answers=50_000).grain == "week"  # days: too many points
+    assert figures.trend_grain(_request(brand, period="30d"), answers=3_000).grain == "day"
+    assert figures.trend_grain(_request(brand, period="12m"), answers=200).grain == "month"
 
 
 def test_the_rollup_path_reads_no_raw_answers_and_a_fixed_number_of_queries(brand):

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "touchpoint.outbox",
     "touchpoint.delighted",
     "touchpoint.digests",
+    "touchpoint.targets",
+    "touchpoint.alerts",
     "touchpoint.demo",
 ]
 
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "touchpoint.front.middleware.ReaderTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -80,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "touchpoint.front.context.menu",
             ],
         },
     },

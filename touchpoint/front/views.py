@@ -16,7 +16,7 @@ from touchpoint.accounts.access import access_unit, top_units
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.lib import nps
-from touchpoint.reports import exports, figures
+from touchpoint.reports import exports, figures, league
 from touchpoint.reports.chart import trend_svg
 from touchpoint.reports.params import (
     PRESETS,
@@ -202,7 +202,7 @@ def home(request: HttpRequest) -> HttpResponse:
     views = []
     for unit in tops:
         report_request = check_report_request(unit=unit, now=now)
-        views.append((unit, figures.report(report_request, comments=0)))
+        views.append((unit, figures.overview(report_request), report_request))
     return render(request, "front/home.html", {"views": views, "dev_outbox": settings.DEV_OUTBOX})
 
 
@@ -241,6 +241,7 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         if any(ancestor.path.startswith(top.path) for top in tops)
     ]
     chart_title = f"NPS of {unit.name} by {report.trend_grain}"
+    standing = league.standing(report_request, report.headline)
     context = {
         "unit": unit,
         "title": f"{unit.name} · {unit.get_kind_display().lower()}",
@@ -254,6 +255,8 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         "error": error,
         "min_n": nps.MIN_N,
         "breadcrumbs": breadcrumbs,
+        "standing": standing,
+        "league_kinds": league.descendant_kinds(unit),
         "dev_outbox": settings.DEV_OUTBOX,
     }
     return render(request, "front/unit.html", context, status=400 if error else 200)
@@ -276,6 +279,7 @@ def _filters(report_request) -> dict:
             for name, label, values in segment_choices(account_id)
         ],
         "segments_on": bool(chosen),
+        "zone": report_request.unit.account.time_zone,
     }
 
 

@@ -16,10 +16,11 @@ from typing import Any
 from django.db import connections, router
 
 from touchpoint.accounts.models import Unit
-from touchpoint.lib import nps
+from touchpoint.lib import nps, periods
 from touchpoint.lib.periods import month_end, period_start
 from touchpoint.reports.counting import (
     Histograms,
+    counts,
     histograms,
     raw_responses,
     summed,
@@ -54,6 +55,11 @@ class Figure:
         return cls(key, label, histogram, counts, nps.estimate(counts), mean)
 
     @property
+    def headline(self) -> nps.Headline:
+        """How to show it: the raw NPS, or below 10 answers its interval (tiny-n form)."""
+        return nps.headline(self.estimate)
+
+    @property
     def shares(self) -> dict[str, float]:
         """Percent promoters, passives and detractors (all 0 without answers)."""
         return self.counts.percentages or {"promoters": 0.0, "passives": 0.0, "detractors": 0.0}
@@ -73,6 +79,7 @@ class Figure:
             "high": round(e.high, 4),
             "mean_score": None if self.mean is None else round(self.mean, 4),
             "few_answers": e.few_answers,
+            "tiny_sample": self.headline.tiny,
         }
 
 
@@ -83,6 +90,17 @@ class TrendPoint:
     label: str
     figure: Figure
     control: nps.ControlPoint
+
+    def as_dict(self) -> dict:
+        c = self.control
+        return {
+            **self.figure.as_dict(),
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "lower_limit": None if c.lower is None else round(c.lower, 4),
+            "upper_limit": None if c.upper is None else round(c.upper, 4),
+            "shift": c.out_of_control,
+        }
 
 
 @dataclass(frozen=True)
@@ -98,8 +116,8 @@ class Report:
     headline: Figure
     previous_request: ReportRequest
     previous: Figure
-    change: nps.Comparison
-    trend_grain: str
+    change: nps.Change
+    grain: periods.GrainChoice
     trend: list[TrendPoint]
     by_touchpoint: list[Figure]
     by_channel: list[Figure]
@@ -115,19 +133,21 @@ class Report:
         return [p for p in self.trend if p.control.out_of_control]
 
     @property
+    def trend_grain(self) -> str:
+        return self.grain.grain
+
+    @property
     def change_points(self) -> float | None:
         """Raw NPS now minus raw NPS before; None when either period has no answers."""
-        now, before = self.headline.estimate.nps, self.previous.estimate.nps
-        return None if now is None or before is None else now - before
+        return self.change.points
 
 
-def trend_grain(request: ReportRequest) -> str:
-    """Days for three weeks or less, weeks up to six months, months beyond."""
-    if request.days <= 21:
-        return "day"
-    if request.days <= 183:
-        return "week"
-    return "month"
+def trend_grain(request: ReportRequest, answers: int | None = None) -> periods.GrainChoice:
+    """The trend's grain, chosen by the data (`periods.choose_grain`): the finest whose
+    typical period holds 30 answers, with the reason."""
+    if answers is None:
+        answers = counts(request).n
+    return periods.choose_grain(request.start, request.end, answers)
 
 
 def _periods(request: ReportRequest, grain: str) -> list[tuple[dt.date, dt.date, dt.date]]:
@@ -163,17 +183,17 @@ def _period_label(key: dt.date, first: dt.date, last: dt.date, grain: str) -> st
 def trend(request: ReportRequest, grain: str | None = None) -> list[TrendPoint]:
     """NPS per day, week or month with its interval and control limits (Laney p'): a point
     outside the limits is a real shift, not noise."""
-    grain = grain or trend_grain(request)
+    grain = grain or trend_grain(request).grain
     found = histograms(request, time=grain)
-    periods = _periods(request, grain)
+    spans = _periods(request, grain)
     figures = [
         Figure.of(key, _period_label(key, first, last, grain), found.get((key,), [0] * 11))
-        for key, first, last in periods
+        for key, first, last in spans
     ]
     controls = nps.control_limits([f.counts for f in figures])
     return [
         TrendPoint(first, last, figure.label, figure, control)
-        for (_, first, last), figure, control in zip(periods, figures, controls, strict=True)
+        for (_, first, last), figure, control in zip(spans, figures, controls, strict=True)
     ]
 
 
@@ -254,6 +274,30 @@ def _split(found: Histograms, position: int, labels: Mapping[Any, str]) -> list[
     return sorted(figures, key=lambda f: (-f.estimate.n, f.label))
 
 
+@dataclass(frozen=True)
+class Overview:
+    """A request's headline, the previous period and the change, and the trend's grain."""
+
+    current: Figure
+    previous_request: ReportRequest
+    previous: Figure
+    change: nps.Change
+    grain: periods.GrainChoice
+
+
+def overview(request: ReportRequest) -> Overview:
+    previous_request = request.previous()
+    current = Figure.of("current", request.label, summed(histograms(request)))
+    previous = Figure.of("previous", previous_request.label, summed(histograms(previous_request)))
+    return Overview(
+        current,
+        previous_request,
+        previous,
+        nps.change(current.counts, previous.counts),
+        trend_grain(request, current.counts.n),
+    )
+
+
 def report(request: ReportRequest, *, comments: int = 8) -> Report:
     """Everything a dashboard shows for a request: headline, previous period and the change's
     significance, trend with control limits, by touchpoint, by channel, child leaderboard and
@@ -265,15 +309,15 @@ def report(request: ReportRequest, *, comments: int = 8) -> Report:
     previous_request = request.previous()
     previous = Figure.of("previous", previous_request.label, summed(histograms(previous_request)))
     headline = Figure.of("current", request.label, summed(current))
-    grain = trend_grain(request)
+    grain = trend_grain(request, headline.counts.n)
     return Report(
         request=request,
         headline=headline,
         previous_request=previous_request,
         previous=previous,
-        change=nps.compare(headline.counts, previous.counts),
-        trend_grain=grain,
-        trend=trend(request, grain),
+        change=nps.change(headline.counts, previous.counts),
+        grain=grain,
+        trend=trend(request, grain.grain),
         by_touchpoint=_split(current, 0, _touchpoint_names(request.unit.account_id)),
         by_channel=_split(current, 1, channel_labels()),
         leaderboard=leaderboard(request),
@@ -281,14 +325,16 @@ def report(request: ReportRequest, *, comments: int = 8) -> Report:
     )
 
 
-def grouped(request: ReportRequest, group_by: str | None) -> tuple[Figure, list[Figure]]:
+def grouped(
+    request: ReportRequest, group_by: str | None
+) -> tuple[Figure, list[Figure] | list[TrendPoint]]:
     """The total and one breakdown (API): by child unit, touchpoint, channel, day, week,
     month, or a contact or interaction attribute."""
     total = Figure.of("total", request.label, summed(histograms(request)))
     if not group_by:
         return total, []
     if group_by in TIME_GROUPS:
-        return total, [point.figure for point in trend(request, group_by)]
+        return total, trend(request, group_by)
     if group_by == "unit":
         return total, [row.figure for _, board in leaderboard(request) for row in board]
     if group_by == "touchpoint":

@@ -13,6 +13,8 @@ from django.db.models import QuerySet
 
 from touchpoint.lib import nps
 from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Touchpoint
+from touchpoint.surveys.questions import labelled_answers
 
 CHUNK = 2000
 ATTRIBUTION_KINDS = ("brand", "region", "store", "vendor", "team", "agent", "repair_centre")
@@ -33,6 +35,7 @@ HEADER = [
     "contact_external_id",
     "contact_email",
     "locale",
+    "follow_up_answers",
 ]
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,6 +65,8 @@ FIELDS = (
     "contact__email",
     "locale",
     "account__time_zone",
+    "touchpoint_id",
+    "answers",
 )
 
 
@@ -69,6 +74,7 @@ def rows(qs: QuerySet[Response], *, frontline: bool = False) -> Iterator[list]:
     """One list per response, newest first, read in chunks from a server-side cursor as
     plain tuples (no model instances: five times faster on large exports)."""
     zones: dict[str, ZoneInfo] = {}
+    questions: dict[int, list] = {}
     for (
         pk,
         answered_at,
@@ -86,6 +92,8 @@ def rows(qs: QuerySet[Response], *, frontline: bool = False) -> Iterator[list]:
         contact_email,
         locale,
         time_zone,
+        touchpoint_id,
+        answers,
     ) in qs.order_by("-answered_at", "-pk").values_list(*FIELDS).iterator(chunk_size=CHUNK):
         tz = zones.get(time_zone) or zones.setdefault(time_zone, ZoneInfo(time_zone))
         attribution = attribution or {}
@@ -108,8 +116,23 @@ def rows(qs: QuerySet[Response], *, frontline: bool = False) -> Iterator[list]:
                 (contact_ref or "") if not frontline else "",
                 (contact_email or "") if not frontline else "",
                 locale,
+                _answers(questions, touchpoint_id, answers),
             )
         ]
+
+
+def _answers(questions: dict[int, list], touchpoint_id: int, answers: dict | None) -> str:
+    """Follow-up answers as "Question: label; ..." (the touchpoint's questions read once)."""
+    if not answers:
+        return ""
+    if touchpoint_id not in questions:
+        questions[touchpoint_id] = (
+            Touchpoint.objects.filter(pk=touchpoint_id).values_list("questions", flat=True).first()
+            or []
+        )
+    return "; ".join(
+        f"{a.question}: {a.answer}" for a in labelled_answers(questions[touchpoint_id], answers)
+    )
 
 
 class _Echo:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -674,10 +674,3 @@ def ticket_data(ticket: Ticket) -> dict:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
-
-
-def overdue_q(now: dt.datetime) -> Q:
-    return Q(state__in=Ticket.OPEN_STATES) & (
-        Q(first_responded_at__isnull=True, first_response_due_at__lte=now)
-        | Q(resolution_due_at__lte=now)
-    )
