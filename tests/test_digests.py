@@ -263,3 +263,25 @@ def test_the_digest_counts_open_tickets_in_ones_scope(brand, people, smtp, week)
     assert "Open tickets: 1 (1 overdue)" in texts["nice-manager@example.com"]
     assert "Open tickets: 31 (31 overdue)" in texts["cx-lead@example.com"]
     assert "Open tickets: 0" in texts["other-co@example.com"]
+
+
+def test_the_digest_page_speaks_the_accounts_time_and_dates_each_digest_by_its_sending(
+    brand, people, smtp, week
+):
+    """The reported case: the page said 08:00 UTC for a London account, and dated a digest
+    sent on 6 December as 30 November."""
+    brand.account.time_zone = "Europe/London"
+    brand.account.save()
+    with time_machine.travel(dt.datetime(2026, 12, 6, 15, tzinfo=UTC), tick=False):
+        call_command("send-digests", "--now")
+        client = Client()
+        client.force_login(people["north_manager"])
+        html = client.get("/digest/", headers={"Accept-Language": "en-GB,en;q=0.8"})
+        american = client.get("/digest/", headers={"Accept-Language": "en-US"})
+    html = html.content.decode()
+    assert "Every Monday at 08:00 (Europe/London time)" in html
+    assert "UTC" not in html
+    sent = html.split("<h3>Sent</h3>")[1]
+    assert "Sent 6 Dec 2026, 3 p.m." in sent  # London time, the reader's British format
+    assert "Sent Dec. 6, 2026, 3 p.m." in american.content.decode()  # an American reader's
+    assert "the week of 23 Nov to 29 Nov 2026" in sent
