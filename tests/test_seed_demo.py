@@ -268,3 +268,16 @@ def test_the_seed_stays_off_the_apps_hot_path():
     ).stdout
     assert "touchpoint.demo.seed" not in loaded, loaded
     assert "touchpoint.demo" in loaded  # the app itself is installed (its commands)
+
+
+def test_the_demo_sets_targets_and_judges_last_weeks_alerts_once(demo):
+    from touchpoint.alerts.models import AlertCheck
+    from touchpoint.targets.models import Target
+
+    assert set(Target.objects.filter(account=demo).values_list("kind", "nps")) == {
+        ("store", 40),
+        ("agent", 35),
+    }
+    assert AlertCheck.objects.filter(account=demo).count() == 1
+    seed_demo(interactions=N)  # again: nothing judged twice
+    assert AlertCheck.objects.filter(account=demo).count() == 1

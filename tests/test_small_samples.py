@@ -10,7 +10,7 @@ import datetime as dt
 import statistics
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from touchpoint.lib import periods
@@ -38,6 +38,7 @@ series_st = st.lists(any_st, min_size=1, max_size=16)
 # --- trends -------------------------------------------------------------------------------------
 
 
+@settings(deadline=None)
 @given(series_st)
 def test_no_shift_is_ever_flagged_on_a_period_under_10_answers(series):
     for point in control_limits(series):
@@ -45,6 +46,7 @@ def test_no_shift_is_ever_flagged_on_a_period_under_10_answers(series):
             assert not point.out_of_control
 
 
+@settings(deadline=None)
 @given(series_st)
 def test_laney_limits_are_never_inside_the_plain_ones(series):
     plain, laney = control_limits(series, laney=False), control_limits(series)
@@ -93,6 +95,7 @@ def test_the_grain_is_chosen_by_the_data_and_says_why(days, answers, grain):
 # --- headlines ----------------------------------------------------------------------------------
 
 
+@settings(deadline=None)
 @given(any_st)
 def test_a_headline_never_shows_a_figure_outside_its_interval_without_the_tiny_form(counts):
     h = headline(estimate(counts))
@@ -131,6 +134,7 @@ def test_no_answers_on_one_side_is_unknown():
     assert change(Counts(3, 0, 0), Counts()).verdict == "unknown"
 
 
+@settings(deadline=None)
 @given(any_st, any_st)
 def test_a_change_is_only_news_when_the_test_says_so(a, b):
     c = change(a, b)
@@ -162,6 +166,7 @@ def test_a_small_unit_near_its_target_needs_more_answers_to_know():
     assert q >= 0.89 or q <= 0.11
 
 
+@settings(deadline=None)
 @given(small_st, st.floats(-100, 100), st.floats(-100, 100))
 def test_the_probability_falls_as_the_target_rises(counts, t1, t2):
     s = shrunk(counts, (2.0, 3.0, 2.0))
@@ -177,6 +182,7 @@ def test_the_median_interval_of_peers_uses_order_statistics():
     assert median_interval([3.0, 7.0]) == (3.0, 7.0)  # too few to reach 95 %: the range
 
 
+@settings(deadline=None)
 @given(st.lists(st.floats(-100, 100), min_size=1, max_size=60))
 def test_the_median_interval_holds_the_median(values):
     low, high = median_interval(values)

@@ -52,11 +52,12 @@ def closed_week(account: Account, now: dt.datetime) -> dt.date:
     return monday - DAY
 
 
-def evaluate_alerts(now: dt.datetime | None = None) -> dict[str, int]:
-    """Judge every account's week once; returns counts (accounts judged, opened, cleared)."""
+def evaluate_alerts(now: dt.datetime | None = None, *, accounts=None) -> dict[str, int]:
+    """Judge every account's (or these accounts') week once; returns counts (accounts
+    judged, alerts opened, alerts cleared)."""
     now = now or timezone.now()
     done = {"accounts": 0, "opened": 0, "cleared": 0}
-    for account in Account.objects.all():
+    for account in Account.objects.all() if accounts is None else accounts:
         sunday = closed_week(account, now)
         if AlertCheck.objects.filter(account=account, week_end=sunday).exists():
             continue

@@ -25,6 +25,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
+from touchpoint.alerts.actions import evaluate_alerts
 from touchpoint.contacts.models import Contact
 from touchpoint.demo.seed.channels import seed_channels
 from touchpoint.demo.seed.history import history_id, seed_history
@@ -37,7 +38,12 @@ from touchpoint.demo.seed.org import (
     ensure_tree,
 )
 from touchpoint.demo.seed.tickets import ensure_managers, seed_fresh_answers, seed_tickets
-from touchpoint.demo.seed.touchpoints import ensure_recurring, ensure_touchpoints, ensure_widget_key
+from touchpoint.demo.seed.touchpoints import (
+    ensure_recurring,
+    ensure_targets,
+    ensure_touchpoints,
+    ensure_widget_key,
+)
 from touchpoint.lib.nps import Counts
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
@@ -59,6 +65,7 @@ class SeedSummary:
     live_created: int  # interactions added through the intake by this run
     seconds: float = 0.0
     tickets_created: int = 0
+    alerts_opened: int = 0
 
     def lines(self) -> list[str]:
         units = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in self.units.items())
@@ -78,6 +85,7 @@ class SeedSummary:
             f"  invitations: {invitations}",
             f"  responses: {self.responses} ({rate}), NPS {nps}",
             f"  tickets: {self.tickets_created} added by this run",
+            f"  alerts: {self.alerts_opened} opened by this run",
             f"  took {self.seconds:.1f} s",
         ]
 
@@ -114,7 +122,10 @@ def seed_demo(
     tickets = seed_tickets(account, now=now, rng=random.Random(seed))
     tickets += seed_fresh_answers(account, now=now)
     ensure_widget_key(account, touchpoints[K.LANDING_PAGE], units[BRAND_CODE])
+    ensure_targets(account)
+    alerts = evaluate_alerts(now, accounts=[account])  # last week's, once per week
     summary = summarise(account, history_created=history, live_created=live)
+    summary.alerts_opened = alerts["opened"]
     summary.tickets_created = tickets
     summary.seconds = time.monotonic() - started
     return summary

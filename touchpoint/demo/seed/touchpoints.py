@@ -14,6 +14,8 @@ from touchpoint.accounts.models import Account, Unit
 from touchpoint.demo.seed.org import BRAND_CODE
 from touchpoint.surveys.defaults import do_create_journey_touchpoints
 from touchpoint.surveys.models import RecurringSurvey, Touchpoint
+from touchpoint.targets.actions import do_set_target
+from touchpoint.targets.models import Target
 from touchpoint.widget.actions import do_create_publishable_key
 from touchpoint.widget.models import PublishableKey
 
@@ -159,3 +161,14 @@ def ensure_recurring(account: Account, units: dict[str, Unit]) -> RecurringSurve
 def ensure_touchpoints(account: Account) -> dict[str, Touchpoint]:
     """The account's touchpoints by kind: the journey defaults."""
     return {t.kind: t for t in do_create_journey_touchpoints(account).values()}
+
+
+# Targets a CX lead would set: each store at +40, each support agent at +35.
+TARGETS = {"store": 40, "agent": 35}
+
+
+def ensure_targets(account: Account) -> None:
+    """The demo's targets by kind of unit, unless someone changed them already."""
+    for kind, value in TARGETS.items():
+        if not Target.objects.filter(account=account, unit__isnull=True, kind=kind).exists():
+            do_set_target(account=account, kind=kind, nps=value)
