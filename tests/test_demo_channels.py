@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from touchpoint.accounts.models import Account
-from touchpoint.demo.channels import KIOSK_NAME
 from touchpoint.demo.seed import seed_demo
+from touchpoint.demo.seed.channels import KIOSK_NAME
 from touchpoint.interviews.actions import do_claim_next_call, due_calls
 from touchpoint.kiosks.actions import do_new_kiosk_link
 from touchpoint.kiosks.models import Kiosk

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "touchpoint.devmail",
     "touchpoint.delighted",
     "touchpoint.digests",
+    "touchpoint.targets",
+    "touchpoint.alerts",
     "touchpoint.demo",
 ]
 
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "touchpoint.front.middleware.ReaderTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -82,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "touchpoint.front.context.menu",
             ],
         },
     },
@@ -120,7 +124,7 @@ else:
     # Connections are kept (60 s unless DATABASE_CONN_MAX_AGE says otherwise; checked before
     # reuse): opening one costs more than a whole dashboard's statements. On a kept
     # connection the rollup statements are prepared from their second run (see
-    # reports.queries._rollup_cursor; Django's own cursors bind client-side and never are):
+    # reports.counting._rollup_cursor; Django's own cursors bind client-side and never are):
     # planning took 0.25 of a store headline's 0.5 ms. A pooler in transaction mode must keep
     # prepared statements (PgBouncer 1.21+, max_prepared_statements), or set
     # DATABASE_PREPARED_STATEMENTS=false.

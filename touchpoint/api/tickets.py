@@ -10,7 +10,7 @@ from pydantic import Field
 
 from touchpoint.accounts.access import access_unit_for_key
 from touchpoint.api.errors import ErrorOut
-from touchpoint.tickets import actions
+from touchpoint.tickets import actions, metrics
 from touchpoint.tickets.models import Priority, RootCause, Ticket
 
 router = Router(tags=["Tickets"])
@@ -108,7 +108,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     if filters.touchpoint:
         tickets = tickets.filter(touchpoint__slug=filters.touchpoint)
     if filters.overdue is not None:
-        overdue = actions.overdue_q(timezone.now())
+        overdue = metrics.overdue_q(timezone.now())
         tickets = tickets.filter(overdue) if filters.overdue else tickets.exclude(overdue)
     total = tickets.count()
     start = (filters.page - 1) * filters.per_page
@@ -121,6 +121,35 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
         "per_page": filters.per_page,
         "total": total,
     }
+
+
+class CountFilters(Schema):
+    unit: str | None = Field(None, description="A unit code: tickets of its whole subtree.")
+    touchpoint: str | None = Field(None, description="A touchpoint slug.")
+
+
+class TicketCountsOut(Schema):
+    open: int
+    overdue: int
+    due_soon: int = Field(..., description="Open, not overdue, next deadline within 24 hours.")
+
+
+@router.get(
+    "/tickets/counts",
+    response={200: TicketCountsOut, 422: ErrorOut},
+    summary="Open, overdue and due-soon tickets",
+)
+def ticket_counts(request: HttpRequest, filters: Query[CountFilters]):
+    """The same counts as the inbox, its tabs and the digest (one definition each)."""
+    tickets = actions.scoped_tickets_for_key(request.auth)
+    if filters.unit:
+        unit = request.auth.account.units.filter(code=filters.unit).first()
+        if unit is None:
+            return _error(422, "invalid_request", "unit", f"No unit with code {filters.unit!r}.")
+        tickets = tickets.filter(unit_path__startswith=unit.path)
+    if filters.touchpoint:
+        tickets = tickets.filter(touchpoint__slug=filters.touchpoint)
+    return metrics.ticket_counts(tickets, now=timezone.now()).as_dict()
 
 
 @router.get(

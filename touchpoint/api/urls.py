@@ -16,6 +16,7 @@ from touchpoint.accounts.models import ApiKey
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
+from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.surveys.actions import ItemResult, record_interactions
 from touchpoint.surveys.delivery import survey_url
@@ -184,3 +185,4 @@ def post_interactions(request: HttpRequest):
 
 
 api.add_router("/reports", reports_router)
+api.add_router("/targets", targets_router)

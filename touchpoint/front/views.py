@@ -16,9 +16,9 @@ from touchpoint.accounts.access import access_unit, top_units
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.lib import nps
-from touchpoint.reports import exports, queries
+from touchpoint.reports import exports, figures, league
 from touchpoint.reports.chart import trend_svg
-from touchpoint.reports.queries import (
+from touchpoint.reports.params import (
     PRESETS,
     ReportError,
     check_report_request,
@@ -200,7 +200,7 @@ def home(request: HttpRequest) -> HttpResponse:
     views = []
     for unit in tops:
         report_request = check_report_request(unit=unit, now=now)
-        views.append((unit, queries.report(report_request, comments=0)))
+        views.append((unit, figures.overview(report_request), report_request))
     return render(request, "front/home.html", {"views": views, "dev_outbox": settings.DEV_OUTBOX})
 
 
@@ -232,13 +232,14 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
     except ReportError as invalid:
         error = invalid
         report_request = check_report_request(unit=unit, now=now)
-    report = queries.report(report_request)
+    report = figures.report(report_request)
     breadcrumbs = [
         ancestor
         for ancestor in Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth")
         if any(ancestor.path.startswith(top.path) for top in tops)
     ]
     chart_title = f"NPS of {unit.name} by {report.trend_grain}"
+    standing = league.standing(report_request, report.headline)
     context = {
         "unit": unit,
         "title": f"{unit.name} · {unit.get_kind_display().lower()}",
@@ -252,6 +253,8 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         "error": error,
         "min_n": nps.MIN_N,
         "breadcrumbs": breadcrumbs,
+        "standing": standing,
+        "league_kinds": league.descendant_kinds(unit),
         "dev_outbox": settings.DEV_OUTBOX,
     }
     return render(request, "front/unit.html", context, status=400 if error else 200)
@@ -274,6 +277,7 @@ def _filters(report_request) -> dict:
             for name, label, values in segment_choices(account_id)
         ],
         "segments_on": bool(chosen),
+        "zone": report_request.unit.account.time_zone,
     }
 
 
@@ -287,7 +291,7 @@ def unit_export(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
         report_request = parse_report_params(unit, request.GET, now=timezone.now(), dates_win=True)
     except ReportError as invalid:
         return HttpResponse(f"{invalid.field}: {invalid.message}\n", status=400)
-    report = queries.report(report_request, comments=0)
+    report = figures.report(report_request, comments=0)
     name = exports.filename(report, extension)
     if extension == "csv":
         response = StreamingHttpResponse(

@@ -17,12 +17,11 @@ from django.http import Http404, QueryDict
 
 from touchpoint.accounts.access import top_units
 from touchpoint.accounts.models import Unit
-from touchpoint.lib import nps
+from touchpoint.lib import nps, periods
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 
 PAGE_SIZE = 50
-PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 CATEGORIES = {
     "promoter": Q(score__gte=9),
     "passive": Q(score__gte=7, score__lte=8),
@@ -59,7 +58,7 @@ def access_response(user, pk: int) -> Response:
 
 @dataclass
 class Filters:
-    period: str = "90d"
+    period: str = periods.DEFAULT_PRESET
     start: dt.date | None = None
     end: dt.date | None = None
     unit: Unit | None = None
@@ -103,7 +102,7 @@ def check_filters(user, params: QueryDict) -> Filters:
     from touchpoint.accounts.access import access_unit
 
     f = Filters()
-    f.period = params.get("period") or "90d"
+    f.period = params.get("period") or periods.DEFAULT_PRESET
     if f.period == "custom" or params.get("from") or params.get("to"):
         f.period = "custom"
         try:
@@ -113,8 +112,10 @@ def check_filters(user, params: QueryDict) -> Filters:
             raise FilterError("from", "Dates are written YYYY-MM-DD.") from error
         if f.start and f.end and f.start > f.end:
             raise FilterError("from", "The start date is after the end date.")
-    elif f.period != "all" and f.period not in PERIODS:
-        raise FilterError("period", f"Unknown period {f.period!r}.")
+    elif f.period != "all" and f.period not in periods.PRESETS:
+        raise FilterError(
+            "period", f"Unknown period {f.period!r}: one of {', '.join(periods.PRESETS)}, all."
+        )
     if params.get("unit"):
         if not params["unit"].isdigit():
             raise FilterError("unit", "Unknown unit.")
@@ -168,8 +169,8 @@ def _bounds(f: Filters, tz: ZoneInfo, now: dt.datetime) -> tuple[dt.datetime | N
             start_of(f.start) if f.start else None,
             start_of(f.end + dt.timedelta(days=1)) if f.end else None,
         )
-    today = now.astimezone(tz).date()
-    return start_of(today - dt.timedelta(days=PERIODS[f.period] - 1)), None
+    start, end = periods.preset_range(f.period, now.astimezone(tz).date())
+    return start_of(start), start_of(end + dt.timedelta(days=1))
 
 
 def filtered(user, f: Filters, *, now: dt.datetime) -> QuerySet[Response]:

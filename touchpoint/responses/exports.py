@@ -14,6 +14,8 @@ from django.db.models import QuerySet
 from touchpoint.accounts.access import sees_identity
 from touchpoint.lib import nps
 from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Touchpoint
+from touchpoint.surveys.questions import labelled_answers
 
 CHUNK = 2000
 ATTRIBUTION_KINDS = ("brand", "region", "store", "vendor", "team", "agent", "repair_centre")
@@ -34,6 +36,7 @@ HEADER = [
     "contact_external_id",
     "contact_email",
     "locale",
+    "follow_up_answers",
 ]
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,6 +67,8 @@ FIELDS = (
     "locale",
     "account__time_zone",
     "unit_path",
+    "touchpoint_id",
+    "answers",
 )
 
 
@@ -74,6 +79,7 @@ def rows(qs: QuerySet[Response], *, identity: Sequence[str] | None = None) -> It
     `identity`: the subtrees whose customers the reader may see (`identity_paths`); None
     shows every customer. Elsewhere the contact columns stay empty."""
     zones: dict[str, ZoneInfo] = {}
+    questions: dict[int, list] = {}
     for (
         pk,
         answered_at,
@@ -92,6 +98,8 @@ def rows(qs: QuerySet[Response], *, identity: Sequence[str] | None = None) -> It
         locale,
         time_zone,
         unit_path,
+        touchpoint_id,
+        answers,
     ) in qs.order_by("-answered_at", "-pk").values_list(*FIELDS).iterator(chunk_size=CHUNK):
         tz = zones.get(time_zone) or zones.setdefault(time_zone, ZoneInfo(time_zone))
         attribution = attribution or {}
@@ -115,8 +123,23 @@ def rows(qs: QuerySet[Response], *, identity: Sequence[str] | None = None) -> It
                 (contact_ref or "") if shown else "",
                 (contact_email or "") if shown else "",
                 locale,
+                _answers(questions, touchpoint_id, answers),
             )
         ]
+
+
+def _answers(questions: dict[int, list], touchpoint_id: int, answers: dict | None) -> str:
+    """Follow-up answers as "Question: label; ..." (the touchpoint's questions read once)."""
+    if not answers:
+        return ""
+    if touchpoint_id not in questions:
+        questions[touchpoint_id] = (
+            Touchpoint.objects.filter(pk=touchpoint_id).values_list("questions", flat=True).first()
+            or []
+        )
+    return "; ".join(
+        f"{a.question}: {a.answer}" for a in labelled_answers(questions[touchpoint_id], answers)
+    )
 
 
 class _Echo:

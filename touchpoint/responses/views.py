@@ -9,8 +9,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from touchpoint.accounts.access import identity_paths, scoped_units, sees_identity, top_units
+from touchpoint.lib import periods
 from touchpoint.responses import explorer, exports
 from touchpoint.surveys.models import Channel
+from touchpoint.surveys.questions import labelled_answers
 
 
 def _local_time(request: HttpRequest, account=None):
@@ -38,13 +40,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
         "units": scoped_units(request.user).order_by("path")[:2000],
         "touchpoints": explorer.touchpoints_for(request.user),
         "channels": Channel.choices,
-        "periods": [
-            ("7d", "Last 7 days"),
-            ("30d", "Last 30 days"),
-            ("90d", "Last 90 days"),
-            ("365d", "Last 12 months"),
-            ("all", "All time"),
-        ],
+        "periods": [*periods.PRESETS.items(), ("all", "All time")],
         "scores": range(11),
         "dev_outbox": settings.DEV_OUTBOX,
         "has_scope": bool(top_units(request.user)),
@@ -80,6 +76,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 exports.ATTRIBUTION_KINDS.index(kv[0]) if kv[0] in exports.ATTRIBUTION_KINDS else 99
             ),
         ),
+        "follow_ups": labelled_answers(response.touchpoint.questions, response.answers or {}),
         "invitations": explorer.invitation_history(request.user, response),
         "back": request.GET.get("back", ""),
         "dev_outbox": settings.DEV_OUTBOX,

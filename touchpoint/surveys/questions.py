@@ -179,3 +179,35 @@ def check_answers(shown: Sequence[dict], given: Mapping[str, Any], lang: str) ->
                 else:
                     out.answers[key] = int(value)
     return out
+
+
+@dataclass(frozen=True)
+class LabelledAnswer:
+    key: str
+    question: str  # the question's words (its key when the question no longer exists)
+    answer: str  # option labels, "4 / 5", or the text given
+
+
+def labelled_answers(questions: Sequence[dict], answers: Mapping[str, Any], lang: str = "en"):
+    """A response's follow-up answers as people read them: each question's words and the
+    labels of the options chosen, in `lang`, in the order the survey asks them. An answer to
+    a question since removed keeps its key and raw value."""
+    by_key = {q.get("key"): q for q in questions if isinstance(q, dict)}
+    order = [q.get("key") for q in questions if isinstance(q, dict)]
+    out = []
+    for key in sorted(answers, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        value = answers[key]
+        q = by_key.get(key)
+        if q is None:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            out.append(LabelledAnswer(key, key, shown))
+            continue
+        labels = {o["key"]: localise(o["label"], lang) for o in q.get("options") or []}
+        if isinstance(value, list):
+            shown = ", ".join(labels.get(str(v), str(v)) for v in value)
+        elif q["type"] == "scale":
+            shown = f"{value} / {max(SCALE)}"
+        else:
+            shown = labels.get(str(value), str(value))
+        out.append(LabelledAnswer(key, localise(q["text"], lang), shown))
+    return out

@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand
 
 from touchpoint.accounts.actions import do_create_api_key
 from touchpoint.accounts.models import Account
-from touchpoint.demo.channels import KIOSK_NAME
-from touchpoint.demo.seed import DEMO_PASSWORD, DEMO_PEOPLE
+from touchpoint.demo.seed.channels import KIOSK_NAME
+from touchpoint.demo.seed.org import DEMO_PASSWORD, DEMO_PEOPLE
 from touchpoint.kiosks.actions import do_new_kiosk_link
 from touchpoint.kiosks.models import Kiosk
 
