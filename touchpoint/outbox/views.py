@@ -20,9 +20,10 @@ def _enabled() -> None:
 
 def outbox(request: HttpRequest) -> HttpResponse:
     _enabled()
-    messages = CapturedEmail.objects.all()[:200]
+    emails = CapturedEmail.objects.all()[:200]
     sms_messages = CapturedSms.objects.all()[:200]
-    return render(request, "outbox/list.html", {"messages": messages, "sms_messages": sms_messages})
+    # Not "messages": the page's base shows Django's flash messages under that name.
+    return render(request, "outbox/list.html", {"emails": emails, "sms_messages": sms_messages})
 
 
 @require_http_methods(["GET", "POST"])
