@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from touchpoint.accounts.access import access_unit, paths_q, top_units
+from touchpoint.accounts.access import (
+    access_unit,
+    identity_paths,
+    paths_q,
+    sees_identity,
+    top_units,
+)
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import periods
 from touchpoint.notifications.actions import do_set_preference, preference_of
@@ -216,6 +222,7 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
             "interaction": response.interaction,
             "follow_ups": labelled_answers(ticket.touchpoint.questions, response.answers or {}),
             "history": history,
+            "show_contact": sees_identity(identity_paths(request.user), ticket.unit_path),
             "events": ticket.events.select_related("actor"),
             "assignees": list(ticket.assignees.all()),
             "can_act": can_act,
