@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from tests.test_browser import ARTIFACTS
@@ -61,10 +62,11 @@ def region(brand, people):
     do_set_target(account=brand.account, kind="store", nps=40)
     detractors = given(brand, stores[0], [2, 1], "The screen was scratched and nobody cared")
     rule = rule_for(brand.purchase)
-    do_open_ticket(detractors[0], rule=rule, reason="detractor", now=timezone.now())
-    do_open_ticket(
-        detractors[1], rule=rule, reason="detractor", now=timezone.now() - dt.timedelta(days=4)
-    )
+    with transaction.atomic():  # as the answer's door opens them
+        do_open_ticket(detractors[0], rule=rule, reason="detractor", now=timezone.now())
+        do_open_ticket(
+            detractors[1], rule=rule, reason="detractor", now=timezone.now() - dt.timedelta(days=4)
+        )
     return stores
 
 

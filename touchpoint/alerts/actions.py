@@ -9,8 +9,9 @@ due: one small query per account). For each account, once per closed local week 
 3. count each unit's windows from the rollups, a handful of statements for all units;
 4. run each registered condition (`conditions.CONDITIONS`) on each unit's week;
 5. open an alert for a finding that holds and has none open (`rules.step`), clear an open
-   one whose condition is gone, and notify the holders of a new alert through the
-   notifications outbox, in their preference, unless they muted it.
+   one whose condition is gone; a new alert publishes the domain event `alert.opened`
+   (webhooks, connectors) and emails the holders through the notifications outbox, in
+   their preference, unless they muted it.
 """
 
 from __future__ import annotations
@@ -209,14 +210,8 @@ def _open(unit: Unit, window: rules.Window, finding: rules.Finding, now: dt.date
         )
     )
     url = settings.SITE_URL + reverse("alert", args=[alert.pk])
-    do_notify(
-        account=unit.account,
-        event_type="alert.opened",
-        dedupe_key=f"alert:{alert.pk}",
-        users=[u for u in holders(unit) if u.pk not in muted],
-        template="alerts/email/alert",
-        context={"alert": alert, "unit": unit, "url": url, "evidence_url": evidence_url(alert)},
-    )
+    # The domain event reaches webhook endpoints and connectors through the events outbox;
+    # the managers get their email here, in their preference, unless they muted it.
     events.publish(
         [
             events.new(
@@ -224,9 +219,17 @@ def _open(unit: Unit, window: rules.Window, finding: rules.Finding, now: dt.date
                 account_id=unit.account_id,
                 subject=alert,
                 data=alert_data(alert),
-                summary=f"{title} at {unit.name}: {finding.summary} {url}",
+                summary=f"{title} at {unit.name}: {finding.summary} <{url}>",
             )
         ]
+    )
+    do_notify(
+        account=unit.account,
+        event_type="alert.opened",
+        dedupe_key=f"alert:{alert.pk}",
+        users=[u for u in holders(unit) if u.pk not in muted],
+        template="alerts/email/alert",
+        context={"alert": alert, "unit": unit, "url": url, "evidence_url": evidence_url(alert)},
     )
     return alert
 

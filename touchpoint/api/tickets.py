@@ -136,16 +136,17 @@ class TicketCountsOut(Schema):
 
 @router.get(
     "/tickets/counts",
-    response={200: TicketCountsOut, 422: ErrorOut},
+    response={200: TicketCountsOut, 404: ErrorOut},
     summary="Open, overdue and due-soon tickets",
 )
 def ticket_counts(request: HttpRequest, filters: Query[CountFilters]):
     """The same counts as the inbox, its tabs and the digest (one definition each)."""
     tickets = actions.scoped_tickets_for_key(request.auth)
     if filters.unit:
-        unit = request.auth.account.units.filter(code=filters.unit).first()
-        if unit is None:
-            return _error(422, "invalid_request", "unit", f"No unit with code {filters.unit!r}.")
+        try:
+            unit = access_unit_for_key(request.auth, filters.unit)
+        except Http404:  # unknown and out of the key's scope answer alike
+            return _error(404, "not_found", "unit", f"no unit {filters.unit!r} for this key")
         tickets = tickets.filter(unit_path__startswith=unit.path)
     if filters.touchpoint:
         tickets = tickets.filter(touchpoint__slug=filters.touchpoint)

@@ -36,9 +36,10 @@ def staff_outbox(view):
 
 @staff_outbox
 def outbox(request: HttpRequest) -> HttpResponse:
-    messages = CapturedEmail.objects.all()[:200]
+    emails = CapturedEmail.objects.all()[:200]
     sms_messages = CapturedSms.objects.all()[:200]
-    return render(request, "outbox/list.html", {"messages": messages, "sms_messages": sms_messages})
+    # Not "messages": the page's base shows Django's flash messages under that name.
+    return render(request, "outbox/list.html", {"emails": emails, "sms_messages": sms_messages})
 
 
 @staff_outbox
