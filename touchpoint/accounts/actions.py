@@ -33,6 +33,7 @@ def do_create_unit(
     name: str,
     parent: Unit | None = None,
     time_zone: str = "",
+    attributes: dict | None = None,
 ) -> Unit:
     check_parent(account=account, kind=kind, parent=parent)
     unit = Unit.objects.create(
@@ -42,6 +43,7 @@ def do_create_unit(
         name=name,
         parent=parent,
         time_zone=time_zone,
+        attributes=attributes or {},
         depth=0 if parent is None else parent.depth + 1,
     )
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
@@ -179,11 +181,16 @@ def role_over(user, unit: Unit) -> str | None:
 
 def check_may_grant(user, *, unit: Unit, role: str) -> None:
     """An account admin grants any role within their scope; a manager grants roles up to
-    their own within theirs; viewers and frontline grant nothing."""
+    their own within theirs; viewers and frontline grant nothing.
+
+    `user` None is the account itself (a unit file or an account-wide API key, whose right
+    the caller has checked): any role, anywhere in the account."""
     from touchpoint.accounts.models import ROLE_RANK, Membership
 
     if role not in ROLE_RANK:
         raise PeopleError(f"{role!r} is not a role.", "role")
+    if user is None:
+        return
     own = role_over(user, unit)
     if own not in (Membership.Role.ADMIN, Membership.Role.MANAGER):
         raise PeopleError("Only an account admin or a manager can do this.", "unit")
@@ -206,7 +213,8 @@ def _mint(invitation) -> str:
 def do_invite_member(*, by, unit: Unit, email: str, role: str):
     """Invite a person by email to `unit` with `role`, and send the link on commit.
 
-    Returns the invitation. An open invitation for the same address and unit is replaced."""
+    Returns the invitation. An open invitation for the same address and unit is replaced.
+    `by` None: the account itself invites (a unit file, an account-wide API key)."""
     from django.core.validators import validate_email
 
     from touchpoint.accounts.models import MemberInvitation, Membership
@@ -364,14 +372,14 @@ def do_change_membership(*, by, membership, role: str) -> None:
 
     check_may_grant(by, unit=membership.unit, role=membership.role)
     check_may_grant(by, unit=membership.unit, role=role)
-    if membership.user_id == by.pk:
+    if by is not None and membership.user_id == by.pk:
         raise PeopleError("You cannot change your own role.", "role")
     Membership.objects.filter(pk=membership.pk).update(role=role)
 
 
 def do_remove_membership(*, by, membership) -> None:
     check_may_grant(by, unit=membership.unit, role=membership.role)
-    if membership.user_id == by.pk:
+    if by is not None and membership.user_id == by.pk:
         raise PeopleError("You cannot remove your own membership.")
     membership.delete()
 
