@@ -77,8 +77,11 @@ def check_setup_key(api_key: ApiKey) -> None:
 
 
 def actor_name(by) -> str:
+    """A person's name, an API key's name, or the label of a command (a string)."""
     if by is None:
         return "Touchpoint"
+    if isinstance(by, str):
+        return by
     if isinstance(by, ApiKey):
         return f"API key “{by.name}” ({by.prefix}…)"
     return by.get_full_name() or by.get_username()
@@ -106,7 +109,7 @@ def record_change(
         after = {k: v for k, v in after.items() if k in changed}
     return SetupChange.objects.create(
         account=account,
-        user=None if by is None or isinstance(by, ApiKey) else by,
+        user=by if hasattr(by, "get_username") else None,
         api_key=by if isinstance(by, ApiKey) else None,
         actor=actor_name(by)[:200],
         subject=subject,

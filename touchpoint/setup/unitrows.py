@@ -181,10 +181,15 @@ def check_rows(
             continue
         _check_unit(errors, tree, row, in_file)
         _check_managers(errors, row, None, None)
-    if members_only or errors:
-        return errors
-    _check_shape(errors, tree, rows, close_missing=close_missing)
-    return errors
+    if not members_only:
+        _check_shape(errors, tree, rows, close_missing=close_missing)
+    return sorted(errors, key=lambda e: _position(e["field"]))
+
+
+def _position(field: str) -> int:
+    """12 for "line 12.parent" or "units[12].code": errors are listed in file order."""
+    found = re.search(r"\d+", field)
+    return int(found.group()) if found else 0
 
 
 def _check_unit(errors: list, tree: Tree, row: UnitRow, in_file: set[str]) -> None:
@@ -265,6 +270,8 @@ def _check_shape(errors: list, tree: Tree, rows: list[UnitRow], *, close_missing
             code = parent_of[code]
             if code in chain:
                 loop = [*chain[chain.index(code) :], code]
+                if row.code not in loop:
+                    break  # it leads into a cycle, which is reported on the rows that make it
                 _err(
                     errors, row, "parent", _("makes a cycle: %(loop)s") % {"loop": " → ".join(loop)}
                 )

@@ -198,7 +198,7 @@ def _plan_units(plan: Plan, tree: Tree, rows: list[UnitRow], *, close_missing: b
 
 def _show(name: str, value: Any) -> str:
     if name == "attributes":
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return f"attributes: {json.dumps(value, sort_keys=True, ensure_ascii=False)}"
     return f"{name}: {value or '—'}"
 
 
@@ -349,16 +349,20 @@ def do_apply_sync(
 
 def _apply(account: Account, plan: Plan, *, by) -> None:
     units = {u.code: u for u in Unit.objects.filter(account=account)}
-    for row in plan.adds:
-        units[row.code] = accounts.do_create_unit(
-            account=account,
+    for unit in units.values():
+        unit.account = account  # one object for all: invitations and their emails use it
+    specs = [
+        accounts.UnitSpec(
             kind=row.kind,
             code=row.code,
             name=row.name,
-            parent=units.get(row.parent),
+            parent=units.get(row.parent) or row.parent or None,
             time_zone=row.time_zone,
             attributes=row.attributes,
         )
+        for row in plan.adds
+    ]
+    units.update(accounts.do_create_units(account=account, specs=specs))
     for code, parent in plan.moves:
         accounts.do_move_unit(unit=units[code], new_parent=Unit.objects.get(pk=units[parent].pk))
     changed = []
@@ -373,8 +377,9 @@ def _apply(account: Account, plan: Plan, *, by) -> None:
     if plan.closes:
         for start in range(0, len(plan.closes), 500):
             Unit.objects.filter(pk__in=plan.closes[start : start + 500]).update(is_active=False)
-    for code, email, role in plan.invites:
-        accounts.do_invite_member(by=by, unit=units[code], email=email, role=role)
+    accounts.do_invite_members(
+        by=by, invites=[(units[code], email, role) for code, email, role in plan.invites]
+    )
     memberships = Membership.objects.select_related("unit").in_bulk(
         [pk for pk, _role in plan.role_changes] + plan.removals
     )
