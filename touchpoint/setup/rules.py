@@ -148,7 +148,11 @@ def clean_wording(wording: dict) -> dict:
     """Blank texts mean "the built-in words": they are dropped, and so are empty languages."""
     out = {}
     for lang, texts in wording.items():
-        kept = {k: v.strip() for k, v in texts.items() if isinstance(v, str) and v.strip()}
+        if not isinstance(texts, dict) or lang not in SUPPORTED:
+            out[lang] = texts  # kept as given, for check_wording to refuse
+            continue
+        kept = {k: v.strip() if isinstance(v, str) else v for k, v in texts.items()}
+        kept = {k: v for k, v in kept.items() if v != ""}
         if kept:
             out[lang] = kept
     return out
@@ -174,10 +178,12 @@ def _option_keys_answered(touchpoint: Touchpoint, key: str, options: set[str]) -
     return found & options
 
 
-def check_question_changes(touchpoint: Touchpoint, new: list[dict]) -> dict[str, str]:
+def check_question_changes(
+    touchpoint: Touchpoint, stored: list[dict], new: list[dict]
+) -> dict[str, str]:
     """A question with answers keeps its key and type, and its chosen options, for good:
-    it can be reworded, moved or retired, never deleted."""
-    old = {q["key"]: q for q in touchpoint.questions if isinstance(q, dict) and "key" in q}
+    it can be reworded, moved or retired, never deleted. `stored`: the questions as saved."""
+    old = {q["key"]: q for q in stored if isinstance(q, dict) and "key" in q}
     new_by_key = {q.get("key"): (n, q) for n, q in enumerate(new) if isinstance(q, dict)}
     errors: dict[str, str] = {}
     answered = answered_keys(touchpoint, set(old))
@@ -213,8 +219,11 @@ def _field_of(message_field: str) -> str:
     )
 
 
-def check_rule(account: Account, touchpoint: Touchpoint) -> dict[str, str]:
-    """Every problem of an (unsaved) touchpoint as edited, by field."""
+def check_rule(
+    account: Account, touchpoint: Touchpoint, stored_questions: list[dict]
+) -> dict[str, str]:
+    """Every problem of an (unsaved) touchpoint as edited, by field; `stored_questions` are
+    its questions as saved, which answers may hold in place."""
     errors: dict[str, str] = {}
     try:
         touchpoint.full_clean(exclude=["account", "questions", "widget_rules"])
@@ -251,7 +260,7 @@ def check_rule(account: Account, touchpoint: Touchpoint) -> dict[str, str]:
     except QuestionError as error:
         errors["questions"] = str(error)
     else:
-        errors.update(check_question_changes(touchpoint, touchpoint.questions))
+        errors.update(check_question_changes(touchpoint, stored_questions, touchpoint.questions))
     return errors
 
 
@@ -283,8 +292,9 @@ def do_save_touchpoint(
     creating = touchpoint is None
     target = Touchpoint(account=account) if creating else Touchpoint.objects.get(pk=touchpoint.pk)
     before = {} if creating else rule_data(target)
+    stored_questions = [] if creating else list(target.questions)
     apply_values(target, values)
-    errors = check_rule(account, target)
+    errors = check_rule(account, target, stored_questions)
     if errors:
         raise SetupError(errors)
     with transaction.atomic():
