@@ -90,7 +90,10 @@ def people(request: HttpRequest) -> HttpResponse:
         invitations = invitations.filter(
             Q(email__icontains=q) | Q(unit__name__icontains=q) | Q(unit__code__iexact=q)
         )
-    invitations = list(invitations.order_by("-created_at")[:200])
+    invitation_page = Paginator(invitations.order_by("-created_at", "-pk"), 20).get_page(
+        request.GET.get("invitations")
+    )
+    invitations = list(invitation_page)
     held = list(Membership.objects.filter(user=request.user).select_related("unit"))
     granting_units = [m.unit for m in held if m.role in GRANTING]
     many = scoped_units(request.user).filter(is_active=True).count() > MANY_UNITS
@@ -142,6 +145,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "invitations": [
             {"i": i, "state": i.state(now), "may": bool(grantable(i.unit_id))} for i in invitations
         ],
+        "invitation_page": invitation_page,
         "invite_units": invite_units,
         "invite_by_code": many and bool(granting_units),
         "invite_roles": [

@@ -31,9 +31,13 @@ class SetupForm(forms.Form):
     error_fields: dict[str, str] = {}
 
     def show(self, error: SetupError) -> None:
+        """Put the action's messages on their fields (a field already marked keeps its
+        own message)."""
         for name, message in error.errors.items():
             field = self.error_fields.get(name.split(".")[0], name)
-            self.add_error(field if field in self.fields else None, message)
+            field = field if field in self.fields else None
+            if field is None or field not in self.errors:
+                self.add_error(field, message)
 
 
 class TouchpointForm(SetupForm):
@@ -178,14 +182,21 @@ class TouchpointForm(SetupForm):
         }
 
     def values(self) -> dict[str, Any]:
-        """The action's values from the cleaned form."""
-        data = self.cleaned_data
+        """The action's values from the cleaned form. On an invalid form, the fields that
+        did clean, the others as they were (so the remaining checks can run too)."""
+        data = {**self.initial, **{k: v for k, v in self.cleaned_data.items() if v is not None}}
+        for name in ("quiet_hours_start", "quiet_hours_end", "quarantine_days"):
+            if name in self.cleaned_data or name not in data:
+                data[name] = self.cleaned_data.get(name)
+        data.setdefault("widget_url_patterns", "")
+        for name in ("widget_delay_seconds", "widget_min_page_views"):
+            data.setdefault(name, None)
         rules: dict[str, Any] = {}
         if data.get("widget_delay_seconds"):
             rules["delay_seconds"] = data["widget_delay_seconds"]
         if data.get("widget_min_page_views"):
             rules["min_page_views"] = data["widget_min_page_views"]
-        patterns = [p.strip() for p in data.get("widget_url_patterns", "").splitlines()]
+        patterns = [p.strip() for p in (data.get("widget_url_patterns") or "").splitlines()]
         if any(patterns):
             rules["url_patterns"] = [p for p in patterns if p]
 
@@ -193,19 +204,20 @@ class TouchpointForm(SetupForm):
             return value.strftime("%H:%M") if value else None
 
         return {
-            "name": data["name"],
-            "slug": data["slug"],
-            "kind": data["kind"],
-            "channel": data["channel"],
-            "fallback_channel": data["fallback_channel"],
-            "delay_minutes": data["delay_amount"] * DELAY_UNITS[data["delay_unit"]],
+            "name": data.get("name", ""),
+            "slug": data.get("slug", ""),
+            "kind": data.get("kind", "other"),
+            "channel": data.get("channel", "email"),
+            "fallback_channel": data.get("fallback_channel", ""),
+            "delay_minutes": (data.get("delay_amount") or 0)
+            * DELAY_UNITS.get(data.get("delay_unit"), 60),
             "quiet_hours_start": hhmm(data["quiet_hours_start"]),
             "quiet_hours_end": hhmm(data["quiet_hours_end"]),
-            "expiry_days": data["expiry_days"],
-            "sampling_rate": float(data["sampling_percent"] / 100),
+            "expiry_days": data.get("expiry_days", 30),
+            "sampling_rate": float(Decimal(data.get("sampling_percent", 100)) / 100),
             "quarantine_days": data["quarantine_days"],
-            "reminder_count": data["reminder_count"],
-            "reminder_after_days": data["reminder_after_days"],
+            "reminder_count": data.get("reminder_count", 0),
+            "reminder_after_days": data.get("reminder_after_days", 3),
             "widget_rules": rules,
         }
 

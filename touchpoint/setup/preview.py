@@ -29,7 +29,7 @@ from touchpoint.surveys.wording import direction, wording_for
 
 SAMPLE_SCORES = {"promoter": 10, "passive": 7, "detractor": 3}
 # A survey link as long as a real one (a 32-character token), so the SMS length is true.
-SAMPLE_TOKEN = "PREVIEW" + "x" * 25
+SAMPLE_TOKEN = "Xy7Qk2pR9vLm4TzW8bN1cD5fG6hJ3sA0"
 
 
 @dataclass

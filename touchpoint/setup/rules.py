@@ -285,16 +285,27 @@ def apply_values(touchpoint: Touchpoint, values: dict[str, Any]) -> None:
             raise SetupError(_("unknown field"), name)
 
 
+def check_values(
+    account: Account, touchpoint: Touchpoint | None, values: dict[str, Any]
+) -> tuple[Touchpoint, dict[str, str]]:
+    """The touchpoint as it would be with these values (unsaved), and every problem."""
+    target = (
+        Touchpoint(account=account)
+        if touchpoint is None
+        else (Touchpoint.objects.get(pk=touchpoint.pk))
+    )
+    stored_questions = [] if touchpoint is None else list(target.questions)
+    apply_values(target, values)
+    return target, check_rule(account, target, stored_questions)
+
+
 def do_save_touchpoint(
     *, account: Account, by, touchpoint: Touchpoint | None, values: dict[str, Any]
 ) -> Touchpoint:
     """Create a touchpoint (touchpoint=None) or change one; all or nothing."""
     creating = touchpoint is None
-    target = Touchpoint(account=account) if creating else Touchpoint.objects.get(pk=touchpoint.pk)
-    before = {} if creating else rule_data(target)
-    stored_questions = [] if creating else list(target.questions)
-    apply_values(target, values)
-    errors = check_rule(account, target, stored_questions)
+    before = {} if creating else rule_data(Touchpoint.objects.get(pk=touchpoint.pk))
+    target, errors = check_values(account, touchpoint, values)
     if errors:
         raise SetupError(errors)
     with transaction.atomic():

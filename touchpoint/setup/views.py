@@ -158,9 +158,19 @@ def touchpoints(request: HttpRequest, account: Account) -> HttpResponse:
     return page(request, "setup/touchpoints.html", {"account": account, "touchpoints": rows})
 
 
+def _check_rest(account: Account, touchpoint: Touchpoint | None, form) -> None:
+    """On a form with errors, the rule's own checks too, so every field at fault is marked
+    at once (nothing is saved)."""
+    _draft, errors = rules.check_values(account, touchpoint, form.values())
+    if errors:
+        form.show(SetupError(errors))
+
+
 @setup_view
 def touchpoint_new(request: HttpRequest, account: Account) -> HttpResponse:
     form = forms.TouchpointForm(request.POST or None, initial=NEW_TOUCHPOINT)
+    if request.method == "POST" and not form.is_valid():
+        _check_rest(account, None, form)
     if request.method == "POST" and form.is_valid():
         try:
             touchpoint = rules.do_save_touchpoint(
@@ -192,6 +202,8 @@ def touchpoint_rule(request: HttpRequest, account: Account, slug: str) -> HttpRe
     form = forms.TouchpointForm(
         request.POST or None, initial=forms.TouchpointForm.initial_for(touchpoint)
     )
+    if request.method == "POST" and not form.is_valid():
+        _check_rest(account, touchpoint, form)
     if request.method == "POST" and form.is_valid():
         try:
             touchpoint = rules.do_save_touchpoint(

@@ -55,9 +55,22 @@ def units(request: HttpRequest, account: Account) -> HttpResponse:
             current = Unit.objects.filter(account=account, pk=int(unit_id)).first()
             if current is None:
                 raise Http404("No such unit.")
+        else:  # one brand: start below it
+            roots = list(Unit.objects.filter(account=account, depth=0)[:2])
+            current = roots[0] if len(roots) == 1 else None
         listed = base.filter(parent=current).order_by("name", "code")
     listed = listed.annotate(
-        below=Count("children", distinct=True), people=Count("memberships", distinct=True)
+        below=Count("children", distinct=True),
+        people=Count("memberships", distinct=True),
+        invited=Count(
+            "member_invitations",
+            filter=Q(
+                member_invitations__accepted_at__isnull=True,
+                member_invitations__revoked_at__isnull=True,
+                member_invitations__expires_at__gt=timezone.now(),
+            ),
+            distinct=True,
+        ),
     )
     paged = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     rows = list(paged)

@@ -74,3 +74,29 @@
   var category = byId("preview-category");
   if (category) category.addEventListener("change", refresh);
 })();
+
+/* The rule form shows what applies to the channel chosen (the server checks it all the
+   same): the fallback for email and SMS, the widget's rules for the widget. The question
+   builder shows the options for choice questions only. */
+(function () {
+  "use strict";
+  function follow(select, update) {
+    if (!select) return;
+    update(select.value);
+    select.addEventListener("change", function () { update(select.value); });
+  }
+  var fieldOf = function (id) {
+    var input = document.getElementById(id);
+    return input ? input.closest(".field") : null;
+  };
+  follow(document.getElementById("id_channel"), function (channel) {
+    var widget = document.querySelector(".widget-only");
+    if (widget) widget.hidden = channel !== "widget";
+    var fallback = fieldOf("id_fallback_channel");
+    if (fallback) fallback.hidden = channel !== "email" && channel !== "sms";
+  });
+  follow(document.getElementById("q-type"), function (type) {
+    var options = document.getElementById("q-options");
+    if (options) options.hidden = type !== "single_choice" && type !== "multiple_choice";
+  });
+})();
