@@ -61,3 +61,16 @@ def test_another_accounts_admin_sets_up_their_own_account_only(people, brand):
     for url in PAGES[4:10]:  # the brand's repair touchpoint
         assert client.get(url).status_code == 404, url
     assert client.get(f"/setup/units/{brand.store.pk}/").status_code == 404
+
+
+def test_the_demo_cx_lead_sets_up_the_demo_brand_and_no_one_else_can():
+    from touchpoint.demo.seed import DEMO_PASSWORD, seed_demo
+
+    seed_demo(interactions=200)
+    client = Client()
+    assert client.login(username="cx-lead", password=DEMO_PASSWORD)
+    for url in PAGES:
+        assert client.get(url).status_code == 200, url
+    manager = Client()
+    assert manager.login(username="london-manager", password=DEMO_PASSWORD)
+    assert manager.get("/setup/").status_code == 404

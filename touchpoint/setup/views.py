@@ -118,6 +118,7 @@ def audit(request: HttpRequest, account: Account) -> HttpResponse:
     paged = Paginator(changes, 50).get_page(request.GET.get("page"))
     for change in paged:
         change.rows = _diff_rows(change)
+        change.details = (change.after or {}).get("changes", [])[:200]
     return page(
         request,
         "setup/audit.html",
