@@ -235,3 +235,49 @@ def test_a_key_limited_to_a_unit_cannot_change_the_organisation(brand):
     assert response.status_code == 403
     assert response.json()["detail"][0]["field"] == "authorization"
     assert not Unit.objects.filter(code="east").exists()
+
+
+# --- one unit on its page -----------------------------------------------------------------
+
+
+def test_one_unit_is_renamed_and_moved_on_its_page_by_the_same_rules(brand, people):
+    admin = Client()
+    admin.force_login(people["brand_admin"])
+    url = f"/setup/units/{brand.other_store.pk}/"
+    refused = admin.post(url, {"name": "Nice", "kind": "store", "parent": "nowhere"})
+    assert refused.status_code == 400
+    assert "no unit with code nowhere" in refused.content.decode()
+    assert admin.post(url, {"name": "Nice Vieux Port", "kind": "store", "parent": "north"})
+    moved = Unit.objects.get(pk=brand.other_store.pk)
+    assert moved.name == "Nice Vieux Port" and moved.parent == brand.north
+    assert moved.path == f"{brand.north.path}{moved.pk}/"
+    change = SetupChange.objects.get(subject="units")
+    assert change.user == people["brand_admin"]
+    assert {c["kind"] for c in change.after["changes"]} == {"renamed", "moved"}
+
+
+def test_closing_a_unit_closes_its_subtree_and_reopening_brings_it_back(brand, people):
+    admin = Client()
+    admin.force_login(people["brand_admin"])
+    admin.post(f"/setup/units/{brand.vendor.pk}/state", {"active": "0"})
+    closed = set(Unit.objects.filter(is_active=False).values_list("code", flat=True))
+    assert closed == {"callco", "callco-t1", "agent-431"}
+    page = admin.get("/setup/units/").content.decode()
+    assert "CallCo" not in page  # closed units are hidden unless asked for
+    assert "CallCo" in admin.get("/setup/units/?closed=1").content.decode()
+    refused = admin.post(f"/setup/units/{brand.team.pk}/state", {"active": "1"}, follow=True)
+    assert "Reopen the unit above it first." in refused.content.decode()
+    admin.post(f"/setup/units/{brand.vendor.pk}/state", {"active": "1"})
+    assert Unit.objects.get(code="callco").is_active
+
+
+def test_the_tree_is_searched_and_paged(brand, people, tmp_path):
+    rows = HEADER + "".join(f"s-{n:03d},Shop {n},store,north,,,\n" for n in range(120))
+    call_command("import-units", write(tmp_path, rows), "--account", "nimbus")
+    admin = Client()
+    admin.force_login(people["brand_admin"])
+    north = admin.get(f"/setup/units/?unit={brand.north.pk}").content.decode()
+    assert "Page 1 of 3 (121 in all)" in north
+    found = admin.get("/setup/units/?q=shop 11").content.decode()
+    assert "s-011" in found and "s-110" in found and "s-012" not in found
+    assert "North" in found  # where each match sits

@@ -340,8 +340,8 @@ def do_apply_sync(
                 "synced",
                 label=source,
                 after={
-                    "counts": {k: v for k, v in plan.counts.items() if v},
-                    "changes": [asdict(c) for c in plan.changes],
+                    "counts": {k: v for k, v in plan.counts.items() if v and k not in REPORTS},
+                    "changes": [asdict(c) for c in plan.changes if c.kind not in REPORTS],
                 },
             )
     return plan
