@@ -433,3 +433,12 @@ def test_a_test_survey_needs_an_address(admin, brand):
     assert page.status_code == 400
     assert "give the address to send the test to" in page.content.decode()
     assert not Invitation.objects.exists()
+
+
+def test_the_rule_page_says_when_interactions_would_be_surveyed(admin, brand):
+    page = admin.get("/setup/touchpoints/repair/").content.decode()
+    assert 'name="sampling_percent" value="100"' in page
+    assert "times in Europe/Paris" in page
+    # 48 hours after Monday 23:00 is Wednesday 23:00, in quiet hours until 08:00.
+    assert "an interaction on Mon 23:00 is surveyed on Thu 08:00" in page
+    assert "an interaction on Mon 10:00 is surveyed on Wed 10:00" in page

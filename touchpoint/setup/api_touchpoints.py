@@ -122,14 +122,14 @@ class PreviewIn(Strict):
     unit: str | None = Field(None, description="A unit code (default: the brand).")
 
 
-class TestIn(Strict):
+class SendTestIn(Strict):
     email: str = ""
     phone: str = ""
     locale: str = ""
     unit: str | None = Field(None, description="A unit code (default: the brand).")
 
 
-class TestOut(Schema):
+class SendTestOut(Schema):
     sent: bool
     invitation_id: int
     state: str
@@ -303,8 +303,8 @@ def preview_touchpoint(request: HttpRequest, slug: str, body: PreviewIn):
     return shown.as_dict()
 
 
-@router.post("/touchpoints/{slug}/test", response={200: TestOut, **ERRORS})
-def test_touchpoint(request: HttpRequest, slug: str, body: TestIn):
+@router.post("/touchpoints/{slug}/test", response={200: SendTestOut, **ERRORS})
+def test_touchpoint(request: HttpRequest, slug: str, body: SendTestIn):
     """Send the survey now to `email` (or `phone` for SMS) through the ordinary intake and
     sender; ignores the delay, quiet hours, sampling, quarantine and a pause."""
     if refused := forbidden_or_none(request):

@@ -172,7 +172,7 @@ class TouchpointForm(SetupForm):
             "quiet_hours_start": touchpoint.quiet_hours_start,
             "quiet_hours_end": touchpoint.quiet_hours_end,
             "expiry_days": touchpoint.expiry_days,
-            "sampling_percent": (Decimal(touchpoint.sampling_rate) * 100).normalize(),
+            "sampling_percent": format((Decimal(touchpoint.sampling_rate) * 100).normalize(), "f"),
             "quarantine_days": touchpoint.quarantine_days,
             "reminder_count": touchpoint.reminder_count,
             "reminder_after_days": touchpoint.reminder_after_days,

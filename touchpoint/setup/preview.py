@@ -166,7 +166,7 @@ ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "phone"}
 
 
 @dataclass
-class TestSurvey:
+class SentTestSurvey:
     invitation: Invitation
     sent: bool  # handed to the mail server or SMS provider (or live at once for a link)
     detail: str
@@ -174,7 +174,7 @@ class TestSurvey:
 
 def do_send_test_survey(
     *, by, touchpoint: Touchpoint, unit: Unit, email: str = "", phone: str = "", locale: str = ""
-) -> TestSurvey:
+) -> SentTestSurvey:
     """Send this touchpoint's survey now to the person setting it up, as a customer would get
     it: an interaction recorded through the ordinary intake (marked `test_survey` in its
     properties), its invitation planned by the ordinary rules, then delivered at once by the
@@ -230,7 +230,7 @@ def do_send_test_survey(
         delivery.deliver(invitation.pk)
     invitation.refresh_from_db()
     sent = invitation.state in (Invitation.State.SENT, Invitation.State.ANSWERED)
-    return TestSurvey(invitation, sent, invitation.detail if not sent else "")
+    return SentTestSurvey(invitation, sent, invitation.detail if not sent else "")
 
 
 def _release(invitation: Invitation, touchpoint: Touchpoint, now: dt.datetime, why: str) -> None:

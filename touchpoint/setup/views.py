@@ -28,7 +28,6 @@ from touchpoint.setup.audit import SetupError, access_setup_account, admin_accou
 from touchpoint.setup.models import SetupChange
 from touchpoint.sms.models import SmsSettings
 from touchpoint.surveys.models import Touchpoint
-from touchpoint.surveys.questions import localise
 from touchpoint.surveys.wording import SUPPORTED
 from touchpoint.tickets.models import RootCause
 from touchpoint.widget.models import PublishableKey
@@ -438,7 +437,3 @@ def root_causes(request: HttpRequest, account: Account) -> HttpResponse:
         {"account": account, "causes": causes, "form": form},
         status=400 if form.errors else 200,
     )
-
-
-def question_summary(question: dict, lang: str = "en") -> str:
-    return localise(question.get("text") or "?", lang)

@@ -14,3 +14,14 @@ def may_set_up(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return Membership.objects.filter(user=user, role=Membership.Role.ADMIN, unit__depth=0).exists()
+
+
+@register.filter
+def delay_words(delay) -> str:
+    """A delay as people say it: "48 h", "30 min", "7 days"."""
+    minutes = int(delay.total_seconds() // 60)
+    if minutes % (24 * 60) == 0 and minutes >= 72 * 60:
+        return f"{minutes // (24 * 60)} days"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
