@@ -8,12 +8,15 @@ import threading
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
-from tests.conftest import answer
+from tests.conftest import answer, outbound
 from touchpoint.digests import actions
 from touchpoint.digests.models import Digest
+from touchpoint.notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,6 +44,13 @@ def week(brand):
     answer(brand, brand.other_store, 2, "South secret complaint", n=40, at=LAST_WEEK)
 
 
+def send() -> int:
+    """What the worker does: build the due digests into the outbox, then send it."""
+    built = actions.send_due_digests()
+    outbound()
+    return built
+
+
 def recipients(smtp) -> list[str]:
     return sorted(m["To"] for m in smtp.messages)
 
@@ -52,7 +62,7 @@ def test_digests_are_due_on_monday_at_eight_local_time_and_sent_once(brand, peop
         assert actions.schedule_digests() == 0
         clock.move_to(MONDAY_8_PARIS)
         assert actions.schedule_digests() == 3  # Paris; not the agent (frontline)
-        assert actions.send_due_digests() == 3
+        assert send() == 3
         assert recipients(smtp) == [
             "cx-lead@example.com",
             "nice-manager@example.com",
@@ -60,16 +70,16 @@ def test_digests_are_due_on_monday_at_eight_local_time_and_sent_once(brand, peop
         ]
         clock.move_to(dt.datetime(2026, 11, 23, 8, 0, tzinfo=UTC))  # the other account: UTC
         assert actions.schedule_digests() == 1
-        assert actions.send_due_digests() == 1
+        assert send() == 1
         clock.move_to(dt.datetime(2026, 11, 23, 13, 0, tzinfo=UTC))  # 08:00 in New York
         assert actions.schedule_digests() == 1
-        assert actions.send_due_digests() == 1
+        assert send() == 1
         assert recipients(smtp) == sorted(RECIPIENTS)
         # The rest of the week: nothing more.
         for hours in (1, 20, 50, 100):
             clock.move_to(MONDAY_8_PARIS + dt.timedelta(hours=hours))
             actions.schedule_digests()
-            assert actions.send_due_digests() == 0
+            assert send() == 0
         assert len(smtp.messages) == 5
         clock.move_to(MONDAY_8_PARIS + dt.timedelta(days=7))
         assert actions.schedule_digests() == 3
@@ -100,7 +110,7 @@ def test_two_workers_racing_send_each_digest_once(people, smtp):
             try:
                 barrier.wait()
                 actions.schedule_digests()
-                sent.append(actions.send_due_digests())
+                sent.append(send())
             except Exception as error:  # a worker that crashed proves nothing about the race
                 failed.append(error)
             finally:
@@ -123,9 +133,9 @@ def test_a_digest_claimed_by_a_worker_that_died_is_sent_after_its_lease(people, 
         row = Digest.objects.get(user=people["north_manager"])
         assert actions.claim(row.pk, now=ALL_DUE) is not None  # ... and the worker dies
         assert actions.claim(row.pk, now=ALL_DUE) is None  # no one else takes it
-        assert actions.send_due_digests() == 4
+        assert send() == 4
         clock.move_to(ALL_DUE + actions.LEASE + dt.timedelta(seconds=1))
-        assert actions.send_due_digests() == 1
+        assert send() == 1
     assert recipients(smtp) == sorted(RECIPIENTS)
 
 
@@ -133,17 +143,18 @@ def test_a_refused_digest_is_tried_again_later(people, smtp):
     smtp.refuse = 1
     with time_machine.travel(ALL_DUE, tick=False) as clock:
         actions.schedule_digests()
-        assert actions.send_due_digests() == 4
-        assert Digest.objects.filter(state="scheduled").count() == 1
-        clock.move_to(ALL_DUE + actions.RETRY)
-        assert actions.send_due_digests() == 1
+        assert send() == 5  # all built into the outbox; the mail server refused one
+        assert len(smtp.messages) == 4
+        assert Delivery.objects.filter(event_type="digest.weekly", state="pending").count() == 1
+        clock.move_to(ALL_DUE + dt.timedelta(minutes=1))
+        assert send() == 0
     assert recipients(smtp) == sorted(RECIPIENTS)
 
 
 def test_the_digest_shows_ones_own_level_only(brand, people, smtp, week):
     with time_machine.travel(ALL_DUE, tick=False):
         actions.schedule_digests()
-        actions.send_due_digests()
+        send()
     mail = next(m for m in smtp.messages if m["To"] == "north-manager@example.com")
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
@@ -172,7 +183,7 @@ def test_a_change_within_the_noise_is_called_so(brand, people, smtp):
         answer(brand, brand.other_store, 9 if n else 6, n=n + 10, at=LAST_WEEK)
     with time_machine.travel(ALL_DUE, tick=False):
         actions.schedule_digests()
-        actions.send_due_digests()
+        send()
     mail = next(m for m in smtp.messages if m["To"] == "nice-manager@example.com")
     text = mail.get_body(("plain",)).get_content()
     assert "-40 points, within the noise" in text, text
@@ -185,7 +196,7 @@ def test_people_who_turn_the_digest_off_get_none(people, smtp):
     assert b"The digest is <strong>off</strong>" in client.get("/digest/").content
     with time_machine.travel(ALL_DUE, tick=False):
         actions.schedule_digests()
-        actions.send_due_digests()
+        send()
     assert "north-manager@example.com" not in recipients(smtp)
     assert len(smtp.messages) == 4
 
@@ -212,7 +223,7 @@ def test_the_preview_shows_this_weeks_digest_in_the_browser(people, week):
 
 def test_the_dev_outbox_shows_a_digest_after_send_digests_now(people, week, settings):
     from tests.conftest import free_port
-    from touchpoint.outbox.mailsink import start_mailsink
+    from touchpoint.devmail.mailsink import start_mailsink
 
     settings.DEV_OUTBOX = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -224,6 +235,7 @@ def test_the_dev_outbox_shows_a_digest_after_send_digests_now(people, week, sett
     finally:
         controller.stop()
     client = Client()
+    client.force_login(get_user_model().objects.create_user("op", is_staff=True))
     listing = client.get("/dev/outbox/").content.decode()
     assert "Your week at North: NPS 100" in listing
     from touchpoint.outbox.models import CapturedEmail
@@ -238,12 +250,12 @@ def test_the_digest_counts_open_tickets_in_ones_scope(brand, people, smtp, week)
     from touchpoint.responses.models import Response
     from touchpoint.tickets.actions import on_response_saved
 
-    with time_machine.travel(LAST_WEEK, tick=False):
+    with time_machine.travel(LAST_WEEK, tick=False), transaction.atomic():
         for response in Response.objects.filter(score__lte=6):
             on_response_saved(response, created=True)
     with time_machine.travel(ALL_DUE, tick=False):
         actions.schedule_digests()
-        actions.send_due_digests()
+        send()
     texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.messages}
     assert "Open tickets: 12 (12 overdue)" in texts["north-manager@example.com"]
     assert "Open tickets: 1 (1 overdue)" in texts["nice-manager@example.com"]

@@ -105,7 +105,7 @@ def test_one_bad_item_in_a_batch_writes_nothing_and_names_the_field(api, brand):
     assert fields(body) == {"interactions[4].contact"}  # shape errors come first
     items[4]["contact"] = {"email": "x@example.com"}
     status, body = post(api, {"interactions": items})
-    assert status == 422
+    assert status == 404  # a unit the key cannot write to, unknown or out of its scope
     assert body["detail"] == [
         {"field": "interactions[3].unit", "message": "no unit with code 'store-999'"}
     ]
@@ -230,7 +230,7 @@ def test_an_account_cannot_reach_another_accounts_units(brand, outsider):
     key = do_create_api_key(account=outsider, name="theirs").secret
     client = Client(headers={"Authorization": f"Bearer {key}"})
     status, body = post(client, interaction(brand))  # store-012 is the brand's, not theirs
-    assert status == 422
+    assert status == 404
     assert body["detail"][0]["field"] == "interactions[0].unit"
     # The same external id in another account is independent.
     status, body = post(client, interaction(brand, unit="nimbus"))

@@ -12,8 +12,8 @@ from touchpoint.accounts.actions import access_api_key
 from touchpoint.kiosks.actions import access_kiosk
 from touchpoint.kiosks.models import Kiosk
 from touchpoint.notifications.models import Endpoint
+from touchpoint.outbox.models import SmsSettings
 from touchpoint.setup.models import SetupChange
-from touchpoint.sms.models import SmsSettings
 from touchpoint.surveys.models import Touchpoint
 from touchpoint.widget.models import PublishableKey
 

@@ -29,7 +29,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("delighted/v1/", include("touchpoint.delighted.urls")),
     path("admin/", admin.site.urls),
-    path("", include("touchpoint.outbox.urls")),
+    path("", include("touchpoint.devmail.urls")),
     path("", include("touchpoint.widget.urls")),
     path("", include("touchpoint.accounts.urls")),
     path("", include("touchpoint.responses.urls")),

@@ -10,9 +10,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictInt
 
+from touchpoint.accounts.access import key_covers
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps
-from touchpoint.responses.actions import do_record_response
+from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.surveys.actions import access_open_invitation, do_ask_now
 from touchpoint.surveys.delivery import survey_url
 from touchpoint.surveys.models import Channel, Touchpoint
@@ -84,7 +85,7 @@ def _invalid(field: str, message: str) -> Status:
 
 @router.post(
     "/decisions",
-    response={200: DecisionOut, 201: DecisionOut, 422: ErrorOut},
+    response={200: DecisionOut, 201: DecisionOut, 404: ErrorOut, 422: ErrorOut},
     summary="Should I survey this contact now?",
 )
 def decide(request: HttpRequest, body: DecisionIn):
@@ -104,8 +105,15 @@ def decide(request: HttpRequest, body: DecisionIn):
             "to ask in the app",
         )
     unit = Unit.objects.filter(account=account, code=body.unit).first()
-    if unit is None:
-        return _invalid("unit", f"no unit with code {body.unit!r}")
+    if unit is None or not key_covers(request.auth, unit):
+        # Unknown and out of the key's scope answer alike.
+        return Status(
+            404,
+            {
+                "error": "not_found",
+                "detail": [{"field": "unit", "message": f"no unit with code {body.unit!r}"}],
+            },
+        )
     touchpoint.account = account
     decision = do_ask_now(
         account,
@@ -162,7 +170,7 @@ def respond(request: HttpRequest, body: AnswerIn):
     invitation = access_open_invitation(body.token)
     if (
         invitation is None
-        or invitation.account_id != request.auth.account_id
+        or not key_covers(request.auth, invitation.unit)
         or invitation.channel != Channel.IN_APP
     ):
         return Status(
@@ -182,8 +190,8 @@ def respond(request: HttpRequest, body: AnswerIn):
                 ],
             },
         )
-    response, created = do_record_response(
-        invitation=invitation,
+    response, created = do_answer_invitation(
+        invitation,
         score=body.score,
         comment=body.comment,
         answers=checked.answers,

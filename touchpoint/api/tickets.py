@@ -3,11 +3,12 @@ scoped to a person (outside the key's scope a ticket does not exist: 404)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from touchpoint.accounts.access import access_unit_for_key
 from touchpoint.api.errors import ErrorOut
 from touchpoint.tickets import actions
 from touchpoint.tickets.models import Priority, RootCause, Ticket
@@ -90,16 +91,19 @@ def _tickets(request: HttpRequest):
     )
 
 
-@router.get("/tickets", response={200: TicketPage, 422: ErrorOut}, summary="List tickets")
+@router.get(
+    "/tickets", response={200: TicketPage, 404: ErrorOut, 422: ErrorOut}, summary="List tickets"
+)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     """Newest first. `unit` takes a unit code and includes everything below it."""
     tickets = _tickets(request)
     if filters.state:
         tickets = tickets.filter(state=filters.state)
     if filters.unit:
-        unit = request.auth.account.units.filter(code=filters.unit).first()
-        if unit is None:
-            return _error(422, "invalid_request", "unit", f"No unit with code {filters.unit!r}.")
+        try:
+            unit = access_unit_for_key(request.auth, filters.unit)
+        except Http404:  # unknown and out of the key's scope answer alike
+            return _error(404, "not_found", "unit", f"no unit {filters.unit!r} for this key")
         tickets = tickets.filter(unit_path__startswith=unit.path)
     if filters.touchpoint:
         tickets = tickets.filter(touchpoint__slug=filters.touchpoint)

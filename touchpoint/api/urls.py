@@ -149,7 +149,14 @@ _BODY = {
 
 @api.post(
     "/interactions",
-    response={200: IntakeOut, 201: IntakeOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: IntakeOut,
+        201: IntakeOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     openapi_extra=_BODY,
     summary="Record interactions",
     tags=["Interactions"],
@@ -160,7 +167,9 @@ def post_interactions(request: HttpRequest):
     All or nothing: if any item is invalid, nothing is stored and every error is listed with
     the field at fault. Repeating an interaction with the same `external_id` and the same data
     returns the stored one (200, `created: false`); the same `external_id` with other data is a
-    409. Answers 201 when anything new was stored.
+    409. A unit code that names no unit the key may write to (unknown, or outside a
+    unit-limited key's subtree) is a 404 naming the field. Answers 201 when anything new was
+    stored.
     """
     try:
         data = json.loads(request.body or b"")
@@ -169,10 +178,14 @@ def post_interactions(request: HttpRequest):
     items, errors = parse_payload(data)
     if errors:
         return Status(422, {"error": "invalid_request", "detail": errors})
-    result = record_interactions(request.auth.account, items)
+    result = record_interactions(request.auth.account, items, within=request.auth.unit)
     if not result.ok:
-        status = 409 if result.conflict else 422
-        error = "conflict" if result.conflict else "invalid_request"
+        if result.conflict:
+            status, error = 409, "conflict"
+        elif result.unknown_unit:
+            status, error = 404, "not_found"
+        else:
+            status, error = 422, "invalid_request"
         return Status(status, {"error": error, "detail": result.errors})
     status = 201 if any(item.created for item in result.items) else 200
     return Status(status, {"interactions": [_item_out(item) for item in result.items]})

@@ -4,6 +4,7 @@ actions (intake, opt-out, erasure, answers, recurring surveys), so its rules app
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -15,10 +16,10 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from pydantic_core import PydanticCustomError
 
+from touchpoint.accounts.access import key_covers, key_paths_q
 from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.contacts.actions import do_erase_contact, do_opt_out
 from touchpoint.contacts.models import Contact
-from touchpoint.delighted import webhooks
 from touchpoint.delighted.models import Project, RateWindow, ResponseExtra
 from touchpoint.delighted.params import (
     ParamError,
@@ -28,13 +29,18 @@ from touchpoint.delighted.params import (
     text,
     timestamp,
 )
-from touchpoint.reports import rollups
-from touchpoint.responses.actions import InvalidAnswer, check_score
+from touchpoint.responses.actions import (
+    InvalidAnswer,
+    check_comment,
+    check_score,
+    do_change_answer,
+)
 from touchpoint.responses.models import Response
 from touchpoint.surveys import recurring
 from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import (
     Channel,
+    Interaction,
     Invitation,
     RecurringMember,
     RecurringSurvey,
@@ -96,6 +102,30 @@ def access_project(account: Account) -> Project:
             return Project.objects.create(account=account, unit=root, email_touchpoint=touchpoint)
     except IntegrityError:  # another request made it first
         return project.get()
+
+
+def home_unit(project: Project, key: ApiKey) -> Unit:
+    """Where the key's surveys and answers are attributed: a unit-limited key's own unit,
+    else the project's (the brand)."""
+    return key.unit if key.unit_id is not None else project.unit
+
+
+def check_account_wide(key: ApiKey) -> None:
+    """Autopilot is the whole account's programme: a unit-limited key does not see it."""
+    if key.unit_id is not None:
+        raise DelightedError(404)
+
+
+def scoped_contacts(key: ApiKey) -> QuerySet[Contact]:
+    """The people a key may read and write: its account's, or for a unit-limited key those
+    with an interaction in its subtree (a contact belongs to no unit; its interactions do)."""
+    contacts = Contact.objects.filter(account_id=key.account_id)
+    if key.unit_id is None:
+        return contacts
+    seen = Interaction.objects.filter(
+        account_id=key.account_id, unit__path__startswith=key.unit.path
+    )
+    return contacts.filter(pk__in=seen.values("contact_id"))
 
 
 def _touchpoint(account: Account, channel: str) -> Touchpoint:
@@ -184,9 +214,13 @@ class SendResult:
     properties: dict
 
 
-def do_send_to_person(project: Project, params: dict) -> SendResult:
+def do_send_to_person(project: Project, params: dict, key: ApiKey) -> SendResult:
     """POST people: create or update the person, then (unless send=false) record an interaction
-    at the project's touchpoint, which plans the survey by Touchpoint's rules."""
+    at the project's touchpoint, which plans the survey by Touchpoint's rules.
+
+    A unit-limited key records the interaction at its own unit. A person it cannot see yet
+    (known only elsewhere in the account) is neither changed nor shown to it: without a
+    survey the answer only echoes what was sent, and their identifiers cannot be updated."""
     try:
         channel = text(params, "channel") or "email"
         email = text(params, "email")
@@ -219,6 +253,13 @@ def do_send_to_person(project: Project, params: dict) -> SendResult:
     account = project.account
     with transaction.atomic():
         contact, created = _person(account, email=email, phone=phone, channel=channel)
+        if not created and not scoped_contacts(key).filter(pk=contact.pk).exists():
+            if email_update or phone_update:
+                raise DelightedError(404)
+            if not send:
+                echo = Contact(pk=contact.pk, email=email or None, phone=phone or None, name=name)
+                return SendResult(echo, True, None, properties)
+            created = True  # new to this key: the interaction below brings them into its scope
         changed = []
         for field, value in (("name", name), ("locale", locale.replace("_", "-"))):
             if value and getattr(contact, field) != value:
@@ -255,7 +296,7 @@ def do_send_to_person(project: Project, params: dict) -> SendResult:
         touchpoint = touchpoint_for(project, channel)
         item = InteractionIn(
             touchpoint=touchpoint.slug,
-            unit=project.unit.code,
+            unit=home_unit(project, key).code,
             occurred_at=timezone.now(),
             contact=_contact_in(contact, channel),
             properties=properties,
@@ -310,10 +351,10 @@ def _person(account: Account, *, email: str, phone: str, channel: str) -> tuple[
         return Contact.objects.get(account=account, **{field: value}), False
 
 
-def people(account: Account) -> QuerySet[Contact]:
-    """Contacts with the dates Delighted shows for a person."""
+def people(key: ApiKey) -> QuerySet[Contact]:
+    """The key's contacts with the dates Delighted shows for a person."""
     invitations = Invitation.objects.filter(contact=OuterRef("pk"))
-    return Contact.objects.filter(account=account).annotate(
+    return scoped_contacts(key).annotate(
         last_sent_at=Subquery(
             invitations.filter(sent_at__isnull=False).order_by("-sent_at").values("sent_at")[:1]
         ),
@@ -330,9 +371,16 @@ def people(account: Account) -> QuerySet[Contact]:
     )
 
 
-def access_person(account: Account, identifier: str) -> Contact:
-    """A person by id, `email:…` or `phone_number:…`, in this account only; else 404."""
-    contacts = Contact.objects.filter(account=account)
+def access_person(key: ApiKey, identifier: str) -> Contact:
+    """A person by id, `email:…` or `phone_number:…`, in the key's scope only; else 404."""
+    return _find_person(scoped_contacts(key), identifier)
+
+
+def _account_person(account: Account, identifier: str) -> Contact:
+    return _find_person(Contact.objects.filter(account=account), identifier)
+
+
+def _find_person(contacts: QuerySet[Contact], identifier: str) -> Contact:
     if identifier.startswith("email:"):
         contact = contacts.filter(email=identifier[6:].strip().lower()).first()
     elif identifier.startswith("phone_number:"):
@@ -358,12 +406,16 @@ def do_delete_person(contact: Contact) -> dict[str, int]:
         return do_erase_contact(contact=contact, source="delighted api")
 
 
-def do_cancel_pending(account: Account, email: str) -> int:
-    """Cancel the person's invitations not yet sent; they stay visible as cancelled."""
-    contact = Contact.objects.filter(account=account, email=email.strip().lower()).first()
+def do_cancel_pending(key: ApiKey, email: str) -> int:
+    """Cancel the person's invitations not yet sent (those in the key's scope); they stay
+    visible as cancelled."""
+    contact = scoped_contacts(key).filter(email=email.strip().lower()).first()
     if contact is None:
         raise DelightedError(404)
-    return Invitation.objects.filter(contact=contact, state=Invitation.State.SCHEDULED).update(
+    pending = Invitation.objects.filter(contact=contact, state=Invitation.State.SCHEDULED)
+    if key.unit_id is not None:
+        pending = pending.filter(unit__path__startswith=key.unit.path)
+    return pending.update(
         state=Invitation.State.SUPPRESSED,
         reason=Invitation.Reason.CANCELLED,
         detail="pending survey requests deleted through the Delighted API",
@@ -374,60 +426,65 @@ def do_cancel_pending(account: Account, email: str) -> int:
 # ---- survey responses -----------------------------------------------------------------------
 
 
-def responses(account: Account) -> QuerySet[Response]:
-    return Response.objects.filter(account=account).select_related(
+def responses(key: ApiKey) -> QuerySet[Response]:
+    """The answers given in the key's scope (by their attribution snapshot)."""
+    return Response.objects.filter(key_paths_q(key)).select_related(
         "interaction", "contact", "delighted"
     )
 
 
-def access_response(account: Account, response_id: str) -> Response:
-    found = (
-        responses(account).filter(pk=int(response_id)).first() if response_id.isdigit() else None
-    )
+def access_response(key: ApiKey, response_id: str) -> Response:
+    found = responses(key).filter(pk=int(response_id)).first() if response_id.isdigit() else None
     if found is None:
         raise DelightedError(404)
     return found
 
 
-def trend_unit(account: Account, params: dict) -> Unit | None:
-    """Delighted's `trend` (a saved segment) is a unit of the tree here: its id."""
+def trend_unit(key: ApiKey, params: dict) -> Unit | None:
+    """Delighted's `trend` (a saved segment) is a unit of the tree here: its id. A unit
+    outside the key's scope reads exactly like one that does not exist."""
     trend = text(params, "trend")
     if not trend:
         return None
-    unit = Unit.objects.filter(account=account, pk=int(trend)).first() if trend.isdigit() else None
-    if unit is None:
+    unit = Unit.objects.filter(pk=int(trend)).first() if trend.isdigit() else None
+    if unit is None or not key_covers(key, unit):
         raise DelightedError.invalid("trend", "is not a unit id of this account")
     return unit
 
 
-def do_create_response(project: Project, params: dict) -> Response:
+def do_create_response(project: Project, params: dict, key: ApiKey) -> tuple[Response, bool]:
     """POST survey_responses: an answer collected elsewhere, stored through intake (so its
-    rollups move in the same transaction) with its own date."""
+    rollups move in the same transaction) with its own date, at the key's home unit.
+
+    An answer posted with its `created_at` is known by person, time, score and comment: the
+    same post again (a retry) is the same answer, returned as stored (created False).
+    Without `created_at` each post is a new answer given now, as in Delighted."""
     account = project.account
     person = text(params, "person")
     if not person:
         raise DelightedError.invalid("person", "can't be blank")
-    contact = (
-        Contact.objects.filter(account=account, pk=int(person)).first()
-        if person.isdigit()
-        else None
-    )
+    contact = scoped_contacts(key).filter(pk=int(person)).first() if person.isdigit() else None
     if contact is None:
         raise DelightedError.invalid("person", "does not exist")
     try:
         score = check_score(params.get("score"))
-        comment = text(params, "comment")
+        comment = check_comment(text(params, "comment"))
         answered_at = timestamp(params, "created_at") or timezone.now()
         properties = scalar_properties(mapping(params, "person_properties"), "person_properties")
-    except InvalidAnswer:
-        raise DelightedError.invalid("score", "must be a whole number from 0 to 10") from None
+    except InvalidAnswer as invalid:
+        raise _invalid_answer(invalid) from None
     except ParamError as error:
         raise DelightedError.invalid(error.field, str(error)) from None
     if answered_at > timezone.now() + dt.timedelta(minutes=5):
         raise DelightedError.invalid("created_at", "is in the future")
+    external_id = ""
+    if "created_at" in params:
+        fingerprint = f"{contact.pk}|{answered_at.isoformat()}|{score}|{comment}"
+        external_id = f"delighted-post-{hashlib.sha256(fingerprint.encode()).hexdigest()[:40]}"
     item = InteractionIn(
+        external_id=external_id,
         touchpoint=project.email_touchpoint.slug,
-        unit=project.unit.code,
+        unit=home_unit(project, key).code,
         occurred_at=answered_at,
         contact=_contact_in(contact, "email"),
         properties=properties,
@@ -436,59 +493,77 @@ def do_create_response(project: Project, params: dict) -> Response:
     result = record_interactions(account, [item])
     if not result.ok:
         raise DelightedError(422, _errors(result.errors))
-    response = result.items[0].response
-    webhooks.notify_response(response, created=True)
-    return responses(account).get(pk=response.pk)
+    outcome = result.items[0]
+    return responses(key).get(pk=outcome.response.pk), outcome.created
 
 
-@transaction.atomic
-def do_update_response(response: Response, params: dict) -> tuple[Response, int | None]:
-    """PUT survey_responses/{id}: score, comment, person_properties, tags. Read-only fields the
-    client libraries send back (id, person, permalink, dates…) are ignored. Returns the
-    response and the old score when it changed."""
-    response = Response.objects.select_for_update().get(pk=response.pk)
+def _invalid_answer(invalid: InvalidAnswer) -> DelightedError:
+    if invalid.field == "score":
+        return DelightedError.invalid("score", "must be a whole number from 0 to 10")
+    return DelightedError.invalid(invalid.field, str(invalid))
+
+
+def do_update_response(
+    key: ApiKey, response: Response, params: dict
+) -> tuple[Response, int | None]:
+    """PUT survey_responses/{id}: score, comment, person_properties, tags, through the answer
+    door. Read-only fields the client libraries send back (id, person, permalink, dates…)
+    are ignored; everything given is checked before anything is stored. Returns the response
+    and the old score when it changed."""
+    change: dict = {}
+    try:
+        if "score" in params:
+            change["score"] = check_score(params["score"])
+        if "comment" in params:
+            change["comment"] = check_comment(params["comment"])
+    except InvalidAnswer as invalid:
+        raise _invalid_answer(invalid) from None
+    properties = params.get("person_properties")
+    if properties is not None and not isinstance(properties, dict):
+        raise DelightedError.invalid("person_properties", "must be an object")
+    if properties is not None:
+        properties = scalar_properties(properties, "person_properties")
+    tags = params.get("tags")
+    if tags is not None:
+        if not isinstance(tags, list) or not all(isinstance(t, str | int | float) for t in tags):
+            raise DelightedError.invalid("tags", "must be a list of strings")
+        if any(len(str(t)) > 100 for t in tags) or len(tags) > 100:
+            raise DelightedError.invalid("tags", "at most 100 tags of 100 characters")
     old_score = response.score
-    fields = []
-    if "score" in params:
-        try:
-            response.score = check_score(params["score"])
-        except InvalidAnswer:
-            raise DelightedError.invalid("score", "must be a whole number from 0 to 10") from None
-        fields.append("score")
-    if "comment" in params:
-        response.comment = "" if params["comment"] is None else str(params["comment"]).strip()
-        fields.append("comment")
-    if fields:
-        response.save(update_fields=[*fields, "updated_at"])
-        rollups.change_score(response.account, response, old_score)
-    if isinstance(params.get("person_properties"), dict) and response.interaction_id:
-        properties = scalar_properties(params["person_properties"], "person_properties")
-        type(response.interaction).objects.filter(pk=response.interaction_id).update(
-            properties=properties
-        )
-    if isinstance(params.get("tags"), list):
-        tags = [str(t) for t in params["tags"] if not isinstance(t, dict)]
-        ResponseExtra.objects.update_or_create(
-            response=response, defaults={"account_id": response.account_id, "tags": tags}
-        )
+    with transaction.atomic():
+        extra_changed = False
+        if properties is not None and response.interaction_id:
+            extra_changed |= bool(
+                Interaction.objects.filter(pk=response.interaction_id)
+                .exclude(properties=properties)
+                .update(properties=properties)
+            )
+        if tags is not None:
+            tags = [str(t) for t in tags]
+            extra = ResponseExtra.objects.filter(response=response).first()
+            if extra is None or extra.tags != tags:
+                ResponseExtra.objects.update_or_create(
+                    response=response, defaults={"account_id": response.account_id, "tags": tags}
+                )
+                extra_changed = True
+        response = do_change_answer(response, **change, also_changed=extra_changed)
     changed = old_score if response.score != old_score else None
-    if fields or "person_properties" in params or "tags" in params:
-        webhooks.notify_response(response, created=False)
-    return responses(response.account).get(pk=response.pk), changed
+    return responses(key).get(pk=response.pk), changed
 
 
-def metrics(account: Account, params: dict) -> dict:
-    """Net Promoter Score and counts over answers in [since, until], optionally below a unit."""
+def metrics(key: ApiKey, params: dict) -> dict:
+    """Net Promoter Score and counts over the key's answers in [since, until], optionally
+    below a unit."""
     try:
         since, until = timestamp(params, "since"), timestamp(params, "until")
     except ParamError as error:
         raise DelightedError.invalid(error.field, str(error)) from None
-    rows = Response.objects.filter(account=account)
+    rows = Response.objects.filter(key_paths_q(key))
     if since:
         rows = rows.filter(answered_at__gte=since)
     if until:
         rows = rows.filter(answered_at__lte=until)
-    unit = trend_unit(account, params)
+    unit = trend_unit(key, params)
     if unit:
         rows = rows.filter(unit_path__startswith=unit.path)
     counts = rows.aggregate(
@@ -517,21 +592,26 @@ def metrics(account: Account, params: dict) -> dict:
 
 
 @transaction.atomic
-def do_unsubscribe(account: Account, params: dict) -> Contact:
+def do_unsubscribe(key: ApiKey, params: dict) -> Contact:
+    """Opt a person out of every survey. An account-wide key may name anyone (an unknown
+    address is recorded, so it is never surveyed); a unit-limited key only its own people."""
     email = text(params, "person_email")
     if not email:
         raise DelightedError.invalid("person_email", "can't be blank")
     email = check_email(email, "person_email")
-    contact, _ = _person(account, email=email, phone="", channel="email")
+    if key.unit_id is not None:
+        contact = access_person(key, f"email:{email}")
+    else:
+        contact, _ = _person(key.account, email=email, phone="", channel="email")
     do_opt_out(contact=contact)
     return Contact.objects.get(pk=contact.pk)
 
 
-def unsubscribed(account: Account) -> QuerySet[Contact]:
-    return Contact.objects.filter(account=account, opted_out_at__isnull=False)
+def unsubscribed(key: ApiKey) -> QuerySet[Contact]:
+    return scoped_contacts(key).filter(opted_out_at__isnull=False)
 
 
-def bounced(account: Account) -> QuerySet[Contact]:
+def bounced(key: ApiKey) -> QuerySet[Contact]:
     """People whose survey email the mail server refused for good (a 5xx answer)."""
     refused = Invitation.objects.filter(
         contact=OuterRef("pk"),
@@ -540,7 +620,7 @@ def bounced(account: Account) -> QuerySet[Contact]:
         reason=Invitation.Reason.DELIVERY_ERROR,
     ).order_by("-updated_at")
     return (
-        Contact.objects.filter(account=account)
+        scoped_contacts(key)
         .annotate(bounced_at=Subquery(refused.values("updated_at")[:1]))
         .filter(bounced_at__isnull=False)
     )
@@ -584,19 +664,19 @@ def _member_person(project: Project, params: dict, *, create: bool) -> Contact:
         raise DelightedError.invalid(
             "person", "give exactly one of person_id, person_email, person_phone_number"
         )
-    ((key, value),) = given.items()
+    ((name, value),) = given.items()
     account = project.account
-    if key == "person_id":
-        return access_person(account, value)
-    if key == "person_email":
-        email = check_email(value, key)
+    if name == "person_id":
+        return _account_person(account, value)
+    if name == "person_email":
+        email = check_email(value, name)
         if create:
             return _person(account, email=email, phone="", channel="email")[0]
-        return access_person(account, f"email:{email}")
-    phone = check_phone(value, key)
+        return _account_person(account, f"email:{email}")
+    phone = check_phone(value, name)
     if create:
         return _person(account, email="", phone=phone, channel="sms")[0]
-    return access_person(account, f"phone_number:{phone}")
+    return _account_person(account, f"phone_number:{phone}")
 
 
 def do_add_membership(project: Project, platform: str, params: dict) -> RecurringMember:

@@ -346,7 +346,7 @@ FRESH_PREFIX = "answered-"
 
 
 def seed_fresh_answers(account: Account, *, now: dt.datetime) -> int:
-    from touchpoint.responses.actions import do_record_response
+    from touchpoint.responses.actions import do_answer_invitation
     from touchpoint.surveys.actions import record_interactions
     from touchpoint.surveys.schemas import ContactIn, InteractionIn
 
@@ -382,5 +382,5 @@ def seed_fresh_answers(account: Account, *, now: dt.datetime) -> int:
         raise RuntimeError(f"the demo intake was refused: {result.errors}")
     for stored, (_, score, comment) in zip(result.items, items, strict=True):
         if stored.invitation is not None:
-            do_record_response(invitation=stored.invitation, score=score, comment=comment)
+            do_answer_invitation(stored.invitation, score=score, comment=comment)
     return len(items)

@@ -5,10 +5,11 @@ Steps, each safe with any number of workers:
    08:00 has come (within a day of it; a row is never created late for a past week).
    The unique (user, week) constraint makes this idempotent.
 2. `send_due_digests` claims each due row with a conditional UPDATE (one worker wins),
-   builds the digest from the rollups at send time, sends it, and marks it sent.
-3. A row whose lease expired (its worker died) goes back to scheduled and is sent again:
-   a crash never loses a digest (it may, rarely, send one twice if the worker died between
-   the SMTP server's acceptance and the update that follows).
+   builds the digest from the rollups, and in one transaction marks it sent and puts the
+   email in the outbox (a dedupe key per digest): the outbox engine sends it like every
+   other message, exactly once or failed with the reason.
+3. A row whose lease expired (its worker died before that transaction) goes back to
+   scheduled and is built again: a crash never loses a digest nor sends it twice.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -32,6 +32,7 @@ from touchpoint.accounts.actions import unit_time_zone
 from touchpoint.accounts.models import Membership, Unit
 from touchpoint.digests.models import Digest, DigestOptOut
 from touchpoint.lib import nps
+from touchpoint.notifications.actions import do_queue_email
 from touchpoint.reports import queries
 from touchpoint.responses.models import Response
 
@@ -41,7 +42,6 @@ SEND_WEEKDAY = 0  # Monday
 SEND_TIME = dt.time(8, 0)
 SEND_WINDOW = dt.timedelta(days=1)  # a worker down longer than this skips that week
 LEASE = dt.timedelta(minutes=5)
-RETRY = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RANKING_DAYS = 28
 DIGEST_ROLES = (Membership.Role.ADMIN, Membership.Role.MANAGER, Membership.Role.VIEWER)
@@ -155,18 +155,21 @@ def deliver(digest: Digest, *, now: dt.datetime) -> bool:
     if not content.sections:
         _finish(digest, State.SKIPPED, "no unit to report on")
         return False
-    try:
-        notify_digest(user, content)
-    except OSError as error:  # smtplib's errors are OSErrors
-        if digest.attempts >= MAX_ATTEMPTS:
-            _finish(digest, State.FAILED, f"{type(error).__name__}: {error}"[:500])
-        else:
-            Digest.objects.filter(pk=digest.pk, state=State.SENDING).update(
-                state=State.SCHEDULED, due_at=now + RETRY, detail=str(error)[:500]
-            )
-        log.warning("digest %s not sent: %s", digest.pk, type(error).__name__)
-        return False
-    _finish(digest, State.SENT, "")
+    text, html = render_digest(content)
+    with transaction.atomic():
+        if not Digest.objects.filter(pk=digest.pk, state=State.SENDING).update(
+            state=State.SENT, detail="", sent_at=timezone.now(), lease_expires_at=None
+        ):
+            return False  # its lease ran out and another worker took it over
+        do_queue_email(
+            account=content.sections[0].unit.account,
+            event_type="digest.weekly",
+            dedupe_key=f"digest:{digest.pk}",
+            to_email=user.email,
+            subject=content.subject,
+            body_text=text,
+            body_html=html,
+        )
     return True
 
 
@@ -321,13 +324,6 @@ def render_digest(content: DigestContent) -> tuple[str, str]:
         render_to_string("digests/email.txt", context),
         render_to_string("digests/email.html", context),
     )
-
-
-def notify_digest(user, content: DigestContent) -> None:
-    text, html = render_digest(content)
-    message = EmailMultiAlternatives(subject=content.subject, body=text, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from touchpoint.reports.queries import (
     parse_report_params,
     segment_choices,
 )
-from touchpoint.responses.actions import InvalidAnswer, do_record_answers, do_record_response
+from touchpoint.responses.actions import InvalidAnswer, do_answer_invitation, do_change_answer
 from touchpoint.responses.models import Response
 from touchpoint.surveys.actions import access_open_invitation
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
@@ -70,8 +70,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         selected, comment = request.POST.get("score"), request.POST.get("comment", "")
         try:
-            response, _ = do_record_response(
-                invitation=invitation, score=selected, comment=comment, locale=lang
+            response, _ = do_answer_invitation(
+                invitation, score=selected, comment=comment, locale=lang
             )
         except InvalidAnswer as invalid:
             error = texts["choose"] if invalid.field == "score" else texts["comment_too_long"]
@@ -136,9 +136,7 @@ def survey_more(request: HttpRequest, token: str) -> HttpResponse:
         }
         checked = check_answers(shown, given, lang)
         if not checked.errors:
-            do_record_answers(
-                response=response, answers=checked.answers, asked=[q["key"] for q in shown]
-            )
+            do_change_answer(response, answers=checked.answers, asked=[q["key"] for q in shown])
             return redirect("survey-thanks", token=token)
         errors, status = checked.errors, 400
     for q in shown:

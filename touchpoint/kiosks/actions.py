@@ -14,14 +14,11 @@ from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.kiosks.models import Kiosk
-from touchpoint.reports import rollups
-from touchpoint.responses.actions import InvalidAnswer, attribution_for, check_score
+from touchpoint.responses.actions import check_comment, check_score, do_answer_anonymously
 from touchpoint.responses.models import Response
-from touchpoint.surveys.models import Touchpoint
-from touchpoint.tickets import actions as tickets
+from touchpoint.surveys.models import Channel, Touchpoint
 
 WINDOW = dt.timedelta(minutes=1)
-MAX_COMMENT = 2000
 
 
 class TooManyAnswers(Exception):
@@ -105,32 +102,25 @@ def _take_slot(kiosk: Kiosk, now: dt.datetime) -> bool:
 
 
 def do_record_kiosk_answer(
-    *, kiosk: Kiosk, score: object, comment: str = "", locale: str = ""
+    *, kiosk: Kiosk, score: object, comment: str = "", locale: str = "", key: str = ""
 ) -> Response:
-    """An anonymous answer tapped on a kiosk: attributed to its store, channel kiosk."""
-    score = check_score(score)
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise InvalidAnswer("Please keep your comment shorter.", field="comment")
-    now = timezone.now()
+    """An anonymous answer tapped on a kiosk, through the answer door: attributed to its
+    store, channel kiosk. `key` is the form's own id: a double tap stores one answer. Bad
+    input is refused before it counts against the kiosk's rate limit."""
+    check_score(score)
+    check_comment(comment)
     with transaction.atomic():
-        if not _take_slot(kiosk, now):
+        if not _take_slot(kiosk, timezone.now()):
             raise TooManyAnswers
-        response = Response.objects.create(
-            account_id=kiosk.account_id,
-            touchpoint_id=kiosk.touchpoint_id,
-            channel="kiosk",
+        kiosk.touchpoint.account = kiosk.account
+        response, _ = do_answer_anonymously(
+            touchpoint=kiosk.touchpoint,
+            unit=kiosk.unit,
+            channel=Channel.KIOSK,
             score=score,
             comment=comment,
             locale=locale,
-            unit_id=kiosk.unit_id,
-            unit_path=kiosk.unit.path,
-            attribution=attribution_for(kiosk.unit),
             kiosk=kiosk,
-            answered_at=now,
+            key=f"kiosk:{kiosk.pk}:{key}" if key else "",
         )
-        rollups.add_responses(kiosk.account, [response])
-        # An anonymous detractor still tells the store something: the touchpoint's ticket
-        # rule applies (a ticket without a contact to reply to).
-        tickets.on_response_saved(response, created=True)
     return response

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from touchpoint.accounts.models import Account
+from touchpoint.events.models import matches
 
 
 def new_endpoint_secret() -> str:
@@ -38,7 +39,7 @@ class Endpoint(models.Model):
     events = models.JSONField(
         default=list,
         blank=True,
-        help_text='Event types to send, e.g. ["ticket.opened", "ticket.escalated"]; '
+        help_text='Event types to send, e.g. ["ticket.opened", "ticket.*", "response.created"]; '
         "empty sends every event.",
     )
     is_active = models.BooleanField(default=True)
@@ -48,7 +49,10 @@ class Endpoint(models.Model):
         return f"{self.name} ({self.get_kind_display()})"
 
     def wants(self, event_type: str) -> bool:
-        return self.is_active and (not self.events or event_type in self.events)
+        """Every event when the list is empty; else those named, exactly or by family."""
+        return self.is_active and (
+            not self.events or any(matches(pattern, event_type) for pattern in self.events)
+        )
 
 
 class Preference(models.Model):
@@ -112,6 +116,8 @@ class Delivery(models.Model):
     send_at = models.DateTimeField()
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
+    # The sending pass that holds it (the outbox engine claims rows in batches).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

@@ -8,16 +8,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.shortcuts import render
 from django.utils import timezone
 
-from touchpoint.accounts.access import scoped_units, top_units
-from touchpoint.accounts.models import Membership
+from touchpoint.accounts.access import identity_paths, scoped_units, sees_identity, top_units
 from touchpoint.responses import explorer, exports
 from touchpoint.surveys.models import Channel
-
-
-def _frontline_only(user) -> bool:
-    """True when every membership is frontline: such a person sees no customer identity."""
-    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-    return roles == {Membership.Role.FRONTLINE}
 
 
 def _local_time(request: HttpRequest, account=None):
@@ -80,7 +73,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "r": response,
         "interaction": interaction,
         "contact": response.contact,
-        "show_contact": not _frontline_only(request.user),
+        "show_contact": sees_identity(identity_paths(request.user), response.unit_path),
         "attribution": sorted(
             (response.attribution or {}).items(),
             key=lambda kv: (
@@ -113,7 +106,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         return _bad_filter(error)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
-        exports.csv_chunks(qs, frontline=_frontline_only(request.user)),
+        exports.csv_chunks(qs, identity=identity_paths(request.user)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="responses-{stamp}.csv"'
@@ -127,7 +120,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     except explorer.FilterError as error:
         return _bad_filter(error)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    handle = exports.xlsx_file(qs, frontline=_frontline_only(request.user))
+    handle = exports.xlsx_file(qs, identity=identity_paths(request.user))
     return FileResponse(
         handle,
         as_attachment=True,

@@ -19,9 +19,9 @@ from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.kiosks import actions as kiosks
 from touchpoint.kiosks.models import Kiosk
 from touchpoint.notifications.models import Endpoint, new_endpoint_secret
+from touchpoint.outbox.models import SmsSettings
 from touchpoint.setup.audit import SetupError, record_change
 from touchpoint.setup.models import SetupChange
-from touchpoint.sms.models import SmsSettings
 from touchpoint.surveys.models import Channel, Touchpoint
 from touchpoint.surveys.wording import SUPPORTED
 from touchpoint.widget.actions import do_create_publishable_key, do_revoke_publishable_key

@@ -23,10 +23,10 @@ from touchpoint.accounts.actions import unit_time_zone
 from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.kiosks.models import Kiosk
 from touchpoint.notifications.models import Endpoint
+from touchpoint.outbox.models import SmsSettings
 from touchpoint.setup import forms, preview, rules
 from touchpoint.setup.audit import SetupError, access_setup_account, admin_accounts
 from touchpoint.setup.models import SetupChange
-from touchpoint.sms.models import SmsSettings
 from touchpoint.surveys.models import Touchpoint
 from touchpoint.surveys.wording import SUPPORTED
 from touchpoint.tickets.models import RootCause

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.kiosks.models import Kiosk
 from touchpoint.notifications.models import Endpoint
+from touchpoint.outbox.models import SmsSettings
 from touchpoint.setup import forms, integrations
 from touchpoint.setup.audit import SetupError
 from touchpoint.setup.views import page, setup_view
-from touchpoint.sms.models import SmsSettings
 from touchpoint.surveys.models import Channel, Touchpoint
 from touchpoint.widget.models import PublishableKey
 

@@ -20,8 +20,7 @@ from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import build, bulk_insert, bulk_set, concrete_attnames, from_row
-from touchpoint.reports import rollups
-from touchpoint.responses.actions import attribution_for
+from touchpoint.responses.actions import GivenAnswer, do_store_given
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
@@ -31,7 +30,6 @@ from touchpoint.surveys.schemas import (
     ContactIn,
     InteractionIn,
 )
-from touchpoint.tickets import actions as tickets
 
 Item = InteractionIn | CheckedInteraction
 
@@ -59,6 +57,7 @@ class IntakeResult:
     items: list[ItemResult] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     conflict: bool = False  # an external id already names a different interaction
+    unknown_unit: bool = False  # a unit code names no unit the caller may write to
 
     @property
     def ok(self) -> bool:
@@ -83,9 +82,16 @@ class References:
     units: dict[str, Unit]
 
 
-def load_references(account: Account, items: Sequence[Item]) -> References:
+def load_references(
+    account: Account, items: Sequence[Item], *, within: Unit | None = None
+) -> References:
+    """The touchpoints and units the items name. With `within`, only units in that unit's
+    subtree are found: a code outside it reads exactly like a code that does not exist."""
     slugs = {item.touchpoint for item in items}
     codes = {item.unit for item in items}
+    units = Unit.objects.filter(account=account, code__in=codes)
+    if within is not None:
+        units = units.filter(path__startswith=within.path)
     return References(
         touchpoints={
             t.slug: t
@@ -93,21 +99,26 @@ def load_references(account: Account, items: Sequence[Item]) -> References:
                 "account"
             )
         },
-        units={u.code: u for u in Unit.objects.filter(account=account, code__in=codes)},
+        units={u.code: u for u in units},
     )
 
 
 def check_interactions(
-    account: Account, items: Sequence[Item], *, labels: Sequence[str] | None = None
+    account: Account,
+    items: Sequence[Item],
+    *,
+    labels: Sequence[str] | None = None,
+    within: Unit | None = None,
 ) -> tuple[References, dict[str, Interaction], list[dict[str, str]], bool]:
     """Every reason the batch cannot be stored, each naming its field; writes nothing.
 
-    `labels` names each item in errors ("interactions[3]" for the API, "line 17" for CSV).
+    `labels` names each item in errors ("interactions[3]" for the API, "line 17" for CSV);
+    `within` limits the units the items may name to one subtree (a unit-limited API key).
     Returns the references, the interactions that already exist (idempotent repeats), the
     errors, and whether any error is a conflict with a stored interaction.
     """
     labels = labels or [f"interactions[{i}]" for i in range(len(items))]
-    refs = load_references(account, items)
+    refs = load_references(account, items, within=within)
     errors: list[dict[str, str]] = []
     seen: dict[str, str] = {}
     future = timezone.now() + dt.timedelta(minutes=5)
@@ -155,6 +166,7 @@ def record_interactions(
     *,
     labels: Sequence[str] | None = None,
     delay: dt.timedelta | None = None,
+    within: Unit | None = None,
 ) -> IntakeResult:
     """Store a batch of interactions with their contacts and invitations, all or nothing.
 
@@ -163,15 +175,16 @@ def record_interactions(
     store answers given with the interaction; after commit, wake the sender if any is due.
     Repeating an interaction with the same external id and data returns the stored one.
     `delay`, when given, replaces the touchpoints' own (Delighted's per-request delay).
+    `within` limits the units the batch may name to that unit's subtree (a unit-limited key).
 
     Two requests racing with the same new external id or the same new contact both pass the
     check; the loser's insert hits a unique constraint, and it runs once more, now finding
     the winner's rows.
     """
     try:
-        return _record(account, items, labels=labels, delay=delay)
+        return _record(account, items, labels=labels, delay=delay, within=within)
     except IntegrityError:
-        return _record(account, items, labels=labels, delay=delay)
+        return _record(account, items, labels=labels, delay=delay, within=within)
 
 
 def _record(
@@ -180,10 +193,14 @@ def _record(
     *,
     labels: Sequence[str] | None,
     delay: dt.timedelta | None,
+    within: Unit | None,
 ) -> IntakeResult:
-    refs, existing, errors, conflict = check_interactions(account, items, labels=labels)
+    refs, existing, errors, conflict = check_interactions(
+        account, items, labels=labels, within=within
+    )
     if errors:
-        return IntakeResult(errors=errors, conflict=conflict)
+        unknown_unit = any(error["field"].endswith(".unit") for error in errors)
+        return IntakeResult(errors=errors, conflict=conflict, unknown_unit=unknown_unit)
 
     now = timezone.now()
     result = IntakeResult()
@@ -458,37 +475,24 @@ def _responses_given(
     account: Account,
     rows: Sequence[tuple[Interaction, Touchpoint, Contact, Item]],
 ) -> dict[int, Response]:
-    """Answers that arrive with their interaction (history, phone interviews) are stored as is."""
-    if not rows:
-        return {}
-    unit_ids = {interaction.unit_id for interaction, *_ in rows}
-    ancestor_ids = {a for u in Unit.objects.filter(pk__in=unit_ids) for a in u.ancestor_ids}
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)}
-    responses = [
-        build(
-            Response,
-            account_id=account.id,
-            interaction_id=interaction.id,
-            contact_id=contact.id,
-            touchpoint_id=touchpoint.id,
-            channel=item.response.channel or touchpoint.channel,
-            score=item.response.score,
-            comment=item.response.comment,
-            locale=contact.locale,
-            unit_id=interaction.unit_id,
-            unit_path=units[interaction.unit_id].path,
-            attribution=attribution_for(units[interaction.unit_id], units),
-            answered_at=item.response.answered_at or interaction.occurred_at,
-        )
-        for interaction, touchpoint, contact, item in rows
-    ]
-    bulk_insert(responses)
-    rollups.add_responses(account, responses)
-    # A fresh answer collected elsewhere needs its ticket like any other; history does not.
-    recent = timezone.now() - tickets.HISTORY_AGE
-    for response in responses:
-        if response.answered_at >= recent:
-            tickets.on_response_saved(response, created=True)
+    """Answers that arrive with their interaction (history, phone interviews) go through the
+    answer door in bulk, with their own dates."""
+    responses = do_store_given(
+        account,
+        [
+            GivenAnswer(
+                interaction=interaction,
+                touchpoint=touchpoint,
+                contact_id=contact.id,
+                score=item.response.score,
+                comment=item.response.comment,
+                channel=item.response.channel or "",
+                answered_at=item.response.answered_at,
+                locale=contact.locale,
+            )
+            for interaction, touchpoint, contact, item in rows
+        ],
+    )
     return {r.interaction_id: r for r in responses}
 
 
@@ -552,7 +556,7 @@ def do_ask_now(
         contact=contact,
         properties=properties or {},
     )
-    result = record_interactions(account, [item])
+    result = record_interactions(account, [item], within=unit)
     if not result.ok:
         raise ValueError(result.errors)
     return _decision(result.items[0].invitation)

@@ -5,3 +5,9 @@ class SurveysConfig(AppConfig):
     name = "touchpoint.surveys"
     label = "surveys"
     verbose_name = "Touchpoints and surveys"
+
+    def ready(self) -> None:
+        from touchpoint.events.actions import subscribe
+        from touchpoint.surveys import subscribers
+
+        subscribe("contact.unsubscribed", subscribers.on_unsubscribed, in_transaction=True)

@@ -227,6 +227,8 @@ class Invitation(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
+    # The sending pass that holds it (the outbox engine claims rows in batches).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     # The SMS provider's id for the message (Twilio's SM… sid), once it accepted it.
     provider_message_id = models.CharField(max_length=64, blank=True)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from touchpoint.accounts.access import paths_q, top_units
 from touchpoint.accounts.models import ApiKey, Membership, Unit
+from touchpoint.events import actions as events
 from touchpoint.lib import nps
 from touchpoint.notifications.actions import do_notify, do_queue_email
 from touchpoint.responses.models import Response
@@ -32,7 +33,6 @@ User = get_user_model()
 State, Kind = Ticket.State, TicketEvent.Kind
 RESPONSIBLE_ROLES = (Membership.Role.MANAGER, Membership.Role.ADMIN)
 WARN_FRACTION = 0.25  # warn when a quarter of the window is left
-HISTORY_AGE = dt.timedelta(days=7)  # older answers (imports) never open a ticket
 
 # Which states a ticket may move to from each state. Resolved and closed tickets reopen
 # to "in progress".
@@ -152,11 +152,10 @@ def _unit_ids_of(ticket: Ticket) -> list[int]:
 
 
 def on_response_saved(response: Response, *, created: bool) -> Ticket | None:
-    """Open, or update, the ticket of a response that was just stored. Call it inside the
-    transaction that stores the response: the ticket exists exactly when the answer does."""
+    """Open, or update, the ticket of a response that was just stored or changed. Runs in the
+    transaction that stores the answer (a subscriber of its events, `tickets.subscribers`):
+    the ticket exists exactly when the answer does."""
     now = timezone.now()
-    if created and response.answered_at < now - HISTORY_AGE:
-        return None  # an imported answer from the past is history, not a case to work
     ticket = None if created else Ticket.objects.filter(response=response).first()
     if ticket is not None:
         _event(ticket, None, Kind.UPDATED, f"New score {response.score}", {"score": response.score})
@@ -601,13 +600,25 @@ def _domain() -> str:
 
 
 def _notify(ticket: Ticket, event_type: str, key: str, *, users=None, **context) -> None:
-    """Email `users` (the assignees by default) and every webhook that wants the event."""
+    """Email `users` (the assignees by default), and publish the domain event (webhooks and
+    connectors hear of it through the outbox)."""
     if users is None:
         users = list(ticket.assignees.all())
     url = f"{settings.SITE_URL}/tickets/{ticket.pk}/"
     response = ticket.response
     headline = _headline(ticket, event_type, context)
     summary = f"{headline} — score {response.score}, {ticket.touchpoint.name} <{url}>"
+    events.publish(
+        [
+            events.new(
+                event_type,
+                account_id=ticket.account_id,
+                subject=ticket,
+                data=ticket_data(ticket),
+                summary=summary,
+            )
+        ]
+    )
     do_notify(
         account=ticket.account,
         event_type=event_type,
@@ -623,8 +634,6 @@ def _notify(ticket: Ticket, event_type: str, key: str, *, users=None, **context)
             "who": name_of(context.get("actor")),
             **context,
         },
-        data=ticket_data(ticket),
-        summary=summary,
     )
 
 

@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from touchpoint.accounts.access import access_unit, paths_q, top_units
+from touchpoint.accounts.access import (
+    access_unit,
+    identity_paths,
+    paths_q,
+    sees_identity,
+    top_units,
+)
 from touchpoint.notifications.actions import do_set_preference, preference_of
 from touchpoint.notifications.models import Preference
 from touchpoint.responses.models import Response
@@ -150,6 +156,7 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
             "response": response,
             "interaction": response.interaction,
             "history": history,
+            "show_contact": sees_identity(identity_paths(request.user), ticket.unit_path),
             "events": ticket.events.select_related("actor"),
             "assignees": list(ticket.assignees.all()),
             "can_act": can_act,

@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from touchpoint.responses.actions import (
     InvalidAnswer,
-    do_record_anonymous_response,
-    do_record_response,
+    do_answer_anonymously,
+    do_answer_invitation,
 )
 from touchpoint.surveys.actions import access_open_invitation, do_ask_now
 from touchpoint.surveys.models import Channel
@@ -66,9 +66,11 @@ class AnswerIn(_Strict):
     touchpoint: Annotated[str, Field(max_length=60)] = ""
     token: Annotated[str, Field(max_length=64)] = ""
     score: Annotated[StrictInt, Field(ge=0, le=10)]
-    comment: Annotated[str, Field(max_length=10000)] = ""
+    comment: str = ""  # checked by the answer door, like every other comment
     lang: Annotated[str, Field(max_length=16)] = ""
     url: Annotated[str, Field(max_length=2000)] = ""
+    # The widget's id for this answer: sending it again (a retry) changes nothing.
+    id: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] = ""
 
 
 def _error(status: int, error: str, detail, origin: str = "") -> HttpResponse:
@@ -236,27 +238,33 @@ def responses(request: HttpRequest, key: PublishableKey, origin: str) -> HttpRes
                 [{"field": "token", "message": "is unknown, expired or not for this widget"}],
                 origin,
             )
-        response, created = do_record_response(
-            invitation=invitation, score=given.score, comment=given.comment, locale=lang
-        )
+        try:
+            response, created = do_answer_invitation(
+                invitation, score=given.score, comment=given.comment, locale=lang
+            )
+        except InvalidAnswer as invalid:
+            return _error(
+                422, "invalid_request", [{"field": invalid.field, "message": str(invalid)}], origin
+            )
         return JsonResponse({"id": response.pk}, status=201 if created else 200)
     touchpoint = access_widget_touchpoint(key, given.touchpoint)
     if touchpoint is None:
         return _unknown_touchpoint(origin)
     try:
-        response = do_record_anonymous_response(
+        response, created = do_answer_anonymously(
             touchpoint=touchpoint,
             unit=key.unit,
             channel=Channel.WIDGET,
             score=given.score,
             comment=given.comment,
             locale=lang,
+            key=f"widget:{key.pk}:{given.id}" if given.id else "",
         )
     except InvalidAnswer as invalid:
         return _error(
             422, "invalid_request", [{"field": invalid.field, "message": str(invalid)}], origin
         )
-    return JsonResponse({"id": response.pk}, status=201)
+    return JsonResponse({"id": response.pk}, status=201 if created else 200)
 
 
 def demo_shop(request: HttpRequest) -> HttpResponse:

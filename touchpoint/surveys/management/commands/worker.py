@@ -13,6 +13,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from touchpoint.digests import actions as digests
+from touchpoint.events import actions as events
 from touchpoint.notifications import delivery as notifications
 from touchpoint.surveys import delivery, recurring
 from touchpoint.tickets.actions import sweep_tickets
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             close_old_connections()
             if time.monotonic() - last_sweep >= sweep_every:
                 delivery.sweep()
+                events.sweep()
                 notifications.sweep()
                 sweep_tickets()
                 notifications.bundle_digests()
@@ -64,6 +66,7 @@ class Command(BaseCommand):
                 # Finished task results are kept 14 days for inspection, then deleted.
                 call_command("prune_db_task_results", queue_name="*", verbosity=0)
                 prune_rate_counters()  # the widget's finished rate-limit windows
+                events.prune()  # relayed events older than 30 days
                 last_prune = time.monotonic()
             recurring.run_due()  # relationship surveys whose members are due
             if time.monotonic() - last_digests >= DIGESTS_EVERY:
@@ -72,6 +75,7 @@ class Command(BaseCommand):
                 digests.send_due_digests()
                 last_digests = time.monotonic()
             sent = delivery.send_due_invitations()
+            sent += events.relay()  # domain events to webhooks, copies, connectors
             sent += notifications.send_due_deliveries()
             tasks._run_tasks = 0  # max_tasks bounds one pass, not the life of the worker
             tasks.run()

@@ -3,7 +3,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from touchpoint.outbox.mailsink import start_mailsink
+from touchpoint.devmail.mailsink import start_mailsink
 
 
 class Command(BaseCommand):

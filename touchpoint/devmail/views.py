@@ -1,38 +1,51 @@
-"""The dev outbox: read the mail the app sent, and click through it. Off unless DEV_OUTBOX."""
+"""The dev outbox: read the mail the app sent, and click through it. Off unless DEV_OUTBOX,
+and only for staff even then: it holds every account's mail."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
+from touchpoint.lib.sms import measure
 from touchpoint.outbox.models import CapturedEmail, CapturedSms
+from touchpoint.sms.actions import do_receive_sms
 
 
-def _enabled() -> None:
-    if not settings.DEV_OUTBOX:
-        raise Http404
+def staff_outbox(view):
+    """404 unless DEV_OUTBOX; then a staff sign-in (anyone else signed in gets a 404 too)."""
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.DEV_OUTBOX:
+            raise Http404
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_active and request.user.is_staff):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
+@staff_outbox
 def outbox(request: HttpRequest) -> HttpResponse:
-    _enabled()
     messages = CapturedEmail.objects.all()[:200]
     sms_messages = CapturedSms.objects.all()[:200]
     return render(request, "outbox/list.html", {"messages": messages, "sms_messages": sms_messages})
 
 
+@staff_outbox
 @require_http_methods(["GET", "POST"])
 def sms_message(request: HttpRequest, pk: int) -> HttpResponse:
     """A kept SMS, and a box to text back as the customer: the reply goes through the same
     action as Twilio's webhook (without a signature: this page exists only in development)."""
-    _enabled()
-    from touchpoint.lib.sms import measure
-    from touchpoint.sms.actions import do_receive_sms
-
     captured = get_object_or_404(CapturedSms.objects.select_related("account"), pk=pk)
     inbound = None
     if request.method == "POST" and captured.account is not None:
@@ -49,8 +62,8 @@ def sms_message(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@staff_outbox
 def message(request: HttpRequest, pk: int) -> HttpResponse:
-    _enabled()
     captured = get_object_or_404(CapturedEmail, pk=pk)
     parsed = captured.parsed()
     headers = [(k, str(v)) for k, v in parsed.items() if k.lower() != "content-type"]
@@ -62,8 +75,8 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @xframe_options_sameorigin
+@staff_outbox
 def message_html(request: HttpRequest, pk: int) -> HttpResponse:
-    _enabled()
     captured = get_object_or_404(CapturedEmail, pk=pk)
     html = captured.body("html")
     # Links open in the whole window, as they would from a mail client.

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0006_invitation_indexes_per_worker_query'),
+        ('surveys', '0007_outbox_claims'),
     ]
 
     operations = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from touchpoint.outbox import views
+from touchpoint.devmail import views
 
 urlpatterns = [
     path("dev/outbox/", views.outbox, name="outbox"),
