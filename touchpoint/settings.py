@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "touchpoint.digests",
     "touchpoint.targets",
     "touchpoint.alerts",
+    "touchpoint.setup",
     "touchpoint.demo",
 ]
 

@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("touchpoint.digests.urls")),
     path("", include("touchpoint.alerts.urls")),
     path("", include("touchpoint.targets.urls")),
+    path("", include("touchpoint.setup.urls")),
 ]

@@ -67,7 +67,12 @@ class Unit(models.Model):
         validators=[validate_time_zone],
         help_text="Blank: the parent's, then the account's.",
     )
-    is_active = models.BooleanField(default=True)
+    attributes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The account\'s own facts about the unit, e.g. {"format": "mall", "sqm": 120}.',
+    )
+    is_active = models.BooleanField(default=True, help_text="A closed unit keeps its history.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,7 +17,12 @@ from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.surveys.actions import access_open_invitation, do_ask_now
 from touchpoint.surveys.delivery import survey_url
 from touchpoint.surveys.models import Channel, Touchpoint
-from touchpoint.surveys.questions import check_answers, localise, questions_for
+from touchpoint.surveys.questions import (
+    active_questions,
+    check_answers,
+    localise,
+    questions_for,
+)
 from touchpoint.surveys.schemas import ContactIn
 from touchpoint.surveys.wording import language_for, wording_for
 
@@ -132,7 +137,7 @@ def decide(request: HttpRequest, body: DecisionIn):
             "expires_at": invitation.expires_at if invitation else None,
             "lang": lang,
             "texts": {k: texts[k] for k in ("question", "low", "high", "why", "send", "thanks")},
-            "questions": [_question_out(q, lang) for q in touchpoint.questions],
+            "questions": [_question_out(q, lang) for q in active_questions(touchpoint.questions)],
         },
     )
 

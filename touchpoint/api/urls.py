@@ -18,6 +18,8 @@ from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
+from touchpoint.setup.api_org import router as setup_org_router
+from touchpoint.setup.api_touchpoints import router as setup_touchpoints_router
 from touchpoint.surveys.actions import ItemResult, record_interactions
 from touchpoint.surveys.delivery import survey_url
 from touchpoint.surveys.schemas import InteractionBatchIn, InteractionIn, parse_payload
@@ -89,12 +91,18 @@ def _unauthorized(request, exc):
     )
 
 
+def _field(loc) -> str:
+    """`questions.0.type`: the place in the request, without where ninja found it (a body's
+    parameter name, "query")."""
+    parts = list(loc[1:])
+    if loc and loc[0] == "body" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "body"
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    detail = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body", "message": e["msg"]}
-        for e in exc.errors
-    ]
+    detail = [{"field": _field(e.get("loc", ())), "message": e["msg"]} for e in exc.errors]
     return api.create_response(request, {"error": "invalid_request", "detail": detail}, status=422)
 
 
@@ -186,3 +194,5 @@ def post_interactions(request: HttpRequest):
 
 api.add_router("/reports", reports_router)
 api.add_router("/targets", targets_router)
+api.add_router("/", setup_touchpoints_router)
+api.add_router("/", setup_org_router)

@@ -21,6 +21,7 @@ MENU = (
     ("people", _("People"), "people", ("/people/",), "all"),
     ("targets", _("Targets"), "targets", ("/targets/",), "admin"),
     ("digest", _("Weekly digest"), "digest-settings", ("/digest/",), "all"),
+    ("setup", _("Setup"), "setup", ("/setup/",), "account_admin"),
 )
 
 
@@ -28,11 +29,17 @@ def _items(request) -> list[dict]:
     user = request.user
     if not user.is_authenticated:
         return []
-    admin = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).exists()
+    admin_depths = set(
+        Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values_list(
+            "unit__depth", flat=True
+        )
+    )
     path = request.path
     items = []
     for key, label, name, prefixes, who in MENU:
-        if who == "admin" and not admin:
+        if who == "admin" and not admin_depths:
+            continue
+        if who == "account_admin" and 0 not in admin_depths:  # the brand's admins set up
             continue
         current = any(path.startswith(p) for p in prefixes) and not (
             key == "dashboard" and "/league" in path

@@ -98,6 +98,18 @@ class Touchpoint(models.Model):
         help_text="When the website widget asks: "
         '{"delay_seconds": 10, "min_page_views": 2, "url_patterns": ["/shop/*"]}.',
     )
+    # Reminders to contacts who neither answered nor opted out (kept here for the sender,
+    # which is not built yet): at most `reminder_count`, `reminder_after_days` apart.
+    reminder_count = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(3)],
+        help_text="At most this many reminders to people who have not answered (0: none).",
+    )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Days after the invitation (or the previous reminder).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

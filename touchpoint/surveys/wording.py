@@ -137,5 +137,7 @@ def wording_for(
     if not name:
         out["greeting"] = ""
         out["dear"] = out["hello"]
-    out["context"] = out.get(touchpoint.kind, "")
+    # The context line: the touchpoint's own ("context"), else its kind's.
+    if "context" not in out:
+        out["context"] = out.get(touchpoint.kind, "")
     return out

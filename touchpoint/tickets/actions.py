@@ -423,6 +423,8 @@ def sweep_tickets(*, now: dt.datetime | None = None) -> dict[str, int]:
             if escalate_at is None or escalate_at <= now:
                 continue  # it climbs right away instead
             ticket = Ticket.objects.select_related("account", "touchpoint").get(pk=pk)
+            if not rule_for(ticket.touchpoint).escalate:
+                continue  # its rule keeps it where it is: nothing to warn about
             hours = max(1, round((escalate_at - now).total_seconds() / 3600))
             _event(ticket, None, Kind.SLA_WARNING, f"Escalates in about {hours} h if not handled.")
             _notify(ticket, "ticket.sla_warning", f"warning:{escalate_at.isoformat()}", hours=hours)
@@ -442,6 +444,11 @@ def _escalate(pk: int, now: dt.datetime) -> int:
         )
         if not ticket.is_open or ticket.escalate_at is None or ticket.escalate_at > now:
             return 0  # handled meanwhile, or another worker escalated it
+        rule = rule_for(ticket.touchpoint)
+        if not rule.escalate:  # overdue, but its rule keeps it with its holders
+            ticket.escalate_at = ticket.warn_at = None
+            ticket.save()
+            return 0
         found = holder_for(ticket.unit, above=ticket.holder)
         if found is None:  # nobody higher: it stays with the top, noted once
             ticket.escalate_at = ticket.warn_at = None
@@ -450,7 +457,6 @@ def _escalate(pk: int, now: dt.datetime) -> int:
             _event(ticket, None, Kind.ESCALATED, note)
             return 0
         holder, users = found
-        rule = rule_for(ticket.touchpoint)
         window = dt.timedelta(hours=rule.first_response_hours)
         previous = ticket.holder
         ticket.holder = holder
