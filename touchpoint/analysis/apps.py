@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AnalysisConfig(AppConfig):
+    name = "touchpoint.analysis"
+    label = "analysis"
+    verbose_name = "Comment analysis"
+
+    def ready(self) -> None:
+        # The explorer (core) offers filters that feature apps register; this one is
+        # "comments about a theme", with the phrases that matched highlighted.
+        from touchpoint.analysis.explorer import register
+
+        register()
