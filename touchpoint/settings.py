@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "touchpoint.outbox",
     "touchpoint.delighted",
     "touchpoint.digests",
+    "touchpoint.analysis",
     "touchpoint.demo",
 ]
 

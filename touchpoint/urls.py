@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("touchpoint.accounts.urls")),
     path("", include("touchpoint.responses.urls")),
     path("", include("touchpoint.digests.urls")),
+    path("", include("touchpoint.analysis.urls")),
 ]

@@ -17,7 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -150,33 +150,40 @@ def _analyse(response_ids: list[int]) -> dict[int, tuple[Analysis, int, dict[str
         "pk", "account_id", "comment", "locale"
     )
     out = {}
+    taxonomies: dict[int, tuple[int, Compiled, dict[str, int]]] = {}
     for pk, account_id, comment, locale in rows:
-        version, matcher, ids = compiled(account_id)
+        if account_id not in taxonomies:
+            taxonomies[account_id] = compiled(account_id)
+        version, matcher, ids = taxonomies[account_id]
         hint = (locale or "").split("-")[0].lower()
         commented = bool((comment or "").strip())
         out[pk] = (analyse(comment, matcher, hint=hint), version, ids, commented)
     return out
 
 
-def _write(owned: list[CommentAnalysis], results, now: dt.datetime) -> None:
-    """Replace the mentions and fill in the rows (inside the caller's transaction)."""
-    pks = [row.pk for row in owned]
-    ThemeMention.objects.filter(response_id__in=pks).delete()
-    mentions = []
-    for row in owned:
-        if row.pk not in results:  # the answer is gone
+def _write(owned: list[int], results, now: dt.datetime) -> None:
+    """Replace the mentions and fill in the rows of `owned` (locked by the caller's
+    transaction). One UPDATE per row, sent as a batch: Django's bulk_update builds a CASE per
+    field and row, and spent 90 % of a backfill's time doing so."""
+    ThemeMention.objects.filter(response_id__in=owned).delete()
+    mentions, updates = [], []
+    for pk in owned:
+        if pk not in results:  # the answer is gone
             continue
-        found, version, ids, commented = results[row.pk]
-        row.language = found.language
-        row.sentiment = found.sentiment if commented else ""
-        row.score = found.score if commented else None
-        row.taxonomy_version = version
-        row.state, row.claim, row.claimed_until = State.DONE, "", None
-        row.runs += 1
-        row.analysed_at = now
+        found, version, ids, commented = results[pk]
+        updates.append(
+            (
+                found.language,
+                found.sentiment if commented else "",
+                found.score if commented else None,
+                version,
+                now,
+                pk,
+            )
+        )
         mentions.extend(
             ThemeMention(
-                response_id=row.pk,
+                response_id=pk,
                 theme_id=ids[m.theme],
                 phrase=m.phrase[:200],
                 start=m.start,
@@ -187,21 +194,15 @@ def _write(owned: list[CommentAnalysis], results, now: dt.datetime) -> None:
             for m in found.mentions
             if m.theme in ids
         )
-    ThemeMention.objects.bulk_create(mentions)
-    CommentAnalysis.objects.bulk_update(
-        owned,
-        [
-            "language",
-            "sentiment",
-            "score",
-            "taxonomy_version",
-            "state",
-            "claim",
-            "claimed_until",
-            "runs",
-            "analysed_at",
-        ],
-    )
+    ThemeMention.objects.bulk_create(mentions, batch_size=1000)
+    table = connection.ops.quote_name(CommentAnalysis._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET language = %s, sentiment = %s, score = %s, "  # noqa: S608
+            "taxonomy_version = %s, state = 'done', claim = '', claimed_until = NULL, "
+            "runs = runs + 1, analysed_at = %s WHERE response_id = %s",
+            updates,
+        )
 
 
 def process_claimed(token: str, response_ids: list[int], *, now: dt.datetime | None = None):
@@ -212,7 +213,9 @@ def process_claimed(token: str, response_ids: list[int], *, now: dt.datetime | N
     results = _analyse(response_ids)
     with transaction.atomic():
         owned = list(
-            CommentAnalysis.objects.select_for_update().filter(pk__in=response_ids, claim=token)
+            CommentAnalysis.objects.select_for_update()
+            .filter(pk__in=response_ids, claim=token)
+            .values_list("pk", flat=True)
         )
         _write(owned, results, now)
     return len(owned)
@@ -271,7 +274,9 @@ def run_retag_jobs(limit: int = BATCH, *, now: dt.datetime | None = None) -> int
         if held is None or held.state != RetagJob.State.RUNNING:
             return 0  # superseded, or our lease ran out and another worker took it
         owned = list(
-            CommentAnalysis.objects.select_for_update().filter(pk__in=ids, state=State.DONE)
+            CommentAnalysis.objects.select_for_update()
+            .filter(pk__in=ids, state=State.DONE)
+            .values_list("pk", flat=True)
         )
         _write(owned, results, now)
         if ids:

@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
+from touchpoint.api.analysis import router as analysis_router
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
@@ -171,3 +172,4 @@ def post_interactions(request: HttpRequest):
 
 
 api.add_router("/reports", reports_router)
+api.add_router("/", analysis_router)

@@ -30,7 +30,7 @@ from touchpoint.lib.text.stems import fold, stem
 from touchpoint.lib.text.tokens import Token, clean, tokenise
 
 ALPHA = 6.0
-THRESHOLD = 0.45
+THRESHOLD = 0.35  # |score| at or above this is positive or negative (lexicon-only labels)
 UNUSED_NEGATION = -0.8
 MAX_MENTIONS_PER_THEME = 5
 _POSITIVE_EMOJI = set("😀😃😄😁😊🙂😍🥰👍👏❤💯🎉⭐🤩😎🙏✅💪🌟😇♥")
@@ -260,7 +260,12 @@ def _evidence(text: str, language: str, second: str = "") -> _Evidence:
         else:
             extra = [0.0] * len(reading.tokens)
             _sentiment(reading, lex, extra)
-            weights = [a if a else b for a, b in zip(weights, extra, strict=False)]
+            # The readings may cut words differently (French elisions): meet by offset.
+            by_start = {t.start: w for t, w in zip(reading.tokens, extra, strict=True) if w}
+            weights = [
+                w or by_start.get(t.start, 0.0)
+                for t, w in zip(primary.tokens, weights, strict=True)
+            ]
     emoji = _emoji(text) if not text.isascii() else 0.0
     return _Evidence(readings, weights, unused, emoji)
 
@@ -278,14 +283,22 @@ def _judge(found: dict[str, float]) -> tuple[str, float]:
     return best[1], round(positive - negative, 4)
 
 
+def _lexicon_judge(found: dict[str, float]) -> tuple[str, float]:
+    """Sentiment from the lexicon sum alone: s / sqrt(s² + 6), cut at ±THRESHOLD."""
+    score = normalise(math.expm1(found["pos"]) - math.expm1(found["neg"]))
+    return label(score), round(score, 4)
+
+
 def analyse(
     text: str | None,
     taxonomy: Taxonomy = EMPTY,
     *,
     language: str | None = None,
     hint: str | None = None,
+    learnt: bool = True,
 ) -> Analysis:
-    """Language, sentiment and theme mentions of one comment (see the module's steps)."""
+    """Language, sentiment and theme mentions of one comment (see the module's steps).
+    `learnt=False` labels sentiment from the lexicon sum alone (the README compares both)."""
     text = clean(text)
     if not _ANY_WORD.search(text):
         score = normalise(_emoji(text)) if text and not text.isascii() else 0.0
@@ -297,13 +310,14 @@ def analyse(
         found = detect(text, hint)
         language, detected, second = found.language or "en", found.detected, found.second
     evidence = _evidence(text, language, second)
-    sentiment, score = _judge(evidence.features())
-    mentions = _mentions(text, evidence, taxonomy, (sentiment, score))
+    judge = _judge if learnt else _lexicon_judge
+    sentiment, score = judge(evidence.features())
+    mentions = _mentions(text, evidence, taxonomy, (sentiment, score), judge)
     return Analysis(language, detected, sentiment, score, tuple(mentions))
 
 
 def _mentions(
-    text: str, evidence: _Evidence, taxonomy: Taxonomy, overall: tuple[str, float]
+    text: str, evidence: _Evidence, taxonomy: Taxonomy, overall: tuple[str, float], judge
 ) -> list[Mention]:
     """Each theme phrase found, with the sentiment of its clause (the comment's when the
     clause itself holds no sentiment word)."""
@@ -331,7 +345,7 @@ def _mentions(
                 if clause not in judged:
                     members = clauses[clause]
                     said = any(evidence.weights[i] for i in members)
-                    judged[clause] = _judge(evidence.features(members)) if said else overall
+                    judged[clause] = judge(evidence.features(members)) if said else overall
                 verdict = judged[clause]
             found.append(Mention(key, text[start:end], start, end, verdict[0], verdict[1]))
     found.sort(key=lambda m: (m.start, m.theme))

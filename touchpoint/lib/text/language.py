@@ -72,6 +72,11 @@ def _weights() -> dict[str, dict[str, float]]:
 _WORD_WEIGHTS = _weights()
 
 
+def function_words(language: str) -> frozenset[str]:
+    """The language's common function words (for dropping them before grouping texts)."""
+    return frozenset(_FUNCTION_WORDS.get(language, "").replace(",", " ").split())
+
+
 @dataclass(frozen=True)
 class Detected:
     language: str  # "" when nothing is known and no hint was given

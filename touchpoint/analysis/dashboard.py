@@ -1,0 +1,40 @@
+"""The dashboard's "What customers talk about" section: the context the unit page adds for
+its `{% include "analysis/_dashboard.html" %}`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from touchpoint.analysis import queries
+from touchpoint.reports.queries import ReportRequest
+
+SHOWN = 6
+
+
+def explorer_link(request: ReportRequest, key: str) -> str:
+    """The explorer, filtered to this theme and the dashboard's unit, dates, touchpoint and
+    channel: the comments behind a figure, phrases highlighted."""
+    params = {
+        "theme": key,
+        "unit": request.unit.pk,
+        "from": request.start.isoformat(),
+        "to": request.end.isoformat(),
+        "comment": "1",
+    }
+    if request.touchpoint is not None:
+        params["touchpoint"] = request.touchpoint.pk
+    if request.channel:
+        params["channel"] = request.channel
+    return f"{reverse('responses')}?{urlencode(params)}"
+
+
+def themes_context(request: ReportRequest) -> dict:
+    report = queries.theme_report(request, examples=0, limit=SHOWN)
+    for row in report.rows:
+        row.link = explorer_link(request, row.theme.key)
+    return {
+        "themes": report,
+        "themes_url": f"{reverse('unit-themes', args=[request.unit.pk])}?{request.query_string()}",
+    }
