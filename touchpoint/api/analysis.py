@@ -8,6 +8,7 @@ from typing import Literal
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
+from pydantic import ValidationError as PydanticError
 
 from touchpoint.accounts.access import access_unit_for_key
 from touchpoint.analysis import queries
@@ -58,17 +59,42 @@ class AnalyseOut(Schema):
     comments: list[CommentOut]
 
 
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AnalyseIn"}}},
+    }
+}
+
+
+def _field(loc: tuple) -> str:
+    """comments[3].text, as the intake API names fields."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
 @router.post(
     "/comments/analyse",
-    response={200: AnalyseOut, 422: ErrorOut},
+    response={200: AnalyseOut, 400: ErrorOut, 422: ErrorOut},
     summary="Analyse comments: language, sentiment, themes",
+    openapi_extra=_BODY,
 )
-def analyse_comments(request: HttpRequest, payload: AnalyseIn):
+def analyse_comments(request: HttpRequest):
     """Up to 1,000 comments a request, analysed on this server with the key's account
     themes: language (given or detected among en, de, es, fr, hi), sentiment (label and
     score from -1 to 1) and each theme found with the phrase that matched (offsets into the
     text as sent). Nothing is stored. Empty, emoji-only or HTML-laden text is analysed as
     text (tags are ignored); a missing or invalid field is a 422 naming it."""
+    try:
+        payload = AnalyseIn.model_validate_json(request.body or b"")
+    except PydanticError as invalid:
+        errors = invalid.errors()
+        if errors and errors[0]["type"] == "json_invalid":
+            return Status(400, {"error": "malformed_json", "detail": "The body is not JSON."})
+        detail = [{"field": _field(e["loc"]), "message": e["msg"]} for e in errors]
+        return Status(422, {"error": "invalid_request", "detail": detail})
     _version, matcher, _ids = compiled(request.auth.account_id)
     names = _theme_names(request.auth.account_id)
     out = []

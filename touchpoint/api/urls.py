@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
+from touchpoint.api.analysis import AnalyseIn
 from touchpoint.api.analysis import router as analysis_router
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.in_app import router as in_app_router
@@ -36,7 +37,11 @@ class TouchpointAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):  # type: ignore[override]
         schema = super().get_openapi_schema(**kwargs)
         _, defs = models_json_schema(
-            [(InteractionIn, "validation"), (InteractionBatchIn, "validation")],
+            [
+                (InteractionIn, "validation"),
+                (InteractionBatchIn, "validation"),
+                (AnalyseIn, "validation"),
+            ],
             ref_template="#/components/schemas/{model}",
         )
         schema.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])

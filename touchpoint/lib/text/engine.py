@@ -32,6 +32,7 @@ from touchpoint.lib.text.tokens import Token, clean, tokenise
 ALPHA = 6.0
 THRESHOLD = 0.35  # |score| at or above this is positive or negative (lexicon-only labels)
 UNUSED_NEGATION = -0.8
+CLAUSE_EVIDENCE = 0.75
 MAX_MENTIONS_PER_THEME = 5
 _POSITIVE_EMOJI = set("😀😃😄😁😊🙂😍🥰👍👏❤💯🎉⭐🤩😎🙏✅💪🌟😇♥")
 _NEGATIVE_EMOJI = set("😡😠🤬👎😞😢😭😤😒🙁☹💩😩😫❌🤮😖😣😕🤦")
@@ -312,15 +313,16 @@ def analyse(
     evidence = _evidence(text, language, second)
     judge = _judge if learnt else _lexicon_judge
     sentiment, score = judge(evidence.features())
-    mentions = _mentions(text, evidence, taxonomy, (sentiment, score), judge)
+    mentions = _mentions(text, evidence, taxonomy, (sentiment, score))
     return Analysis(language, detected, sentiment, score, tuple(mentions))
 
 
 def _mentions(
-    text: str, evidence: _Evidence, taxonomy: Taxonomy, overall: tuple[str, float], judge
+    text: str, evidence: _Evidence, taxonomy: Taxonomy, overall: tuple[str, float]
 ) -> list[Mention]:
-    """Each theme phrase found, with the sentiment of its clause (the comment's when the
-    clause itself holds no sentiment word)."""
+    """Each theme phrase found, with the sentiment of its clause when the clause's own words
+    say it clearly (their lexicon sum, contrast weights included, is at least
+    CLAUSE_EVIDENCE either way), else the comment's."""
     primary = evidence.readings[0]
     clauses: dict[int, list[int]] = {}
     for i, clause in enumerate(primary.clause):
@@ -343,9 +345,12 @@ def _mentions(
             if reading is primary:
                 clause = primary.clause[match.first]
                 if clause not in judged:
-                    members = clauses[clause]
-                    said = any(evidence.weights[i] for i in members)
-                    judged[clause] = judge(evidence.features(members)) if said else overall
+                    said = sum(evidence.weights[i] for i in clauses[clause])
+                    judged[clause] = (
+                        (label(normalise(said)), round(normalise(said), 4))
+                        if abs(said) >= CLAUSE_EVIDENCE
+                        else overall
+                    )
                 verdict = judged[clause]
             found.append(Mention(key, text[start:end], start, end, verdict[0], verdict[1]))
     found.sort(key=lambda m: (m.start, m.theme))

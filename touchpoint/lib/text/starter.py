@@ -39,8 +39,8 @@ THEMES: dict[str, dict] = {
             "hi": "इंतज़ार",
         },
         "examples": {
-            "en": """wait, waited, waiting time, queue, in line, long line, on hold, hold music,
-                be served,
+            "en": """wait, waited, waiting time, queue, queued, queuing, in line, long line,
+                on hold, hold music, be served,
                 served straight away, seen straight away, get through, got through,
                 reach a person, reach a human, in and out, very busy""",
             "de": "warte*, gewartet, schlange, angestanden, bedient, kasse",
