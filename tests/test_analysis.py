@@ -380,3 +380,17 @@ def test_queries_stay_few_on_the_dashboard(themed, people, client, django_assert
     with django_assert_max_num_queries(12):
         themes_context(check_report_request(unit=themed.brand, now=NOW))
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_the_weekly_digest_says_what_customers_talk_about(themed, people):
+    from touchpoint.digests.actions import build_digest, render_digest
+
+    for n in range(4):
+        answer(themed, themed.store, 2, "The queue was endless", n=n, at=NOW)
+    drain()
+    content = build_digest(people["north_manager"], dt.date(2026, 11, 23))
+    [section] = content.sections
+    assert [t.theme.key for t in section.themes] == ["waiting"]
+    text, html = render_digest(content)
+    assert "What customers talk about" in text and "Waiting: 4 answers (few mentions)" in text
+    assert "What customers talk about" in html

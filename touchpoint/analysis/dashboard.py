@@ -3,6 +3,7 @@ its `{% include "analysis/_dashboard.html" %}`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -38,3 +39,14 @@ def themes_context(request: ReportRequest) -> dict:
         "themes": report,
         "themes_url": f"{reverse('unit-themes', args=[request.unit.pk])}?{request.query_string()}",
     }
+
+
+DIGEST_THEMES = 3
+DIGEST_DAYS = 28
+
+
+def digest_themes(unit, end: dt.date) -> list[queries.ThemeRow]:
+    """The digest's "what customers talk about": the most mentioned themes of the last four
+    weeks (a week holds too few comments for a small unit), with NPS and impact."""
+    request = ReportRequest(unit=unit, start=end - dt.timedelta(days=DIGEST_DAYS - 1), end=end)
+    return queries.theme_report(request, examples=0, limit=DIGEST_THEMES).rows

@@ -9,6 +9,7 @@ most typical comments. The previous suggestions not adopted are replaced.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 
 from django.db import transaction
@@ -53,7 +54,7 @@ def do_suggest_themes(account: Account, *, now=None) -> list[SuggestedTheme]:
         for s, w in words:
             surface[s][w] += 1
             languages[s][language or "en"] += 1
-    k = max(2, min(MAX_GROUPS, len(docs) // 25))
+    k = max(2, min(MAX_GROUPS, round(math.sqrt(len(docs) / 2))))
     found = groups(docs, k=k)
     SuggestedTheme.objects.filter(account=account, adopted__isnull=True).delete()
     made = []

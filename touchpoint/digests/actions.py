@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zone
 from touchpoint.accounts.models import Membership, Unit
+from touchpoint.analysis.dashboard import digest_themes
 from touchpoint.digests.models import Digest, DigestOptOut
 from touchpoint.lib import nps
 from touchpoint.reports import queries
@@ -192,6 +193,7 @@ class Section:
     comments: list[Response]
     open_tickets: dict | None
     url: str
+    themes: list = field(default_factory=list)  # what customers talk about (4 weeks)
 
     @property
     def delta(self) -> float | None:
@@ -305,6 +307,7 @@ def build_digest(user, monday: dt.date) -> DigestContent:
                 comments=comments,
                 open_tickets=open_tickets(user, unit),
                 url=settings.SITE_URL + reverse("unit", args=[unit.pk]),
+                themes=digest_themes(unit, end),
             )
         )
     return content
