@@ -97,14 +97,15 @@ def test_a_stored_answer_is_analysed_by_the_next_worker_pass(themed):
     assert sweep.analyse_pending(now=NOW) == 0  # nothing done twice
 
 
-def test_the_wake_hook_queues_the_worker_within_the_transaction_commit(
-    themed, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection between polls
+def test_the_wake_hook_queues_the_worker_once_the_answer_is_committed(themed):
+    from django.db import transaction
     from django_tasks_db.models import DBTaskResult
 
     response = answer(themed, themed.store, 9, "Great service", at=NOW)
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         request_analysis([response.pk])
+        assert not DBTaskResult.objects.exists()  # nothing queued before the commit
     assert analysed(response).state == "pending"
     assert DBTaskResult.objects.filter(task_path__endswith="analyse_pending").exists()
     call_command("worker", "--once", stdout=io.StringIO())
