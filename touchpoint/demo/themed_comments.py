@@ -1,7 +1,7 @@
 """What the demo's customers write, and their follow-up answers, so that the themes,
 impacts and drivers on the demo's dashboards tell a true story.
 
-The comments are the labelled corpus in `lib/text/data/` (about 430 distinct comments in
+The comments are the labelled corpus in `lib/text/data/` (about 490 distinct comments in
 English, German, Spanish, French and Hindi, each with its themes and sentiment). A comment is
 drawn for the answer's touchpoint, language and score; an unhappy customer of a weak unit
 usually writes about that unit's weakness (a store's queue or staff or stock, a repair

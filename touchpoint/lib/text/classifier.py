@@ -2,7 +2,7 @@
 
 The lexicons say which words carry sentiment; how much "fine, but slow" weighs against
 "fast but rude", and where neutral ends, is learnt from labelled comments: the demo's corpus
-(`data/*.txt`, 430 comments in the five languages, labelled like the evaluation set but
+(`data/*.txt`, about 490 comments in the five languages, labelled like the evaluation set but
 written separately). Features: the positive and negative lexicon sums (after negations,
 intensifiers and the contrast weights), their balance, negations that turned nothing around,
 whether a contrast word occurs, and each stem present (per language). Training takes well
