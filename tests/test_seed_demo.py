@@ -15,9 +15,9 @@ from django.utils import timezone
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.demo.seed import seed_demo
-from touchpoint.demo.seed.comments import COMMENTS
 from touchpoint.demo.seed.live import LIVE_PREFIX
 from touchpoint.demo.seed.org import DEMO_PASSWORD, DEMO_PEOPLE, effective_quality
+from touchpoint.demo.seed.themed_comments import corpus
 from touchpoint.demo.seed.tickets import FRESH_PREFIX
 from touchpoint.lib.nps import Counts
 from touchpoint.responses.actions import attribution_for
@@ -142,12 +142,32 @@ def test_comments_match_the_score_and_many_answers_have_none(demo):
     )
     commented = [r for r in responses if r.comment]
     assert 0.2 < len(commented) / len(responses) < 0.6
-    pools = {"promoter": set(), "passive": set(), "detractor": set()}
-    for pool in COMMENTS.values():
-        for category, lines in pool.items():
-            pools[category].update(lines)
-    assert all(r.comment in pools[r.category] for r in commented)
+    feeling = {"promoter": "positive", "passive": "neutral", "detractor": "negative"}
+    pools = {"positive": set(), "neutral": set(), "negative": set()}
+    for (_, _, sentiment), items in corpus().items():
+        pools[sentiment].update(item.text for item in items)
+    assert all(r.comment in pools[feeling[r.category]] for r in commented)
     assert {r.locale for r in commented} >= {"en", "fr", "de", "es"}
+
+
+def test_weak_units_customers_write_about_their_weakness(demo):
+    from touchpoint.demo.seed.themed_comments import GROUP, weakness
+
+    quality = effective_quality()
+    texts = {item.text: item for items in corpus().values() for item in items}
+    on_topic = total = 0
+    for r in (
+        Response.objects.filter(account=demo)
+        .exclude(comment="")
+        .select_related("unit", "touchpoint")
+    ):
+        if r.comment not in texts or r.score > 8 or quality.get(r.unit.code, 0) >= -0.3:
+            continue
+        focus = weakness(r.unit.code, GROUP.get(r.touchpoint.kind, ""))
+        if focus:
+            total += 1
+            on_topic += bool(set(texts[r.comment].themes) & set(focus))
+    assert total >= 10 and on_topic / total > 0.6
 
 
 def test_responses_keep_the_attribution_snapshot_of_their_unit(demo):
@@ -190,6 +210,7 @@ def test_the_command_prints_a_summary():
     call_command("seed-demo", "--interactions", "300", stdout=out)
     text = out.getvalue()
     assert "store" in text and "agent" in text and "responses:" in text and "tickets:" in text
+    assert "themes: 18 added" in text and "answers analysed" in text
     # 300 of history, 15 live emails and 8 live on the SMS and phone channels.
     assert Interaction.objects.filter(external_id__startswith="demo-").count() == 323
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "touchpoint.targets",
     "touchpoint.alerts",
     "touchpoint.setup",
+    "touchpoint.analysis",
     "touchpoint.demo",
 ]
 

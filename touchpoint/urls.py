@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("touchpoint.alerts.urls")),
     path("", include("touchpoint.targets.urls")),
     path("", include("touchpoint.setup.urls")),
+    path("", include("touchpoint.analysis.urls")),
 ]

@@ -13,6 +13,8 @@ from pydantic.json_schema import models_json_schema
 
 from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
+from touchpoint.api.analysis import AnalyseIn
+from touchpoint.api.analysis import router as analysis_router
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
@@ -38,7 +40,11 @@ class TouchpointAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):  # type: ignore[override]
         schema = super().get_openapi_schema(**kwargs)
         _, defs = models_json_schema(
-            [(InteractionIn, "validation"), (InteractionBatchIn, "validation")],
+            [
+                (InteractionIn, "validation"),
+                (InteractionBatchIn, "validation"),
+                (AnalyseIn, "validation"),
+            ],
             ref_template="#/components/schemas/{model}",
         )
         schema.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])
@@ -196,3 +202,4 @@ api.add_router("/reports", reports_router)
 api.add_router("/targets", targets_router)
 api.add_router("/", setup_touchpoints_router)
 api.add_router("/", setup_org_router)
+api.add_router("/", analysis_router)

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from touchpoint.accounts.models import Membership, Unit
+from touchpoint.analysis.dashboard import digest_themes
 from touchpoint.lib import nps, periods
 from touchpoint.reports import counting, figures
 from touchpoint.reports.params import ReportRequest
@@ -72,6 +73,7 @@ class Section:
     open_tickets: TicketCounts
     tickets_url: str
     url: str
+    themes: list = field(default_factory=list)  # what customers talk about (4 weeks)
 
     @property
     def headline(self) -> nps.Headline:
@@ -196,6 +198,7 @@ def section(user, unit: Unit, start: dt.date, end: dt.date, *, now: dt.datetime)
         open_tickets=ticket_counts(tickets, now=now),
         tickets_url=settings.SITE_URL + reverse("tickets") + f"?view=open&unit={unit.pk}",
         url=settings.SITE_URL + reverse("unit", args=[unit.pk]) + f"?{query}",
+        themes=digest_themes(unit, end),
     )
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from touchpoint.accounts.access import access_unit, top_units
 from touchpoint.accounts.models import Unit
+from touchpoint.analysis.dashboard import themes_context
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.lib import nps
 from touchpoint.reports import exports, figures, league
@@ -256,6 +257,7 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         "standing": standing,
         "league_kinds": league.descendant_kinds(unit),
         "dev_outbox": settings.DEV_OUTBOX,
+        **themes_context(report_request),
     }
     return render(request, "front/unit.html", context, status=400 if error else 200)
 

@@ -39,6 +39,7 @@ MAX_COMMENT = 10_000
 HISTORY_AGE = dt.timedelta(days=7)
 
 CREATED, UPDATED, RESTATED = "response.created", "response.updated", "response.restated"
+ERASED = "response.erased"  # its words and its link to the person removed (the contact erased)
 
 
 class InvalidAnswer(ValueError):

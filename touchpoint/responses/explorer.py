@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -34,6 +36,22 @@ class FilterError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+@dataclass(frozen=True)
+class ExtraFilter:
+    """A filter a feature app adds to the explorer (comment themes), registered from its
+    AppConfig.ready(), so the core imports no feature. `check` returns the value to filter
+    by or raises FilterError; `decorate` may annotate the rows of a page (highlights)."""
+
+    label: str
+    choices: Callable[[Any], list[tuple[str, str]]]
+    check: Callable[[Any, str], Any]
+    apply: Callable[[QuerySet, Any], QuerySet]
+    decorate: Callable[[list, Any], None] | None = None
+
+
+EXTRA_FILTERS: dict[str, ExtraFilter] = {}
 
 
 def scoped_responses(user) -> QuerySet[Response]:
@@ -69,6 +87,8 @@ class Filters:
     has_comment: bool = False
     q: str = ""
     attribute: tuple[str, str, str] | None = None  # (source, key, value)
+    extra: dict[str, str] = field(default_factory=dict)  # EXTRA_FILTERS as given
+    checked: dict[str, Any] = field(default_factory=dict)  # ... and as checked
     errors: dict[str, str] = field(default_factory=dict)
 
     def querystring(self, **changes) -> str:
@@ -88,6 +108,7 @@ class Filters:
             "attr": f"{self.attribute[0]}.{self.attribute[1]}={self.attribute[2]}"
             if self.attribute
             else "",
+            **self.extra,
         }
         values.update(changes)
         for key, value in values.items():
@@ -138,6 +159,11 @@ def check_filters(user, params: QueryDict) -> Filters:
     f.q = params.get("q", "").strip()[:200]
     if params.get("attr"):
         f.attribute = check_attribute(params["attr"])
+    for name, extra in EXTRA_FILTERS.items():
+        raw = params.get(name, "").strip()[:100]
+        if raw:
+            f.extra[name] = raw
+            f.checked[name] = extra.check(user, raw)
     return f
 
 
@@ -203,7 +229,25 @@ def filtered(user, f: Filters, *, now: dt.datetime) -> QuerySet[Response]:
         source, key, value = f.attribute
         lookup = f"{source}__{'attributes' if source == 'contact' else 'properties'}__{key}"
         qs = qs.filter(_json_equals(lookup, value))
+    for name, value in f.checked.items():
+        qs = EXTRA_FILTERS[name].apply(qs, value)
     return qs
+
+
+def decorate(rows: list[Response], f: Filters) -> None:
+    """Let the extra filters annotate a page's rows (e.g. highlight a theme's phrases)."""
+    for name, value in f.checked.items():
+        hook = EXTRA_FILTERS[name].decorate
+        if hook is not None:
+            hook(rows, value)
+
+
+def extra_filter_fields(user, f: Filters) -> list[tuple[str, str, list[tuple[str, str]], str]]:
+    """(name, label, choices, chosen) of each extra filter, for the form."""
+    return [
+        (name, extra.label, extra.choices(user), f.extra.get(name, ""))
+        for name, extra in EXTRA_FILTERS.items()
+    ]
 
 
 def _json_equals(lookup: str, value: str) -> Q:

@@ -44,6 +44,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
         "scores": range(11),
         "dev_outbox": settings.DEV_OUTBOX,
         "has_scope": bool(top_units(request.user)),
+        "extra_filters": explorer.extra_filter_fields(request.user, filters),
     }
     status = 200
     if error is None:
@@ -53,6 +54,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
         except explorer.FilterError as failure:
             context["error"], status = failure, 400
         else:
+            explorer.decorate(context["page"].rows, filters)
             context["summary"] = explorer.summary(qs)
             context["export_query"] = filters.querystring()
     else:

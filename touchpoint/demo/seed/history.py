@@ -16,7 +16,6 @@ from django.db import transaction
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
-from touchpoint.demo.seed.comments import pick_comment
 from touchpoint.demo.seed.customers import (
     ACCESSORIES,
     COUNTRIES,
@@ -29,6 +28,7 @@ from touchpoint.demo.seed.customers import (
     ascii_fold,
 )
 from touchpoint.demo.seed.org import BRAND_CODE, UnitSpec, demo_tree, effective_quality
+from touchpoint.demo.seed.themed_comments import feedback
 from touchpoint.demo.seed.touchpoints import (
     BASE,
     CALL_REASONS,
@@ -350,12 +350,22 @@ def seed_history(
             score = draw_score(rng, logit)
             if slot.unit not in attribution:
                 attribution[slot.unit] = attribution_for(unit, units_by_id)
+            comment, answers = feedback(
+                rng,
+                slot.kind,
+                person.contact.locale,
+                score,
+                unit_code=slot.unit,
+                quality=h.quality[slot.unit],
+                day=slot.day,
+            )
             response = Response(
                 account_id=account.pk,
                 touchpoint_id=touchpoint.pk,
                 channel=touchpoint.channel,
                 score=score,
-                comment=pick_comment(rng, slot.kind, person.contact.locale, score),
+                comment=comment,
+                answers=answers,
                 locale=person.contact.locale,
                 unit_id=unit.pk,
                 unit_path=unit.path,

@@ -1,6 +1,9 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from touchpoint.demo.seed import seed_demo
+from touchpoint.accounts.models import Account
+from touchpoint.analysis.starter import do_create_starter_taxonomy
+from touchpoint.demo.seed import ACCOUNT_SLUG, seed_demo
 
 
 class Command(BaseCommand):
@@ -25,3 +28,8 @@ class Command(BaseCommand):
         summary = seed_demo(interactions=interactions, seed=seed)
         for line in summary.lines():
             self.stdout.write(line)
+        # Comment analysis: the smartphone brand's starter themes, then every comment tagged
+        # now (the worker would do it too, within a minute or two).
+        themes = do_create_starter_taxonomy(Account.objects.get(slug=ACCOUNT_SLUG))
+        call_command("analyse-comments", account=ACCOUNT_SLUG, no_progress=True, stdout=self.stdout)
+        self.stdout.write(f"  themes: {themes} added by this run")

@@ -1,0 +1,197 @@
+"""Comment analysis: each account's themes, and what the analysis found in each answer.
+
+A response's analysis (`CommentAnalysis`, one row per response) is the unit of background
+work: it is `pending` until a worker claims it (a conditional update with a lease) and
+writes the result, `done`, with the taxonomy version it was tagged with. Theme mentions
+(`ThemeMention`) are replaced whole at each analysis, so doing one twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.responses.models import Response
+
+
+class Theme(models.Model):
+    """Something customers talk about, found by its example phrases."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="themes")
+    key = models.SlugField(max_length=40, help_text="Stable identifier: lower-case, digits, _.")
+    names = models.JSONField(default=dict, help_text='Name per language: {"en": "Battery"}.')
+    examples = models.JSONField(
+        default=list,
+        help_text='Phrases that mean this theme; "de: akku*" for German comments only.',
+    )
+    is_active = models.BooleanField(default=True, help_text="Retired themes tag nothing new.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="theme_key_unique_in_account")
+        ]
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name()
+
+    def name(self, language: str = "en") -> str:
+        return self.names.get(language) or self.names.get("en") or self.key.replace("_", " ")
+
+
+class Taxonomy(models.Model):
+    """The version of an account's themes: every change bumps it, and answers tagged with an
+    older version are re-tagged once by a `RetagJob`."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, primary_key=True, related_name="taxonomy"
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "taxonomies"
+
+    def __str__(self) -> str:
+        return f"{self.account} v{self.version}"
+
+
+class CommentAnalysis(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+
+    response = models.OneToOneField(
+        Response, on_delete=models.CASCADE, primary_key=True, related_name="analysis"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    claim = models.CharField(max_length=16, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    sentiment = models.CharField(max_length=10, blank=True, help_text="Blank: no comment.")
+    score = models.FloatField(null=True, blank=True, help_text="-1 (negative) to 1 (positive).")
+    taxonomy_version = models.PositiveIntegerField(default=0)
+    runs = models.PositiveIntegerField(default=0, help_text="Times this answer was analysed.")
+    analysed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "comment analyses"
+        indexes = [
+            models.Index(fields=["state", "response"], name="analysis_pending"),
+            models.Index(fields=["account", "taxonomy_version"], name="analysis_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"analysis of response {self.response_id} ({self.state})"
+
+
+class ThemeMention(models.Model):
+    """A theme found in an answer's comment: the words that matched, where, and how the
+    customer felt about it there."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="mentions")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="mentions")
+    phrase = models.CharField(max_length=200)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    sentiment = models.CharField(max_length=10)
+    score = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["theme", "response"], name="mention_theme")]
+
+    def __str__(self) -> str:
+        return f"{self.theme.key}: {self.phrase!r}"
+
+
+class RetagJob(models.Model):
+    """Re-tagging an account's history after its themes changed, in batches from the oldest
+    answer up; `cursor` is the last response id done, advanced in the same transaction as the
+    batch's results, so a crash resumes where it stopped and no answer is done twice."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        SUPERSEDED = "superseded", "Superseded by a newer change"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    cursor = models.BigIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    claim = models.CharField(max_length=16, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "re-tagging job"
+        indexes = [models.Index(fields=["state", "created_at"], name="retag_state")]
+
+    def __str__(self) -> str:
+        return f"re-tag {self.account} to v{self.version} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(99, round(100 * self.done / self.total)) if self.total else 0
+
+
+class SweepMark(models.Model):
+    """How far the sweep has looked for answers without an analysis row: every response id
+    up to `low_water` has one (or is younger than the safety window; see sweep.discover)."""
+
+    low_water = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"analysed up to response {self.low_water}"
+
+
+class SuggestedTheme(models.Model):
+    """A group of untagged comments that look alike, with the words they share and their
+    most typical comments; an admin names it and adopts it as a theme."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    terms = models.JSONField(default=list, help_text="The words that set the group apart.")
+    phrases = models.JSONField(default=list, help_text="Proposed example phrases.")
+    examples = models.JSONField(default=list, help_text="[{response, text}] most typical first.")
+    size = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+    adopted = models.ForeignKey(
+        Theme, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return ", ".join(self.terms[:3])
+
+
+class ThemeRoute(models.Model):
+    """A ticket rule by theme: answers mentioning the theme go to this unit's managers."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="routes")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    negative_only = models.BooleanField(
+        default=True, help_text="Only when the customer was negative about the theme."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["theme"], name="one_route_per_theme"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.theme.key} → {self.unit}"
