@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "touchpoint.notifications",
     "touchpoint.tickets",
     "touchpoint.front",
+    "touchpoint.explorer",
     "touchpoint.widget",
     "touchpoint.sms",
     "touchpoint.kiosks",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "touchpoint.alerts",
     "touchpoint.setup",
     "touchpoint.analysis",
+    "touchpoint.worker",
     "touchpoint.demo",
 ]
 

@@ -35,7 +35,7 @@ urlpatterns = [
     path("", include("touchpoint.devmail.urls")),
     path("", include("touchpoint.widget.urls")),
     path("", include("touchpoint.accounts.urls")),
-    path("", include("touchpoint.responses.urls")),
+    path("", include("touchpoint.explorer.urls")),
     path("", include("touchpoint.digests.urls")),
     path("", include("touchpoint.alerts.urls")),
     path("", include("touchpoint.targets.urls")),

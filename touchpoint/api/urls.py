@@ -18,10 +18,10 @@ from touchpoint.api.analysis import router as analysis_router
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
+from touchpoint.api.setup_org import router as setup_org_router
+from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
-from touchpoint.setup.api_org import router as setup_org_router
-from touchpoint.setup.api_touchpoints import router as setup_touchpoints_router
 from touchpoint.surveys.actions import ItemResult, record_interactions
 from touchpoint.surveys.delivery import survey_url
 from touchpoint.surveys.schemas import InteractionBatchIn, InteractionIn, parse_payload

@@ -326,17 +326,3 @@ def invitation_history(user, response: Response) -> list[Invitation]:
         .select_related("touchpoint", "unit")
         .order_by("-send_at")[:50]
     )
-
-
-def ticket_context(response: Response) -> dict:
-    """TICKET HOOK: what the response page shows about this answer's ticket (the block
-    `responses/_ticket.html`). Whoever may see the answer sees that it has a ticket; the
-    ticket page itself checks its own access."""
-    from django.apps import apps
-
-    if not apps.is_installed("touchpoint.tickets"):
-        return {}
-    from touchpoint.tickets.models import Ticket
-
-    ticket = Ticket.objects.filter(response=response).select_related("holder").first()
-    return {"ticket": ticket} if ticket else {}

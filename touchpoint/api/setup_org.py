@@ -14,12 +14,12 @@ from pydantic import ConfigDict, Field
 
 from touchpoint.accounts.models import ApiKey, Unit
 from touchpoint.api.errors import ErrorOut
+from touchpoint.api.setup_touchpoints import ERRORS, forbidden_or_none, invalid, not_found
 from touchpoint.kiosks.models import Kiosk
 from touchpoint.notifications.models import Endpoint
 from touchpoint.outbox.models import SmsSettings
 from touchpoint.setup import integrations
 from touchpoint.setup import units as sync
-from touchpoint.setup.api_touchpoints import ERRORS, forbidden_or_none, invalid, not_found
 from touchpoint.setup.audit import SetupError
 from touchpoint.setup.unitrows import SyncRefused, UnitRow
 from touchpoint.surveys.models import Touchpoint

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from touchpoint.responses import views
+from touchpoint.explorer import views
 
 urlpatterns = [
     path("responses/", views.response_list, name="responses"),

@@ -1,4 +1,6 @@
-"""The response explorer, one response's page, and exports of the current selection."""
+"""The response explorer's pages: the list, one response's page (with its ticket, if any),
+and exports of the current selection. The filters and exports themselves are
+`responses.explorer` and `responses.exports`."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from touchpoint.lib import periods
 from touchpoint.responses import explorer, exports
 from touchpoint.surveys.models import Channel
 from touchpoint.surveys.questions import labelled_answers
+from touchpoint.tickets.models import Ticket
 
 
 def _local_time(request: HttpRequest, account=None):
@@ -82,7 +85,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invitations": explorer.invitation_history(request.user, response),
         "back": request.GET.get("back", ""),
         "dev_outbox": settings.DEV_OUTBOX,
-        **explorer.ticket_context(response),
+        "ticket": Ticket.objects.filter(response=response).select_related("holder").first(),
     }
     with _local_time(request, response.account):
         return render(request, "responses/detail.html", context)
