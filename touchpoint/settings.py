@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "touchpoint.accounts",
     "touchpoint.outbox",
+    "touchpoint.ratelimits",
     "touchpoint.events",
     "touchpoint.contacts",
     "touchpoint.surveys",

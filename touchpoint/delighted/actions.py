@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from pydantic_core import PydanticCustomError
@@ -20,7 +20,7 @@ from touchpoint.accounts.access import key_covers, key_paths_q
 from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.contacts.actions import do_erase_contact, do_opt_out
 from touchpoint.contacts.models import Contact
-from touchpoint.delighted.models import Project, RateWindow, ResponseExtra
+from touchpoint.delighted.models import Project, ResponseExtra
 from touchpoint.delighted.params import (
     ParamError,
     boolean,
@@ -29,6 +29,7 @@ from touchpoint.delighted.params import (
     text,
     timestamp,
 )
+from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.responses.actions import (
     InvalidAnswer,
     check_comment,
@@ -151,30 +152,12 @@ def touchpoint_for(project: Project, channel: str) -> Touchpoint:
 
 
 def check_rate(api_key: ApiKey, *, now: dt.datetime | None = None) -> int | None:
-    """Count this request in the key's current minute; the seconds to wait when over the limit.
-
-    One INSERT … ON CONFLICT DO UPDATE … RETURNING per request: the database serialises the
-    counts, so the limit holds for any number of processes. Old windows are pruned by the
-    first request of each new minute.
-    """
-    now = now or timezone.now()
-    window = now.replace(second=0, microsecond=0)
-    table = connection.ops.quote_name(RateWindow._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (api_key_id, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (api_key_id, window_start) DO UPDATE SET count = {table}.count + 1 "
-            "RETURNING count",
-            [api_key.pk, connection.ops.adapt_datetimefield_value(window)],
-        )
-        (count,) = cursor.fetchone()
-    if count == 1:
-        RateWindow.objects.filter(
-            api_key=api_key, window_start__lt=window - dt.timedelta(minutes=5)
-        ).delete()
-    if count > settings.DELIGHTED_RATE_LIMIT:
-        return max(1, 60 - int((now - window).total_seconds()))
-    return None
+    """Count this request in the key's current minute; the seconds to wait when over the
+    limit (the one rate limiter, shared by every process)."""
+    allowed, wait = ratelimits.take(
+        f"delighted:{api_key.pk}", limit=settings.DELIGHTED_RATE_LIMIT, now=now
+    )
+    return None if allowed else max(1, wait)
 
 
 # ---- people ---------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ from django.utils import timezone, translation
 from django.utils.translation import check_for_language
 
 from touchpoint.accounts.models import Membership
+from touchpoint.lib.languages import accepted_languages
 
 
 def regional_language(accept_language: str, active: str) -> str | None:
     """The reader's regional variant of the active language (en-GB when English is active
     and the browser asks for en-GB first), when Django has formats for it."""
-    first = accept_language.split(",")[0].split(";")[0].strip().lower()
+    wanted = accepted_languages(accept_language)
+    first = wanted[0] if wanted else ""
     if "-" not in first or first.split("-")[0] != active.split("-")[0]:
         return None
     return first if check_for_language(first) else None

@@ -17,6 +17,7 @@ from touchpoint.accounts.models import Unit
 from touchpoint.analysis.dashboard import themes_context
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.lib import nps
+from touchpoint.lib.languages import accepted_languages
 from touchpoint.reports import exports, figures, league
 from touchpoint.reports.chart import trend_svg
 from touchpoint.reports.params import (
@@ -31,19 +32,15 @@ from touchpoint.responses.models import Response
 from touchpoint.surveys.actions import access_open_invitation
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import check_answers, questions_for
-from touchpoint.surveys.wording import defaults_for, direction, language_for, wording_for
+from touchpoint.surveys.wording import defaults_for, direction, invitation_wording, language_for
 
 
 def _texts(request: HttpRequest, invitation: Invitation | None) -> tuple[str, dict]:
-    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
+    accept = accepted_languages(request.headers.get("Accept-Language", ""))
     if invitation is None:
-        lang = language_for(accept)
+        lang = language_for(*accept)
         return lang, defaults_for(lang)
-    lang = language_for(invitation.contact.locale, accept, invitation.account.default_locale)
-    texts = wording_for(
-        invitation.touchpoint, lang, brand=invitation.account.name, unit=invitation.unit.name
-    )
-    return lang, texts
+    return invitation_wording(invitation, *accept)
 
 
 def _closed(request: HttpRequest) -> HttpResponse:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.kiosks.models import Kiosk
+from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.responses.actions import check_comment, check_score, do_answer_anonymously
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Touchpoint
-
-WINDOW = dt.timedelta(minutes=1)
 
 
 class TooManyAnswers(Exception):
@@ -83,24 +80,6 @@ def access_kiosk(token: str) -> Kiosk | None:
     )
 
 
-def _take_slot(kiosk: Kiosk, now: dt.datetime) -> bool:
-    """Count one answer in the kiosk's current one-minute window, in the database, so that
-    every web process shares the limit. False when the window is full."""
-    limit = settings.KIOSK_ANSWERS_PER_MINUTE
-    for _ in range(2):  # a concurrent request may open the new window between the two tries
-        if Kiosk.objects.filter(
-            pk=kiosk.pk, window_started_at__gt=now - WINDOW, window_count__lt=limit
-        ).update(window_count=F("window_count") + 1, last_used_at=now):
-            return True
-        if (
-            Kiosk.objects.filter(pk=kiosk.pk)
-            .filter(Q(window_started_at__isnull=True) | Q(window_started_at__lte=now - WINDOW))
-            .update(window_started_at=now, window_count=1, last_used_at=now)
-        ):
-            return True
-    return False
-
-
 def do_record_kiosk_answer(
     *, kiosk: Kiosk, score: object, comment: str = "", locale: str = "", key: str = ""
 ) -> Response:
@@ -110,8 +89,10 @@ def do_record_kiosk_answer(
     check_score(score)
     check_comment(comment)
     with transaction.atomic():
-        if not _take_slot(kiosk, timezone.now()):
+        allowed, _ = ratelimits.take(f"kiosk:{kiosk.pk}", limit=settings.KIOSK_ANSWERS_PER_MINUTE)
+        if not allowed:
             raise TooManyAnswers
+        Kiosk.objects.filter(pk=kiosk.pk).update(last_used_at=timezone.now())
         kiosk.touchpoint.account = kiosk.account
         response, _ = do_answer_anonymously(
             touchpoint=kiosk.touchpoint,

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from touchpoint.kiosks.actions import TooManyAnswers, access_kiosk, do_record_kiosk_answer
+from touchpoint.lib.languages import accepted_languages
 from touchpoint.responses.actions import InvalidAnswer
 from touchpoint.surveys.wording import defaults_for, language_for, wording_for
 
@@ -20,15 +21,14 @@ IDLE_SECONDS = 60
 
 
 def _texts(request: HttpRequest, kiosk) -> tuple[str, dict]:
-    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
-    lang = language_for(kiosk.locale, accept, kiosk.account.default_locale)
+    accept = accepted_languages(request.headers.get("Accept-Language", ""))
+    lang = language_for(kiosk.locale, *accept, kiosk.account.default_locale)
     texts = wording_for(kiosk.touchpoint, lang, brand=kiosk.account.name, unit=kiosk.unit.name)
     return lang, texts
 
 
 def _gone(request: HttpRequest) -> HttpResponse:
-    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
-    lang = language_for(accept)
+    lang = language_for(*accepted_languages(request.headers.get("Accept-Language", "")))
     return render(
         request, "front/closed.html", {"lang": lang, "texts": defaults_for(lang)}, status=404
     )

@@ -32,7 +32,7 @@ from touchpoint.outbox.transports import (
 from touchpoint.surveys import rules
 from touchpoint.surveys.actions import new_token
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.wording import direction, language_for, wording_for
+from touchpoint.surveys.wording import direction, invitation_wording
 
 log = logging.getLogger("touchpoint.delivery")
 
@@ -265,14 +265,7 @@ def unsubscribe_url(invitation: Invitation) -> str:
 def compose_email(invitation: Invitation) -> EmailMultiAlternatives:
     """The invitation email: multipart, localised, eleven one-click scores, unsubscribe."""
     account, contact = invitation.account, invitation.contact
-    lang = language_for(contact.locale, account.default_locale)
-    texts = wording_for(
-        invitation.touchpoint,
-        lang,
-        brand=account.name,
-        unit=invitation.unit.name,
-        name=contact.name,
-    )
+    lang, texts = invitation_wording(invitation, name=True)
     context = {
         "texts": texts,
         "lang": lang,
@@ -318,8 +311,7 @@ def compose_sms(invitation: Invitation) -> SmsMessage:
     does not turn the message into UCS-2 and halve its room.
     """
     account, contact = invitation.account, invitation.contact
-    lang = language_for(contact.locale, account.default_locale)
-    texts = wording_for(invitation.touchpoint, lang, brand=account.name, unit=invitation.unit.name)
+    lang, texts = invitation_wording(invitation)
     with translation.override(lang):
         reply = gettext("Reply with a number from 0 to 10.")
         link = gettext("Or answer here: {url}").format(url=survey_url(invitation))

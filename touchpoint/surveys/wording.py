@@ -141,3 +141,20 @@ def wording_for(
     if "context" not in out:
         out["context"] = out.get(touchpoint.kind, "")
     return out
+
+
+def invitation_wording(invitation, *preferred: str, name: bool = False) -> tuple[str, dict]:
+    """The language to address an invitation's contact in — theirs, else what the reader's
+    browser asks for (`preferred`), else the account's — and the touchpoint's texts in it,
+    with the brand and unit (and, with `name`, the contact's name) filled in. Load the
+    invitation with its account, contact, touchpoint and unit."""
+    account, contact = invitation.account, invitation.contact
+    lang = language_for(contact.locale, *preferred, account.default_locale)
+    texts = wording_for(
+        invitation.touchpoint,
+        lang,
+        brand=account.name,
+        unit=invitation.unit.name,
+        name=contact.name if name else "",
+    )
+    return lang, texts

@@ -19,6 +19,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from touchpoint.lib.languages import accepted_languages
+from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.responses.actions import (
     InvalidAnswer,
     do_answer_anonymously,
@@ -31,7 +33,6 @@ from touchpoint.surveys.wording import direction, language_for, wording_for
 from touchpoint.widget.actions import (
     access_publishable_key,
     access_widget_touchpoint,
-    check_rate,
 )
 from touchpoint.widget.models import PublishableKey
 
@@ -113,7 +114,7 @@ def widget_endpoint(methods: tuple[str, ...]) -> Callable:
             if request.method not in methods:
                 return _error(405, "method_not_allowed", f"Use {' or '.join(methods)}.", origin)
             client = client_address(request)
-            allowed, wait = check_rate(
+            allowed, wait = ratelimits.take(
                 f"widget:{publishable.pk}:{client}", limit=settings.WIDGET_RATE_LIMIT
             )
             if not allowed:
@@ -164,8 +165,8 @@ def config(request: HttpRequest, key: PublishableKey, origin: str) -> HttpRespon
     touchpoint = access_widget_touchpoint(key, request.GET.get("touchpoint", ""))
     if touchpoint is None:
         return _unknown_touchpoint(origin)
-    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
-    lang = language_for(request.GET.get("lang", ""), accept, key.account.default_locale)
+    accept = accepted_languages(request.headers.get("Accept-Language", ""))
+    lang = language_for(request.GET.get("lang", ""), *accept, key.account.default_locale)
     texts = wording_for(touchpoint, lang, brand=key.account.name, unit=key.unit.name)
     rules = touchpoint.widget_rules or {}
     return JsonResponse(

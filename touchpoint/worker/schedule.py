@@ -20,10 +20,10 @@ from touchpoint.analysis.sweep import analyse_pending
 from touchpoint.digests import actions as digests
 from touchpoint.events import actions as events
 from touchpoint.notifications import delivery as notifications
+from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.surveys import delivery as invitations
 from touchpoint.surveys import recurring
 from touchpoint.tickets.actions import sweep_tickets
-from touchpoint.widget.actions import prune_rate_counters
 
 log = logging.getLogger("touchpoint.worker")
 
@@ -72,7 +72,7 @@ def steps(*, sweep_every: float = 30.0) -> list[Step]:
             "weekly digests", lambda: (digests.schedule_digests(), digests.send_due_digests()), 60
         ),
         Step("alerts", evaluate_alerts, 300),
-        Step("rate windows", prune_rate_counters, 3600),
+        Step("rate windows", ratelimits.prune, 3600),
         Step("old events", events.prune, 3600),
         Step("task results", _prune_task_results, 3600),
     ]
