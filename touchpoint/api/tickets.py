@@ -10,7 +10,7 @@ from pydantic import Field
 
 from touchpoint.accounts.access import access_unit_for_key
 from touchpoint.api.errors import ErrorOut
-from touchpoint.tickets import actions, metrics
+from touchpoint.tickets import actions, metrics, notices
 from touchpoint.tickets.models import Priority, RootCause, Ticket
 
 router = Router(tags=["Tickets"])
@@ -116,7 +116,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
         start : start + filters.per_page
     ]
     return {
-        "tickets": [actions.ticket_data(t) for t in rows],
+        "tickets": [notices.ticket_data(t) for t in rows],
         "page": filters.page,
         "per_page": filters.per_page,
         "total": total,
@@ -160,12 +160,12 @@ def get_ticket(request: HttpRequest, ticket_id: int):
     ticket = _tickets(request).filter(pk=ticket_id).first()
     if ticket is None:
         return _error(404, "not_found", "ticket_id", "No such ticket.")
-    data = actions.ticket_data(ticket)
+    data = notices.ticket_data(ticket)
     data["events"] = [
         {
             "kind": e.kind,
             "text": e.text,
-            "by": actions.name_of(e.actor) if e.actor_id else e.data.get("api_key"),
+            "by": notices.name_of(e.actor) if e.actor_id else e.data.get("api_key"),
             "at": e.created_at.isoformat(),
         }
         for e in ticket.events.select_related("actor")

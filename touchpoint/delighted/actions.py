@@ -4,7 +4,6 @@ actions (intake, opt-out, erasure, answers, recurring surveys), so its rules app
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -12,11 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from pydantic_core import PydanticCustomError
 
-from touchpoint.accounts.access import key_covers, key_paths_q
 from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.contacts.actions import do_erase_contact, do_opt_out
 from touchpoint.contacts.models import Contact
@@ -30,21 +28,12 @@ from touchpoint.delighted.params import (
     timestamp,
 )
 from touchpoint.ratelimits import actions as ratelimits
-from touchpoint.responses.actions import (
-    InvalidAnswer,
-    check_comment,
-    check_score,
-    do_change_answer,
-)
 from touchpoint.responses.models import Response
-from touchpoint.surveys import recurring
 from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import (
     Channel,
     Interaction,
     Invitation,
-    RecurringMember,
-    RecurringSurvey,
     Touchpoint,
 )
 from touchpoint.surveys.schemas import LOCALE_RE, ContactIn, InteractionIn, normalise_phone
@@ -235,7 +224,7 @@ def do_send_to_person(project: Project, params: dict, key: ApiKey) -> SendResult
 
     account = project.account
     with transaction.atomic():
-        contact, created = _person(account, email=email, phone=phone, channel=channel)
+        contact, created = person_for(account, email=email, phone=phone, channel=channel)
         if not created and not scoped_contacts(key).filter(pk=contact.pk).exists():
             if email_update or phone_update:
                 raise DelightedError(404)
@@ -281,16 +270,16 @@ def do_send_to_person(project: Project, params: dict, key: ApiKey) -> SendResult
             touchpoint=touchpoint.slug,
             unit=home_unit(project, key).code,
             occurred_at=timezone.now(),
-            contact=_contact_in(contact, channel),
+            contact=contact_in(contact, channel),
             properties=properties,
         )
         result = record_interactions(account, [item], delay=dt.timedelta(seconds=delay))
         if not result.ok:
-            raise DelightedError(422, _errors(result.errors))
+            raise DelightedError(422, intake_errors(result.errors))
         return SendResult(contact, created, result.items[0].invitation, properties)
 
 
-def _contact_in(contact: Contact, channel: str) -> ContactIn:
+def contact_in(contact: Contact, channel: str) -> ContactIn:
     """The one identifier that finds this very contact again in intake."""
     if contact.external_id:
         return ContactIn(external_id=contact.external_id)
@@ -299,14 +288,14 @@ def _contact_in(contact: Contact, channel: str) -> ContactIn:
     return ContactIn(email=contact.email)
 
 
-def _errors(errors: list[dict[str, str]]) -> dict[str, list[str]]:
+def intake_errors(errors: list[dict[str, str]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for error in errors:
         out.setdefault(error["field"].split(".")[-1], []).append(error["message"])
     return out
 
 
-def _person(account: Account, *, email: str, phone: str, channel: str) -> tuple[Contact, bool]:
+def person_for(account: Account, *, email: str, phone: str, channel: str) -> tuple[Contact, bool]:
     """The person by the channel's identifier first (email, or phone for SMS), else the other,
     else a new one."""
     order = (
@@ -359,7 +348,7 @@ def access_person(key: ApiKey, identifier: str) -> Contact:
     return _find_person(scoped_contacts(key), identifier)
 
 
-def _account_person(account: Account, identifier: str) -> Contact:
+def account_person(account: Account, identifier: str) -> Contact:
     return _find_person(Contact.objects.filter(account=account), identifier)
 
 
@@ -406,171 +395,6 @@ def do_cancel_pending(key: ApiKey, email: str) -> int:
     )
 
 
-# ---- survey responses -----------------------------------------------------------------------
-
-
-def responses(key: ApiKey) -> QuerySet[Response]:
-    """The answers given in the key's scope (by their attribution snapshot)."""
-    return Response.objects.filter(key_paths_q(key)).select_related(
-        "interaction", "contact", "delighted"
-    )
-
-
-def access_response(key: ApiKey, response_id: str) -> Response:
-    found = responses(key).filter(pk=int(response_id)).first() if response_id.isdigit() else None
-    if found is None:
-        raise DelightedError(404)
-    return found
-
-
-def trend_unit(key: ApiKey, params: dict) -> Unit | None:
-    """Delighted's `trend` (a saved segment) is a unit of the tree here: its id. A unit
-    outside the key's scope reads exactly like one that does not exist."""
-    trend = text(params, "trend")
-    if not trend:
-        return None
-    unit = Unit.objects.filter(pk=int(trend)).first() if trend.isdigit() else None
-    if unit is None or not key_covers(key, unit):
-        raise DelightedError.invalid("trend", "is not a unit id of this account")
-    return unit
-
-
-def do_create_response(project: Project, params: dict, key: ApiKey) -> tuple[Response, bool]:
-    """POST survey_responses: an answer collected elsewhere, stored through intake (so its
-    rollups move in the same transaction) with its own date, at the key's home unit.
-
-    An answer posted with its `created_at` is known by person, time, score and comment: the
-    same post again (a retry) is the same answer, returned as stored (created False).
-    Without `created_at` each post is a new answer given now, as in Delighted."""
-    account = project.account
-    person = text(params, "person")
-    if not person:
-        raise DelightedError.invalid("person", "can't be blank")
-    contact = scoped_contacts(key).filter(pk=int(person)).first() if person.isdigit() else None
-    if contact is None:
-        raise DelightedError.invalid("person", "does not exist")
-    try:
-        score = check_score(params.get("score"))
-        comment = check_comment(text(params, "comment"))
-        answered_at = timestamp(params, "created_at") or timezone.now()
-        properties = scalar_properties(mapping(params, "person_properties"), "person_properties")
-    except InvalidAnswer as invalid:
-        raise _invalid_answer(invalid) from None
-    except ParamError as error:
-        raise DelightedError.invalid(error.field, str(error)) from None
-    if answered_at > timezone.now() + dt.timedelta(minutes=5):
-        raise DelightedError.invalid("created_at", "is in the future")
-    external_id = ""
-    if "created_at" in params:
-        fingerprint = f"{contact.pk}|{answered_at.isoformat()}|{score}|{comment}"
-        external_id = f"delighted-post-{hashlib.sha256(fingerprint.encode()).hexdigest()[:40]}"
-    item = InteractionIn(
-        external_id=external_id,
-        touchpoint=project.email_touchpoint.slug,
-        unit=home_unit(project, key).code,
-        occurred_at=answered_at,
-        contact=_contact_in(contact, "email"),
-        properties=properties,
-        response={"score": score, "comment": comment, "answered_at": answered_at},
-    )
-    result = record_interactions(account, [item])
-    if not result.ok:
-        raise DelightedError(422, _errors(result.errors))
-    outcome = result.items[0]
-    return responses(key).get(pk=outcome.response.pk), outcome.created
-
-
-def _invalid_answer(invalid: InvalidAnswer) -> DelightedError:
-    if invalid.field == "score":
-        return DelightedError.invalid("score", "must be a whole number from 0 to 10")
-    return DelightedError.invalid(invalid.field, str(invalid))
-
-
-def do_update_response(
-    key: ApiKey, response: Response, params: dict
-) -> tuple[Response, int | None]:
-    """PUT survey_responses/{id}: score, comment, person_properties, tags, through the answer
-    door. Read-only fields the client libraries send back (id, person, permalink, dates…)
-    are ignored; everything given is checked before anything is stored. Returns the response
-    and the old score when it changed."""
-    change: dict = {}
-    try:
-        if "score" in params:
-            change["score"] = check_score(params["score"])
-        if "comment" in params:
-            change["comment"] = check_comment(params["comment"])
-    except InvalidAnswer as invalid:
-        raise _invalid_answer(invalid) from None
-    properties = params.get("person_properties")
-    if properties is not None and not isinstance(properties, dict):
-        raise DelightedError.invalid("person_properties", "must be an object")
-    if properties is not None:
-        properties = scalar_properties(properties, "person_properties")
-    tags = params.get("tags")
-    if tags is not None:
-        if not isinstance(tags, list) or not all(isinstance(t, str | int | float) for t in tags):
-            raise DelightedError.invalid("tags", "must be a list of strings")
-        if any(len(str(t)) > 100 for t in tags) or len(tags) > 100:
-            raise DelightedError.invalid("tags", "at most 100 tags of 100 characters")
-    old_score = response.score
-    with transaction.atomic():
-        extra_changed = False
-        if properties is not None and response.interaction_id:
-            extra_changed |= bool(
-                Interaction.objects.filter(pk=response.interaction_id)
-                .exclude(properties=properties)
-                .update(properties=properties)
-            )
-        if tags is not None:
-            tags = [str(t) for t in tags]
-            extra = ResponseExtra.objects.filter(response=response).first()
-            if extra is None or extra.tags != tags:
-                ResponseExtra.objects.update_or_create(
-                    response=response, defaults={"account_id": response.account_id, "tags": tags}
-                )
-                extra_changed = True
-        response = do_change_answer(response, **change, also_changed=extra_changed)
-    changed = old_score if response.score != old_score else None
-    return responses(key).get(pk=response.pk), changed
-
-
-def metrics(key: ApiKey, params: dict) -> dict:
-    """Net Promoter Score and counts over the key's answers in [since, until], optionally
-    below a unit."""
-    try:
-        since, until = timestamp(params, "since"), timestamp(params, "until")
-    except ParamError as error:
-        raise DelightedError.invalid(error.field, str(error)) from None
-    rows = Response.objects.filter(key_paths_q(key))
-    if since:
-        rows = rows.filter(answered_at__gte=since)
-    if until:
-        rows = rows.filter(answered_at__lte=until)
-    unit = trend_unit(key, params)
-    if unit:
-        rows = rows.filter(unit_path__startswith=unit.path)
-    counts = rows.aggregate(
-        promoters=Count("pk", filter=Q(score__gte=9)),
-        passives=Count("pk", filter=Q(score__in=[7, 8])),
-        detractors=Count("pk", filter=Q(score__lte=6)),
-    )
-    n = sum(counts.values())
-
-    def percent(count: int) -> int:
-        return round(100 * count / n) if n else 0
-
-    return {
-        "nps": round(100 * (counts["promoters"] - counts["detractors"]) / n) if n else 0,
-        "promoter_count": counts["promoters"],
-        "promoter_percent": percent(counts["promoters"]),
-        "passive_count": counts["passives"],
-        "passive_percent": percent(counts["passives"]),
-        "detractor_count": counts["detractors"],
-        "detractor_percent": percent(counts["detractors"]),
-        "response_count": n,
-    }
-
-
 # ---- unsubscribes, bounces ------------------------------------------------------------------
 
 
@@ -585,7 +409,7 @@ def do_unsubscribe(key: ApiKey, params: dict) -> Contact:
     if key.unit_id is not None:
         contact = access_person(key, f"email:{email}")
     else:
-        contact, _ = _person(key.account, email=email, phone="", channel="email")
+        contact, _ = person_for(key.account, email=email, phone="", channel="email")
     do_opt_out(contact=contact)
     return Contact.objects.get(pk=contact.pk)
 
@@ -606,93 +430,4 @@ def bounced(key: ApiKey) -> QuerySet[Contact]:
         scoped_contacts(key)
         .annotate(bounced_at=Subquery(refused.values("updated_at")[:1]))
         .filter(bounced_at__isnull=False)
-    )
-
-
-# ---- autopilot (recurring surveys) ---------------------------------------------------------
-
-
-def access_autopilot(project: Project, platform: str) -> RecurringSurvey:
-    """The project's recurring survey for a platform (email or sms), made on first use."""
-    if platform not in CHANNELS:
-        raise DelightedError(404)
-    field = f"{platform}_autopilot"
-    survey = getattr(project, field)
-    if survey is None:
-        survey = RecurringSurvey.objects.create(
-            account=project.account,
-            name=f"Delighted Autopilot ({platform})",
-            touchpoint=touchpoint_for(project, platform),
-            unit=project.unit,
-            audience=RecurringSurvey.Audience.MEMBERS,
-            every_months=3,
-        )
-        updated = Project.objects.filter(pk=project.pk, **{f"{field}__isnull": True}).update(
-            **{field: survey}
-        )
-        if not updated:  # a concurrent request made one first: use theirs
-            survey.delete()
-            survey = getattr(Project.objects.get(pk=project.pk), field)
-        setattr(project, field, survey)
-    return survey
-
-
-def _member_person(project: Project, params: dict, *, create: bool) -> Contact:
-    given = {
-        k: text(params, k)
-        for k in ("person_id", "person_email", "person_phone_number")
-        if text(params, k)
-    }
-    if len(given) != 1:
-        raise DelightedError.invalid(
-            "person", "give exactly one of person_id, person_email, person_phone_number"
-        )
-    ((name, value),) = given.items()
-    account = project.account
-    if name == "person_id":
-        return _account_person(account, value)
-    if name == "person_email":
-        email = check_email(value, name)
-        if create:
-            return _person(account, email=email, phone="", channel="email")[0]
-        return _account_person(account, f"email:{email}")
-    phone = check_phone(value, name)
-    if create:
-        return _person(account, email="", phone=phone, channel="sms")[0]
-    return _account_person(account, f"phone_number:{phone}")
-
-
-def do_add_membership(project: Project, platform: str, params: dict) -> RecurringMember:
-    survey = access_autopilot(project, platform)
-    try:
-        properties = scalar_properties(mapping(params, "properties"))
-    except ParamError as error:
-        raise DelightedError.invalid(error.field, str(error)) from None
-    with transaction.atomic():
-        contact = _member_person(project, params, create=True)
-        (member,) = recurring.do_join(survey=survey, contacts=[contact], properties=properties)
-    return member
-
-
-def do_remove_membership(project: Project, platform: str, params: dict) -> Contact:
-    survey = access_autopilot(project, platform)
-    contact = _member_person(project, params, create=False)
-    recurring.do_leave(survey=survey, contact=contact)
-    return contact
-
-
-def memberships(survey: RecurringSurvey) -> QuerySet[RecurringMember]:
-    return RecurringMember.objects.filter(survey=survey).select_related("contact")
-
-
-def next_autopilot_invitation(member: RecurringMember) -> Invitation | None:
-    return (
-        Invitation.objects.filter(
-            contact_id=member.contact_id,
-            touchpoint_id=member.survey.touchpoint_id,
-            state=Invitation.State.SCHEDULED,
-        )
-        .select_related("interaction")
-        .order_by("send_at")
-        .first()
     )

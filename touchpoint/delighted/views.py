@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from touchpoint.accounts.actions import access_api_key
-from touchpoint.delighted import actions
+from touchpoint.delighted import actions, answers, autopilots
 from touchpoint.delighted.actions import DelightedError
 from touchpoint.delighted.params import (
     ParamError,
@@ -194,15 +194,15 @@ def pending_requests(request: HttpRequest, key, email: str):
 def survey_responses(request: HttpRequest, key):
     if request.method == "POST":
         project = actions.access_project(key.account)
-        response, created = actions.do_create_response(project, body(request), key)
+        response, created = answers.do_create_response(project, body(request), key)
         return _json(response_out(response, []), 201 if created else 200)
 
     params = query(request)
     expand = as_list(params, "expand")
-    rows = actions.responses(key)
+    rows = answers.responses(key)
     rows = _between(rows, params, "answered_at")
     rows = _between(rows, params, "updated_at", "updated_since", "updated_until")
-    unit = actions.trend_unit(key, params)
+    unit = answers.trend_unit(key, params)
     if unit:
         rows = rows.filter(unit_path__startswith=unit.path)
     person_id, person_email = text(params, "person_id"), text(params, "person_email")
@@ -227,17 +227,17 @@ def survey_responses(request: HttpRequest, key):
 
 @endpoint("GET", "PUT")
 def survey_response(request: HttpRequest, key, response_id: str):
-    response = actions.access_response(key, response_id)
+    response = answers.access_response(key, response_id)
     if request.method == "PUT":
         data = body(request)
-        response, _ = actions.do_update_response(key, response, data)
+        response, _ = answers.do_update_response(key, response, data)
         return _json(response_out(response, as_list(data, "expand")))
     return _json(response_out(response, as_list(query(request), "expand")))
 
 
 @endpoint("GET")
 def metrics(request: HttpRequest, key):
-    return _json(actions.metrics(key, query(request)))
+    return _json(answers.metrics(key, query(request)))
 
 
 @endpoint("GET", "POST")
@@ -275,7 +275,7 @@ def _people_page(request: HttpRequest, people, stamp: str, key: str) -> HttpResp
 @endpoint("GET")
 def autopilot(request: HttpRequest, key, platform: str):
     actions.check_account_wide(key)
-    survey = actions.access_autopilot(actions.access_project(key.account), platform)
+    survey = autopilots.access_autopilot(actions.access_project(key.account), platform)
     return _json(
         {
             "platform_id": platform,
@@ -298,7 +298,7 @@ def membership_out(member, *, with_next: bool = True) -> dict:
         },
     }
     if with_next:
-        invitation = actions.next_autopilot_invitation(member)
+        invitation = autopilots.next_autopilot_invitation(member)
         out["next_survey_request"] = {
             "id": str(invitation.pk) if invitation else f"planned-{member.pk}",
             "created_at": unix(invitation.created_at if invitation else member.updated_at),
@@ -315,7 +315,7 @@ def autopilot_memberships(request: HttpRequest, key, platform: str):
     actions.check_account_wide(key)
     project = actions.access_project(key.account)
     if request.method == "POST":
-        member = actions.do_add_membership(project, platform, body(request))
+        member = autopilots.do_add_membership(project, platform, body(request))
         return _json(
             {
                 "person": person_out(member.contact, full=False),
@@ -323,12 +323,14 @@ def autopilot_memberships(request: HttpRequest, key, platform: str):
             }
         )
     if request.method == "DELETE":
-        contact = actions.do_remove_membership(project, platform, body(request) or query(request))
+        contact = autopilots.do_remove_membership(
+            project, platform, body(request) or query(request)
+        )
         return _json({"person": person_out(contact, full=False)})
 
-    survey = actions.access_autopilot(project, platform)
+    survey = autopilots.access_autopilot(project, platform)
     params = query(request)
-    rows = actions.memberships(survey)
+    rows = autopilots.memberships(survey)
     if text(params, "person_id"):
         rows = rows.filter(contact_id=actions.access_person(key, text(params, "person_id")).pk)
     if text(params, "person_email"):
