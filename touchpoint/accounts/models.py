@@ -146,7 +146,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} of {self.unit.name}"
 
 
-ROLE_RANK = {
+ROLE_RANK: dict[str, int] = {
     Membership.Role.FRONTLINE: 0,
     Membership.Role.VIEWER: 1,
     Membership.Role.MANAGER: 2,

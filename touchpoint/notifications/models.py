@@ -130,5 +130,5 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        to = self.to_email or (self.endpoint.name if self.endpoint_id else "?")
+        to = self.to_email or (self.endpoint.name if self.endpoint else "?")
         return f"{self.event_type} → {to} ({self.state})"

@@ -58,7 +58,7 @@ class Queue:
         return len(self.backoff) + 1
 
     def due(self, now: dt.datetime) -> QuerySet:
-        return self.model.objects.filter(state=self.waiting, send_at__lte=now)
+        return self.model._default_manager.filter(state=self.waiting, send_at__lte=now)
 
     def without(self, rows: QuerySet, down: set[str]) -> QuerySet:
         """`rows` less those whose destination is down (so they are not even claimed)."""
@@ -112,7 +112,9 @@ def claim(queue: Queue, ids: Sequence[int], *, now: dt.datetime | None = None) -
         return []
     now = now or timezone.now()
     token = uuid.uuid4().hex
-    queue.model.objects.filter(pk__in=list(ids), state=queue.waiting, send_at__lte=now).update(
+    queue.model._default_manager.filter(
+        pk__in=list(ids), state=queue.waiting, send_at__lte=now
+    ).update(
         state=queue.sending,
         claimed_by=token,
         attempts=F("attempts") + 1,
@@ -120,12 +122,14 @@ def claim(queue: Queue, ids: Sequence[int], *, now: dt.datetime | None = None) -
         handed_off_at=None,
         updated_at=now,
     )
-    rows = queue.model.objects.filter(state=queue.sending, claimed_by=token)
+    rows = queue.model._default_manager.filter(state=queue.sending, claimed_by=token)
     return list(rows.select_related(*queue.related).order_by("send_at", "pk"))
 
 
 def _mine(queue: Queue, row) -> QuerySet:
-    return queue.model.objects.filter(pk=row.pk, state=queue.sending, claimed_by=row.claimed_by)
+    return queue.model._default_manager.filter(
+        pk=row.pk, state=queue.sending, claimed_by=row.claimed_by
+    )
 
 
 def deliver(queue: Queue, row, *, transports: Transports, circuits: Circuits) -> bool:
@@ -226,7 +230,7 @@ def give_back(queue: Queue, row) -> None:
 def sweep(queue: Queue) -> dict[str, int]:
     """Recover rows whose worker died mid-send. Idempotent; every worker runs it."""
     now = timezone.now()
-    stale = queue.model.objects.filter(state=queue.sending, lease_expires_at__lte=now)
+    stale = queue.model._default_manager.filter(state=queue.sending, lease_expires_at__lte=now)
     again = {
         "state": queue.waiting,
         "send_at": now,

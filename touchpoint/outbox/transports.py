@@ -78,14 +78,14 @@ class SmsMessage:
 # --- Email ------------------------------------------------------------------------------------
 
 
-class _HandoffMixin:
+class _SMTP(smtplib.SMTP):
     """smtplib's DATA, with a call just before the body goes out and a note once it has:
     from then on a lost connection means the server may have stored the message."""
 
     before_body: Callable[[], None] | None = None
     body_sent = False
 
-    def data(self, msg):  # type: ignore[override]
+    def data(self, msg):
         self.putcmd("data")
         code, reply = self.getreply()
         if code != 354:
@@ -102,12 +102,12 @@ class _HandoffMixin:
         return self.getreply()
 
 
-class _SMTP(_HandoffMixin, smtplib.SMTP):
-    pass
+class _SMTP_SSL(smtplib.SMTP_SSL):
+    """The same DATA over a connection that is TLS from the start."""
 
-
-class _SMTP_SSL(_HandoffMixin, smtplib.SMTP_SSL):
-    pass
+    before_body: Callable[[], None] | None = None
+    body_sent = False
+    data = _SMTP.data
 
 
 class _Backend(EmailBackend):
@@ -137,6 +137,7 @@ class EmailTransport:
             return
         backend = self._open()
         smtp = backend.connection
+        assert isinstance(smtp, _SMTP | _SMTP_SSL)
         smtp.before_body, smtp.body_sent = before_handoff, False
         try:
             if not backend.send_messages([message]):

@@ -285,7 +285,7 @@ def compose_email(invitation: Invitation) -> EmailMultiAlternatives:
         subject=texts["subject"],
         body=render_to_string("surveys/email/invitation.txt", context),
         from_email=sender,
-        to=[contact.email],
+        to=[contact.email or ""],  # planned only for a contact with an address
         reply_to=[account.reply_to] if account.reply_to else None,
         headers={
             # The same id on every attempt: mail systems fold a rare duplicate into one.
@@ -330,4 +330,4 @@ def compose_sms(invitation: Invitation) -> SmsMessage:
             break
     else:
         log.warning("invitation %s: SMS wording longer than %s segments", invitation.pk, 2)
-    return SmsMessage(to=contact.phone, body=body)
+    return SmsMessage(to=contact.phone or "", body=body)
