@@ -23,7 +23,7 @@ from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.surveys.actions import ItemResult, record_interactions
-from touchpoint.surveys.delivery import survey_url
+from touchpoint.surveys.compose import survey_url
 from touchpoint.surveys.schemas import InteractionBatchIn, InteractionIn, parse_payload
 
 
