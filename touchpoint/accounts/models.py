@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from touchpoint.lib.time_zones import is_time_zone
+
 
 def validate_time_zone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
+    if value and not is_time_zone(value):
         raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Europe/Paris).")
 
 
