@@ -82,7 +82,11 @@ class Unit(models.Model):
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit itself."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return self.ids_in_path(self.path)
+
+    @staticmethod
+    def ids_in_path(path: str) -> list[int]:
+        return [int(part) for part in path.strip("/").split("/") if part]
 
 
 class ApiKey(models.Model):

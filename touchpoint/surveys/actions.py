@@ -19,7 +19,14 @@ from django.utils import timezone
 from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
-from touchpoint.lib.bulk import build, bulk_insert, bulk_set, concrete_attnames, from_row
+from touchpoint.lib.bulk import (
+    build,
+    bulk_insert,
+    bulk_set,
+    concrete_attnames,
+    from_row,
+    reserve_ids,
+)
 from touchpoint.reports import rollups
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
@@ -191,7 +198,13 @@ def _record(
         new_items = [
             item for item in items if item.external_id not in existing or not item.external_id
         ]
-        contacts = resolve_contacts(account, [item.contact for item in new_items])
+        # Everything is decided before anything is written, on rows given their keys up
+        # front: a new contact is stored once, already marked as invited, instead of being
+        # inserted, locked and updated again.
+        contacts, new_contacts, changed = _match_contacts(
+            account, [item.contact for item in new_items], now=now
+        )
+        reserve_ids(new_contacts)
         touchpoints = [refs.touchpoints[item.touchpoint] for item in new_items]
         # Ids rather than objects: setting related objects costs more than the insert itself.
         interactions = [
@@ -208,14 +221,15 @@ def _record(
             )
             for item, contact, touchpoint in zip(new_items, contacts, touchpoints, strict=True)
         ]
-        bulk_insert(interactions)
+        reserve_ids(interactions)
         rows = list(zip(interactions, touchpoints, contacts, new_items, strict=True))
-        planned = plan_invitations(
-            account,
-            [(i, t, c) for i, t, c, item in rows if item.response is None],
-            now=now,
-            delay=delay,
-        )
+        to_plan = [(i, t, c) for i, t, c, item in rows if item.response is None]
+        _lock_contacts([c for _, _, c in to_plan if not c._state.adding])
+        planned, invited = _decide_invitations(account, to_plan, now=now, delay=delay)
+        bulk_insert(new_contacts)
+        _save_contacts(changed, [c for c in invited if not c._state.adding])
+        bulk_insert(interactions)
+        bulk_insert(planned)
         responses = _responses_given(account, [r for r in rows if r[3].response])
 
         by_interaction = {inv.interaction_id: inv for inv in planned}
@@ -271,6 +285,29 @@ def resolve_contacts(
     Details given (name, locale, time zone, attributes, a missing identifier) update the
     stored contact; an identifier that already belongs to another contact is left alone.
     """
+    contacts, new, changed = _match_contacts(account, given, now=timezone.now())
+    bulk_insert(new)
+    _save_contacts(changed, [])
+    return contacts
+
+
+CONTACT_DETAILS = [
+    "external_id",
+    "email",
+    "phone",
+    "name",
+    "locale",
+    "time_zone",
+    "attributes",
+    "updated_at",
+]
+
+
+def _match_contacts(
+    account: Account, given: Sequence[ContactIn | CheckedContact], *, now: dt.datetime
+) -> tuple[list[Contact], list[Contact], list[Contact]]:
+    """`resolve_contacts` without writing: the contact of each entry, those to insert (no key
+    yet), and the stored ones whose details changed."""
     index: dict[tuple[str, str], Contact] = {}
     attnames = concrete_attnames(Contact)
     for kind in ("external_id", "email", "phone"):
@@ -287,7 +324,6 @@ def resolve_contacts(
     out: list[Contact] = []
     new: list[Contact] = []
     changed: dict[int, Contact] = {}
-    now = timezone.now()
     for entry in given:
         contact = next(
             (
@@ -306,23 +342,18 @@ def resolve_contacts(
             if getattr(contact, kind):
                 index[(kind, getattr(contact, kind))] = contact
         out.append(contact)
+    return out, new, list(changed.values())
 
-    bulk_insert(new)
-    if changed:
-        bulk_set(
-            list(changed.values()),
-            [
-                "external_id",
-                "email",
-                "phone",
-                "name",
-                "locale",
-                "time_zone",
-                "attributes",
-                "updated_at",
-            ],
-        )
-    return out
+
+def _save_contacts(changed: Sequence[Contact], invited: Sequence[Contact]) -> None:
+    """Write stored contacts back: their new details, their new invitation time, or both.
+    A contact's invitation time is written only if it was invited: it was read again under
+    lock only then (`_lock_contacts`)."""
+    invited_ids = {c.id for c in invited}
+    changed_ids = {c.id for c in changed}
+    bulk_set([c for c in changed if c.id in invited_ids], [*CONTACT_DETAILS, "last_invited_at"])
+    bulk_set([c for c in changed if c.id not in invited_ids], CONTACT_DETAILS)
+    bulk_set([c for c in invited if c.id not in changed_ids], ["last_invited_at"])
 
 
 def _merge_contact(
@@ -367,16 +398,43 @@ def plan_invitations(
     """
     if not rows:
         return []
-    if connections[router.db_for_write(Contact)].features.has_select_for_update:
-        locked = {contact.id: contact for _, _, contact in rows}
-        latest = (
-            Contact.objects.select_for_update()
-            .filter(pk__in_plain=locked.keys())
-            .order_by("pk")
-            .values_list("pk", "last_invited_at")
-        )
-        for pk, last_invited_at in latest:
-            locked[pk].last_invited_at = last_invited_at
+    _lock_contacts([contact for _, _, contact in rows])
+    invitations, invited = _decide_invitations(account, rows, now=now, delay=delay)
+    bulk_set(invited, ["last_invited_at"])
+    bulk_insert(invitations)
+    return invitations
+
+
+def _lock_contacts(contacts: Sequence[Contact]) -> None:
+    """Lock stored contacts' rows (where the database has row locks) and read their
+    `last_invited_at` again, now that no concurrent intake can move it: see
+    `plan_invitations`."""
+    if not contacts:
+        return
+    if not connections[router.db_for_write(Contact)].features.has_select_for_update:
+        return
+    locked = {contact.id: contact for contact in contacts}
+    latest = (
+        Contact.objects.select_for_update()
+        .filter(pk__in_plain=locked.keys())
+        .order_by("pk")
+        .values_list("pk", "last_invited_at")
+    )
+    for pk, last_invited_at in latest:
+        locked[pk].last_invited_at = last_invited_at
+
+
+def _decide_invitations(
+    account: Account,
+    rows: Sequence[tuple[Interaction, Touchpoint, Contact]],
+    *,
+    now: dt.datetime,
+    delay: dt.timedelta | None,
+) -> tuple[list[Invitation], list[Contact]]:
+    """The invitations of `plan_invitations`, unsaved, and the contacts now invited (their
+    `last_invited_at` moved, unsaved). Interactions and contacts need their keys only."""
+    if not rows:
+        return [], []
     unit_zones = unit_time_zones(account, {interaction.unit_id for interaction, _, _ in rows})
     invited: dict[int, Contact] = {}
     invitations = []
@@ -417,9 +475,7 @@ def plan_invitations(
                 invitation.state = Invitation.State.SENT
                 invitation.sent_at = now
         invitations.append(invitation)
-    bulk_set(list(invited.values()), ["last_invited_at"])
-    bulk_insert(invitations)
-    return invitations
+    return invitations, list(invited.values())
 
 
 def _suppression(
