@@ -13,3 +13,4 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 import tempfile  # noqa: E402
 
 STATIC_ROOT = tempfile.mkdtemp(prefix="touchpoint-static-")
+WHITENOISE_USE_FINDERS = True  # nothing is collected for the tests
