@@ -99,31 +99,27 @@ def _sqlite_datetime(connection) -> Callable[[object], object] | None:
     """SQLite's datetime adaptation without its per-value settings lookups, or None.
 
     Same text as `DatabaseOperations.adapt_datetimefield_value`: the value in the
-    connection's time zone, naive, as `str()` writes it. Naive values go the ORM's way.
+    connection's time zone, naive, as `str()` (`isoformat(" ")`) writes it. Naive values go
+    the ORM's way.
     """
     if connection.vendor != "sqlite" or not settings.USE_TZ:
         return None
     zone = connection.timezone
     slow = connection.ops.adapt_datetimefield_value
-    # Intake repeats its `now` stamps on every row. Equal aware datetimes with the same UTC
-    # offset are the same instant (the offset tells the two sides of a DST fold apart), so
-    # they have the same text whatever their own time zone. In UTC (every `now`) there is no
-    # fold: the value alone is the key.
-    memo: dict[object, str] = {}
+    # Intake repeats its `now` stamps on every row: those (in UTC, where no DST fold can make
+    # equal values different instants) are kept by value. Other values are mostly distinct
+    # (the interactions' own times): a lookup would cost as much as the conversion.
+    memo: dict[dt.datetime, str] = {}
 
     def adapt(value):
         if value.tzinfo is dt.UTC:
             text = memo.get(value)
             if text is None:
-                text = memo[value] = str(value.astimezone(zone).replace(tzinfo=None))
+                text = memo[value] = value.astimezone(zone).replace(tzinfo=None).isoformat(" ")
             return text
-        offset = value.utcoffset()
-        if offset is None:
+        if value.utcoffset() is None:
             return slow(value)
-        text = memo.get((value, offset))
-        if text is None:
-            text = memo[value, offset] = str(value.astimezone(zone).replace(tzinfo=None))
-        return text
+        return value.astimezone(zone).replace(tzinfo=None).isoformat(" ")
 
     return adapt
 
