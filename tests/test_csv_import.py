@@ -405,3 +405,10 @@ def test_a_file_refused_as_a_whole_leaves_no_errors_file(brand, tmp_path, conten
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import-interactions", str(path), "--no-progress")
     assert not Path(f"{path}.errors.csv").exists()
+
+
+def test_blank_lines_are_no_rows_and_keep_the_line_numbers(brand, tmp_path):
+    path = write(tmp_path, row(1), "", "   ", row(2, unit="store-999"))
+    with pytest.raises(CommandError):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert [r[:2] for r in errors_of(path)] == [["5", "unit"]]

@@ -96,8 +96,8 @@ class StrictReader:
             try:
                 for cells in csv.reader(lines, strict=True):
                     taken = lines.record_read()
-                    if not cells:  # a blank line is no record
-                        continue
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue  # a blank line (or only spaces) is no record
                     if not width:
                         width = len(cells)
                     elif len(cells) != width:
