@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import Q
 from pydantic import ValidationError
 
+from touchpoint.contacts.actions import resolve_contacts
 from touchpoint.contacts.models import Contact
 from touchpoint.delighted.models import Project, ResponseExtra
 from touchpoint.lib.csv_rows import StrictReader
-from touchpoint.surveys.actions import check_interactions, record_interactions, resolve_contacts
+from touchpoint.surveys.actions import check_interactions, record_interactions
 from touchpoint.surveys.csv_import import CsvFileError, open_csv
 from touchpoint.surveys.schemas import ContactIn, InteractionIn, field_errors
 

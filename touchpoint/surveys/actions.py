@@ -18,22 +18,15 @@ from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts.actions import match_contacts, save_contacts
 from touchpoint.contacts.models import Contact
-from touchpoint.lib.bulk import (
-    build,
-    bulk_insert,
-    bulk_set,
-    concrete_attnames,
-    from_row,
-    reserve_ids,
-)
+from touchpoint.lib.bulk import build, bulk_insert, bulk_set, reserve_ids
 from touchpoint.reports import rollups
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
 from touchpoint.surveys.schemas import (
-    CheckedContact,
     CheckedInteraction,
     ContactIn,
     InteractionIn,
@@ -201,7 +194,7 @@ def _record(
         # Everything is decided before anything is written, on rows given their keys up
         # front: a new contact is stored once, already marked as invited, instead of being
         # inserted, locked and updated again.
-        contacts, new_contacts, changed = _match_contacts(
+        contacts, new_contacts, changed = match_contacts(
             account, [item.contact for item in new_items], now=now
         )
         reserve_ids(new_contacts)
@@ -227,7 +220,7 @@ def _record(
         _lock_contacts([c for _, _, c in to_plan if not c._state.adding])
         planned, invited = _decide_invitations(account, to_plan, now=now, delay=delay)
         bulk_insert(new_contacts)
-        _save_contacts(changed, [c for c in invited if not c._state.adding])
+        save_contacts(changed, [c for c in invited if not c._state.adding])
         bulk_insert(interactions)
         bulk_insert(planned)
         responses = _responses_given(account, [r for r in rows if r[3].response])
@@ -275,109 +268,6 @@ def _wake_sender() -> None:
     from touchpoint.surveys.tasks import send_due_invitations
 
     send_due_invitations.enqueue()
-
-
-def resolve_contacts(
-    account: Account, given: Sequence[ContactIn | CheckedContact]
-) -> list[Contact]:
-    """The contact for each entry: matched by external id, then email, then phone, else new.
-
-    Details given (name, locale, time zone, attributes, a missing identifier) update the
-    stored contact; an identifier that already belongs to another contact is left alone.
-    """
-    contacts, new, changed = _match_contacts(account, given, now=timezone.now())
-    bulk_insert(new)
-    _save_contacts(changed, [])
-    return contacts
-
-
-CONTACT_DETAILS = [
-    "external_id",
-    "email",
-    "phone",
-    "name",
-    "locale",
-    "time_zone",
-    "attributes",
-    "updated_at",
-]
-
-
-def _match_contacts(
-    account: Account, given: Sequence[ContactIn | CheckedContact], *, now: dt.datetime
-) -> tuple[list[Contact], list[Contact], list[Contact]]:
-    """`resolve_contacts` without writing: the contact of each entry, those to insert (no key
-    yet), and the stored ones whose details changed."""
-    index: dict[tuple[str, str], Contact] = {}
-    attnames = concrete_attnames(Contact)
-    for kind in ("external_id", "email", "phone"):
-        values = {getattr(c, kind) for c in given if getattr(c, kind)}
-        values -= {v for k, v in index if k == kind}  # already found by another identifier
-        if values:
-            found = Contact.objects.filter(account=account, **{f"{kind}__in_plain": values})
-            for row in found.values_list(*attnames):
-                contact = from_row(Contact, attnames, row, found.db)
-                for k in ("external_id", "email", "phone"):
-                    if (v := getattr(contact, k)) and (k, v) not in index:
-                        index[(k, v)] = contact
-
-    out: list[Contact] = []
-    new: list[Contact] = []
-    changed: dict[int, Contact] = {}
-    for entry in given:
-        contact = next(
-            (
-                index[(k, v)]
-                for k in ("external_id", "email", "phone")
-                if (v := getattr(entry, k)) and (k, v) in index
-            ),
-            None,
-        )
-        if contact is None:
-            contact = build(Contact, account_id=account.pk)
-            new.append(contact)
-        if _merge_contact(contact, entry, index, now=now) and contact.id:
-            changed[contact.id] = contact
-        for kind in ("external_id", "email", "phone"):
-            if getattr(contact, kind):
-                index[(kind, getattr(contact, kind))] = contact
-        out.append(contact)
-    return out, new, list(changed.values())
-
-
-def _save_contacts(changed: Sequence[Contact], invited: Sequence[Contact]) -> None:
-    """Write stored contacts back: their new details, their new invitation time, or both.
-    A contact's invitation time is written only if it was invited: it was read again under
-    lock only then (`_lock_contacts`)."""
-    invited_ids = {c.id for c in invited}
-    changed_ids = {c.id for c in changed}
-    bulk_set([c for c in changed if c.id in invited_ids], [*CONTACT_DETAILS, "last_invited_at"])
-    bulk_set([c for c in changed if c.id not in invited_ids], CONTACT_DETAILS)
-    bulk_set([c for c in invited if c.id not in changed_ids], ["last_invited_at"])
-
-
-def _merge_contact(
-    contact: Contact, entry: ContactIn | CheckedContact, index: dict, *, now: dt.datetime
-) -> bool:
-    changed = False
-    for kind in ("external_id", "email", "phone"):
-        value = getattr(entry, kind)
-        if value and not getattr(contact, kind) and (kind, value) not in index:
-            setattr(contact, kind, value)
-            changed = True
-    for name in ("name", "locale", "time_zone"):
-        value = getattr(entry, name)
-        if value and getattr(contact, name) != value:
-            setattr(contact, name, value)
-            changed = True
-    if entry.attributes and any(
-        contact.attributes.get(k) != v for k, v in entry.attributes.items()
-    ):
-        contact.attributes = {**contact.attributes, **entry.attributes}
-        changed = True
-    if changed:
-        contact.updated_at = now
-    return changed
 
 
 def plan_invitations(
