@@ -15,12 +15,12 @@ from django.core.management import call_command
 from django.db import connection
 
 from tests.conftest import Mailbox, interaction
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.outbox.models import Circuit
 from touchpoint.outbox.transports import smtp_destination
 from touchpoint.surveys import compose, delivery
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)

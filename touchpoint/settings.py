@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "touchpoint.contacts",
     "touchpoint.surveys",
     "touchpoint.responses",
+    "touchpoint.intake",
     "touchpoint.reports",
     "touchpoint.notifications",
     "touchpoint.tickets",

@@ -23,9 +23,9 @@ from touchpoint.api.setup_org import router as setup_org_router
 from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
-from touchpoint.surveys.actions import ItemResult, record_interactions
+from touchpoint.intake.actions import ItemResult, record_interactions
+from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
 from touchpoint.surveys.compose import survey_url
-from touchpoint.surveys.schemas import InteractionBatchIn, InteractionIn, parse_payload
 
 
 class ApiKeyAuth(HttpBearer):

@@ -19,10 +19,11 @@ from touchpoint.alerts.actions import evaluate_alerts
 from touchpoint.analysis.sweep import analyse_pending
 from touchpoint.digests import actions as digests
 from touchpoint.events import actions as events
+from touchpoint.intake import recurring
 from touchpoint.notifications import delivery as notifications
 from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.surveys import delivery as invitations
-from touchpoint.surveys import recurring, reminders
+from touchpoint.surveys import reminders
 from touchpoint.tickets.actions import sweep_tickets
 
 log = logging.getLogger("touchpoint.worker")
