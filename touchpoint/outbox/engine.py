@@ -31,7 +31,7 @@ from typing import Any
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
-from touchpoint.outbox.circuits import DOWN, PROBE, Circuits
+from touchpoint.outbox.circuits import DOWN, PROBE, Circuits, scaled
 from touchpoint.outbox.transports import TransportError, Transports
 
 log = logging.getLogger("touchpoint.outbox")
@@ -126,7 +126,7 @@ def claim(queue: Queue, ids: Sequence[int], *, now: dt.datetime | None = None) -
         state=queue.sending,
         claimed_by=token,
         attempts=F("attempts") + 1,
-        lease_expires_at=now + queue.lease,
+        lease_expires_at=now + scaled(queue.lease),
         handed_off_at=None,
         updated_at=now,
     )
@@ -196,7 +196,7 @@ def _after_error(queue: Queue, row, error: TransportError, *, destination, circu
     if error.maybe_delivered:
         fields, reason = queue.failed(row, error, INTERRUPTED, now), INTERRUPTED
     elif error.retryable and row.attempts < queue.max_attempts:
-        wait = queue.backoff[row.attempts - 1]
+        wait = scaled(queue.backoff[row.attempts - 1])
         _mine(queue, row).update(
             **queue.retry(row, error, wait, now),
             state=queue.waiting,
