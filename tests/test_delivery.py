@@ -209,6 +209,26 @@ def test_a_worker_that_dies_after_claiming_loses_nothing(brand, smtp, clock):
     assert refreshed(invitation).state == "sent"
 
 
+def test_workers_that_die_before_the_hand_off_spend_none_of_its_attempts(brand, smtp, clock):
+    """Five workers in a row claimed the invitation and were killed before sending it (a
+    crash loop, a deploy): the mail server never saw it, so its five attempts are all still
+    there, and one temporary refusal afterwards is retried, not final."""
+    invitation = scheduled(brand)
+    for _ in range(delivery.MAX_ATTEMPTS):
+        assert delivery.claim(invitation.pk) is not None  # ...and that worker is killed
+        clock.shift(delivery.LEASE + dt.timedelta(seconds=1))
+        assert delivery.sweep()["reclaimed"] == 1
+    assert (refreshed(invitation).state, invitation.attempts) == ("scheduled", 0)
+
+    smtp.refuse = 1  # greylisted once
+    assert delivery.send_due_invitations() == 0
+    assert (refreshed(invitation).state, invitation.attempts) == ("scheduled", 1)
+    clock.shift(dt.timedelta(minutes=2))
+    assert delivery.send_due_invitations() == 1
+    assert (refreshed(invitation).state, invitation.attempts) == ("sent", 2)
+    assert len(smtp.messages) == 1
+
+
 def test_a_worker_that_dies_during_the_smtp_hand_off_never_sends_twice(brand, smtp, clock):
     invitation = scheduled(brand)
     claimed = delivery.claim(invitation.pk)

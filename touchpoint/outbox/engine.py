@@ -16,8 +16,9 @@ rows; the engine does everything else:
    the circuit opens. Maybe delivered (the answer to a handed-over message never came):
    failed with that reason, never sent twice. Retryable: waiting again after the queue's
    back-off, until its attempts run out. Otherwise failed with the reason.
-4. `sweep`: rows whose worker died. Not handed off: waiting again. Handed off: failed as
-   interrupted, except where receivers drop repeats by id (webhooks), which go again.
+4. `sweep`: rows whose worker died. Not handed off: waiting again, the attempt not spent.
+   Handed off: failed as interrupted, except where receivers drop repeats by id
+   (webhooks), which go again.
 """
 
 from __future__ import annotations
@@ -246,7 +247,13 @@ def sweep(queue: Queue) -> dict[str, int]:
         "claimed_by": "",
         "updated_at": now,
     }
-    counts = {"reclaimed": stale.filter(handed_off_at__isnull=True).update(**again)}
+    # Never handed off: the message did not reach its destination, so, as with `give_back`,
+    # the claim's attempt is not spent (workers killed in a row must not use up its retries).
+    counts = {
+        "reclaimed": stale.filter(handed_off_at__isnull=True).update(
+            **again, attempts=F("attempts") - 1
+        )
+    }
     handed_off = stale.filter(handed_off_at__isnull=False)
     if queue.resendable is not None:
         counts["sent_again"] = handed_off.filter(queue.resendable).update(**again)
