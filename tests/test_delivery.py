@@ -161,6 +161,30 @@ def test_a_three_hour_smtp_outage_fails_no_invitation(brand, smtp_down, settings
         assert (current.state, current.attempts) == ("sent", 1)
 
 
+def test_a_probe_that_the_server_answers_with_451_ends_the_outage(
+    brand, smtp_down, settings, clock
+):
+    """The server is back but greylists the probe: it answered, so it is up. The circuit
+    closes, the probe waits for its own retry, and the others go out in the same pass
+    rather than after another probe interval."""
+    for n in range(3):
+        scheduled(brand, external_id=f"s-{n}", contact={"email": f"c{n}@example.com"})
+    assert delivery.send_due_invitations() == 0
+    assert Circuit.objects.filter(destination=smtp_destination()).exists()
+
+    mailbox = Mailbox(refuse=1)  # back on the same address, with a 451 for the first message
+    controller = Controller(mailbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        clock.shift(dt.timedelta(seconds=31))
+        assert delivery.send_due_invitations() == 2
+    finally:
+        controller.stop()
+    assert not Circuit.objects.exists()
+    states = sorted(Invitation.objects.values_list("state", "attempts"))
+    assert states == [("scheduled", 1), ("sent", 1), ("sent", 1)]
+
+
 def test_an_smtp_server_that_drops_the_connection_after_the_message_is_not_sent_twice(
     brand, settings, clock
 ):

@@ -13,9 +13,10 @@ rows; the engine does everything else:
    the message goes on the wire is recorded (`handed_off_at`), conditional on the token, so
    a row whose lease another worker took over is never sent by this one.
 3. Sent: recorded. Destination down: the row goes back without spending its attempt and
-   the circuit opens. Maybe delivered (the answer to a handed-over message never came):
-   failed with that reason, never sent twice. Retryable: waiting again after the queue's
-   back-off, until its attempts run out. Otherwise failed with the reason.
+   the circuit opens; any answer from the destination (even a refusal) closes it. Maybe
+   delivered (the answer to a handed-over message never came): failed with that reason,
+   never sent twice. Retryable: waiting again after the queue's back-off, until its
+   attempts run out. Otherwise failed with the reason.
 4. `sweep`: rows whose worker died. Not handed off: waiting again, the attempt not spent.
    Handed off: failed as interrupted, except where receivers drop repeats by id
    (webhooks), which go again.
@@ -194,6 +195,11 @@ def _after_error(queue: Queue, row, error: TransportError, *, destination, circu
             "%s is down (%s): its messages wait until %s", destination, error, circuit.retry_at
         )
         return
+    if not error.maybe_delivered and destination in circuits.rows:
+        # It answered, refusing only this message (a greylisting 451, a bad address): it is
+        # up, so what waits for it goes now rather than after another probe interval.
+        log.info("%s is back: it answered a probe", destination)
+        circuits.close(destination)
     if error.maybe_delivered:
         fields, reason = queue.failed(row, error, INTERRUPTED, now), INTERRUPTED
     elif error.retryable and row.attempts < queue.max_attempts:
