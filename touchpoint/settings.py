@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from touchpoint.lib.env import env_bool, env_header, env_int, env_list, env_str
+from touchpoint.lib.env import env_bool, env_float, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("TOUCHPOINT_DATA_DIR", str(BASE_DIR.parent / "data")))
@@ -186,6 +186,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@touchpoint.localhost")
+# For benchmarks only: every wait of the outbox (leases, retry back-off, circuit probes) is
+# multiplied by this, so benchmarks/faults.py settles in seconds rather than hours.
+OUTBOX_TIME_SCALE = env_float("OUTBOX_TIME_SCALE", 1.0)
+if not 0 < OUTBOX_TIME_SCALE <= 1:
+    raise ImproperlyConfigured("OUTBOX_TIME_SCALE must be above 0 and at most 1")
 
 # Website widget and in-app endpoints: requests per client address and key per minute.
 WIDGET_RATE_LIMIT = env_int("WIDGET_RATE_LIMIT", 30)
