@@ -1,0 +1,186 @@
+"""Local HTTP servers that imitate vendors' APIs, so the connectors are tested with their real
+clients (or real HTTP) as they run in production: each connector's base URL points at one.
+
+An imitation checks what the vendor checks — the path, the credentials, the payload's fields
+— and answers as the vendor does (401 for a bad token, 404 for an unknown record, 422 for a
+bad field). `replies` overrides the next answers in order: (status, JSON body[, headers]),
+e.g. a 503 outage or a 429 with `Retry-After`; "hang" answers nothing (a timeout).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+Reply = tuple  # (status, body) or (status, body, headers)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict
+    headers: dict
+    body: bytes
+
+    @property
+    def json(self):
+        return json.loads(self.body or b"null")
+
+    @property
+    def basic_auth(self) -> tuple[str, str]:
+        auth = self.headers.get("authorization", "")
+        if not auth.startswith("Basic "):
+            return "", ""
+        user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+        return user, password
+
+    @property
+    def bearer(self) -> str:
+        auth = self.headers.get("authorization", "")
+        return auth[7:] if auth.startswith("Bearer ") else ""
+
+
+@dataclass
+class FakeVendor:
+    """A vendor's API: `handle(request)` answers as the vendor would."""
+
+    handle: Callable[[Request], Reply]
+    url: str = ""
+    requests: list[Request] = field(default_factory=list)
+    replies: list = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def calls(self, method: str, pattern: str) -> list[Request]:
+        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+    def _serve(self) -> None:
+        fake: FakeVendor = self.server.fake  # type: ignore[attr-defined]
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
+        parts = urlsplit(self.path)
+        request = Request(
+            method=self.command,
+            path=parts.path,
+            query={k: v[0] for k, v in parse_qs(parts.query).items()},
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        with fake.lock:
+            fake.requests.append(request)
+            reply = fake.replies.pop(0) if fake.replies else None
+        if reply == "hang":
+            fake.release.wait(10)
+            return
+        if reply is None:
+            reply = fake.handle(request)
+        status, data, *rest = reply
+        headers = rest[0] if rest else {}
+        if isinstance(data, bytes | str):
+            raw = data.encode() if isinstance(data, str) else data
+            content_type = headers.pop("Content-Type", "text/xml; charset=utf-8")
+        else:
+            raw = json.dumps(data).encode() if data is not None else b""
+            content_type = "application/json; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(raw)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(raw)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+def serve(handle: Callable[[Request], Reply], *, tls: tuple[str, str] | None = None):
+    """Start an imitation on a free local port (HTTPS with `tls` = (cert file, key file));
+    returns (fake, stop)."""
+    fake = FakeVendor(handle)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.fake = fake  # type: ignore[attr-defined]
+    server.daemon_threads = True
+    scheme = "http"
+    if tls is not None:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
+
+    def stop() -> None:
+        fake.release.set()
+        server.shutdown()
+        server.server_close()
+
+    return fake, stop
+
+
+def error(status: int, message: str, headers: dict | None = None) -> Reply:
+    return (status, {"error": message}, headers or {})
+
+
+# --- Zendesk ----------------------------------------------------------------------------------
+
+ZENDESK_EMAIL = "bot@nimbus.example"
+ZENDESK_TOKEN = "zd-token-0123456789abcdef"  # a test value, not a credential
+
+
+@dataclass
+class ZendeskState:
+    """Zendesk's tickets as the imitation holds them: id → {status, comments, custom_fields}."""
+
+    token: str = ZENDESK_TOKEN
+    tickets: dict = field(default_factory=dict)
+    audits: int = 0
+
+
+def zendesk(state: ZendeskState) -> Callable[[Request], Reply]:
+    def handle(request: Request) -> Reply:
+        if request.basic_auth != (f"{ZENDESK_EMAIL}/token", state.token):
+            return error(401, "Couldn't authenticate you")
+        if request.method == "GET" and request.path == "/api/v2/users/me.json":
+            return 200, {
+                "user": {"id": 7, "name": "Nimbus bot", "email": ZENDESK_EMAIL, "role": "admin"}
+            }
+        found = re.fullmatch(r"/api/v2/tickets/(\d+)\.json", request.path)
+        if request.method == "PUT" and found:
+            ticket = state.tickets.get(found.group(1))
+            if ticket is None:
+                return 404, {"error": "RecordNotFound", "description": "Not found"}
+            body = request.json.get("ticket") if isinstance(request.json, dict) else None
+            comment = (body or {}).get("comment") or {}
+            if not isinstance(comment.get("body"), str) or not isinstance(
+                comment.get("public"), bool
+            ):
+                return 422, {"error": "RecordInvalid", "details": {"comment": "body and public"}}
+            for custom in body.get("custom_fields", []):
+                if set(custom) != {"id", "value"} or not isinstance(custom["id"], int):
+                    return 422, {"error": "RecordInvalid", "details": {"custom_fields": custom}}
+                ticket["custom_fields"][custom["id"]] = custom["value"]
+            ticket["comments"].append(comment)
+            if "status" in body:
+                ticket["status"] = body["status"]
+            state.audits += 1
+            return 200, {
+                "ticket": {"id": int(found.group(1)), "status": ticket["status"]},
+                "audit": {"id": state.audits},
+            }
+        return 404, {"error": "InvalidEndpoint"}
+
+    return handle

@@ -1,0 +1,8 @@
+"""The vendors Touchpoint connects to, by connector kind."""
+
+from __future__ import annotations
+
+from touchpoint.connectors.vendors.base import Vendor
+from touchpoint.connectors.vendors.zendesk import Zendesk
+
+VENDORS: dict[str, Vendor] = {vendor.kind: vendor for vendor in (Zendesk(),)}
