@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from touchpoint.connectors.vendors.base import Vendor
+from touchpoint.connectors.vendors.segment import Segment
 from touchpoint.connectors.vendors.zendesk import Zendesk
 
-VENDORS: dict[str, Vendor] = {vendor.kind: vendor for vendor in (Zendesk(),)}
+VENDORS: dict[str, Vendor] = {vendor.kind: vendor for vendor in (Zendesk(), Segment())}
