@@ -73,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
         request = Request(
             method=self.command,
             path=parts.path,
-            query={k: v[0] for k, v in parse_qs(parts.query).items()},
+            query={k: ",".join(v) for k, v in parse_qs(parts.query).items()},
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
         )
@@ -182,5 +182,112 @@ def zendesk(state: ZendeskState) -> Callable[[Request], Reply]:
                 "audit": {"id": state.audits},
             }
         return 404, {"error": "InvalidEndpoint"}
+
+    return handle
+
+
+# --- HubSpot ----------------------------------------------------------------------------------
+
+HUBSPOT_TOKEN = "pat-eu1-0123-test"  # a test value, not a credential
+HUBSPOT_CLIENT_SECRET = "hubspot-app-client-secret"
+STAMP = "2026-11-20T09:00:00.000Z"
+
+
+@dataclass
+class HubspotState:
+    """HubSpot's CRM as the imitation holds it. `known` are the contact properties that exist
+    (the admin created the custom ones); `unique` those that can identify a contact."""
+
+    token: str = HUBSPOT_TOKEN
+    contacts: dict = field(default_factory=dict)  # id → properties
+    deals: dict = field(default_factory=dict)  # id → {"properties", "contacts"}
+    known: set = field(
+        default_factory=lambda: {
+            "email",
+            "firstname",
+            "lastname",
+            "hs_language",
+            "customer_number",
+            "touchpoint_nps_score",
+            "touchpoint_nps_category",
+            "touchpoint_nps_comment",
+            "touchpoint_nps_date",
+            "touchpoint_nps_link",
+        }
+    )
+    unique: set = field(default_factory=lambda: {"email", "customer_number"})
+
+
+def _object(object_id: str, properties: dict, **extra) -> dict:
+    return {
+        "id": object_id,
+        "properties": properties,
+        "createdAt": STAMP,
+        "updatedAt": STAMP,
+        "archived": False,
+        **extra,
+    }
+
+
+def hubspot(state: HubspotState) -> Callable[[Request], Reply]:
+    def refused(status: int, message: str, category: str) -> Reply:
+        return status, {"status": "error", "message": message, "category": category}
+
+    def handle(request: Request) -> Reply:
+        if request.bearer != state.token:
+            return refused(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
+        path = request.path
+        if request.method == "GET" and path == "/crm/v3/objects/contacts":
+            first = [_object(k, v) for k, v in list(state.contacts.items())[:1]]
+            return 200, {"results": first}
+        if request.method == "POST" and path == "/crm/v3/objects/contacts/batch/upsert":
+            results = []
+            for item in request.json.get("inputs", []):
+                id_property, key = item.get("idProperty"), item.get("id")
+                if id_property not in state.unique or not key:
+                    return refused(
+                        400, f"{id_property} is not a unique property", "VALIDATION_ERROR"
+                    )
+                unknown = set(item.get("properties", {})) - state.known
+                if unknown:
+                    return refused(
+                        400,
+                        f"Property values were not valid: {sorted(unknown)}",
+                        "VALIDATION_ERROR",
+                    )
+                found = next(
+                    (k for k, v in state.contacts.items() if v.get(id_property) == key), None
+                )
+                new = found is None
+                if new:
+                    found = str(1000 + len(state.contacts))
+                    state.contacts[found] = {id_property: key}
+                state.contacts[found].update(item["properties"])
+                results.append(_object(found, state.contacts[found], new=new))
+            return 200, {
+                "status": "COMPLETE",
+                "results": results,
+                "startedAt": STAMP,
+                "completedAt": STAMP,
+            }
+        found = re.fullmatch(r"/crm/v3/objects/(contacts|deals)/(\w+)", path)
+        if request.method == "GET" and found:
+            kind, object_id = found.groups()
+            wanted = request.query.get("properties", "").split(",")
+            if kind == "contacts":
+                if object_id not in state.contacts:
+                    return refused(404, "Object not found", "OBJECT_NOT_FOUND")
+                props = {k: v for k, v in state.contacts[object_id].items() if k in wanted}
+                return 200, _object(object_id, props)
+            deal = state.deals.get(object_id)
+            if deal is None:
+                return refused(404, "Object not found", "OBJECT_NOT_FOUND")
+            props = {k: v for k, v in deal["properties"].items() if k in wanted}
+            extra = {}
+            if "contacts" in request.query.get("associations", ""):
+                linked = [{"id": c, "type": "deal_to_contact"} for c in deal["contacts"]]
+                extra["associations"] = {"contacts": {"results": linked}}
+            return 200, _object(object_id, props, **extra)
+        return refused(404, "Not found", "NOT_FOUND")
 
     return handle

@@ -104,6 +104,14 @@ def _setting(account: Account, setting: Setting, value: Any) -> Any:
         if missing := sorted(set(value.values()) - known):
             raise ValueError(f"no unit with code {missing[0]!r}")
         return value
+    if setting.kind == "fields":
+        if value in (None, ""):
+            return dict(setting.default or {})
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ValueError('must map names to names, e.g. {"score": "nps_score"}')
+        return {k.strip(): v.strip() for k, v in value.items() if k.strip()}
     if setting.kind == "json":
         if value in (None, ""):
             return {}
