@@ -15,8 +15,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.fake_vendors import HUBSPOT_CLIENT_SECRET, HUBSPOT_TOKEN, HubspotState, hubspot, serve
 from tests.conftest import interaction
+from tests.fake_vendors import HUBSPOT_CLIENT_SECRET, HUBSPOT_TOKEN, HubspotState, hubspot, serve
 from tests.test_tickets import respond
 from touchpoint.accounts.models import Membership
 from touchpoint.connectors import delivery
