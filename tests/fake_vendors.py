@@ -291,3 +291,53 @@ def hubspot(state: HubspotState) -> Callable[[Request], Reply]:
         return refused(404, "Not found", "NOT_FOUND")
 
     return handle
+
+
+# --- Freshdesk --------------------------------------------------------------------------------
+
+FRESHDESK_KEY = "fd-api-key-0123456789"  # a test value, not a credential
+
+
+@dataclass
+class FreshdeskState:
+    """Freshdesk's tickets as the imitation holds them: id → {status, notes, custom_fields}.
+    `fields` are the custom fields the admin created."""
+
+    key: str = FRESHDESK_KEY
+    tickets: dict = field(default_factory=dict)
+    fields: set = field(default_factory=lambda: {"cf_nps_score", "cf_nps_category"})
+    notes: int = 0
+
+
+def freshdesk(state: FreshdeskState) -> Callable[[Request], Reply]:
+    def handle(request: Request) -> Reply:
+        if request.basic_auth != (state.key, "X"):
+            return 401, {"code": "invalid_credentials", "message": "You have to be logged in"}
+        if request.method == "GET" and request.path == "/api/v2/agents/me":
+            return 200, {"id": 3, "contact": {"name": "Nimbus bot", "email": "bot@nimbus.example"}}
+        found = re.fullmatch(r"/api/v2/tickets/(\d+)(/notes)?", request.path)
+        if not found:
+            return 404, {"code": "not_found"}
+        ticket = state.tickets.get(found.group(1))
+        if ticket is None:
+            return 404, {"code": "access_denied", "message": "not found"}
+        body = request.json if isinstance(request.json, dict) else {}
+        if request.method == "POST" and found.group(2):
+            if not isinstance(body.get("body"), str) or not isinstance(body.get("private"), bool):
+                return 400, {"description": "Validation failed", "errors": [{"field": "body"}]}
+            state.notes += 1
+            ticket["notes"].append(body)
+            return 201, {"id": state.notes, "body": body["body"], "private": body["private"]}
+        if request.method == "PUT" and not found.group(2):
+            unknown = set(body.get("custom_fields", {})) - state.fields
+            if unknown or body.get("status", 2) not in (2, 3, 4, 5):
+                return 400, {
+                    "description": "Validation failed",
+                    "errors": [{"field": sorted(unknown)[0] if unknown else "status"}],
+                }
+            ticket["custom_fields"].update(body.get("custom_fields", {}))
+            ticket["status"] = body.get("status", ticket["status"])
+            return 200, {"id": int(found.group(1)), "status": ticket["status"]}
+        return 405, {"code": "method_not_allowed"}
+
+    return handle

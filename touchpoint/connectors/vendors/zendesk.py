@@ -39,7 +39,7 @@ from touchpoint.connectors.vendors.base import (
 
 SIGNATURE = "X-Zendesk-Webhook-Signature"
 TIMESTAMP = "X-Zendesk-Webhook-Signature-Timestamp"
-SOLVED = {"solved", "closed"}
+SOLVED = {"solved", "closed", "resolved"}  # Zendesk, and Freshdesk
 
 HELPDESK_SETTINGS = (
     Setting(
