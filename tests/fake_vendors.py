@@ -341,3 +341,164 @@ def freshdesk(state: FreshdeskState) -> Callable[[Request], Reply]:
         return 405, {"code": "method_not_allowed"}
 
     return handle
+
+
+# --- Salesforce (over TLS, as simple-salesforce only speaks HTTPS) -----------------------------
+
+SALESFORCE_CLIENT_ID = "3MVG9-test-consumer-key"  # test values, not credentials
+SALESFORCE_CLIENT_SECRET = "salesforce-consumer-secret-0123"
+SALESFORCE_ORG = "00D5g000004ABCDEAA"
+
+
+def self_signed(directory) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as files; trust it with REQUESTS_CA_BUNDLE."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_file), str(key_file)
+
+
+@dataclass
+class SalesforceState:
+    client_secret: str = SALESFORCE_CLIENT_SECRET
+    token: str = "00D5g-access-token"
+    contacts: dict = field(default_factory=dict)  # id → fields
+    accounts: dict = field(default_factory=dict)
+    contact_fields: set = field(
+        default_factory=lambda: {
+            "LastName",
+            "Email",
+            "Customer_Number__c",
+            "NPS_Score__c",
+            "NPS_Category__c",
+            "NPS_Comment__c",
+            "NPS_Date__c",
+            "NPS_Link__c",
+        }
+    )
+    account_fields: set = field(default_factory=lambda: {"NPS_Score__c", "NPS_Category__c"})
+    tokens_issued: int = 0
+
+
+def salesforce(state: SalesforceState) -> Callable[[Request], Reply]:
+    def invalid_field(kind: str, fields: set, known: set) -> Reply | None:
+        if unknown := sorted(set(fields) - known):
+            return 400, [
+                {
+                    "message": f"No such column '{unknown[0]}' on sobject of type {kind}",
+                    "errorCode": "INVALID_FIELD",
+                }
+            ]
+        return None
+
+    def handle(request: Request) -> Reply:
+        if request.path == "/services/oauth2/token" and request.method == "POST":
+            form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+            if (
+                form.get("grant_type") != "client_credentials"
+                or form.get("client_id") != SALESFORCE_CLIENT_ID
+                or form.get("client_secret") != state.client_secret
+            ):
+                return 400, {
+                    "error": "invalid_client",
+                    "error_description": "invalid client credentials",
+                }
+            state.tokens_issued += 1
+            return 200, {"access_token": state.token, "instance_url": "", "token_type": "Bearer"}
+        if request.bearer != state.token:
+            return 401, [
+                {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+            ]
+        base = "/services/data/v59.0"
+        if request.method == "GET" and request.path == f"{base}/query/":
+            found = re.fullmatch(
+                r"SELECT Id(, AccountId)? FROM Contact( WHERE Email = '(.*)')? LIMIT 1",
+                request.query.get("q", ""),
+            )
+            if not found:
+                return 400, [{"message": "unexpected query", "errorCode": "MALFORMED_QUERY"}]
+            email = found.group(3)
+            records = [
+                {"attributes": {"type": "Contact"}, "Id": k, "AccountId": v.get("AccountId")}
+                for k, v in state.contacts.items()
+                if email is None or v.get("Email") == email
+            ][:1]
+            return 200, {"totalSize": len(records), "done": True, "records": records}
+        found = re.fullmatch(
+            rf"{base}/sobjects/(Contact|Account)/(?:(\w+__c)/)?([^/]*)", request.path
+        )
+        if not found:
+            return 404, [
+                {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}
+            ]
+        kind, id_field, key = found.groups()
+        table = state.contacts if kind == "Contact" else state.accounts
+        known = state.contact_fields if kind == "Contact" else state.account_fields
+        body = request.json or {}
+        if refused := invalid_field(kind, body, known):
+            return refused
+        if request.method == "POST" and kind == "Contact" and not key:
+            if not body.get("LastName"):
+                return 400, [
+                    {
+                        "message": "Required fields are missing: [LastName]",
+                        "errorCode": "REQUIRED_FIELD_MISSING",
+                    }
+                ]
+            new_id = f"003{len(table):015d}"
+            table[new_id] = dict(body)
+            return 201, {"id": new_id, "success": True, "errors": []}
+        if request.method == "PATCH" and id_field:
+            match = next((k for k, v in table.items() if v.get(id_field) == key), None)
+            if match is None:
+                if not body.get("LastName"):
+                    return 400, [
+                        {
+                            "message": "Required fields are missing: [LastName]",
+                            "errorCode": "REQUIRED_FIELD_MISSING",
+                        }
+                    ]
+                match = f"003{len(table):015d}"
+                table[match] = {id_field: key}
+            table[match].update(body)
+            return 204, None
+        if request.method == "PATCH":
+            if key not in table:
+                return 404, [{"message": "entity is deleted", "errorCode": "ENTITY_IS_DELETED"}]
+            table[key].update(body)
+            return 204, None
+        return 405, [{"message": "method not allowed", "errorCode": "METHOD_NOT_ALLOWED"}]
+
+    return handle

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from touchpoint.connectors.models import Connector, ConnectorCall
@@ -57,6 +58,15 @@ class Incoming:
     @classmethod
     def from_json(cls, data: dict) -> Incoming:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+class TimedSession(requests.Session):
+    """Every request with the connectors' timeout, including those a vendor's client makes
+    on this session without saying one."""
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", settings.CONNECTOR_TIMEOUT)
+        return super().request(method, url, *args, **kwargs)
 
 
 class Refused(Exception):
@@ -103,7 +113,7 @@ class Vendor:
         return {}
 
     def session(self, connector: Connector, secrets: dict) -> requests.Session:
-        session = requests.Session()
+        session = TimedSession()
         session.headers["User-Agent"] = "Touchpoint-Connectors/1"
         return session
 
