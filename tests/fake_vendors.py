@@ -502,3 +502,92 @@ def salesforce(state: SalesforceState) -> Callable[[Request], Reply]:
         return 405, [{"message": "method not allowed", "errorCode": "METHOD_NOT_ALLOWED"}]
 
     return handle
+
+
+# --- Mailchimp --------------------------------------------------------------------------------
+
+MAILCHIMP_KEY = "0123456789abcdef0123456789abcdef-us21"  # a test value, not a credential
+AUDIENCE = "a1b2c3d4e5"
+
+
+@dataclass
+class MailchimpState:
+    """One audience: members by subscriber hash ({email, status, merge_fields, tags,
+    language}), its merge fields, and segments (id → member hashes)."""
+
+    key: str = MAILCHIMP_KEY
+    members: dict = field(default_factory=dict)
+    merge_fields: set = field(default_factory=lambda: {"FNAME", "LNAME", "NPS"})
+    segments: dict = field(default_factory=dict)
+
+
+def mailchimp_member(email: str, status: str = "subscribed", **merge) -> tuple[str, dict]:
+    import hashlib
+
+    member_id = hashlib.md5(email.lower().encode()).hexdigest()
+    return member_id, {
+        "email_address": email,
+        "status": status,
+        "merge_fields": merge,
+        "tags": set(),
+        "language": "en",
+    }
+
+
+def mailchimp(state: MailchimpState) -> Callable[[Request], Reply]:
+    def problem(status: int, title: str, detail: str = "") -> Reply:
+        return status, {"type": "about:blank", "title": title, "status": status, "detail": detail}
+
+    def shown(member_id: str, member: dict) -> dict:
+        return {**{k: v for k, v in member.items() if k != "tags"}, "id": member_id}
+
+    def handle(request: Request) -> Reply:
+        if request.basic_auth[1] != state.key:
+            return problem(401, "API Key Invalid", "Your API key may be invalid")
+        path = request.path
+        if path == "/3.0/ping":
+            return 200, {"health_status": "Everything's Chimpy!"}
+        if path == f"/3.0/lists/{AUDIENCE}" and request.method == "GET":
+            return 200, {
+                "id": AUDIENCE,
+                "name": "Nimbus news",
+                "stats": {"member_count": len(state.members)},
+            }
+        found = re.fullmatch(rf"/3.0/lists/{AUDIENCE}/members/(\w+)(/tags)?", path)
+        if found:
+            member = state.members.get(found.group(1))
+            if member is None:
+                return problem(
+                    404, "Resource Not Found", "The requested resource could not be found."
+                )
+            body = request.json or {}
+            if found.group(2) and request.method == "POST":
+                for tag in body.get("tags", []):
+                    if tag.get("status") not in ("active", "inactive"):
+                        return problem(400, "Invalid Resource", "tag status")
+                    (member["tags"].add if tag["status"] == "active" else member["tags"].discard)(
+                        tag["name"]
+                    )
+                return 204, None
+            if request.method == "PATCH":
+                unknown = set(body.get("merge_fields", {})) - state.merge_fields
+                if unknown:
+                    return problem(
+                        400, "Invalid Resource", f"Unknown merge field {sorted(unknown)[0]}"
+                    )
+                member["merge_fields"].update(body.get("merge_fields", {}))
+                return 200, shown(found.group(1), member)
+        listed = re.fullmatch(rf"/3.0/lists/{AUDIENCE}(?:/segments/(\d+))?/members", path)
+        if listed and request.method == "GET":
+            rows = list(state.members.items())
+            if listed.group(1):
+                wanted = state.segments.get(listed.group(1), [])
+                rows = [(k, v) for k, v in rows if k in wanted]
+            if request.query.get("status"):
+                rows = [(k, v) for k, v in rows if v["status"] == request.query["status"]]
+            offset, count = int(request.query.get("offset", 0)), int(request.query.get("count", 10))
+            page = [shown(k, v) for k, v in rows[offset : offset + count]]
+            return 200, {"members": page, "list_id": AUDIENCE, "total_items": len(rows)}
+        return problem(404, "Resource Not Found")
+
+    return handle

@@ -140,6 +140,26 @@ def test_connector(request: HttpRequest, kind: str):
     return {"ok": result.ok, "message": result.message}
 
 
+class ImportOut(Schema):
+    run: str
+
+
+@router.post("/connectors/{kind}/import", response={202: ImportOut, **ERRORS})
+def import_audience(request: HttpRequest, kind: str):
+    """Mailchimp: import the audience (or the chosen segment) as members of the chosen
+    recurring survey, page by page in the background."""
+    if refused := forbidden_or_none(request):
+        return refused
+    connector = _own(request, kind)
+    if connector is None or kind != "mailchimp":
+        return not_found("kind", "Only a Mailchimp connector that is set up imports.")
+    try:
+        run = connectors.do_import_audience(by=request.auth, connector=connector)
+    except SetupError as error:
+        return invalid(error)
+    return Status(202, {"run": run})
+
+
 @router.get("/connectors/{kind}/log", response={200: list[LogRow], **ERRORS})
 def connector_log(request: HttpRequest, kind: str, filters: Query[LogFilters]):
     """The latest syncs, newest first: inbound events (recorded, parked with the reason,

@@ -9,7 +9,6 @@ the setup audit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Membership, Unit
-from touchpoint.connectors import inbound
+from touchpoint.connectors import audience, inbound
+from touchpoint.connectors.calls import queue_calls
 from touchpoint.connectors.models import Connector, ConnectorCall, InboundEvent
 from touchpoint.connectors.vault import Unreadable, hint, seal, unseal
 from touchpoint.connectors.vendors import VENDORS
@@ -270,15 +270,6 @@ def do_disable(connector: Connector, reason: str) -> bool:
 # --- Calls and their outcomes -----------------------------------------------------------------
 
 
-def queue_calls(calls: Sequence[ConnectorCall]) -> None:
-    """Write calls to the queue; a dedupe key already there is skipped (relays repeat)."""
-    now = timezone.now()
-    for call in calls:
-        call.send_at = call.send_at or now
-        call.account_id = call.account_id or call.connector.account_id
-    ConnectorCall.objects.bulk_create(list(calls), ignore_conflicts=True)
-
-
 def queue_lookup(event: InboundEvent) -> None:
     """Ask the vendor for what an event left out (a deal's contact and owner)."""
     incoming = Incoming.from_json(event.incoming)
@@ -297,13 +288,19 @@ def queue_lookup(event: InboundEvent) -> None:
     )
 
 
-def after_call(call: ConnectorCall, result: dict) -> None:
+def after_call(call: ConnectorCall, result: dict) -> dict:
+    """What a finished call leads to; returns what its log keeps of the result."""
+    if call.operation == "mailchimp.import":
+        audience.do_import_page(call, result)
+        # The log keeps counts, not the people read.
+        return {"members": len(result.get("members", [])), "total": result.get("total", 0)}
     if call.operation.endswith(".lookup"):
         event = InboundEvent.objects.select_related("connector__account").filter(
             pk=call.payload.get("inbound_event")
         )
         if (found := event.first()) is not None:
             inbound.do_complete_lookup(found, result.get("details") or {})
+    return result
 
 
 def after_failed_call(call: ConnectorCall, reason: str) -> None:

@@ -95,11 +95,11 @@ class ConnectorQueue(engine.Queue):
         return ConnectorTransport(VENDORS[connector.kind], connector, secrets), call
 
     def sent(self, call: ConnectorCall, result, now: dt.datetime) -> dict:
-        actions.after_call(call, result or {})
+        kept = actions.after_call(call, result or {})
         return {
             "state": State.SENT,
             "sent_at": now,
-            "result": result or {},
+            "result": kept,
             "response_status": None,
             "last_error": "",
         }

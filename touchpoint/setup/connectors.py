@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from touchpoint.accounts.models import Account
-from touchpoint.connectors import actions
+from touchpoint.connectors import actions, audience
 from touchpoint.connectors.models import Connector, ConnectorCall, InboundEvent
 from touchpoint.connectors.vendors import VENDORS
 from touchpoint.setup.audit import SetupError, record_change
@@ -76,6 +76,24 @@ def do_replay_event(*, by, event: InboundEvent) -> InboundEvent:
         after={"state": replayed.state, "reason": replayed.reason},
     )
     return replayed
+
+
+def do_import_audience(*, by, connector: Connector) -> str:
+    """Start importing the audience as members of the chosen recurring survey."""
+    try:
+        run = audience.do_start_import(connector)
+    except audience.ImportRefused as error:
+        raise SetupError(str(error), "settings.import_survey") from error
+    record_change(
+        connector.account,
+        by,
+        Subject.CONNECTOR,
+        "import",
+        key=connector.kind,
+        label=VENDORS[connector.kind].label,
+        after={"run": run, "survey": connector.config.get("import_survey")},
+    )
+    return run
 
 
 def sync_log(connector: Connector, *, limit: int = 50) -> list[dict[str, Any]]:

@@ -50,6 +50,14 @@ def connector_page(request: HttpRequest, account: Account, kind: str) -> HttpRes
             return redirect("setup-connector", kind=kind)
     elif action == "test" and connector is not None:
         test = connectors.do_test_connector(by=request.user, connector=connector)
+    elif action == "import" and connector is not None and kind == "mailchimp":
+        try:
+            connectors.do_import_audience(by=request.user, connector=connector)
+        except SetupError as error:
+            messages.error(request, " ".join(error.errors.values()))
+        else:
+            messages.info(request, _("The import has started: its pages appear in the log."))
+        return redirect("setup-connector", kind=kind)
     elif action == "replay" and connector is not None:
         event = InboundEvent.objects.filter(connector=connector, pk=request.POST.get("id")).first()
         if event is None:
