@@ -125,7 +125,8 @@ class Mailchimp(Vendor):
         client = self.client(connector, secrets)
         client.call(client.client.ping.get)
         found = client.call(client.client.lists.get_list, connector.config["audience"])
-        return f"Connected: audience {found.get('name')} ({found.get('stats', {}).get('member_count', 0)} members)"
+        count = (found.get("stats") or {}).get("member_count", 0)
+        return f"Connected: audience {found.get('name')} ({count} members)"
 
     def answer_operations(self, connector: Connector) -> list[str]:
         return ["mailchimp.member"]
