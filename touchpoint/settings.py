@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "touchpoint.alerts",
     "touchpoint.setup",
     "touchpoint.analysis",
+    "touchpoint.connectors",
     "touchpoint.worker",
     "touchpoint.demo",
 ]
@@ -203,6 +204,10 @@ DELIGHTED_RATE_LIMIT = env_int("DELIGHTED_RATE_LIMIT", 600)
 # and how long a request to it may take.
 TWILIO_API_URL = env_str("TWILIO_API_URL").rstrip("/")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 15)
+# Connectors (helpdesks, CRMs, newsletters): the key their stored credentials are encrypted
+# with (blank: derived from SECRET_KEY), and how long a call to a vendor may take.
+CONNECTOR_KEY = env_str("CONNECTOR_KEY")
+CONNECTOR_TIMEOUT = env_int("CONNECTOR_TIMEOUT", 15)
 # In-store kiosks: answers accepted per kiosk per minute (a person needs ~10 s per answer).
 KIOSK_ANSWERS_PER_MINUTE = env_int("KIOSK_ANSWERS_PER_MINUTE", 6)
 # ...and how long its thank-you stays up before the question comes back.

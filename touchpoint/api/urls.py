@@ -16,7 +16,9 @@ from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
 from touchpoint.api.analysis import AnalyseIn
 from touchpoint.api.analysis import router as analysis_router
+from touchpoint.api.connectors import router as connectors_router
 from touchpoint.api.errors import ErrorOut
+from touchpoint.api.hooks import router as hooks_router
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
 from touchpoint.api.setup_org import router as setup_org_router
@@ -206,3 +208,5 @@ api.add_router("/targets", targets_router)
 api.add_router("/", setup_touchpoints_router)
 api.add_router("/", setup_org_router)
 api.add_router("/", analysis_router)
+api.add_router("/", hooks_router)
+api.add_router("/", connectors_router)

@@ -63,15 +63,23 @@ class Circuits:
         self.probing.add(destination)
         return PROBE
 
-    def trip(self, destination: str, error: str, now: dt.datetime) -> Circuit:
-        """The destination is down: open (or reopen) its circuit, waiting longer each time."""
+    def trip(
+        self,
+        destination: str,
+        error: str,
+        now: dt.datetime,
+        *,
+        retry_after: dt.timedelta | None = None,
+    ) -> Circuit:
+        """The destination is down: open (or reopen) its circuit, waiting longer each time,
+        or exactly as long as it asked (`retry_after`, an HTTP Retry-After)."""
         self.probing.discard(destination)
         updated = Circuit.objects.filter(destination=destination)
         if updated.update(
             state=Circuit.State.OPEN, failures=F("failures") + 1, last_error=error[:500]
         ):
             circuit = updated.get()
-            circuit.retry_at = now + wait_after(circuit.failures)
+            circuit.retry_at = now + (retry_after or wait_after(circuit.failures))
             Circuit.objects.filter(pk=circuit.pk).update(retry_at=circuit.retry_at)
         else:
             try:
@@ -79,7 +87,7 @@ class Circuits:
                     circuit = Circuit.objects.create(
                         destination=destination,
                         opened_at=now,
-                        retry_at=now + wait_after(1),
+                        retry_at=now + (retry_after or wait_after(1)),
                         last_error=error[:500],
                     )
             except IntegrityError:  # another worker opened it at the same moment

@@ -189,7 +189,7 @@ class _LostClaim(Exception):
 def _after_error(queue: Queue, row, error: TransportError, *, destination, circuits) -> None:
     now = timezone.now()
     if error.server_down:
-        circuit = circuits.trip(destination, str(error), now)
+        circuit = circuits.trip(destination, str(error), now, retry_after=error.retry_after)
         give_back(queue, row)
         log.warning(
             "%s is down (%s): its messages wait until %s", destination, error, circuit.retry_at
