@@ -237,14 +237,15 @@ class _QmarkDebugCursor(CursorDebugWrapper):
     placeholders), since Django's SQLite `last_executed_query` formats with `%s`."""
 
     def execute(self, sql, params=None):
-        with self.debug_sql(sql, params, use_last_executed_query=False):
-            with self.db.wrap_database_errors:
-                return self.cursor.execute(sql, params or ())
+        with (
+            self.debug_sql(sql, params, use_last_executed_query=False),
+            self.db.wrap_database_errors,
+        ):
+            return self.cursor.execute(sql, params or ())
 
     def executemany(self, sql, param_list):
-        with self.debug_sql(sql, param_list, many=True):
-            with self.db.wrap_database_errors:
-                return self.cursor.executemany(sql, param_list)
+        with self.debug_sql(sql, param_list, many=True), self.db.wrap_database_errors:
+            return self.cursor.executemany(sql, param_list)
 
 
 def placeholder(connection) -> str:
