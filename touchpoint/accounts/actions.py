@@ -9,14 +9,26 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Lower, Substr
 from django.http import Http404
 from django.utils import timezone
 
-from touchpoint.accounts.models import Account, ApiKey, Unit
+from touchpoint.accounts.access import paths_q, top_units
+from touchpoint.accounts.models import (
+    ROLE_RANK,
+    Account,
+    ApiKey,
+    MemberInvitation,
+    MemberMail,
+    Membership,
+    Unit,
+)
 
 API_KEY_PREFIX = "tpk_"
 
@@ -218,7 +230,6 @@ class PeopleError(ValueError):
 
 def role_over(user, unit: Unit) -> str | None:
     """The highest role the user holds on this unit or any unit above it (None: no access)."""
-    from touchpoint.accounts.models import ROLE_RANK, Membership
 
     if not user.is_authenticated:
         return None
@@ -238,7 +249,6 @@ def check_may_grant(user, *, unit: Unit, role: str) -> None:
 
     `user` None is the account itself (a unit file or an account-wide API key, whose right
     the caller has checked): any role, anywhere in the account."""
-    from touchpoint.accounts.models import ROLE_RANK, Membership
 
     if role not in ROLE_RANK:
         raise PeopleError(f"{role!r} is not a role.", "role")
@@ -267,7 +277,6 @@ def do_mint_member_link(invitation) -> str | None:
     """The secret of the link in the invitation's email, minted as the email is composed
     (None when the invitation was accepted or revoked meanwhile). The previous link stops
     working; the invitation is open for INVITATION_DAYS from now."""
-    from touchpoint.accounts.models import MemberInvitation
 
     token = secrets.token_urlsafe(32)
     expires_at = timezone.now() + dt.timedelta(days=INVITATION_DAYS)
@@ -285,9 +294,6 @@ def do_invite_member(*, by, unit: Unit, email: str, role: str):
 
     Returns the invitation. An open invitation for the same address and unit is replaced.
     `by` None: the account itself invites (a unit file, an account-wide API key)."""
-    from django.core.validators import validate_email
-
-    from touchpoint.accounts.models import MemberInvitation, Membership
 
     email = email.strip().lower()
     try:
@@ -317,10 +323,6 @@ def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
     `do_invite_member` checks one, then one UPDATE revoking the open invitations they replace
     and one INSERT; every link is mailed by the outbox. All or nothing: PeopleError names the
     first address at fault."""
-    from django.core.validators import validate_email
-    from django.db.models.functions import Lower
-
-    from touchpoint.accounts.models import MemberInvitation, Membership
 
     checked: list[tuple[Unit, str, str]] = []
     granted: set[tuple[int, str]] = set()
@@ -379,7 +381,6 @@ def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
 def do_resend_member_invitation(*, by, invitation) -> None:
     """A new link (and a new expiry) for an invitation not yet accepted or revoked: the old
     link stops working at once, the outbox mails the new one."""
-    from touchpoint.accounts.models import MemberInvitation, MemberMail
 
     check_may_grant(by, unit=invitation.unit, role=invitation.role)
     with transaction.atomic():
@@ -393,7 +394,6 @@ def do_resend_member_invitation(*, by, invitation) -> None:
 
 
 def do_revoke_member_invitation(*, by, invitation) -> None:
-    from touchpoint.accounts.models import MemberInvitation, MemberMail
 
     check_may_grant(by, unit=invitation.unit, role=invitation.role)
     with transaction.atomic():
@@ -405,7 +405,6 @@ def do_revoke_member_invitation(*, by, invitation) -> None:
 
 def queue_member_mails(invitations: Sequence, *, by) -> None:
     """Each invitation's email, for the outbox (its link is minted when it is composed)."""
-    from touchpoint.accounts.models import MemberMail
 
     now = timezone.now()
     MemberMail.objects.bulk_create(
@@ -426,7 +425,6 @@ def queue_member_mails(invitations: Sequence, *, by) -> None:
 
 
 def _cancel_mails(mails) -> None:
-    from touchpoint.accounts.models import MemberMail
 
     mails.filter(state=MemberMail.State.PENDING).update(
         state=MemberMail.State.CANCELLED, updated_at=timezone.now()
@@ -441,7 +439,6 @@ def _person_name(by) -> str:
 
 def access_member_invitation_by_token(token: str):
     """The open invitation this link is for, or None (unknown, used, revoked or expired)."""
-    from touchpoint.accounts.models import MemberInvitation
 
     if not token or len(token) > 64:
         return None
@@ -459,7 +456,6 @@ def access_member_invitation_by_token(token: str):
 
 def existing_user_for(email: str):
     """The account this address already signs in with (as its user name or its email)."""
-    from django.contrib.auth import get_user_model
 
     return (
         get_user_model()
@@ -473,10 +469,6 @@ def do_accept_invitation(*, token: str, name: str = "", password: str = "", user
     """Accept an invitation: create the user (name, password; the email is the sign-in name)
     unless an existing user is given, then the membership. Single use: two tabs posting at
     once create one user, the second gets PeopleError."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-
-    from touchpoint.accounts.models import MemberInvitation, Membership
 
     invitation = access_member_invitation_by_token(token)
     if invitation is None:
@@ -516,7 +508,6 @@ def do_accept_invitation(*, token: str, name: str = "", password: str = "", user
 
 
 def do_change_membership(*, by, membership, role: str) -> None:
-    from touchpoint.accounts.models import Membership
 
     check_may_grant(by, unit=membership.unit, role=membership.role)
     check_may_grant(by, unit=membership.unit, role=role)
@@ -528,7 +519,6 @@ def do_change_membership(*, by, membership, role: str) -> None:
 def do_remove_membership(*, by, membership) -> None:
     """Remove a membership; the person is told by email (through the outbox) that their
     access to the unit ended, and by whom."""
-    from touchpoint.accounts.models import MemberMail
 
     check_may_grant(by, unit=membership.unit, role=membership.role)
     if by is not None and membership.user_id == by.pk:
@@ -556,8 +546,6 @@ def units_q(units: list[Unit], field: str = "unit") -> Q:
 
 
 def access_membership(user, pk: int):
-    from touchpoint.accounts.access import top_units
-    from touchpoint.accounts.models import Membership
 
     found = (
         Membership.objects.filter(units_q(top_units(user)), pk=pk)
@@ -570,8 +558,6 @@ def access_membership(user, pk: int):
 
 
 def access_member_invitation(user, pk: int):
-    from touchpoint.accounts.access import paths_q, top_units
-    from touchpoint.accounts.models import MemberInvitation
 
     found = (
         MemberInvitation.objects.filter(paths_q(top_units(user), "unit__path"), pk=pk)

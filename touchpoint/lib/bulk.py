@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from operator import itemgetter
@@ -193,8 +194,6 @@ def _statement_sizes(connection, fields: Sequence, objs: Sequence[Model]) -> lis
     shape per batch size a 400,000-row import grew to 427 MB (197 MB with a handful).
     """
     if connection.vendor == "sqlite":
-        import sqlite3
-
         connection.ensure_connection()
         limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     else:

@@ -11,6 +11,7 @@ from django.db import models
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.surveys.questions import QuestionError, check_questions, check_widget_rules
 
 
 class Channel(models.TextChoices):
@@ -123,8 +124,6 @@ class Touchpoint(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from touchpoint.surveys.questions import QuestionError, check_questions, check_widget_rules
-
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             raise ValidationError("Quiet hours need both a start and an end, or neither.")
         try:
