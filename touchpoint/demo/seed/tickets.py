@@ -15,8 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from touchpoint.accounts.models import Account, Membership, Unit
+from touchpoint.lib import links
 from touchpoint.responses.models import Response
-from touchpoint.tickets.actions import holder_for, rule_for, ticket_reason
+from touchpoint.tickets.actions import FOLLOW_UP, holder_for, rule_for, ticket_reason
 from touchpoint.tickets.models import RootCause, Ticket, TicketEvent, TicketRule
 
 ROOT_CAUSES = (
@@ -237,7 +238,9 @@ def _respond(ticket, events, actor, at, rule, causes, *, now, rng) -> None:
     if rule.follow_up != TicketRule.FollowUp.NONE and contact and contact.email:
         ticket.follow_up_kind = rule.follow_up
         ticket.follow_up_sent_at = resolved
-        ticket.follow_up_token = f"demo-{ticket.pk}-{rng.getrandbits(64):x}"
+        # A link no one holds (no email went out); the draw keeps the seeded sequence.
+        rng.getrandbits(64)
+        ticket.follow_up_hash = links.mint(FOLLOW_UP)[1]
         events.append(
             _ev(ticket, None, "follow_up_sent", f"Follow-up sent to {contact.email}", resolved)
         )
