@@ -175,7 +175,10 @@ def test_a_rotated_secret_key_keeps_the_links_with_its_fallback(
 
 # --- The upgrade -------------------------------------------------------------------------------
 
-BEFORE = [("surveys", "0009_reminders"), ("tickets", "0002_ticketrule_escalate")]
+BEFORE = [
+    ("surveys", "0010_invitation_suppression_reasons"),
+    ("tickets", "0002_ticketrule_escalate"),
+]
 
 
 @pytest.mark.django_db(transaction=True)

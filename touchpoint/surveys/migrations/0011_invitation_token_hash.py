@@ -3,11 +3,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Survey links stored as a nonce and a hash (touchpoint/lib/links.py); 0011 fills them
-    from the clear tokens, 0012 drops the clear column."""
+    """Survey links stored as a nonce and a hash (touchpoint/lib/links.py); 0012 fills them
+    from the clear tokens, 0013 drops the clear column."""
 
     dependencies = [
-        ("surveys", "0009_reminders"),
+        ("surveys", "0010_invitation_suppression_reasons"),
     ]
 
     operations = [

@@ -3,7 +3,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0011_hash_survey_tokens"),
+        ("surveys", "0012_hash_survey_tokens"),
     ]
 
     operations = [

@@ -1,7 +1,7 @@
 """Hash the survey links already made, so that a database dump opens none of them.
 
 - Every clear token becomes its SHA-256 in `token_hash`, and the clear column is emptied
-  (0012 drops it): a link already sent keeps opening its survey and its unsubscribe page.
+  (0013 drops it): a link already sent keeps opening its survey and its unsubscribe page.
 - An invitation sent with reminders still to come needs a link its reminders can rebuild: it
   gets a derived one (a nonce and its hash), and the hash of the link already sent is kept
   as a `LegacyLink`, so both open the survey.
@@ -52,7 +52,7 @@ def hash_tokens(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0010_invitation_token_hash"),
+        ("surveys", "0011_invitation_token_hash"),
     ]
 
     operations = [
