@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import email.policy
 import os
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -327,3 +328,14 @@ def outbound() -> int:
     subscribers, then send the due messages. Returns how many messages were sent."""
     events.relay()
     return notifications.send_due_deliveries()
+
+
+def follow_up_path(ticket) -> str:
+    """The follow-up link of a ticket, as its customer's email has it: the queued email
+    composed as the worker composes it (its token exists only in that message)."""
+    from touchpoint.notifications.models import Delivery
+
+    queued = Delivery.objects.get(dedupe_key=f"ticket:{ticket.pk}:follow_up")
+    found = re.search(r"/f/[\w-]+", notifications.compose(queued).body)
+    assert found, "no follow-up link in the email"
+    return found.group(0)

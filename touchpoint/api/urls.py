@@ -28,7 +28,7 @@ from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.intake.actions import ItemResult, record_interactions
 from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
-from touchpoint.surveys.compose import survey_url
+from touchpoint.surveys.compose import survey_url_or_none
 
 
 class ApiKeyAuth(HttpBearer):
@@ -135,7 +135,7 @@ def _item_out(result: ItemResult) -> dict:
             "detail": invitation.detail,
             "send_at": invitation.send_at,
             "expires_at": invitation.expires_at,
-            "survey_url": survey_url(invitation)
+            "survey_url": survey_url_or_none(invitation)
             if invitation.channel not in ("email", "sms") and invitation.state == "sent"
             else None,
         },

@@ -31,7 +31,7 @@ from touchpoint.responses.actions import InvalidAnswer, do_answer_invitation, do
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import check_answers, questions_for
-from touchpoint.surveys.tokens import access_open_invitation
+from touchpoint.surveys.tokens import access_invitation, access_open_invitation
 from touchpoint.surveys.wording import defaults_for, direction, invitation_wording, language_for
 
 
@@ -103,7 +103,13 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "front/thanks.html",
-        {"lang": lang, "dir": direction(lang), "texts": texts, "invitation": invitation},
+        {
+            "lang": lang,
+            "dir": direction(lang),
+            "texts": texts,
+            "invitation": invitation,
+            "token": token,
+        },
     )
 
 
@@ -157,13 +163,7 @@ def survey_more(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = (
-        Invitation.objects.select_related("account", "contact", "touchpoint", "unit")
-        .filter(token=token)
-        .first()
-        if token and len(token) <= 64
-        else None
-    )
+    invitation = access_invitation(token)
     if invitation is None:
         return _closed(request)
     lang, texts = _texts(request, invitation)

@@ -31,6 +31,7 @@ from touchpoint.setup.audit import SetupError, access_setup_account, admin_accou
 from touchpoint.setup.models import SetupChange
 from touchpoint.surveys import reminders
 from touchpoint.surveys.models import Touchpoint
+from touchpoint.surveys.tokens import survey_token
 from touchpoint.surveys.wording import SUPPORTED
 from touchpoint.tickets.models import RootCause
 from touchpoint.widget.models import PublishableKey
@@ -392,8 +393,10 @@ def touchpoint_test(request: HttpRequest, account: Account, slug: str) -> HttpRe
             "errors": errors,
             "result": result,
             "languages": forms.LANGUAGES,
-            "survey_url": reverse("survey", args=[result.invitation.token])
-            if result and result.invitation.token and touchpoint.channel not in ("email", "sms")
+            "survey_url": reverse("survey", args=[survey_token(result.invitation)])
+            if result
+            and result.invitation.token_hash
+            and touchpoint.channel not in ("email", "sms")
             else "",
         },
         status=400 if errors else 200,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from touchpoint.lib import sms
 from touchpoint.outbox.transports import SmsMessage
 from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.tokens import LinkLost, survey_token
 from touchpoint.surveys.wording import direction, invitation_wording
 
 log = logging.getLogger("touchpoint.delivery")
@@ -23,12 +24,21 @@ SMS_MAX_SEGMENTS = 2
 
 
 def survey_url(invitation: Invitation, score: int | None = None) -> str:
-    url = f"{settings.SITE_URL}/s/{invitation.token}"
+    """The invitation's survey link, its token rebuilt in memory (LinkLost if it cannot be)."""
+    url = f"{settings.SITE_URL}/s/{survey_token(invitation)}"
     return url if score is None else f"{url}?score={score}"
 
 
+def survey_url_or_none(invitation: Invitation) -> str | None:
+    """The survey link to show an API client, or None when it cannot be rebuilt."""
+    try:
+        return survey_url(invitation)
+    except LinkLost:
+        return None
+
+
 def unsubscribe_url(invitation: Invitation) -> str:
-    return f"{settings.SITE_URL}/u/{invitation.token}"
+    return f"{settings.SITE_URL}/u/{survey_token(invitation)}"
 
 
 def compose_email(invitation: Invitation, *, reminder: int = 0) -> EmailMultiAlternatives:
@@ -37,6 +47,7 @@ def compose_email(invitation: Invitation, *, reminder: int = 0) -> EmailMultiAlt
     line saying so, and a Message-ID of its own."""
     account, contact = invitation.account, invitation.contact
     lang, texts = invitation_wording(invitation, name=True)
+    link = survey_url(invitation)
     if reminder:
         texts["subject"] = texts["reminder_subject"]
         texts["context"] = f"{texts['reminder_intro']} {texts['context']}"
@@ -46,11 +57,11 @@ def compose_email(invitation: Invitation, *, reminder: int = 0) -> EmailMultiAlt
         "contact": contact,
         "account": account,
         "scores": [
-            (n, survey_url(invitation, n), texts["out_of_ten"].replace("{score}", str(n)))
+            (n, f"{link}?score={n}", texts["out_of_ten"].replace("{score}", str(n)))
             for n in range(11)
         ],
         "dir": direction(lang),
-        "survey_url": survey_url(invitation),
+        "survey_url": link,
         "unsubscribe_url": unsubscribe_url(invitation),
     }
     sender = f"{account.sender_name or account.name} <{settings.DEFAULT_FROM_EMAIL}>"
@@ -62,9 +73,11 @@ def compose_email(invitation: Invitation, *, reminder: int = 0) -> EmailMultiAlt
         to=[contact.email or ""],  # planned only for a contact with an address
         reply_to=[account.reply_to] if account.reply_to else None,
         headers={
-            # The same id on every attempt: mail systems fold a rare duplicate into one.
+            # The same id on every attempt: mail systems fold a rare duplicate into one. The
+            # hash's start keeps ids apart across databases (ids restart) and tells nothing
+            # of the token.
             "Message-ID": f"<invitation-{invitation.pk}{f'.r{reminder}' if reminder else ''}"
-            f".{(invitation.token or '')[:12]}@{domain}>",
+            f".{(invitation.token_hash or '')[:12]}@{domain}>",
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",

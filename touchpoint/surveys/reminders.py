@@ -27,6 +27,7 @@ from touchpoint.outbox.transports import TransportError, Transports, smtp_destin
 from touchpoint.surveys import rules
 from touchpoint.surveys.compose import compose_email, compose_sms
 from touchpoint.surveys.models import Invitation, Reminder, Touchpoint
+from touchpoint.surveys.tokens import LinkLost, survey_token
 
 log = logging.getLogger("touchpoint.reminders")
 State = Reminder.State
@@ -116,6 +117,11 @@ class ReminderQueue(engine.Queue):
         why = _needless(invitation)
         if why:
             _finish(reminder, State.CANCELLED, why)
+            return None
+        try:
+            survey_token(invitation)  # the link of the first message, rebuilt
+        except LinkLost as lost:
+            _finish(reminder, State.CANCELLED, str(lost))
             return None
         if invitation.channel == "sms":
             transport = transports.sms(invitation.account)

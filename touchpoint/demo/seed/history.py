@@ -48,7 +48,7 @@ from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
-from touchpoint.surveys.tokens import new_token
+from touchpoint.surveys.tokens import new_link
 
 HISTORY_PREFIX = "demo-"  # demo-000001 … in chronological order
 K = Touchpoint.Kind
@@ -312,7 +312,6 @@ def seed_history(
             touchpoint_id=touchpoint.pk,
             unit_id=unit.pk,
             channel=touchpoint.channel,
-            token=new_token(),
             send_at=send_at,
             expires_at=send_at + expiry,
         )
@@ -326,6 +325,7 @@ def seed_history(
                 detail,
             )
             continue
+        new_link(invitation)
         person.last_invited = max(send_at, person.last_invited or send_at)
         if send_at > now:  # a repair or parcel of the last days: the worker will send it
             continue
