@@ -272,11 +272,11 @@ def test_the_rollup_path_reads_no_raw_answers_and_a_fixed_number_of_queries(bran
     assert len(sql) <= 6, sql
 
 
-def test_segments_are_counted_from_the_raw_answers(brand):
-    gold = answer(brand, brand.store, 10, n=1)
-    gold.contact.attributes = {"tier": "gold"}
-    gold.contact.save()
+def test_segments_are_counted_from_the_raw_answers_as_they_were_when_given(brand):
+    gold = answer(brand, brand.store, 10, n=1, attributes={"tier": "gold"})
     answer(brand, brand.store, 0, n=2)
+    gold.contact.attributes = {"tier": "silver"}  # later: the past answer stays gold
+    gold.contact.save()
     request = check_report_request(
         unit=brand.north,
         start=dt.date(2026, 11, 1),

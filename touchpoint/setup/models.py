@@ -26,6 +26,7 @@ class SetupChange(models.Model):
         SMS = "sms", _("SMS settings")
         UNITS = "units", _("Organisation")
         PEOPLE = "people", _("People")
+        SEGMENT = "segment", _("Reportable segment")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)

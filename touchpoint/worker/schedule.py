@@ -21,6 +21,7 @@ from touchpoint.digests import actions as digests
 from touchpoint.events import actions as events
 from touchpoint.notifications import delivery as notifications
 from touchpoint.ratelimits import actions as ratelimits
+from touchpoint.reports.folding import fold_pending
 from touchpoint.surveys import delivery as invitations
 from touchpoint.surveys import recurring
 from touchpoint.tickets.actions import sweep_tickets
@@ -60,6 +61,9 @@ def steps(*, sweep_every: float = 30.0) -> list[Step]:
         Step("events", events.relay, 0, busy=True),
         Step("deliveries", notifications.send_due_deliveries, 0, busy=True),
         Step("comment analysis", analyse_pending, 0, busy=True),
+        # Answers' rollup changes into the rollups (and declared dimensions' backfills): every
+        # pass, so within a second; figures are exact before that too (they add the log).
+        Step("rollups", fold_pending, 0, busy=True),
         Step("recurring surveys", recurring.run_due, 0),
         # Recovery from dead workers, SLAs, bundles: every `sweep_every` seconds.
         Step("invitations sweep", invitations.sweep, sweep_every),
