@@ -14,3 +14,4 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="touchpoint-static-"))
+WHITENOISE_USE_FINDERS = True  # nothing is collected for the tests

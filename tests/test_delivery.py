@@ -17,7 +17,7 @@ from django.db import connection
 from tests.conftest import Mailbox, interaction
 from touchpoint.outbox.models import Circuit
 from touchpoint.outbox.transports import smtp_destination
-from touchpoint.surveys import delivery
+from touchpoint.surveys import compose, delivery
 from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation
 from touchpoint.surveys.schemas import InteractionIn
@@ -307,8 +307,8 @@ def test_intake_queues_a_send_task_for_invitations_due_now(brand, smtp):
 
 def test_message_ids_are_stable_across_attempts(brand, smtp):
     invitation = scheduled(brand)
-    first = delivery.compose_email(refreshed(invitation)).message()["Message-ID"]
-    assert first == delivery.compose_email(invitation).message()["Message-ID"]
+    first = compose.compose_email(refreshed(invitation)).message()["Message-ID"]
+    assert first == compose.compose_email(invitation).message()["Message-ID"]
     assert re.match(r"<invitation-\d+\.[\w-]{12}@", first)
 
 

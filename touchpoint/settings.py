@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from touchpoint.lib.env import env_bool, env_int, env_list, env_str
+from touchpoint.lib.env import env_bool, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("TOUCHPOINT_DATA_DIR", str(BASE_DIR.parent / "data")))
@@ -171,7 +171,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = True
+# WhiteNoise serves the collected files (compressed, cached by browsers); until
+# `collectstatic` has run (development, tests) it finds them in the apps instead, as they are.
+WHITENOISE_USE_FINDERS = DEBUG or not any(STATIC_ROOT.iterdir())
 
 # Email: real SMTP. The demo points this at its local catch-all (`touchpoint mailsink`).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -200,11 +202,29 @@ KIOSK_ANSWERS_PER_MINUTE = env_int("KIOSK_ANSWERS_PER_MINUTE", 6)
 # ...and how long its thank-you stays up before the question comes back.
 KIOSK_THANKS_SECONDS = env_int("KIOSK_THANKS_SECONDS", 5)
 
+# `touchpoint serve` (gunicorn): where it listens, how many worker processes (0: two per
+# core plus one), and how many seconds a request may take before its worker is replaced.
+WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("WEB_PORT", 8000)
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0)
+WEB_TIMEOUT = env_int("WEB_TIMEOUT", 30)
+
 # The dev outbox page lists mail captured by `touchpoint mailsink` (demo and development only).
 DEV_OUTBOX = env_bool("DEV_OUTBOX", DEBUG)
 
+# HTTPS, for production behind a reverse proxy that terminates TLS (README "Running in
+# production"). SECURE_PROXY_SSL_HEADER names the header the proxy sets on every request it
+# received over HTTPS (X-Forwarded-Proto): set it only if the proxy always overwrites it, or
+# a client could claim HTTPS. HSTS tells browsers to come back over HTTPS only, for that
+# many seconds: start small, it cannot be taken back before it runs out.
+SECURE_PROXY_SSL_HEADER = env_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Cookies only over HTTPS: on by default once plain HTTP is redirected.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

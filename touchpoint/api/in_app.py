@@ -15,7 +15,7 @@ from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps
 from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.surveys.actions import access_open_invitation, do_ask_now
-from touchpoint.surveys.delivery import survey_url
+from touchpoint.surveys.compose import survey_url
 from touchpoint.surveys.models import Channel, Touchpoint
 from touchpoint.surveys.questions import (
     active_questions,

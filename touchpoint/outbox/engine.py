@@ -73,6 +73,14 @@ class Queue:
         """Fields to record on a row that went out."""
         raise NotImplementedError
 
+    def after_sent(self, row: Any) -> None:
+        """What else a row that went out leads to (its reminders, for a survey)."""
+
+    def hand_off(self, row: Any, now: dt.datetime) -> bool:
+        """Record that the message is about to go on the wire, if this worker still holds
+        the row (and whatever else the queue requires at that moment). False: do not send."""
+        return bool(_mine(self, row).update(handed_off_at=now))
+
     def retry(self, row: Any, error: TransportError, wait: dt.timedelta, now) -> dict:
         raise NotImplementedError
 
@@ -146,15 +154,13 @@ def deliver(queue: Queue, row, *, transports: Transports, circuits: Circuits) ->
         return False
 
     def mark_handoff() -> None:
-        if not _mine(queue, row).update(handed_off_at=timezone.now()):
-            raise _LostClaim  # the lease ran out and another worker has the row
+        if not queue.hand_off(row, timezone.now()):
+            raise _LostClaim  # another worker has the row now, or it must not go any more
 
     try:
         result = transport.send(message, before_handoff=mark_handoff)
     except _LostClaim:
-        log.warning(
-            "%s %s: lease taken over before sending; left to the new holder", queue.name, row.pk
-        )
+        log.info("%s %s: not ours to send any more at the hand-off", queue.name, row.pk)
         return False
     except TransportError as error:
         _after_error(queue, row, error, destination=destination, circuits=circuits)
@@ -170,6 +176,7 @@ def deliver(queue: Queue, row, *, transports: Transports, circuits: Circuits) ->
         claimed_by="",
         updated_at=now,
     )
+    queue.after_sent(row)
     return True
 
 

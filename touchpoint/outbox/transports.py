@@ -170,6 +170,10 @@ class EmailTransport:
             raise TransportError(
                 f"mail server connection lost: {error}", retryable=True, server_down=True
             ) from error
+        except BaseException:
+            # The caller refused at the hand-off (mid-DATA): this session cannot go on.
+            self.close()
+            raise
 
     def _open(self) -> _Backend:
         if self._backend is not None:

@@ -20,7 +20,7 @@ from touchpoint.contacts.models import Contact
 from touchpoint.lib import sms
 from touchpoint.setup.audit import SetupError, actor_name, record_change
 from touchpoint.setup.models import SetupChange
-from touchpoint.surveys import delivery, rules
+from touchpoint.surveys import compose, delivery, rules
 from touchpoint.surveys.actions import new_token, record_interactions
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import questions_for
@@ -86,8 +86,8 @@ def preview(
 ) -> Preview:
     """Render the touchpoint as edited (it may be unsaved) in one language."""
     invitation = sample_invitation(touchpoint, unit, lang, name)
-    email = delivery.compose_email(invitation)
-    text = delivery.compose_sms(invitation).body
+    email = compose.compose_email(invitation)
+    text = compose.compose_sms(invitation).body
     account = touchpoint.account
     texts = wording_for(touchpoint, lang, brand=account.name, unit=unit.name)
     page = {

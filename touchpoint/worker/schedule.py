@@ -23,7 +23,7 @@ from touchpoint.notifications import delivery as notifications
 from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.reports.folding import fold_pending
 from touchpoint.surveys import delivery as invitations
-from touchpoint.surveys import recurring
+from touchpoint.surveys import recurring, reminders
 from touchpoint.tickets.actions import sweep_tickets
 
 log = logging.getLogger("touchpoint.worker")
@@ -58,6 +58,7 @@ def steps(*, sweep_every: float = 30.0) -> list[Step]:
         # Sending: survey invitations, then domain events to their subscribers, then the
         # messages they made (notification emails, webhooks).
         Step("invitations", invitations.send_due_invitations, 0, busy=True),
+        Step("reminders", reminders.send_due_reminders, 0, busy=True),
         Step("events", events.relay, 0, busy=True),
         Step("deliveries", notifications.send_due_deliveries, 0, busy=True),
         Step("comment analysis", analyse_pending, 0, busy=True),
@@ -67,6 +68,7 @@ def steps(*, sweep_every: float = 30.0) -> list[Step]:
         Step("recurring surveys", recurring.run_due, 0),
         # Recovery from dead workers, SLAs, bundles: every `sweep_every` seconds.
         Step("invitations sweep", invitations.sweep, sweep_every),
+        Step("reminders sweep", reminders.sweep, sweep_every),
         Step("events sweep", events.sweep, sweep_every),
         Step("deliveries sweep", notifications.sweep, sweep_every),
         Step("ticket SLAs", sweep_tickets, sweep_every),
