@@ -19,12 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router
 from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps
@@ -109,20 +112,78 @@ def plan(request: ReportRequest, by: tuple[str, ...] = ()) -> tuple[str, Declare
     declared, ready dimension: filtered on values with rollups of their own, grouped by, or
     both), else "responses" (the raw answers: combinations, undeclared attributes, a
     dimension still being backfilled, a value counted under "other")."""
+    path, dimension, _ = _planned(request, by)
+    return path, dimension
+
+
+def _planned(request: ReportRequest, by: tuple[str, ...]) -> tuple[str, Declared | None, str]:
     names = [name for name, _ in request.segments]
     grouped = [b for b in by if b not in _ROLLUP_FIELDS]
     if not names and not grouped:
-        return "rollups", None
+        return "rollups", None, ""
     if len({*names, *grouped}) != 1:
-        return "responses", None
+        return "responses", None, _("several segments together")
     name = (names or grouped)[0]
     dimension = request.dimension(name)
-    if dimension is None or not dimension.ready:
-        return "responses", None
+    if dimension is None:
+        return "responses", None, _("%(name)s is not a declared segment") % {"name": name}
+    if not dimension.ready:
+        return (
+            "responses",
+            None,
+            _("%(name)s is declared, its past answers still being counted (%(percent)s %%)")
+            % {"name": name, "percent": dimension.percent},
+        )
     for value in dict(request.segments).get(name, ()):
         if value not in dimension.ids:
-            return "responses", None
-    return "segments", dimension
+            return (
+                "responses",
+                None,
+                _("%(value)s is not one of the values %(name)s keeps rollups for")
+                % {"value": value, "name": name},
+            )
+    return "segments", dimension, ""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which path answered a request, and how fresh its figures are."""
+
+    path: str  # "rollups", "segments" or "responses" (PATHS)
+    why: str  # for the raw answers: why not from rollups
+    name: str  # the declared dimension read, on the segment path
+    as_of: dt.datetime  # figures count every answer stored before this instant
+    waiting: int  # answers' changes not folded yet (counted all the same)
+
+    @property
+    def label(self) -> str:
+        return PATHS[self.path]
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "label": self.label,
+            "why": self.why,
+            "dimension": self.name or None,
+            "as_of": self.as_of.isoformat(),
+            "waiting": self.waiting,
+        }
+
+
+def provenance(
+    request: ReportRequest, by: tuple[str, ...] = (), *, now: dt.datetime | None = None
+) -> Provenance:
+    path, dimension, why = _planned(request, by)
+    waiting = 0
+    if path != "responses":
+        waiting = RollupDelta.objects.filter(account_id=request.unit.account_id).count()
+    return Provenance(
+        path=path,
+        why=why,
+        name=dimension.name if dimension else "",
+        as_of=now or timezone.now(),
+        waiting=waiting,
+    )
 
 
 def _from_rollups(

@@ -23,6 +23,7 @@ from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib import periods, segments
 from touchpoint.reports.dimensions import Declared, declared
+from touchpoint.reports.models import Dimension, DimensionValue
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Interaction, Touchpoint
 
@@ -192,12 +193,27 @@ def known_attributes(account_id: int, sample: int = 500) -> dict[str, dict[str, 
 
 
 def segment_choices(account_id: int, most: int = 30) -> list[tuple[str, str, list[str]]]:
-    """(parameter, label, values) for the filters form: attributes with few distinct values
-    (a tier, a phone model, a city), not identifiers."""
+    """(parameter, label, values) for the filters form: the declared dimensions with every
+    value they keep rollups for (marked "reportable", first), then attributes of the latest
+    answers with few distinct values (a tier, a phone model, a city), not identifiers."""
     out = []
-    for source, attributes in known_attributes(account_id).items():
+    taken = set()
+    known = known_attributes(account_id)
+    for dimension in Dimension.objects.filter(account_id=account_id).order_by("name"):
+        source, key = segments.split(dimension.name)
+        values = sorted(
+            DimensionValue.objects.filter(dimension=dimension, is_other=False)
+            .exclude(value="")
+            .values_list("value", flat=True)
+        )
+        if not values:  # still being counted: the values of the latest answers meanwhile
+            values = sorted(known[source].get(key, ()))
+        label = f"{key.replace('_', ' ').capitalize()} ({source}, reportable)"
+        out.append((dimension.name, label, values))
+        taken.add(dimension.name)
+    for source, attributes in known.items():
         for key, values in attributes.items():
-            if 1 < len(values) <= most:
+            if 1 < len(values) <= most and f"{source}.{key}" not in taken:
                 label = f"{key.replace('_', ' ').capitalize()} ({source})"
                 out.append((f"{source}.{key}", label, sorted(values)))
     return out

@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account
-from touchpoint.lib.bulk import build, bulk_insert
+from touchpoint.lib.bulk import build, insert_few
 from touchpoint.reports.models import (
     HISTOGRAM,
     FoldState,
@@ -199,7 +199,7 @@ def record(account: Account | int, changes: Sequence[Change]) -> None:
                 **dict(zip(HISTOGRAM, c.histogram, strict=True)),
             )
         )
-    bulk_insert(rows)
+    insert_few(rows)
 
 
 def apply(account: Account | int, deltas: Deltas) -> None:
