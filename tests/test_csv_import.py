@@ -172,7 +172,7 @@ def test_an_import_of_many_chunks_ties_each_row_to_its_own_contact_and_invitatio
     brand, tmp_path, monkeypatch
 ):
     # Several chunks, each larger than SQLite's historical 999-parameter statements.
-    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 150)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", 150)
     path = write(tmp_path, *(row(i, contact_email=f"p{i}@example.com") for i in range(400)))
     call_command("import-interactions", str(path), "--no-progress")
     assert Interaction.objects.count() == 400
@@ -186,12 +186,12 @@ def test_an_import_of_many_chunks_ties_each_row_to_its_own_contact_and_invitatio
 @pytest.fixture(params=[1, 2], ids=["in-process", "two-workers"])
 def check_workers(request, monkeypatch):
     """Large files are validated in worker processes: the same tests run both ways."""
-    monkeypatch.setattr("touchpoint.surveys.csv_import.check_workers", lambda path: request.param)
+    monkeypatch.setattr("touchpoint.intake.csv_import.check_workers", lambda path: request.param)
     return request.param
 
 
 def test_partial_skips_bad_rows_in_every_chunk(brand, tmp_path, monkeypatch, capsys, check_workers):
-    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 2)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", 2)
     path = write(
         tmp_path,
         row(1),
@@ -218,7 +218,7 @@ def test_partial_skips_bad_rows_in_every_chunk(brand, tmp_path, monkeypatch, cap
 def test_a_file_checked_by_workers_reports_every_row_in_file_order(
     brand, tmp_path, monkeypatch, check_workers
 ):
-    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 3)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", 3)
     lines = [row(i) for i in range(1, 31)]  # row i is on line i + 1
     lines[4] = row(5, occurred_at="soon")
     lines[17] = row(18) + ",surplus"
@@ -242,7 +242,7 @@ def test_a_file_checked_by_workers_reports_every_row_in_file_order(
 def test_a_file_that_stops_being_utf8_in_a_later_chunk_imports_nothing(
     brand, tmp_path, monkeypatch, check_workers
 ):
-    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 20)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", 20)
     path = write(tmp_path, *(row(i) for i in range(1, 300)))  # past the first decoded block
     path.write_bytes(path.read_bytes() + row(300, contact_name="Zoé").encode("latin-1") + b"\n")
     with pytest.raises(CommandError, match=r"not UTF-8 text \(near line [1-9]\d+\)"):
@@ -303,7 +303,7 @@ def test_an_imported_interaction_repeated_through_the_api_is_the_same_one(brand,
 
 
 def test_only_a_large_file_on_a_platform_that_forks_is_checked_by_workers(tmp_path, monkeypatch):
-    from touchpoint.surveys import csv_import
+    from touchpoint.intake import csv_import
 
     path = write(tmp_path, row(1))
     assert csv_import.check_workers(str(path)) == 1  # small: starting workers costs more

@@ -12,14 +12,14 @@ from django.db import connection, connections
 
 from tests.conftest import interaction
 from touchpoint.contacts.actions import do_opt_out
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.outbox import engine
 from touchpoint.outbox.circuits import Circuits
 from touchpoint.outbox.transports import Transports
 from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.surveys import delivery, reminders
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation, Reminder
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 # Friday 20 November 2026, 10:00 in Paris (the brand's time zone).

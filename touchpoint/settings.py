@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from touchpoint.lib.env import env_bool, env_header, env_int, env_list, env_str
+from touchpoint.lib.env import env_bool, env_float, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("TOUCHPOINT_DATA_DIR", str(BASE_DIR.parent / "data")))
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "touchpoint.contacts",
     "touchpoint.surveys",
     "touchpoint.responses",
+    "touchpoint.intake",
     "touchpoint.reports",
     "touchpoint.notifications",
     "touchpoint.tickets",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "touchpoint.alerts",
     "touchpoint.setup",
     "touchpoint.analysis",
+    "touchpoint.connectors",
     "touchpoint.worker",
     "touchpoint.demo",
 ]
@@ -185,6 +187,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@touchpoint.localhost")
+# For benchmarks only: every wait of the outbox (leases, retry back-off, circuit probes) is
+# multiplied by this, so benchmarks/faults.py settles in seconds rather than hours.
+OUTBOX_TIME_SCALE = env_float("OUTBOX_TIME_SCALE", 1.0)
+if not 0 < OUTBOX_TIME_SCALE <= 1:
+    raise ImproperlyConfigured("OUTBOX_TIME_SCALE must be above 0 and at most 1")
 
 # Website widget and in-app endpoints: requests per client address and key per minute.
 WIDGET_RATE_LIMIT = env_int("WIDGET_RATE_LIMIT", 30)
@@ -197,6 +204,10 @@ DELIGHTED_RATE_LIMIT = env_int("DELIGHTED_RATE_LIMIT", 600)
 # and how long a request to it may take.
 TWILIO_API_URL = env_str("TWILIO_API_URL").rstrip("/")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 15)
+# Connectors (helpdesks, CRMs, newsletters): the key their stored credentials are encrypted
+# with (blank: derived from SECRET_KEY), and how long a call to a vendor may take.
+CONNECTOR_KEY = env_str("CONNECTOR_KEY")
+CONNECTOR_TIMEOUT = env_int("CONNECTOR_TIMEOUT", 15)
 # In-store kiosks: answers accepted per kiosk per minute (a person needs ~10 s per answer).
 KIOSK_ANSWERS_PER_MINUTE = env_int("KIOSK_ANSWERS_PER_MINUTE", 6)
 # ...and how long its thank-you stays up before the question comes back.

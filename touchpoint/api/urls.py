@@ -16,7 +16,9 @@ from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
 from touchpoint.api.analysis import AnalyseIn
 from touchpoint.api.analysis import router as analysis_router
+from touchpoint.api.connectors import router as connectors_router
 from touchpoint.api.errors import ErrorOut
+from touchpoint.api.hooks import router as hooks_router
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
 from touchpoint.api.setup_org import router as setup_org_router
@@ -24,9 +26,9 @@ from touchpoint.api.setup_segments import router as setup_segments_router
 from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
-from touchpoint.surveys.actions import ItemResult, record_interactions
+from touchpoint.intake.actions import ItemResult, record_interactions
+from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
 from touchpoint.surveys.compose import survey_url
-from touchpoint.surveys.schemas import InteractionBatchIn, InteractionIn, parse_payload
 
 
 class ApiKeyAuth(HttpBearer):
@@ -208,3 +210,5 @@ api.add_router("/", setup_touchpoints_router)
 api.add_router("/", setup_org_router)
 api.add_router("/", setup_segments_router)
 api.add_router("/", analysis_router)
+api.add_router("/", hooks_router)
+api.add_router("/", connectors_router)

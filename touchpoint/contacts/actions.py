@@ -158,7 +158,7 @@ def match_contacts(
     new: list[Contact] = []
     changed: dict[int, Contact] = {}
     for entry in given:
-        contact = next(
+        matched = next(
             (
                 index[(k, v)]
                 for k in ("external_id", "email", "phone")
@@ -166,9 +166,11 @@ def match_contacts(
             ),
             None,
         )
-        if contact is None:
+        if matched is None:
             contact = build(Contact, account_id=account.pk)
             new.append(contact)
+        else:
+            contact = matched
         if _merge_contact(contact, entry, index, now=now) and contact.id:
             changed[contact.id] = contact
         for kind in ("external_id", "email", "phone"):

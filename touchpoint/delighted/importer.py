@@ -23,10 +23,10 @@ from pydantic import ValidationError
 from touchpoint.contacts.actions import resolve_contacts
 from touchpoint.contacts.models import Contact
 from touchpoint.delighted.models import Project, ResponseExtra
+from touchpoint.intake.actions import check_interactions, record_interactions
+from touchpoint.intake.csv_import import CsvFileError, open_csv
+from touchpoint.intake.schemas import ContactIn, InteractionIn, field_errors
 from touchpoint.lib.csv_rows import StrictReader
-from touchpoint.surveys.actions import check_interactions, record_interactions
-from touchpoint.surveys.csv_import import CsvFileError, open_csv
-from touchpoint.surveys.schemas import ContactIn, InteractionIn, field_errors
 
 CHUNK = 2000
 

@@ -13,6 +13,7 @@ the insert itself (per field: a default lookup, a descriptor `__set__`, a signal
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
@@ -51,6 +52,10 @@ _PLAIN = {
     "SmallIntegerField",
     "TextField",
 }
+
+
+def _prepare(field: Field, value: object, *, connection) -> object:
+    return field.get_db_prep_save(value, connection)
 
 
 @cache
@@ -154,7 +159,7 @@ def _preparers(fields: Sequence, connection) -> list[tuple[int, Callable[[object
         elif kind == "JSONField" and field.encoder is None and connection.vendor == "sqlite":
             out.append((i, json.dumps))  # what JSONField.get_db_prep_save ends in on SQLite
         else:
-            out.append((i, lambda value, field=field: field.get_db_prep_save(value, connection)))
+            out.append((i, functools.partial(_prepare, field, connection=connection)))
     return out
 
 
@@ -323,7 +328,7 @@ def insert_few(objs: Sequence[Model]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {ops.quote_name(model._meta.db_table)} "
-            f"({', '.join(ops.quote_name(f.column) for f in fields)}) "
+            f"({', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
             f"VALUES {', '.join([row] * len(objs))}",
             params,
         )
@@ -358,8 +363,8 @@ def bulk_insert(objs: Sequence[Model]) -> None:
         for attname in stamped:  # auto_now(_add) fields left empty get the current time
             if getattr(obj, attname) is None:
                 setattr(obj, attname, now)
-    table = ops.quote_name(model._meta.db_table)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    table = ops.quote_name(str(model._meta.db_table))
+    columns = ", ".join(ops.quote_name(str(f.column)) for f in fields)
     with driver_cursor(connection) as cursor:
         if connection.vendor == "postgresql":
             with (
@@ -382,6 +387,16 @@ def bulk_insert(objs: Sequence[Model]) -> None:
         obj._state.db = alias
 
 
+def _concrete(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the table, not a reverse relation
+    return field
+
+
+def _quoted(ops, field) -> str:
+    return ops.quote_name(str(field.column))
+
+
 def bulk_set(objs: Sequence[Model], field_names: Sequence[str]) -> None:
     """UPDATE the named fields of saved instances (each instance once): one prepared
     statement for all rows, or on PostgreSQL one `UPDATE … FROM UNNEST(arrays)`."""
@@ -390,8 +405,8 @@ def bulk_set(objs: Sequence[Model], field_names: Sequence[str]) -> None:
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
     ops = connection.ops
-    fields = [model._meta.get_field(name) for name in field_names]
-    table = ops.quote_name(model._meta.db_table)
+    fields = [_concrete(model, name) for name in field_names]
+    table = ops.quote_name(str(model._meta.db_table))
     pk = model._meta.pk
     rows = [
         [*values, obj.pk]
@@ -401,17 +416,17 @@ def bulk_set(objs: Sequence[Model], field_names: Sequence[str]) -> None:
         if connection.vendor == "postgresql":
             names = [f"c{i}" for i in range(len(fields))]
             assignments = ", ".join(
-                f"{ops.quote_name(f.column)} = v.{n}" for f, n in zip(fields, names, strict=True)
+                f"{_quoted(ops, f)} = v.{n}" for f, n in zip(fields, names, strict=True)
             )
             unnest = ", ".join(_array_casts(connection, [*fields, pk]))
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM UNNEST({unnest}) AS v({', '.join(names)}, "
-                f"pk) WHERE {table}.{ops.quote_name(pk.column)} = v.pk",
+                f"pk) WHERE {table}.{ops.quote_name(str(pk.column))} = v.pk",
                 _columns_of(rows),
             )
             return
         mark = placeholder(connection)
-        assignments = ", ".join(f"{ops.quote_name(f.column)} = {mark}" for f in fields)
+        assignments = ", ".join(f"{_quoted(ops, f)} = {mark}" for f in fields)
         cursor.executemany(
-            f"UPDATE {table} SET {assignments} WHERE {ops.quote_name(pk.column)} = {mark}", rows
+            f"UPDATE {table} SET {assignments} WHERE {_quoted(ops, pk)} = {mark}", rows
         )

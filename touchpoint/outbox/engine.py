@@ -13,11 +13,13 @@ rows; the engine does everything else:
    the message goes on the wire is recorded (`handed_off_at`), conditional on the token, so
    a row whose lease another worker took over is never sent by this one.
 3. Sent: recorded. Destination down: the row goes back without spending its attempt and
-   the circuit opens. Maybe delivered (the answer to a handed-over message never came):
-   failed with that reason, never sent twice. Retryable: waiting again after the queue's
-   back-off, until its attempts run out. Otherwise failed with the reason.
-4. `sweep`: rows whose worker died. Not handed off: waiting again. Handed off: failed as
-   interrupted, except where receivers drop repeats by id (webhooks), which go again.
+   the circuit opens; any answer from the destination (even a refusal) closes it. Maybe
+   delivered (the answer to a handed-over message never came): failed with that reason,
+   never sent twice. Retryable: waiting again after the queue's back-off, until its
+   attempts run out. Otherwise failed with the reason.
+4. `sweep`: rows whose worker died. Not handed off: waiting again, the attempt not spent.
+   Handed off: failed as interrupted, except where receivers drop repeats by id
+   (webhooks), which go again.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
-from touchpoint.outbox.circuits import DOWN, PROBE, Circuits
+from touchpoint.outbox.circuits import DOWN, PROBE, Circuits, scaled
 from touchpoint.outbox.transports import TransportError, Transports
 
 log = logging.getLogger("touchpoint.outbox")
@@ -126,7 +128,7 @@ def claim(queue: Queue, ids: Sequence[int], *, now: dt.datetime | None = None) -
         state=queue.sending,
         claimed_by=token,
         attempts=F("attempts") + 1,
-        lease_expires_at=now + queue.lease,
+        lease_expires_at=now + scaled(queue.lease),
         handed_off_at=None,
         updated_at=now,
     )
@@ -187,16 +189,21 @@ class _LostClaim(Exception):
 def _after_error(queue: Queue, row, error: TransportError, *, destination, circuits) -> None:
     now = timezone.now()
     if error.server_down:
-        circuit = circuits.trip(destination, str(error), now)
+        circuit = circuits.trip(destination, str(error), now, retry_after=error.retry_after)
         give_back(queue, row)
         log.warning(
             "%s is down (%s): its messages wait until %s", destination, error, circuit.retry_at
         )
         return
+    if not error.maybe_delivered and destination in circuits.rows:
+        # It answered, refusing only this message (a greylisting 451, a bad address): it is
+        # up, so what waits for it goes now rather than after another probe interval.
+        log.info("%s is back: it answered a probe", destination)
+        circuits.close(destination)
     if error.maybe_delivered:
         fields, reason = queue.failed(row, error, INTERRUPTED, now), INTERRUPTED
     elif error.retryable and row.attempts < queue.max_attempts:
-        wait = queue.backoff[row.attempts - 1]
+        wait = scaled(queue.backoff[row.attempts - 1])
         _mine(queue, row).update(
             **queue.retry(row, error, wait, now),
             state=queue.waiting,
@@ -246,7 +253,13 @@ def sweep(queue: Queue) -> dict[str, int]:
         "claimed_by": "",
         "updated_at": now,
     }
-    counts = {"reclaimed": stale.filter(handed_off_at__isnull=True).update(**again)}
+    # Never handed off: the message did not reach its destination, so, as with `give_back`,
+    # the claim's attempt is not spent (workers killed in a row must not use up its retries).
+    counts = {
+        "reclaimed": stale.filter(handed_off_at__isnull=True).update(
+            **again, attempts=F("attempts") - 1
+        )
+    }
     handed_off = stale.filter(handed_off_at__isnull=False)
     if queue.resendable is not None:
         counts["sent_again"] = handed_off.filter(queue.resendable).update(**again)

@@ -16,6 +16,7 @@ A `TransportError` is one of three kinds:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import smtplib
@@ -60,6 +61,7 @@ class TransportError(Exception):
         server_down: bool = False,
         code: int | None = None,
         status: int | None = None,
+        retry_after: dt.timedelta | None = None,
     ) -> None:
         super().__init__(message)
         self.maybe_delivered = maybe_delivered
@@ -67,6 +69,8 @@ class TransportError(Exception):
         self.retryable = (retryable or self.server_down) and not maybe_delivered
         self.code = code
         self.status = status
+        # The destination asked to be left alone this long (HTTP Retry-After).
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -103,11 +103,12 @@ def _loaded_ancestors(unit: Unit) -> dict[int, Unit]:
     """The unit and the ancestors already loaded with it (`select_related` of its parents),
     so that an answer's attribution costs no query of its own."""
     found = {}
-    while unit is not None:
-        found[unit.pk] = unit
-        if unit.parent_id is None or not Unit.parent.is_cached(unit):
+    current: Unit | None = unit
+    while current is not None:
+        found[current.pk] = current
+        if current.parent_id is None or not Unit.parent.is_cached(current):
             break
-        unit = unit.parent
+        current = current.parent
     return found
 
 

@@ -64,7 +64,7 @@ def compose_email(invitation: Invitation, *, reminder: int = 0) -> EmailMultiAlt
         headers={
             # The same id on every attempt: mail systems fold a rare duplicate into one.
             "Message-ID": f"<invitation-{invitation.pk}{f'.r{reminder}' if reminder else ''}"
-            f".{invitation.token[:12]}@{domain}>",
+            f".{(invitation.token or '')[:12]}@{domain}>",
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",

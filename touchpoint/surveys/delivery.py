@@ -24,9 +24,9 @@ from touchpoint.outbox.transports import (
     smtp_destination,
 )
 from touchpoint.surveys import reminders, rules
-from touchpoint.surveys.actions import new_token
 from touchpoint.surveys.compose import compose_email, compose_sms
 from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.tokens import new_token
 
 log = logging.getLogger("touchpoint.delivery")
 

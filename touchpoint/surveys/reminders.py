@@ -68,7 +68,9 @@ def cancel(reminders: QuerySet[Reminder], why: str) -> int:
 def on_answered(events: list[Event]) -> None:
     """An answer makes its invitation's reminders unneeded."""
     invitations = [
-        e.subject.invitation_id for e in events if getattr(e.subject, "invitation_id", None)
+        invitation_id
+        for e in events
+        if (invitation_id := getattr(e.subject, "invitation_id", None)) is not None
     ]
     if invitations:
         cancel(Reminder.objects.filter(invitation_id__in=invitations), "answered")
@@ -76,7 +78,7 @@ def on_answered(events: list[Event]) -> None:
 
 def on_unsubscribed(events: list[Event]) -> None:
     for event in events:
-        waiting = Reminder.objects.filter(invitation__contact_id=event.subject_id)
+        waiting = Reminder.objects.filter(invitation__contact_id__in=[event.subject_id])
         if event.data["channel"]:
             waiting = waiting.filter(invitation__channel=event.data["channel"])
         cancel(waiting, "opted out")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,28 +19,29 @@ from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.actions import match_contacts, save_contacts
 from touchpoint.contacts.models import Contact
+from touchpoint.intake.schemas import (
+    CheckedInteraction,
+    ContactIn,
+    InteractionIn,
+)
 from touchpoint.lib.bulk import build, bulk_insert, bulk_set, reserve_ids
 from touchpoint.responses.actions import GivenAnswer, do_store_given
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
-from touchpoint.surveys.schemas import (
-    CheckedInteraction,
-    ContactIn,
-    InteractionIn,
-)
+from touchpoint.surveys.tasks import send_due_invitations
+from touchpoint.surveys.tokens import new_token
 
 Item = InteractionIn | CheckedInteraction
 
 # Channels whose invitation Touchpoint delivers itself; the others are answered in place
 # (a web link the brand shows, a widget, an in-app prompt, a kiosk, an interviewer's queue).
 DELIVERED_CHANNELS = {Channel.EMAIL, Channel.SMS}
-ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "phone", Channel.PHONE: "phone"}
-
-
-def new_token() -> str:
-    """192 random bits, URL-safe: unguessable survey links."""
-    return secrets.token_urlsafe(24)
+ADDRESS_FIELD: dict[str, str] = {
+    Channel.EMAIL: "email",
+    Channel.SMS: "phone",
+    Channel.PHONE: "phone",
+}
 
 
 @dataclass
@@ -137,7 +137,7 @@ def check_interactions(
             seen.setdefault(item.external_id, label)
 
     existing = {
-        i.external_id: i
+        i.external_id or "": i
         for i in Interaction.objects.filter(account=account, external_id__in_plain=seen.keys())
     }
     conflict = False
@@ -244,8 +244,8 @@ def _record(
 
         by_interaction = {inv.interaction_id: inv for inv in planned}
         # Repeats report what was stored the first time.
-        earlier_invitations: dict[int, Invitation] = {}
-        earlier_responses: dict[int, Response] = {}
+        earlier_invitations: dict[int | None, Invitation] = {}
+        earlier_responses: dict[int | None, Response] = {}
         if existing:
             stored_ids = [i.pk for i in existing.values()]
             earlier_invitations = {
@@ -282,8 +282,6 @@ def _record(
 
 
 def _wake_sender() -> None:
-    from touchpoint.surveys.tasks import send_due_invitations
-
     send_due_invitations.enqueue()
 
 
@@ -423,42 +421,23 @@ def _responses_given(
 ) -> dict[int, Response]:
     """Answers that arrive with their interaction (history, phone interviews) go through the
     answer door in bulk, with their own dates."""
-    responses = do_store_given(
-        account,
-        [
+    given = []
+    for interaction, touchpoint, contact, item in rows:
+        answer = item.response
+        assert answer is not None  # only rows that carry an answer come here
+        given.append(
             GivenAnswer(
                 interaction=interaction,
                 touchpoint=touchpoint,
                 contact_id=contact.id,
-                score=item.response.score,
-                comment=item.response.comment,
-                channel=item.response.channel or "",
-                answered_at=item.response.answered_at,
+                score=answer.score,
+                comment=answer.comment,
+                channel=answer.channel or "",
+                answered_at=answer.answered_at,
                 locale=contact.locale,
             )
-            for interaction, touchpoint, contact, item in rows
-        ],
-    )
-    return {r.interaction_id: r for r in responses}
-
-
-def access_open_invitation(token: str) -> Invitation | None:
-    """The invitation behind a survey link if it can still be answered, else None.
-
-    Unknown, expired, unsent and opted-out links all look the same to the visitor.
-    """
-    if not token or len(token) > 64:
-        return None
-    invitation = (
-        Invitation.objects.select_related("account", "contact", "touchpoint", "unit")
-        .filter(token=token, state__in=[Invitation.State.SENT, Invitation.State.ANSWERED])
-        .first()
-    )
-    if invitation is None or timezone.now() >= invitation.expires_at:
-        return None
-    if invitation.contact.opted_out_at is not None:
-        return None
-    return invitation
+        )
+    return {r.interaction_id: r for r in do_store_given(account, given) if r.interaction_id}
 
 
 @dataclass

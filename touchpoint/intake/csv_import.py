@@ -10,7 +10,6 @@ against the database and writes the spool, in file order.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import marshal
 import multiprocessing
@@ -21,20 +20,20 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from pydantic import ValidationError
 
 from touchpoint.accounts.models import Account
-from touchpoint.lib.csv_rows import StrictReader
-from touchpoint.surveys.actions import check_interactions, payload_hash, record_interactions
-from touchpoint.surveys.schemas import (
+from touchpoint.intake.actions import check_interactions, payload_hash, record_interactions
+from touchpoint.intake.schemas import (
     CheckedContact,
     CheckedInteraction,
     CheckedResponse,
     InteractionIn,
     field_errors,
 )
+from touchpoint.lib.csv_rows import StrictReader
 
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 2_000_000  # about 20,000 rows: below, starting workers costs more
@@ -280,7 +279,7 @@ def import_interactions(
     account: Account,
     path: str,
     *,
-    error_writer: csv.writer | None = None,
+    error_writer: Any = None,  # a csv writer
     partial: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportReport:

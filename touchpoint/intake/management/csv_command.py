@@ -8,13 +8,13 @@ import csv
 import os
 import sys
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from touchpoint.accounts.models import Account
-from touchpoint.surveys.csv_import import CsvFileError
+from touchpoint.intake.csv_import import CsvFileError
 
 
 class _ErrorReport:
@@ -25,7 +25,7 @@ class _ErrorReport:
     def __init__(self, path: str) -> None:
         self.path = path
         self.file: IO[str] | None = None
-        self.writer = None
+        self.writer: Any = None  # a csv writer, made on the first row
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)
 
