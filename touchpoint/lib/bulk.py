@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from operator import itemgetter
@@ -23,6 +24,7 @@ from typing import TypeVar
 import psycopg
 from django.conf import settings
 from django.db import connections, router
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.db.models.lookups import In
@@ -192,8 +194,6 @@ def _statement_sizes(connection, fields: Sequence, objs: Sequence[Model]) -> lis
     shape per batch size a 400,000-row import grew to 427 MB (197 MB with a handful).
     """
     if connection.vendor == "sqlite":
-        import sqlite3
-
         connection.ensure_connection()
         limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     else:
@@ -219,12 +219,11 @@ def driver_cursor(connection):
     shape from its second run on a connection (`prepare_threshold`, settings.py).
     """
     connection.ensure_connection()
-    if connection.vendor == "sqlite" and connection.queries_logged:
-        # Query logging (DEBUG, tests counting queries) formats the statement with `%`: it
-        # needs Django's own cursor and `%s` placeholders (see `placeholder`).
-        return connection.cursor()
     if connection.vendor == "sqlite":
         raw = connection.connection.cursor()  # not Django's SQLiteCursorWrapper
+        if connection.queries_logged:  # DEBUG, or a test counting queries
+            connection.validate_thread_sharing()
+            return _QmarkDebugCursor(raw, connection)
     elif connection.vendor == "postgresql":
         raw = psycopg.Cursor(connection.connection)
     else:
@@ -232,8 +231,24 @@ def driver_cursor(connection):
     return connection._prepare_cursor(raw)
 
 
+class _QmarkDebugCursor(CursorDebugWrapper):
+    """The query log around a raw SQLite cursor: the statement is logged as written (`?`
+    placeholders), since Django's SQLite `last_executed_query` formats with `%s`."""
+
+    def execute(self, sql, params=None):
+        with (
+            self.debug_sql(sql, params, use_last_executed_query=False),
+            self.db.wrap_database_errors,
+        ):
+            return self.cursor.execute(sql, params or ())
+
+    def executemany(self, sql, param_list):
+        with self.debug_sql(sql, param_list, many=True), self.db.wrap_database_errors:
+            return self.cursor.executemany(sql, param_list)
+
+
 def placeholder(connection) -> str:
-    return "?" if connection.vendor == "sqlite" and not connection.queries_logged else "%s"
+    return "?" if connection.vendor == "sqlite" else "%s"
 
 
 def _array_casts(connection, fields: Sequence) -> list[str]:
@@ -277,16 +292,14 @@ def reserve_ids(objs: Sequence[Model]) -> None:
             )
             keys = sorted(pk for (pk,) in cursor.fetchall())
         elif connection.vendor == "sqlite":
-            mark = placeholder(connection)
             cursor.execute(
-                f"UPDATE sqlite_sequence SET seq = seq + {mark} WHERE name = {mark} RETURNING seq",
+                "UPDATE sqlite_sequence SET seq = seq + ? WHERE name = ? RETURNING seq",
                 [len(objs), table],
             )
             moved = cursor.fetchone()
             if moved is None:  # the table never had a row
                 cursor.execute(
-                    f"INSERT INTO sqlite_sequence (name, seq) VALUES ({mark}, {mark})",
-                    [table, len(objs)],
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, len(objs)]
                 )
             last = len(objs) if moved is None else moved[0]
             keys = list(range(last - len(objs) + 1, last + 1))

@@ -28,6 +28,8 @@ class SetupChange(models.Model):
         UNITS = "units", _("Organisation")
         PEOPLE = "people", _("People")
         SEGMENT = "segment", _("Reportable segment")
+        SUPPRESSION = "suppression", _("Suppression list")
+        FEEDBACK_KEY = "feedback_key", _("Bounce and complaint address")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)
