@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import interaction
+from tests.conftest import fold_rollups, interaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, sms_settings
 from touchpoint.events.models import Event
 from touchpoint.intake.actions import record_interactions
@@ -252,6 +252,7 @@ DOORS = [
 
 
 def state(brand) -> dict:
+    fold_rollups()
     totals = [0] * 11
     for row in RollupTotal.objects.filter(unit=brand.brand, grain="day"):
         totals = [a + b for a, b in zip(totals, row.histogram, strict=True)]

@@ -29,6 +29,7 @@ from touchpoint.reports.params import (
 )
 from touchpoint.responses.actions import InvalidAnswer, do_answer_invitation, do_change_answer
 from touchpoint.responses.models import Response
+from touchpoint.setup.audit import admin_accounts
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import check_answers, questions_for
 from touchpoint.surveys.tokens import access_invitation, access_open_invitation
@@ -253,6 +254,7 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         "breadcrumbs": breadcrumbs,
         "standing": standing,
         "league_kinds": league.descendant_kinds(unit),
+        "can_declare": any(a.pk == unit.account_id for a in admin_accounts(request.user)),
         "dev_outbox": settings.DEV_OUTBOX,
         **themes_context(report_request),
     }

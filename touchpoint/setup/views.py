@@ -26,6 +26,7 @@ from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.kiosks.models import Kiosk
 from touchpoint.notifications.models import Endpoint
 from touchpoint.outbox.models import SmsSettings
+from touchpoint.reports.models import Dimension
 from touchpoint.setup import forms, preview, rules
 from touchpoint.setup.audit import SetupError, access_setup_account, admin_accounts
 from touchpoint.setup.models import SetupChange
@@ -101,6 +102,7 @@ def overview(request: HttpRequest, account: Account) -> HttpResponse:
         "api_keys": ApiKey.objects.filter(**live).count(),
         "webhooks": Endpoint.objects.filter(account=account, is_active=True).count(),
         "root_causes": RootCause.objects.filter(account=account, is_active=True).count(),
+        "segments": Dimension.objects.filter(account=account).count(),
         "sms": SmsSettings.objects.filter(account=account).first(),
         "recent": SetupChange.objects.filter(account=account)[:8],
     }

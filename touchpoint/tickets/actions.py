@@ -24,6 +24,7 @@ from touchpoint.accounts.models import ApiKey, Membership, Unit
 from touchpoint.lib import links, nps
 from touchpoint.notifications.actions import do_queue_email
 from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Touchpoint
 from touchpoint.surveys.wording import direction, language_for, wording_for
 from touchpoint.tickets.models import Priority, RootCause, Ticket, TicketEvent, TicketRule
 from touchpoint.tickets.notices import (
@@ -59,8 +60,13 @@ class TicketError(ValueError):
 
 
 def rule_for(touchpoint) -> TicketRule:
-    """The touchpoint's ticket rule, or the default one (not saved) when it has none."""
-    rule = TicketRule.objects.filter(touchpoint=touchpoint).first()
+    """The touchpoint's ticket rule, or the default one (not saved) when it has none. Read
+    from the touchpoint when it came loaded with it (the answer's door loads it with the
+    invitation it locks: `tickets.apps`), else with a query."""
+    if Touchpoint.ticket_rule.is_cached(touchpoint):
+        rule = getattr(touchpoint, "ticket_rule", None)
+    else:
+        rule = TicketRule.objects.filter(touchpoint=touchpoint).first()
     return rule or TicketRule(touchpoint=touchpoint)
 
 

@@ -43,7 +43,8 @@ from touchpoint.demo.seed.touchpoints import (
     season,
 )
 from touchpoint.lib.bulk import bulk_insert
-from touchpoint.reports import rollups
+from touchpoint.lib.segments import snapshot as segment_snapshot
+from touchpoint.reports import folding
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
@@ -370,6 +371,7 @@ def seed_history(
                 unit_id=unit.pk,
                 unit_path=unit.path,
                 attribution=attribution[slot.unit],
+                segments=segment_snapshot(person.contact.attributes, slot.properties),
                 answered_at=answered_at,
             )
             rows[-1] = (person, interaction, invitation, response)
@@ -380,7 +382,7 @@ def seed_history(
         person.contact.last_invited_at = person.last_invited
     with transaction.atomic():
         _write(h.people, rows)
-        rollups.add_responses(account, [r for _, _, _, r in rows if r is not None])
+        folding.add_responses(account, [r for _, _, _, r in rows if r is not None])
     return len(rows)
 
 
