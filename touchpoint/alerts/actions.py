@@ -241,29 +241,24 @@ def _open(unit: Unit, window: rules.Window, finding: rules.Finding, now: dt.date
     return alert
 
 
-def evidence_links(alert: Alert) -> list[tuple[str, str]]:
-    """(label, absolute URL) of the pages behind the alert: its condition's own (a theme
-    spike: the unit's themes and the comments about the theme), else the unit's dashboard
-    and its answers over the alert's window."""
+def evidence_links(alert: Alert, *, absolute: bool = True) -> list[tuple[str, str]]:
+    """(label, URL) of the pages behind the alert: its condition's own (a theme spike: the
+    unit's themes and the comments about the theme), else the unit's dashboard and its
+    answers over the alert's window. Absolute for emails, paths for pages."""
     own = conditions.EVIDENCE.get(alert.kind)
     if own is not None:
-        return own(alert)
-    query = f"from={alert.window_start.isoformat()}&to={alert.window_end.isoformat()}"
-    return [
-        (
-            gettext("The dashboard over that window"),
-            f"{settings.SITE_URL}{reverse('unit', args=[alert.unit_id])}?{query}",
-        ),
-        (
-            gettext("Read the answers"),
-            f"{settings.SITE_URL}{reverse('responses')}?unit={alert.unit_id}&{query}",
-        ),
-    ]
-
-
-def evidence_url(alert: Alert) -> str:
-    """The first page behind the alert (the dashboard over its window, for a fall)."""
-    return evidence_links(alert)[0][1]
+        links = own(alert)
+    else:
+        query = f"from={alert.window_start.isoformat()}&to={alert.window_end.isoformat()}"
+        links = [
+            (
+                gettext("The dashboard over that window"),
+                f"{reverse('unit', args=[alert.unit_id])}?{query}",
+            ),
+            (gettext("Read the answers"), f"{reverse('responses')}?unit={alert.unit_id}&{query}"),
+        ]
+    site = settings.SITE_URL if absolute else ""
+    return [(label, f"{site}{path}") for label, path in links]
 
 
 def alert_data(alert: Alert) -> dict:

@@ -79,8 +79,8 @@ class BuiltIn:
         )
 
 
-# (label, absolute URL) of the pages behind an alert of a kind; kinds without one link to the
-# unit's dashboard and answers over the alert's window (`actions.evidence_links`).
+# (label, path) of the pages behind an alert of a kind; kinds without one link to the unit's
+# dashboard and answers over the alert's window (`actions.evidence_links`).
 Links = Callable[[Any], list[tuple[str, str]]]
 
 CONDITIONS: list[Condition] = [BuiltIn()]

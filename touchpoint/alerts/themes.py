@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import translation
@@ -240,8 +239,8 @@ def _finding(
 
 
 def evidence_links(alert) -> list[tuple[str, str]]:
-    """The unit's themes over the alert's window, and the comments mentioning the theme
-    there (the explorer filtered by theme, unit and window, phrases highlighted)."""
+    """(label, path): the unit's themes over the alert's window, and the comments mentioning
+    the theme there (the explorer filtered by theme, unit and window, phrases highlighted)."""
     window = {"from": alert.window_start.isoformat(), "to": alert.window_end.isoformat()}
     name = (alert.evidence.get("theme") or {}).get("name") or alert.key
     themes = reverse("unit-themes", args=[alert.unit_id])
@@ -249,10 +248,10 @@ def evidence_links(alert) -> list[tuple[str, str]]:
     return [
         (
             _("What customers talk about over this window"),
-            f"{settings.SITE_URL}{themes}?{urlencode(window)}",
+            f"{themes}?{urlencode(window)}",
         ),
         (
             _("Read the comments about %(theme)s") % {"theme": name},
-            f"{settings.SITE_URL}{reverse('responses')}?{answers}",
+            f"{reverse('responses')}?{answers}",
         ),
     ]

@@ -45,7 +45,7 @@ def alert_page(request: HttpRequest, pk: int) -> HttpResponse:
             if spike
             else [evidence[k] for k in ("before", "baseline") if evidence.get(k)],
             "evidence": evidence,
-            "links": actions.evidence_links(alert),
+            "links": actions.evidence_links(alert, absolute=False),
             "spike": evidence if spike else None,
             "spike_rows": themes.evidence_rows(evidence) if spike else [],
             "chance": themes.odds(evidence.get("p_value")) if spike else "",
