@@ -303,13 +303,16 @@ def test_the_alert_page_shows_the_spike_links_to_its_comments_and_offers_muting(
 
 @pytest.mark.django_db
 def test_a_manager_who_muted_theme_spikes_hears_nothing_of_one(brand, people, lille):
+    """(In a French account, the theme is named in French.)"""
+    brand.account.default_locale = "fr-FR"
+    brand.account.save()
     actions.do_mute(user=lille, unit=brand.store, kind=rules.THEME_SPIKE)
     week(brand, brand.store, SPIKE_WEEK, battery=8)
     judge()
     assert len(spikes(brand.store)) == 1  # the alert is there, on the page
     assert not mails_to(lille)
     assert [m.subject for m in mails_to(people["north_manager"])] == [
-        "Theme spike: Battery at North"
+        "Theme spike: Batterie at North"
     ]
 
 
