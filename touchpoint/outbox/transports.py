@@ -144,10 +144,10 @@ class EmailTransport:
     def __init__(self) -> None:
         self._backend: _Backend | None = None
 
-    def prepare(self, message: EmailMessage) -> EmailMessage | PreparedEmail:
+    def prepare(self, message: EmailMessage | PreparedEmail) -> EmailMessage | PreparedEmail:
         """The message as bytes, rendered before a pass starts sending (over SMTP only: the
         other backends keep the message object, as the tests read it)."""
-        if settings.EMAIL_BACKEND != SMTP_BACKEND:
+        if isinstance(message, PreparedEmail) or settings.EMAIL_BACKEND != SMTP_BACKEND:
             return message
         encoding = message.encoding or settings.DEFAULT_CHARSET
         return PreparedEmail(

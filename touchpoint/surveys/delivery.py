@@ -24,7 +24,7 @@ from touchpoint.outbox.transports import (
     smtp_destination,
 )
 from touchpoint.surveys import reminders, rules
-from touchpoint.surveys.compose import compose_email, compose_sms
+from touchpoint.surveys.compose import compose_sms, prepare_email
 from touchpoint.surveys.models import Invitation
 from touchpoint.surveys.tokens import new_token
 
@@ -76,7 +76,7 @@ class InvitationQueue(engine.Queue):
                 )
             return transport, compose_sms(invitation)
         if invitation.channel == "email":
-            return transports.email(), compose_email(invitation)
+            return transports.email(), prepare_email(invitation)
         return _finish(
             invitation,
             State.SUPPRESSED,
