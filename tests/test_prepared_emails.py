@@ -33,8 +33,11 @@ def smtp_settings(settings):
 
 
 def invitations(brand, contacts: list[dict]) -> list[Invitation]:
+    stores = ["store-012", "store-040"]
     items = [
-        InteractionIn(**interaction(brand, external_id=f"sale-{n}", contact=contact))
+        InteractionIn(
+            **interaction(brand, external_id=f"sale-{n}", contact=contact, unit=stores[n % 2])
+        )
         for n, contact in enumerate(contacts)
     ]
     result = record_interactions(brand.account, items)
@@ -75,8 +78,8 @@ def test_emails_filled_in_are_the_emails_rendered_one_by_one(brand):
             assert isinstance(fast, PreparedEmail)
             assert fast.recipients == [invitation.contact.email]
             same(fast.data, one_by_one(invitation, reminder))
-    # Each shape (language, name or none, ASCII or not, reminder or not) was rendered once
-    # and stood in for every message of its shape.
+    # Each shape (language, name or none, ASCII or not, reminder or not; not the store) was
+    # rendered once and stood in for every message of its shape.
     assert compose._skeletons and all(compose._skeletons.values())
     # The filled-in message parses as the original: the name escaped in the HTML only.
     dev = prepare_email(given[2])

@@ -120,7 +120,8 @@ def compose_sms(invitation: Invitation, *, reminder: int = 0) -> SmsMessage:
 # --- Rendered once, sent many times ----------------------------------------------------------
 #
 # An invitation email differs from the next one of the same touchpoint, store and language
-# only by its link's token, its id, the contact's name and address and the date. Rendering
+# only by its link's token, its id, the contact's name and address, the store's name and the
+# date. Rendering
 # the two templates and building the MIME message cost about twenty times what sending it
 # to a local mail server does, so the outbox renders each such shape once, with stand-ins
 # for those values, and fills them in per message. Anything the stand-ins could not stand
@@ -130,6 +131,7 @@ _TOKEN = "Tq7vXtokenZ8wKtokenJ3mQtokenP5rN"  # as long as a real token (32 chara
 _PK = "8675309123456789"
 _EMAIL = "tq7vx.address.z8wk@example.invalid"
 _NAME_ASCII, _NAME_OTHER = "Tq7vXnameZ8wK", "Tq7vXnameZ8wK\u00e9"
+_UNIT_ASCII, _UNIT_OTHER = "Tq7vXunitZ8wK", "Tq7vXunitZ8wK\u00e9"
 _DATE = re.compile(rb"^Date: [^\r\n]*\r\n", re.MULTILINE)
 
 
@@ -142,9 +144,9 @@ def prepare_email(
     if settings.EMAIL_BACKEND != SMTP_BACKEND:
         return compose_email(invitation, reminder=reminder)
     account, contact, touchpoint = invitation.account, invitation.contact, invitation.touchpoint
-    name, address = contact.name or "", contact.email or ""
-    if not (address.isascii() and address.isprintable() and " " not in address) or (
-        len(name) > 200 or not name.isprintable()
+    name, address, unit = contact.name or "", contact.email or "", invitation.unit.name
+    if not (address.isascii() and address.isprintable() and " " not in address) or any(
+        len(text) > 200 or not text.isprintable() for text in (name, unit)
     ):
         return EmailTransport().prepare(compose_email(invitation, reminder=reminder))
     shape = (
@@ -160,13 +162,16 @@ def prepare_email(
         touchpoint.pk,
         touchpoint.kind,
         json.dumps(touchpoint.wording, sort_keys=True),
-        invitation.unit.name,
+        bool(unit),
+        unit.isascii(),
     )
     skeleton = _skeleton(shape, invitation, reminder)
     if skeleton is None:
         return EmailTransport().prepare(compose_email(invitation, reminder=reminder))
     head, html, sender = skeleton
     token = (invitation.token or "").encode()
+    # A unit's name reaches the templates only through the wording (the stand-in has no
+    # other field), as the contact's name does.
     date = b"Date: " + formatdate(localtime=settings.EMAIL_USE_LOCALTIME).encode() + b"\r\n"
     fill = [
         (_TOKEN.encode(), token),
@@ -174,12 +179,13 @@ def prepare_email(
         (_PK.encode(), str(invitation.pk).encode()),
         (_EMAIL.encode(), address.encode()),
     ]
-    sentinel = (_NAME_ASCII if name.isascii() else _NAME_OTHER).encode()
     for stand_in, value in fill:
         head, html = head.replace(stand_in, value), html.replace(stand_in, value)
-    if name:
-        head = head.replace(sentinel, name.encode())
-        html = html.replace(sentinel, escape(name).encode())
+    for text, plain, other in ((name, _NAME_ASCII, _NAME_OTHER), (unit, _UNIT_ASCII, _UNIT_OTHER)):
+        if text:
+            sentinel = (plain if text.isascii() else other).encode()
+            head = head.replace(sentinel, text.encode())
+            html = html.replace(sentinel, escape(text).encode())
     return PreparedEmail(sender=sender, recipients=[address], data=_DATE.sub(date, head, 1) + html)
 
 
@@ -193,17 +199,19 @@ def _skeleton(shape: tuple, invitation: Invitation, reminder: int):
         return _skeletons[shape]
     if len(_skeletons) >= 512:
         _skeletons.clear()
-    contact = invitation.contact
+    contact, unit = invitation.contact, invitation.unit
+
+    def stand_in_for(text: str, plain: str, other: str) -> str:
+        return (plain if text.isascii() else other) if text else ""
+
     stand_in: Any = SimpleNamespace(
         pk=_PK,
         token=_TOKEN,
         account=invitation.account,
         touchpoint=invitation.touchpoint,
-        unit=invitation.unit,
+        unit=SimpleNamespace(name=stand_in_for(unit.name, _UNIT_ASCII, _UNIT_OTHER)),
         contact=SimpleNamespace(
-            name=(_NAME_ASCII if (contact.name or "").isascii() else _NAME_OTHER)
-            if contact.name
-            else "",
+            name=stand_in_for(contact.name or "", _NAME_ASCII, _NAME_OTHER),
             email=_EMAIL,
             locale=contact.locale,
         ),
@@ -216,6 +224,7 @@ def _skeleton(shape: tuple, invitation: Invitation, reminder: int):
     usable = (
         split > 0
         and _NAME_ASCII not in message.subject
+        and _UNIT_ASCII not in message.subject
         and data.count(_TOKEN[:12].encode()) == data.count(_TOKEN.encode()) + 1
         and data.count(_EMAIL.encode()) == 1
         and _DATE.search(data) is not None
