@@ -103,6 +103,7 @@ class Queue:
 
 # Reasons a row fails for good, recorded by the queues in their own words.
 INTERRUPTED, RETRIES_EXHAUSTED, REFUSED = "handoff_interrupted", "retries_exhausted", "refused"
+COMPOSE_AHEAD = 20  # messages composed and rendered before the first of them is sent
 
 
 def send_due(queue: Queue, *, limit: int = 200, transports: Transports | None = None) -> int:
@@ -158,23 +159,25 @@ def _mine(queue: Queue, row) -> QuerySet:
 def send_claimed(queue: Queue, rows: Sequence, *, transports: Transports, circuits) -> int:
     """Send claimed rows and record the outcomes; returns how many went out.
 
-    Every message is composed (and, where its transport can, rendered to what goes on the
-    wire) before the first is sent, so the sending loop does little more than talk to the
-    destination. Each hand-off is still recorded on its own, before its message goes; what
-    the destination accepted is recorded in batches (`Accepted`).
+    Messages are composed (and, where their transport can, rendered to what goes on the
+    wire) COMPOSE_AHEAD at a time before any of them is sent, so the sending loop does little
+    more than talk to the destination, and a worker that dies early has sent some. Each
+    hand-off is still recorded on its own, before its message goes; what the destination
+    accepted is recorded in batches (`Accepted`).
     """
-    ready = []
-    for row in rows:
-        composed = queue.compose(row, transports)
-        if composed is None:
-            continue
-        transport, message = composed
-        prepare = getattr(transport, "prepare", None)
-        ready.append((row, transport, prepare(message) if prepare else message))
     accepted = Accepted(queue)
     try:
-        for row, transport, message in ready:
-            _send(queue, row, transport, message, circuits=circuits, accepted=accepted)
+        for start in range(0, len(rows), COMPOSE_AHEAD):
+            ready = []
+            for row in rows[start : start + COMPOSE_AHEAD]:
+                composed = queue.compose(row, transports)
+                if composed is None:
+                    continue
+                transport, message = composed
+                prepare = getattr(transport, "prepare", None)
+                ready.append((row, transport, prepare(message) if prepare else message))
+            for row, transport, message in ready:
+                _send(queue, row, transport, message, circuits=circuits, accepted=accepted)
     finally:
         accepted.flush()
     return accepted.total
