@@ -153,7 +153,8 @@ class EmailTransport:
         return PreparedEmail(
             sender=sanitize_address(message.from_email, encoding),
             recipients=[sanitize_address(a, encoding) for a in message.recipients()],
-            data=message.message().as_bytes(linesep="\r\n"),
+            # Django's SafeMIME messages take `linesep`, as its SMTP backend calls them.
+            data=message.message().as_bytes(linesep="\r\n"),  # type: ignore[call-arg]
         )
 
     def send(

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
@@ -135,9 +135,7 @@ _UNIT_ASCII, _UNIT_OTHER = "Tq7vXunitZ8wK", "Tq7vXunitZ8wK\u00e9"
 _DATE = re.compile(rb"^Date: [^\r\n]*\r\n", re.MULTILINE)
 
 
-def prepare_email(
-    invitation: Invitation, *, reminder: int = 0
-) -> EmailMultiAlternatives | PreparedEmail:
+def prepare_email(invitation: Invitation, *, reminder: int = 0) -> EmailMessage | PreparedEmail:
     """The invitation email as `compose_email` makes it, already rendered to what goes on the
     wire when mail goes out over SMTP (byte for byte what Django's SMTP backend would send,
     but for the MIME boundary and the date); the message object otherwise."""
