@@ -400,7 +400,7 @@ def schema_floor(path: Path, rows: int) -> dict:
         "external_id properties payload_hash created_at",
         "surveys_invitation": "id account_id interaction_id contact_id touchpoint_id unit_id "
         "channel state reason detail token_nonce token_hash send_at expires_at attempts "
-        "created_at updated_at provider_message_id",
+        "created_at updated_at provider_message_id claimed_by",
     }
     sql = {
         table: f"INSERT INTO {table} ({', '.join(cols.split())}) "
@@ -500,6 +500,7 @@ def schema_floor(path: Path, rows: int) -> dict:
                         0,
                         now,
                         now,
+                        "",
                         "",
                     )
                 )

@@ -26,7 +26,7 @@ from touchpoint.outbox.transports import (
     smtp_destination,
 )
 from touchpoint.surveys import reminders, rules
-from touchpoint.surveys.compose import compose_email, compose_sms
+from touchpoint.surveys.compose import compose_sms, prepare_email
 from touchpoint.surveys.models import Invitation
 from touchpoint.surveys.tokens import PURPOSE, LinkLost, new_link, survey_token
 
@@ -100,7 +100,7 @@ class InvitationQueue(engine.Queue):
                     "no SMS transport is set up",
                 )
             return transport, compose_sms(invitation)
-        return transports.email(), compose_email(invitation)
+        return transports.email(), prepare_email(invitation)
 
     def sent(self, invitation: Invitation, provider_id, now: dt.datetime) -> dict:
         log.info("invitation %s sent (attempt %s)", invitation.pk, invitation.attempts)

@@ -25,7 +25,7 @@ from touchpoint.events.models import Event
 from touchpoint.outbox import engine
 from touchpoint.outbox.transports import TransportError, Transports, smtp_destination
 from touchpoint.surveys import rules
-from touchpoint.surveys.compose import compose_email, compose_sms
+from touchpoint.surveys.compose import compose_sms, prepare_email
 from touchpoint.surveys.models import Invitation, Reminder, Touchpoint
 from touchpoint.surveys.tokens import LinkLost, survey_token
 
@@ -129,7 +129,7 @@ class ReminderQueue(engine.Queue):
                 _finish(reminder, State.CANCELLED, "no SMS transport is set up")
                 return None
             return transport, compose_sms(invitation, reminder=reminder.number)
-        return transports.email(), compose_email(invitation, reminder=reminder.number)
+        return transports.email(), prepare_email(invitation, reminder=reminder.number)
 
     def hand_off(self, reminder: Reminder, now: dt.datetime) -> bool:
         with transaction.atomic():
