@@ -532,7 +532,7 @@ def check(account, *, expected: int) -> list[str]:
     from touchpoint.accounts.models import Unit
     from touchpoint.reports import counting
     from touchpoint.reports.params import check_report_request
-    from touchpoint.reports.rollups import rebuild
+    from touchpoint.reports.folding import rebuild
     from touchpoint.responses.models import Response
     from touchpoint.surveys.models import Invitation
 
