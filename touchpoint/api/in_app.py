@@ -12,6 +12,7 @@ from pydantic import Field, StrictInt
 
 from touchpoint.accounts.access import key_covers
 from touchpoint.accounts.models import Unit
+from touchpoint.api.errors import ErrorOut
 from touchpoint.lib import nps
 from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.surveys.actions import access_open_invitation, do_ask_now
@@ -70,11 +71,6 @@ class AnswerOut(Schema):
     score: int
     category: str
     answers: dict[str, Any]
-
-
-class ErrorOut(Schema):
-    error: str
-    detail: list[dict[str, str]] | str
 
 
 def _invalid(field: str, message: str) -> Status:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic.json_schema import models_json_schema
 
@@ -15,6 +15,12 @@ from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
 from touchpoint.api.analysis import AnalyseIn
 from touchpoint.api.analysis import router as analysis_router
+from touchpoint.api.common import (
+    BodyRefused,
+    StrictJsonParser,
+    add_common_responses,
+    nul_in_request,
+)
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
@@ -22,6 +28,7 @@ from touchpoint.api.setup_org import router as setup_org_router
 from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
+from touchpoint.lib.inputs import nul_field
 from touchpoint.surveys.actions import ItemResult, record_interactions
 from touchpoint.surveys.delivery import survey_url
 from touchpoint.surveys.schemas import InteractionBatchIn, InteractionIn, parse_payload
@@ -35,10 +42,21 @@ class ApiKeyAuth(HttpBearer):
 
 
 class TouchpointAPI(NinjaAPI):
-    """Adds the request-body models that views parse themselves to the OpenAPI components."""
+    """Adds the request-body models that views parse themselves to the OpenAPI components,
+    and the answers every operation can give (401, 400, 422) to each operation."""
+
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        """Called for every operation after the key is checked and before any parameter is
+        read: a NUL character in the path or the query is refused here, once for all."""
+        field = nul_in_request(request)
+        if field:
+            raise ValidationError(
+                [{"loc": ("query", field), "msg": "must not contain the NUL character"}]
+            )
+        return super().create_temporal_response(request)
 
     def get_openapi_schema(self, **kwargs):  # type: ignore[override]
-        schema = super().get_openapi_schema(**kwargs)
+        schema = add_common_responses(super().get_openapi_schema(**kwargs))
         _, defs = models_json_schema(
             [
                 (InteractionIn, "validation"),
@@ -57,6 +75,7 @@ api = TouchpointAPI(
     description="Send interactions, get surveys out, read answers. Errors are JSON "
     '`{"error": code, "detail": [{"field": ..., "message": ...}]}`.',
     auth=ApiKeyAuth(),
+    parser=StrictJsonParser(),
     urls_namespace="api-v1",
 )
 
@@ -95,6 +114,22 @@ def _unauthorized(request, exc):
         {"error": "unauthorized", "detail": "Send a valid API key: Authorization: Bearer tpk_…"},
         status=401,
     )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    """A body ninja could not take: not JSON (400), or JSON that is no object or holds a NUL
+    (422 naming the field)."""
+    if isinstance(exc.__cause__, BodyRefused):
+        detail = [{"field": exc.__cause__.field, "message": str(exc.__cause__)}]
+        return api.create_response(
+            request, {"error": "invalid_request", "detail": detail}, status=422
+        )
+    if exc.status_code == 400:
+        body = {"error": "malformed_json", "detail": "The body is not JSON."}
+    else:
+        body = {"error": "http_error", "detail": exc.message}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 def _field(loc) -> str:
@@ -182,6 +217,11 @@ def post_interactions(request: HttpRequest):
         data = json.loads(request.body or b"")
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return Status(400, {"error": "malformed_json", "detail": f"The body is not JSON: {error}"})
+    if field := nul_field(data):
+        message = "must not contain the NUL character"
+        return Status(
+            422, {"error": "invalid_request", "detail": [{"field": field, "message": message}]}
+        )
     items, errors = parse_payload(data)
     if errors:
         return Status(422, {"error": "invalid_request", "detail": errors})
