@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -36,7 +35,13 @@ from touchpoint.surveys.models import (
     Invitation,
     Touchpoint,
 )
-from touchpoint.surveys.schemas import LOCALE_RE, ContactIn, InteractionIn, normalise_phone
+from touchpoint.surveys.schemas import (
+    LOCALE_RE,
+    ContactIn,
+    InteractionIn,
+    normalise_phone,
+    validate_email,
+)
 
 log = logging.getLogger("touchpoint.delighted")
 
