@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import interaction, outbound
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
-from touchpoint.surveys.schemas import InteractionIn
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls here are plain
 # synchronous test code, so Django's async guard is lifted for this module.

@@ -227,7 +227,8 @@ def test_a_comment_over_the_one_limit_is_refused_when_posted_or_put(world, brand
     )
 
     assert posted.status_code == 422
-    assert posted.json()["errors"] == {"comment": ["Please keep your comment under 10,000 characters."]}
+    message = "Please keep your comment under 10,000 characters."
+    assert posted.json()["errors"] == {"comment": [message]}
     assert put.status_code == 422
     assert list(put.json()["errors"]) == ["comment"]
     assert Response.objects.count() == before

@@ -10,11 +10,11 @@ from django.test import Client
 
 from tests.conftest import interaction, outbound
 from tests.test_tickets import receiver  # noqa: F401 (fixture: a local signed-webhook receiver)
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.lib import signing
 from touchpoint.notifications.models import Delivery, Endpoint
 from touchpoint.responses.actions import do_answer_invitation
-from touchpoint.surveys.actions import record_interactions
-from touchpoint.surveys.schemas import InteractionIn
 
 START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 DELIGHTED_EVENTS = ["survey_response.created", "survey_response.updated", "unsubscribe.created"]

@@ -15,12 +15,12 @@ from django.core.management import call_command
 from django.db import connection
 
 from tests.conftest import Mailbox, interaction
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.outbox.models import Circuit
 from touchpoint.outbox.transports import smtp_destination
-from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
+from touchpoint.surveys import compose, delivery
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)
@@ -161,6 +161,30 @@ def test_a_three_hour_smtp_outage_fails_no_invitation(brand, smtp_down, settings
         assert (current.state, current.attempts) == ("sent", 1)
 
 
+def test_a_probe_that_the_server_answers_with_451_ends_the_outage(
+    brand, smtp_down, settings, clock
+):
+    """The server is back but greylists the probe: it answered, so it is up. The circuit
+    closes, the probe waits for its own retry, and the others go out in the same pass
+    rather than after another probe interval."""
+    for n in range(3):
+        scheduled(brand, external_id=f"s-{n}", contact={"email": f"c{n}@example.com"})
+    assert delivery.send_due_invitations() == 0
+    assert Circuit.objects.filter(destination=smtp_destination()).exists()
+
+    mailbox = Mailbox(refuse=1)  # back on the same address, with a 451 for the first message
+    controller = Controller(mailbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        clock.shift(dt.timedelta(seconds=31))
+        assert delivery.send_due_invitations() == 2
+    finally:
+        controller.stop()
+    assert not Circuit.objects.exists()
+    states = sorted(Invitation.objects.values_list("state", "attempts"))
+    assert states == [("scheduled", 1), ("sent", 1), ("sent", 1)]
+
+
 def test_an_smtp_server_that_drops_the_connection_after_the_message_is_not_sent_twice(
     brand, settings, clock
 ):
@@ -207,6 +231,26 @@ def test_a_worker_that_dies_after_claiming_loses_nothing(brand, smtp, clock):
     assert delivery.send_due_invitations() == 1
     assert len(smtp.messages) == 1
     assert refreshed(invitation).state == "sent"
+
+
+def test_workers_that_die_before_the_hand_off_spend_none_of_its_attempts(brand, smtp, clock):
+    """Five workers in a row claimed the invitation and were killed before sending it (a
+    crash loop, a deploy): the mail server never saw it, so its five attempts are all still
+    there, and one temporary refusal afterwards is retried, not final."""
+    invitation = scheduled(brand)
+    for _ in range(delivery.MAX_ATTEMPTS):
+        assert delivery.claim(invitation.pk) is not None  # ...and that worker is killed
+        clock.shift(delivery.LEASE + dt.timedelta(seconds=1))
+        assert delivery.sweep()["reclaimed"] == 1
+    assert (refreshed(invitation).state, invitation.attempts) == ("scheduled", 0)
+
+    smtp.refuse = 1  # greylisted once
+    assert delivery.send_due_invitations() == 0
+    assert (refreshed(invitation).state, invitation.attempts) == ("scheduled", 1)
+    clock.shift(dt.timedelta(minutes=2))
+    assert delivery.send_due_invitations() == 1
+    assert (refreshed(invitation).state, invitation.attempts) == ("sent", 2)
+    assert len(smtp.messages) == 1
 
 
 def test_a_worker_that_dies_during_the_smtp_hand_off_never_sends_twice(brand, smtp, clock):
@@ -307,8 +351,8 @@ def test_intake_queues_a_send_task_for_invitations_due_now(brand, smtp):
 
 def test_message_ids_are_stable_across_attempts(brand, smtp):
     invitation = scheduled(brand)
-    first = delivery.compose_email(refreshed(invitation)).message()["Message-ID"]
-    assert first == delivery.compose_email(invitation).message()["Message-ID"]
+    first = compose.compose_email(refreshed(invitation)).message()["Message-ID"]
+    assert first == compose.compose_email(invitation).message()["Message-ID"]
     assert re.match(r"<invitation-\d+\.[\w-]{12}@", first)
 
 

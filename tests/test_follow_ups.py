@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.conftest import interaction
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.defaults import CANCELLATION_REASONS
 from touchpoint.surveys.questions import QuestionError, check_questions
-from touchpoint.surveys.schemas import InteractionIn
 
 QUESTIONS = [
     {

@@ -25,14 +25,14 @@ from twilio.request_validator import RequestValidator
 from tests.conftest import interaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, sms_settings
 from touchpoint.events.models import Event
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.kiosks.actions import do_create_kiosk
 from touchpoint.reports.models import RollupTotal
 from touchpoint.responses.actions import MAX_COMMENT, do_answer_invitation
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.defaults import do_create_journey_touchpoints
 from touchpoint.surveys.models import Invitation, Touchpoint
-from touchpoint.surveys.schemas import InteractionIn
 from touchpoint.tickets.models import Ticket
 from touchpoint.widget.actions import do_create_publishable_key
 

@@ -16,15 +16,15 @@ from hypothesis import strategies as st
 from tests.conftest import answer, draw_answers, interaction
 from touchpoint.accounts.actions import do_create_unit, do_move_unit
 from touchpoint.accounts.models import Account
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.reports import rollups
 from touchpoint.reports.models import HISTOGRAM, Rollup, RollupTotal
 from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Touchpoint
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 _accounts = itertools.count()

@@ -11,12 +11,12 @@ import time_machine
 
 from tests.conftest import interaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, error, sms_settings
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.lib import sms
 from touchpoint.outbox.models import CapturedSms, Circuit
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation, Touchpoint
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)

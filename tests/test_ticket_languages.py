@@ -12,10 +12,10 @@ import pytest
 import time_machine
 
 from tests.conftest import interaction, outbound
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery, wording
-from touchpoint.surveys.actions import record_interactions
-from touchpoint.surveys.schemas import InteractionIn
 from touchpoint.tickets import actions
 from touchpoint.tickets.models import Ticket, TicketRule
 

@@ -16,6 +16,8 @@ from django.db import connection
 
 from tests.conftest import interaction, outbound
 from touchpoint.accounts.models import Membership
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.lib import signing
 from touchpoint.notifications import delivery as notifications
 from touchpoint.notifications.actions import do_set_preference
@@ -23,9 +25,7 @@ from touchpoint.notifications.models import Delivery, Endpoint
 from touchpoint.outbox.models import Circuit
 from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.schemas import InteractionIn
 from touchpoint.tickets import actions
 from touchpoint.tickets.models import RootCause, Ticket, TicketEvent, TicketRule
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("kiosk/<str:token>/", kiosks.kiosk, name="kiosk"),
     path("kiosk/<str:token>/thanks", kiosks.kiosk_thanks, name="kiosk-thanks"),
     path("hooks/twilio/sms", sms.twilio_sms, name="twilio-sms"),
+    path("", include("touchpoint.connectors.urls")),
     path("api/v1/", api.urls),
     path("delighted/v1/", include("touchpoint.delighted.urls")),
     path("admin/", admin.site.urls),

@@ -6,6 +6,8 @@ account only. A row outside that scope does not exist for them: 404, never 403.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -51,7 +53,7 @@ def identity_paths(user) -> list[str]:
     )
 
 
-def sees_identity(paths: list[str], unit_path: str) -> bool:
+def sees_identity(paths: Sequence[str], unit_path: str) -> bool:
     """Whether a row at `unit_path` may show its customer, given `identity_paths(user)`."""
     return any(unit_path.startswith(path) for path in paths)
 

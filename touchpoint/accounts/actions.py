@@ -139,16 +139,18 @@ def unit_time_zones(account: Account, unit_ids: set[int]) -> dict[int, str]:
     """Each unit's time zone: its own, else its nearest ancestor's, else the account's.
 
     Two queries whatever the number of units."""
-    units = list(Unit.objects.filter(account=account, pk__in=unit_ids))
+    # Paths, not instances: intake asks for a chunk's units on every chunk.
+    paths = dict(Unit.objects.filter(account=account, pk__in=unit_ids).values_list("pk", "path"))
+    ancestors = {pk: Unit.ids_in_path(path) for pk, path in paths.items()}
     zones = dict(
-        Unit.objects.filter(pk__in={a for u in units for a in u.ancestor_ids})
+        Unit.objects.filter(pk__in={a for ids in ancestors.values() for a in ids})
         .exclude(time_zone="")
         .values_list("pk", "time_zone")
     )
     out = {}
-    for unit in units:
-        found = [zones[a] for a in reversed(unit.ancestor_ids) if a in zones]
-        out[unit.pk] = found[0] if found else account.time_zone
+    for pk, ids in ancestors.items():
+        found = [zones[a] for a in reversed(ids) if a in zones]
+        out[pk] = found[0] if found else account.time_zone
     return out
 
 

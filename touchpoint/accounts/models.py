@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from touchpoint.lib.time_zones import is_time_zone
+
 
 def validate_time_zone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
+    if value and not is_time_zone(value):
         raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Europe/Paris).")
 
 
@@ -87,7 +87,11 @@ class Unit(models.Model):
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit itself."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return self.ids_in_path(self.path)
+
+    @staticmethod
+    def ids_in_path(path: str) -> list[int]:
+        return [int(part) for part in path.strip("/").split("/") if part]
 
 
 class ApiKey(models.Model):
@@ -146,7 +150,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} of {self.unit.name}"
 
 
-ROLE_RANK = {
+ROLE_RANK: dict[str, int] = {
     Membership.Role.FRONTLINE: 0,
     Membership.Role.VIEWER: 1,
     Membership.Role.MANAGER: 2,

@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -93,8 +93,11 @@ def people(request: HttpRequest) -> HttpResponse:
     invitation_page = Paginator(invitations.order_by("-created_at", "-pk"), 20).get_page(
         request.GET.get("invitations")
     )
-    invitations = list(invitation_page)
-    held = list(Membership.objects.filter(user=request.user).select_related("unit"))
+    shown_invitations = list(invitation_page)
+    user = request.user
+    if not user.is_authenticated:  # login_required, said again for the type checker
+        raise Http404
+    held = list(Membership.objects.filter(user=user).select_related("unit"))
     granting_units = [m.unit for m in held if m.role in GRANTING]
     many = scoped_units(request.user).filter(is_active=True).count() > MANY_UNITS
     invite_units = (
@@ -109,7 +112,7 @@ def people(request: HttpRequest) -> HttpResponse:
     )
     roles = _roles_by_unit(
         request.user,
-        [m.unit for m in memberships] + [i.unit for i in invitations] + invite_units,
+        [m.unit for m in memberships] + [i.unit for i in shown_invitations] + invite_units,
         held=held,
     )
 
@@ -126,7 +129,7 @@ def people(request: HttpRequest) -> HttpResponse:
             "m": m,
             "roles": grantable(m.unit_id)
             if m.user_id != request.user.pk
-            and ROLE_RANK[m.role] <= ROLE_RANK.get(roles.get(m.unit_id), -1)
+            and ROLE_RANK[m.role] <= ROLE_RANK.get(roles.get(m.unit_id) or "", -1)
             else [],
         }
         for m in memberships
@@ -143,7 +146,8 @@ def people(request: HttpRequest) -> HttpResponse:
         "sorts": [("person", "Person"), ("unit", "Unit"), ("role", "Role"), ("since", "Since")],
         "query": urlencode({"q": q, "sort": sort}) + "&",
         "invitations": [
-            {"i": i, "state": i.state(now), "may": bool(grantable(i.unit_id))} for i in invitations
+            {"i": i, "state": i.state(now), "may": bool(grantable(i.unit_id))}
+            for i in shown_invitations
         ],
         "invitation_page": invitation_page,
         "invite_units": invite_units,

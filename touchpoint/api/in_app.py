@@ -13,10 +13,11 @@ from pydantic import Field, StrictInt
 from touchpoint.accounts.access import key_covers
 from touchpoint.accounts.models import Unit
 from touchpoint.api.errors import ErrorOut
+from touchpoint.intake.actions import do_ask_now
+from touchpoint.intake.schemas import ContactIn
 from touchpoint.lib import nps
 from touchpoint.responses.actions import do_answer_invitation
-from touchpoint.surveys.actions import access_open_invitation, do_ask_now
-from touchpoint.surveys.delivery import survey_url
+from touchpoint.surveys.compose import survey_url
 from touchpoint.surveys.models import Channel, Touchpoint
 from touchpoint.surveys.questions import (
     active_questions,
@@ -24,7 +25,7 @@ from touchpoint.surveys.questions import (
     localise,
     questions_for,
 )
-from touchpoint.surveys.schemas import ContactIn
+from touchpoint.surveys.tokens import access_open_invitation
 from touchpoint.surveys.wording import language_for, wording_for
 
 router = Router(tags=["In-app surveys"])

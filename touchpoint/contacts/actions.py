@@ -1,24 +1,43 @@
-"""Consent changes on contacts, and their erasure.
+"""Contacts as intake finds or creates them; consent changes on contacts, and their erasure.
 
-Each change publishes one domain event in its transaction: `contact.unsubscribed` (data
-`channel`: None for every survey, else the one channel) and `contact.erased`. The apps that
-hold what the change touches (waiting invitations, answers, tickets, mail, texts) subscribe
-to them; this module names none of them.
+Each consent change publishes one domain event in its transaction: `contact.unsubscribed`
+(data `channel`: None for every survey, else the one channel) and `contact.erased`. The apps
+that hold what the change touches (waiting invitations, answers, tickets, mail, texts)
+subscribe to them; this module names none of them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Sequence
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
+from touchpoint.accounts.models import Account
 from touchpoint.contacts.models import Contact
 from touchpoint.events import actions as events
+from touchpoint.lib.bulk import build, bulk_insert, bulk_set, concrete_attnames, from_row
 
 log = logging.getLogger("touchpoint.contacts")
 
 UNSUBSCRIBED, ERASED = "contact.unsubscribed", "contact.erased"
+
+
+class ContactDetails(Protocol):
+    """A contact as intake receives it (`surveys.schemas.ContactIn` or `CheckedContact`)."""
+
+    external_id: str
+    email: str
+    phone: str
+    name: str
+    locale: str
+    time_zone: str
+    attributes: dict
+
+
 OPT_OUT_FIELDS = {
     None: "opted_out_at",
     "email": "email_opted_out_at",
@@ -91,3 +110,106 @@ def do_opt_in(*, contact: Contact, channel: str) -> None:
     """Lift a channel's opt-out (an SMS "START"); a global opt-out stays as it is."""
     field = OPT_OUT_FIELDS[channel]
     Contact.objects.filter(pk=contact.pk).update(**{field: None, "updated_at": timezone.now()})
+
+
+def resolve_contacts(account: Account, given: Sequence[ContactDetails]) -> list[Contact]:
+    """The contact for each entry: matched by external id, then email, then phone, else new.
+
+    Details given (name, locale, time zone, attributes, a missing identifier) update the
+    stored contact; an identifier that already belongs to another contact is left alone.
+    """
+    contacts, new, changed = match_contacts(account, given, now=timezone.now())
+    bulk_insert(new)
+    save_contacts(changed, [])
+    return contacts
+
+
+CONTACT_DETAILS = [
+    "external_id",
+    "email",
+    "phone",
+    "name",
+    "locale",
+    "time_zone",
+    "attributes",
+    "updated_at",
+]
+
+
+def match_contacts(
+    account: Account, given: Sequence[ContactDetails], *, now: dt.datetime
+) -> tuple[list[Contact], list[Contact], list[Contact]]:
+    """`resolve_contacts` without writing: the contact of each entry, those to insert (no key
+    yet), and the stored ones whose details changed."""
+    index: dict[tuple[str, str], Contact] = {}
+    attnames = concrete_attnames(Contact)
+    for kind in ("external_id", "email", "phone"):
+        values = {getattr(c, kind) for c in given if getattr(c, kind)}
+        values -= {v for k, v in index if k == kind}  # already found by another identifier
+        if values:
+            found = Contact.objects.filter(account=account, **{f"{kind}__in_plain": values})
+            for row in found.values_list(*attnames):
+                contact = from_row(Contact, attnames, row, found.db)
+                for k in ("external_id", "email", "phone"):
+                    if (v := getattr(contact, k)) and (k, v) not in index:
+                        index[(k, v)] = contact
+
+    out: list[Contact] = []
+    new: list[Contact] = []
+    changed: dict[int, Contact] = {}
+    for entry in given:
+        matched = next(
+            (
+                index[(k, v)]
+                for k in ("external_id", "email", "phone")
+                if (v := getattr(entry, k)) and (k, v) in index
+            ),
+            None,
+        )
+        if matched is None:
+            contact = build(Contact, account_id=account.pk)
+            new.append(contact)
+        else:
+            contact = matched
+        if _merge_contact(contact, entry, index, now=now) and contact.id:
+            changed[contact.id] = contact
+        for kind in ("external_id", "email", "phone"):
+            if getattr(contact, kind):
+                index[(kind, getattr(contact, kind))] = contact
+        out.append(contact)
+    return out, new, list(changed.values())
+
+
+def save_contacts(changed: Sequence[Contact], invited: Sequence[Contact]) -> None:
+    """Write stored contacts back: their new details, their new invitation time, or both.
+    A contact's invitation time is written only if it was invited: it was read again under
+    lock only then (`surveys.actions._lock_contacts`)."""
+    invited_ids = {c.id for c in invited}
+    changed_ids = {c.id for c in changed}
+    bulk_set([c for c in changed if c.id in invited_ids], [*CONTACT_DETAILS, "last_invited_at"])
+    bulk_set([c for c in changed if c.id not in invited_ids], CONTACT_DETAILS)
+    bulk_set([c for c in invited if c.id not in changed_ids], ["last_invited_at"])
+
+
+def _merge_contact(
+    contact: Contact, entry: ContactDetails, index: dict, *, now: dt.datetime
+) -> bool:
+    changed = False
+    for kind in ("external_id", "email", "phone"):
+        value = getattr(entry, kind)
+        if value and not getattr(contact, kind) and (kind, value) not in index:
+            setattr(contact, kind, value)
+            changed = True
+    for name in ("name", "locale", "time_zone"):
+        value = getattr(entry, name)
+        if value and getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed = True
+    if entry.attributes and any(
+        contact.attributes.get(k) != v for k, v in entry.attributes.items()
+    ):
+        contact.attributes = {**contact.attributes, **entry.attributes}
+        changed = True
+    if changed:
+        contact.updated_at = now
+    return changed

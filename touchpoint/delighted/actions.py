@@ -26,21 +26,21 @@ from touchpoint.delighted.params import (
     text,
     timestamp,
 )
-from touchpoint.ratelimits import actions as ratelimits
-from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
-from touchpoint.surveys.models import (
-    Channel,
-    Interaction,
-    Invitation,
-    Touchpoint,
-)
-from touchpoint.surveys.schemas import (
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import (
     LOCALE_RE,
     ContactIn,
     InteractionIn,
     normalise_phone,
     validate_email,
+)
+from touchpoint.ratelimits import actions as ratelimits
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import (
+    Channel,
+    Interaction,
+    Invitation,
+    Touchpoint,
 )
 
 log = logging.getLogger("touchpoint.delighted")

@@ -22,6 +22,8 @@ from touchpoint.delighted.actions import (
 )
 from touchpoint.delighted.models import Project, ResponseExtra
 from touchpoint.delighted.params import ParamError, mapping, text, timestamp
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.actions import (
     InvalidAnswer,
     check_comment,
@@ -29,9 +31,7 @@ from touchpoint.responses.actions import (
     do_change_answer,
 )
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Interaction
-from touchpoint.surveys.schemas import InteractionIn
 
 
 def responses(key: ApiKey) -> QuerySet[Response]:

@@ -19,7 +19,7 @@ from touchpoint.delighted.actions import (
 )
 from touchpoint.delighted.models import Project
 from touchpoint.delighted.params import ParamError, mapping, text
-from touchpoint.surveys import recurring
+from touchpoint.intake import recurring
 from touchpoint.surveys.models import Invitation, RecurringMember, RecurringSurvey
 
 

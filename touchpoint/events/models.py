@@ -24,6 +24,10 @@ def matches(pattern: str, event_type: str) -> bool:
 
 
 class Event(models.Model):
+    # The in-memory object the event is about, while in the transaction that publishes it
+    # (None when relayed later): not a field.
+    subject: object = None
+
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be relayed"
         RELAYING = "relaying", "Being relayed"

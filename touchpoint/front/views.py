@@ -29,9 +29,9 @@ from touchpoint.reports.params import (
 )
 from touchpoint.responses.actions import InvalidAnswer, do_answer_invitation, do_change_answer
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import access_open_invitation
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import check_answers, questions_for
+from touchpoint.surveys.tokens import access_open_invitation
 from touchpoint.surveys.wording import defaults_for, direction, invitation_wording, language_for
 
 

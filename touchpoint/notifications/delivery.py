@@ -104,6 +104,12 @@ class DeliveryQueue(engine.Queue):
             "last_error": f"attempt {delivery.attempts}: {error}"[:500],
         }
 
+    def after_failure(self, delivery: Delivery, error: TransportError) -> None:
+        # REST Hooks: a receiver answering 410 Gone has unsubscribed.
+        if error.status == 410 and delivery.endpoint_id is not None:
+            Endpoint.objects.filter(pk=delivery.endpoint_id).update(is_active=False)
+            log.info("endpoint %s answered 410 Gone: unsubscribed", delivery.endpoint_id)
+
     def interrupted(self, now: dt.datetime) -> dict:
         return {
             "state": State.FAILED,

@@ -6,6 +6,7 @@ reports (an outbox), then sent by the worker: a rollback sends nothing, a crash 
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
 
@@ -17,15 +18,18 @@ from touchpoint.events.models import matches
 
 
 def new_endpoint_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """24 random bytes as Standard Webhooks secrets are written: whsec_ and base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 class Endpoint(models.Model):
-    """An account's outbound webhook: a signed JSON POST, or a Slack-compatible message."""
+    """An account's outbound webhook: a signed JSON POST, a Slack-compatible message, or a
+    Microsoft Teams Adaptive Card."""
 
     class Kind(models.TextChoices):
         JSON = "json", "JSON webhook (signed)"
         SLACK = "slack", "Slack-compatible incoming webhook"
+        TEAMS = "teams", "Microsoft Teams (Adaptive Card, incoming webhook or Workflows)"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="endpoints")
     name = models.CharField(max_length=100)
@@ -130,5 +134,5 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        to = self.to_email or (self.endpoint.name if self.endpoint_id else "?")
+        to = self.to_email or (self.endpoint.name if self.endpoint else "?")
         return f"{self.event_type} → {to} ({self.state})"

@@ -8,6 +8,7 @@ signature, retries and log. A JSON endpoint gets `{"event_type", "event_id", "cr
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from touchpoint.events.models import Event
@@ -40,6 +41,8 @@ def to_endpoints(events: list[Event]) -> None:
         for endpoint in endpoints:
             if endpoint.kind == Endpoint.Kind.SLACK:
                 payload = {"text": summary or event.type}
+            elif endpoint.kind == Endpoint.Kind.TEAMS:
+                payload = teams_card(event.type, summary or event.type, _link(event, data))
             else:
                 payload = {
                     "event_type": event.type,
@@ -60,6 +63,47 @@ def to_endpoints(events: list[Event]) -> None:
                 )
             )
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _link(event: Event, data: dict) -> str:
+    """Where a person acts on the event: the ticket, or the answer."""
+    if isinstance(data.get("url"), str):
+        return data["url"]
+    if isinstance(data.get("response"), dict) and data["response"].get("id"):
+        return f"{settings.SITE_URL}/responses/{data['response']['id']}/"
+    return settings.SITE_URL
+
+
+def teams_card(event_type: str, text: str, url: str) -> dict:
+    """A Microsoft Teams message with one Adaptive Card (what incoming webhooks and Workflows
+    "post to a channel when a webhook request is received" take)."""
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "text": event_type,
+                            "weight": "Bolder",
+                            "size": "Small",
+                            "isSubtle": True,
+                        },
+                        {"type": "TextBlock", "text": text, "wrap": True},
+                    ],
+                    "actions": [
+                        {"type": "Action.OpenUrl", "title": "Open in Touchpoint", "url": url}
+                    ],
+                },
+            }
+        ],
+    }
 
 
 def _render(events: list[Event]) -> dict[int, tuple[dict, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -21,9 +22,14 @@ PROBE_LEASE = dt.timedelta(minutes=2)  # a probe whose worker died is tried agai
 UP, DOWN, PROBE = "up", "down", "probe"
 
 
+def scaled(span: dt.timedelta) -> dt.timedelta:
+    """An outbox wait as configured: itself, or shortened for a benchmark (OUTBOX_TIME_SCALE)."""
+    return span * settings.OUTBOX_TIME_SCALE
+
+
 def wait_after(failures: int) -> dt.timedelta:
     """30 s, 1 min, 2 min, … up to 10 min between probes of a destination still down."""
-    return min(LONGEST_WAIT, FIRST_WAIT * 2 ** min(failures - 1, 10))
+    return scaled(min(LONGEST_WAIT, FIRST_WAIT * 2 ** min(failures - 1, 10)))
 
 
 class Circuits:
@@ -49,23 +55,31 @@ class Circuits:
         if destination in self.probing or circuit.retry_at > now:
             return DOWN
         won = Circuit.objects.filter(pk=circuit.pk, retry_at__lte=now).update(
-            state=Circuit.State.PROBING, retry_at=now + PROBE_LEASE
+            state=Circuit.State.PROBING, retry_at=now + scaled(PROBE_LEASE)
         )
-        circuit.retry_at = now + PROBE_LEASE
+        circuit.retry_at = now + scaled(PROBE_LEASE)
         if not won:
             return DOWN
         self.probing.add(destination)
         return PROBE
 
-    def trip(self, destination: str, error: str, now: dt.datetime) -> Circuit:
-        """The destination is down: open (or reopen) its circuit, waiting longer each time."""
+    def trip(
+        self,
+        destination: str,
+        error: str,
+        now: dt.datetime,
+        *,
+        retry_after: dt.timedelta | None = None,
+    ) -> Circuit:
+        """The destination is down: open (or reopen) its circuit, waiting longer each time,
+        or exactly as long as it asked (`retry_after`, an HTTP Retry-After)."""
         self.probing.discard(destination)
         updated = Circuit.objects.filter(destination=destination)
         if updated.update(
             state=Circuit.State.OPEN, failures=F("failures") + 1, last_error=error[:500]
         ):
             circuit = updated.get()
-            circuit.retry_at = now + wait_after(circuit.failures)
+            circuit.retry_at = now + (retry_after or wait_after(circuit.failures))
             Circuit.objects.filter(pk=circuit.pk).update(retry_at=circuit.retry_at)
         else:
             try:
@@ -73,7 +87,7 @@ class Circuits:
                     circuit = Circuit.objects.create(
                         destination=destination,
                         opened_at=now,
-                        retry_at=now + FIRST_WAIT,
+                        retry_at=now + (retry_after or wait_after(1)),
                         last_error=error[:500],
                     )
             except IntegrityError:  # another worker opened it at the same moment

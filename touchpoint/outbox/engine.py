@@ -13,11 +13,13 @@ rows; the engine does everything else:
    the message goes on the wire is recorded (`handed_off_at`), conditional on the token, so
    a row whose lease another worker took over is never sent by this one.
 3. Sent: recorded. Destination down: the row goes back without spending its attempt and
-   the circuit opens. Maybe delivered (the answer to a handed-over message never came):
-   failed with that reason, never sent twice. Retryable: waiting again after the queue's
-   back-off, until its attempts run out. Otherwise failed with the reason.
-4. `sweep`: rows whose worker died. Not handed off: waiting again. Handed off: failed as
-   interrupted, except where receivers drop repeats by id (webhooks), which go again.
+   the circuit opens; any answer from the destination (even a refusal) closes it. Maybe
+   delivered (the answer to a handed-over message never came): failed with that reason,
+   never sent twice. Retryable: waiting again after the queue's back-off, until its
+   attempts run out. Otherwise failed with the reason.
+4. `sweep`: rows whose worker died. Not handed off: waiting again, the attempt not spent.
+   Handed off: failed as interrupted, except where receivers drop repeats by id
+   (webhooks), which go again.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
-from touchpoint.outbox.circuits import DOWN, PROBE, Circuits
+from touchpoint.outbox.circuits import DOWN, PROBE, Circuits, scaled
 from touchpoint.outbox.transports import TransportError, Transports
 
 log = logging.getLogger("touchpoint.outbox")
@@ -58,7 +60,7 @@ class Queue:
         return len(self.backoff) + 1
 
     def due(self, now: dt.datetime) -> QuerySet:
-        return self.model.objects.filter(state=self.waiting, send_at__lte=now)
+        return self.model._default_manager.filter(state=self.waiting, send_at__lte=now)
 
     def without(self, rows: QuerySet, down: set[str]) -> QuerySet:
         """`rows` less those whose destination is down (so they are not even claimed)."""
@@ -72,6 +74,14 @@ class Queue:
     def sent(self, row: Any, result: Any, now: dt.datetime) -> dict:
         """Fields to record on a row that went out."""
         raise NotImplementedError
+
+    def after_sent(self, row: Any) -> None:
+        """What else a row that went out leads to (its reminders, for a survey)."""
+
+    def hand_off(self, row: Any, now: dt.datetime) -> bool:
+        """Record that the message is about to go on the wire, if this worker still holds
+        the row (and whatever else the queue requires at that moment). False: do not send."""
+        return bool(_mine(self, row).update(handed_off_at=now))
 
     def retry(self, row: Any, error: TransportError, wait: dt.timedelta, now) -> dict:
         raise NotImplementedError
@@ -112,20 +122,24 @@ def claim(queue: Queue, ids: Sequence[int], *, now: dt.datetime | None = None) -
         return []
     now = now or timezone.now()
     token = uuid.uuid4().hex
-    queue.model.objects.filter(pk__in=list(ids), state=queue.waiting, send_at__lte=now).update(
+    queue.model._default_manager.filter(
+        pk__in=list(ids), state=queue.waiting, send_at__lte=now
+    ).update(
         state=queue.sending,
         claimed_by=token,
         attempts=F("attempts") + 1,
-        lease_expires_at=now + queue.lease,
+        lease_expires_at=now + scaled(queue.lease),
         handed_off_at=None,
         updated_at=now,
     )
-    rows = queue.model.objects.filter(state=queue.sending, claimed_by=token)
+    rows = queue.model._default_manager.filter(state=queue.sending, claimed_by=token)
     return list(rows.select_related(*queue.related).order_by("send_at", "pk"))
 
 
 def _mine(queue: Queue, row) -> QuerySet:
-    return queue.model.objects.filter(pk=row.pk, state=queue.sending, claimed_by=row.claimed_by)
+    return queue.model._default_manager.filter(
+        pk=row.pk, state=queue.sending, claimed_by=row.claimed_by
+    )
 
 
 def deliver(queue: Queue, row, *, transports: Transports, circuits: Circuits) -> bool:
@@ -142,15 +156,13 @@ def deliver(queue: Queue, row, *, transports: Transports, circuits: Circuits) ->
         return False
 
     def mark_handoff() -> None:
-        if not _mine(queue, row).update(handed_off_at=timezone.now()):
-            raise _LostClaim  # the lease ran out and another worker has the row
+        if not queue.hand_off(row, timezone.now()):
+            raise _LostClaim  # another worker has the row now, or it must not go any more
 
     try:
         result = transport.send(message, before_handoff=mark_handoff)
     except _LostClaim:
-        log.warning(
-            "%s %s: lease taken over before sending; left to the new holder", queue.name, row.pk
-        )
+        log.info("%s %s: not ours to send any more at the hand-off", queue.name, row.pk)
         return False
     except TransportError as error:
         _after_error(queue, row, error, destination=destination, circuits=circuits)
@@ -166,6 +178,7 @@ def deliver(queue: Queue, row, *, transports: Transports, circuits: Circuits) ->
         claimed_by="",
         updated_at=now,
     )
+    queue.after_sent(row)
     return True
 
 
@@ -176,16 +189,21 @@ class _LostClaim(Exception):
 def _after_error(queue: Queue, row, error: TransportError, *, destination, circuits) -> None:
     now = timezone.now()
     if error.server_down:
-        circuit = circuits.trip(destination, str(error), now)
+        circuit = circuits.trip(destination, str(error), now, retry_after=error.retry_after)
         give_back(queue, row)
         log.warning(
             "%s is down (%s): its messages wait until %s", destination, error, circuit.retry_at
         )
         return
+    if not error.maybe_delivered and destination in circuits.rows:
+        # It answered, refusing only this message (a greylisting 451, a bad address): it is
+        # up, so what waits for it goes now rather than after another probe interval.
+        log.info("%s is back: it answered a probe", destination)
+        circuits.close(destination)
     if error.maybe_delivered:
         fields, reason = queue.failed(row, error, INTERRUPTED, now), INTERRUPTED
     elif error.retryable and row.attempts < queue.max_attempts:
-        wait = queue.backoff[row.attempts - 1]
+        wait = scaled(queue.backoff[row.attempts - 1])
         _mine(queue, row).update(
             **queue.retry(row, error, wait, now),
             state=queue.waiting,
@@ -226,7 +244,7 @@ def give_back(queue: Queue, row) -> None:
 def sweep(queue: Queue) -> dict[str, int]:
     """Recover rows whose worker died mid-send. Idempotent; every worker runs it."""
     now = timezone.now()
-    stale = queue.model.objects.filter(state=queue.sending, lease_expires_at__lte=now)
+    stale = queue.model._default_manager.filter(state=queue.sending, lease_expires_at__lte=now)
     again = {
         "state": queue.waiting,
         "send_at": now,
@@ -235,7 +253,13 @@ def sweep(queue: Queue) -> dict[str, int]:
         "claimed_by": "",
         "updated_at": now,
     }
-    counts = {"reclaimed": stale.filter(handed_off_at__isnull=True).update(**again)}
+    # Never handed off: the message did not reach its destination, so, as with `give_back`,
+    # the claim's attempt is not spent (workers killed in a row must not use up its retries).
+    counts = {
+        "reclaimed": stale.filter(handed_off_at__isnull=True).update(
+            **again, attempts=F("attempts") - 1
+        )
+    }
     handed_off = stale.filter(handed_off_at__isnull=False)
     if queue.resendable is not None:
         counts["sent_again"] = handed_off.filter(queue.resendable).update(**again)

@@ -27,9 +27,9 @@ class CapturedEmail(models.Model):
 
     def parsed(self) -> EmailMessage:
         # From bytes: an 8bit UTF-8 part parsed from a str decodes as ASCII ("�" for "±").
-        return email.message_from_bytes(  # type: ignore[return-value]
-            self.raw.encode("utf-8"), policy=email.policy.default
-        )
+        message = email.message_from_bytes(self.raw.encode("utf-8"), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)  # the default policy makes EmailMessages
+        return message
 
     def body(self, subtype: str) -> str:
         part = self.parsed().get_body(preferencelist=(subtype,))

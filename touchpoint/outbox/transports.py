@@ -16,6 +16,7 @@ A `TransportError` is one of three kinds:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import smtplib
@@ -60,6 +61,7 @@ class TransportError(Exception):
         server_down: bool = False,
         code: int | None = None,
         status: int | None = None,
+        retry_after: dt.timedelta | None = None,
     ) -> None:
         super().__init__(message)
         self.maybe_delivered = maybe_delivered
@@ -67,6 +69,8 @@ class TransportError(Exception):
         self.retryable = (retryable or self.server_down) and not maybe_delivered
         self.code = code
         self.status = status
+        # The destination asked to be left alone this long (HTTP Retry-After).
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,14 @@ class SmsMessage:
 # --- Email ------------------------------------------------------------------------------------
 
 
-class _HandoffMixin:
+class _SMTP(smtplib.SMTP):
     """smtplib's DATA, with a call just before the body goes out and a note once it has:
     from then on a lost connection means the server may have stored the message."""
 
     before_body: Callable[[], None] | None = None
     body_sent = False
 
-    def data(self, msg):  # type: ignore[override]
+    def data(self, msg):
         self.putcmd("data")
         code, reply = self.getreply()
         if code != 354:
@@ -102,12 +106,12 @@ class _HandoffMixin:
         return self.getreply()
 
 
-class _SMTP(_HandoffMixin, smtplib.SMTP):
-    pass
+class _SMTP_SSL(smtplib.SMTP_SSL):
+    """The same DATA over a connection that is TLS from the start."""
 
-
-class _SMTP_SSL(_HandoffMixin, smtplib.SMTP_SSL):
-    pass
+    before_body: Callable[[], None] | None = None
+    body_sent = False
+    data = _SMTP.data
 
 
 class _Backend(EmailBackend):
@@ -137,6 +141,7 @@ class EmailTransport:
             return
         backend = self._open()
         smtp = backend.connection
+        assert isinstance(smtp, _SMTP | _SMTP_SSL)
         smtp.before_body, smtp.body_sent = before_handoff, False
         try:
             if not backend.send_messages([message]):
@@ -169,6 +174,10 @@ class EmailTransport:
             raise TransportError(
                 f"mail server connection lost: {error}", retryable=True, server_down=True
             ) from error
+        except BaseException:
+            # The caller refused at the hand-off (mid-DATA): this session cannot go on.
+            self.close()
+            raise
 
     def _open(self) -> _Backend:
         if self._backend is not None:

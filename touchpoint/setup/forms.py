@@ -122,12 +122,15 @@ class TouchpointForm(SetupForm):
         min_value=0,
         max_value=3,
         help_text=_(
-            "At most this many reminders to people who have not answered (0: none). Kept "
-            "for the reminder sender, which a later version adds."
+            "At most this many reminders to people who have neither answered nor opted "
+            "out (0: none), on the same channel, out of quiet hours, before the expiry."
         ),
     )
     reminder_after_days = forms.IntegerField(
-        label=_("Reminder after (days)"), min_value=1, max_value=30
+        label=_("Reminder after (days)"),
+        min_value=1,
+        max_value=30,
+        help_text=_("Days after the invitation, then after the previous reminder."),
     )
     widget_delay_seconds = forms.IntegerField(
         label=_("Widget: wait (seconds)"),

@@ -31,6 +31,12 @@ Subject = SetupChange.Subject
 
 # The events an endpoint can ask for (empty: all of Touchpoint's own).
 EVENTS = {
+    "response.created": "An answer arrives",
+    "response.updated": "An answer changes",
+    "response.erased": "An erased customer's words are removed from an answer",
+    "contact.unsubscribed": "A contact opts out",
+    "contact.erased": "A contact is erased",
+    "alert.opened": "An alert fires",
     "ticket.opened": "A ticket is opened",
     "ticket.assigned": "A ticket is assigned",
     "ticket.state": "A ticket changes state",
@@ -46,6 +52,13 @@ EVENTS = {
     "survey_response.updated": "An answer changes (Delighted format)",
     "unsubscribe.created": "A contact opts out (Delighted format)",
 }
+
+
+def known_event(name: str) -> bool:
+    """An event type, or a family of them (`ticket.*`)."""
+    if name.endswith(".*"):
+        return any(event.startswith(name[:-1]) for event in EVENTS)
+    return name in EVENTS
 
 
 def last_four(secret: str) -> str:
@@ -295,7 +308,7 @@ def do_save_webhook(
     events = target.events if isinstance(target.events, list) else None
     if events is None or not all(isinstance(e, str) for e in events):
         errors["events"] = _("a list of event types")
-    elif unknown := sorted(set(events) - set(EVENTS)):
+    elif unknown := sorted(e for e in set(events) if not known_event(e)):
         errors["events"] = _("%(event)s is not an event; the events are %(events)s") % {
             "event": unknown[0],
             "events": ", ".join(EVENTS),
@@ -338,6 +351,24 @@ def do_roll_webhook_secret(*, by, endpoint: Endpoint) -> str:
         )
     endpoint.secret = secret
     return secret
+
+
+def do_unsubscribe_hook(*, by, endpoint: Endpoint) -> None:
+    """A REST hook's DELETE (or its receiver answering 410 Gone): the endpoint stops
+    receiving events; its delivery log stays."""
+    with transaction.atomic():
+        Endpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+        record_change(
+            endpoint.account,
+            by,
+            Subject.WEBHOOK,
+            "unsubscribed",
+            key=endpoint.pk,
+            label=endpoint.name,
+            before={"is_active": endpoint.is_active},
+            after={"is_active": False},
+        )
+    endpoint.is_active = False
 
 
 # --- SMS settings -----------------------------------------------------------------------------

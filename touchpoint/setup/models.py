@@ -24,6 +24,7 @@ class SetupChange(models.Model):
         API_KEY = "api_key", _("API key")
         WEBHOOK = "webhook", _("Webhook endpoint")
         SMS = "sms", _("SMS settings")
+        CONNECTOR = "connector", _("Connector")
         UNITS = "units", _("Organisation")
         PEOPLE = "people", _("People")
 

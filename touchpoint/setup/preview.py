@@ -17,14 +17,15 @@ from pydantic import ValidationError
 
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import ContactIn, InteractionIn
 from touchpoint.lib import sms
 from touchpoint.setup.audit import SetupError, actor_name, record_change
 from touchpoint.setup.models import SetupChange
-from touchpoint.surveys import delivery, rules
-from touchpoint.surveys.actions import new_token, record_interactions
+from touchpoint.surveys import compose, delivery, rules
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import questions_for
-from touchpoint.surveys.schemas import ContactIn, InteractionIn
+from touchpoint.surveys.tokens import new_token
 from touchpoint.surveys.wording import direction, wording_for
 
 SAMPLE_SCORES = {"promoter": 10, "passive": 7, "detractor": 3}
@@ -86,8 +87,8 @@ def preview(
 ) -> Preview:
     """Render the touchpoint as edited (it may be unsaved) in one language."""
     invitation = sample_invitation(touchpoint, unit, lang, name)
-    email = delivery.compose_email(invitation)
-    text = delivery.compose_sms(invitation).body
+    email = compose.compose_email(invitation)
+    text = compose.compose_sms(invitation).body
     account = touchpoint.account
     texts = wording_for(touchpoint, lang, brand=account.name, unit=unit.name)
     page = {

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from touchpoint.accounts import actions as accounts
 from touchpoint.accounts.models import Account, MemberInvitation, Membership, Unit
-from touchpoint.surveys.schemas import validate_email
+from touchpoint.intake.schemas import validate_email
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 KINDS = tuple(Unit.Kind.values)

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from touchpoint.setup import views, views_integrations, views_questions, views_units
+from touchpoint.setup import (
+    views,
+    views_connectors,
+    views_integrations,
+    views_questions,
+    views_units,
+)
 
 urlpatterns = [
     path("setup/", views.overview, name="setup"),
@@ -31,6 +37,8 @@ urlpatterns = [
     path("setup/api-keys/", views_integrations.api_keys, name="setup-api-keys"),
     path("setup/webhooks/", views_integrations.webhooks, name="setup-webhooks"),
     path("setup/sms/", views_integrations.sms_settings, name="setup-sms"),
+    path("setup/connectors/", views_connectors.connector_list, name="setup-connectors"),
+    path("setup/connectors/<slug:kind>/", views_connectors.connector_page, name="setup-connector"),
     path("people/upload", views_units.people_upload, name="people-upload"),
     path("people/imports/<int:pk>/", views_units.people_import, name="people-import"),
 ]

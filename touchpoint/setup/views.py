@@ -5,6 +5,7 @@ the fields at fault and saves nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,6 +29,7 @@ from touchpoint.outbox.models import SmsSettings
 from touchpoint.setup import forms, preview, rules
 from touchpoint.setup.audit import SetupError, access_setup_account, admin_accounts
 from touchpoint.setup.models import SetupChange
+from touchpoint.surveys import reminders
 from touchpoint.surveys.models import Touchpoint
 from touchpoint.surveys.wording import SUPPORTED
 from touchpoint.tickets.models import RootCause
@@ -225,6 +228,9 @@ def touchpoint_rule(request: HttpRequest, account: Account, slug: str) -> HttpRe
             "tab": "rule",
             "examples": preview.example_schedule(touchpoint, zone),
             "zone": zone,
+            "answer_rate": reminders.answer_rates(
+                [touchpoint], since=timezone.now() - dt.timedelta(days=90)
+            ).get(touchpoint.pk),
         },
         status=400 if form.errors else 200,
     )

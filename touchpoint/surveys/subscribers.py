@@ -17,7 +17,7 @@ def on_unsubscribed(events: list[Event]) -> None:
         waiting = Q(state=Invitation.State.SCHEDULED) | Q(
             channel="phone", state=Invitation.State.SENT
         )
-        pending = Invitation.objects.filter(waiting, contact_id=event.subject_id)
+        pending = Invitation.objects.filter(waiting, contact_id__in=[event.subject_id])
         if event.data["channel"]:
             pending = pending.filter(channel=event.data["channel"])
         pending.update(

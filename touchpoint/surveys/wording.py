@@ -45,6 +45,9 @@ TEXTS: dict[str, str] = {
     "unsubscribe_button": _("Unsubscribe"),
     "unsubscribed": _("You will not receive any more surveys from {brand}."),
     "footer": _("You received this because of your recent contact with {brand}."),
+    # A reminder, on the invitation's channel, to someone who has not answered yet.
+    "reminder_subject": _("A reminder: how likely are you to recommend {brand}?"),
+    "reminder_intro": _("We would still love to hear from you: it takes a few seconds."),
     # Follow-up questions, after the score.
     "more": _("A few more questions"),
     "more_hint": _("Optional unless marked required. Thank you for your time."),

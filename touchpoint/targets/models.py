@@ -43,11 +43,11 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = self.unit.name if self.unit_id else f"every {self.get_kind_display().lower()}"
+        what = self.unit.name if self.unit else f"every {self.get_kind_display().lower()}"
         return f"Target {self.nps:+d} for {what}"
 
     @property
     def scope_label(self) -> str:
-        if self.unit_id:
+        if self.unit:
             return self.unit.name
         return f"each {self.get_kind_display().lower()}"

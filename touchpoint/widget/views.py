@@ -19,6 +19,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from touchpoint.intake.actions import do_ask_now
+from touchpoint.intake.schemas import ContactIn, field_errors
 from touchpoint.lib.languages import accepted_languages
 from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.responses.actions import (
@@ -26,9 +28,8 @@ from touchpoint.responses.actions import (
     do_answer_anonymously,
     do_answer_invitation,
 )
-from touchpoint.surveys.actions import access_open_invitation, do_ask_now
 from touchpoint.surveys.models import Channel
-from touchpoint.surveys.schemas import ContactIn, field_errors
+from touchpoint.surveys.tokens import access_open_invitation
 from touchpoint.surveys.wording import direction, language_for, wording_for
 from touchpoint.widget.actions import (
     access_publishable_key,

@@ -17,12 +17,14 @@ from django.db import close_old_connections
 
 from touchpoint.alerts.actions import evaluate_alerts
 from touchpoint.analysis.sweep import analyse_pending
+from touchpoint.connectors import delivery as connectors
 from touchpoint.digests import actions as digests
 from touchpoint.events import actions as events
+from touchpoint.intake import recurring
 from touchpoint.notifications import delivery as notifications
 from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.surveys import delivery as invitations
-from touchpoint.surveys import recurring
+from touchpoint.surveys import reminders
 from touchpoint.tickets.actions import sweep_tickets
 
 log = logging.getLogger("touchpoint.worker")
@@ -57,14 +59,18 @@ def steps(*, sweep_every: float = 30.0) -> list[Step]:
         # Sending: survey invitations, then domain events to their subscribers, then the
         # messages they made (notification emails, webhooks).
         Step("invitations", invitations.send_due_invitations, 0, busy=True),
+        Step("reminders", reminders.send_due_reminders, 0, busy=True),
         Step("events", events.relay, 0, busy=True),
         Step("deliveries", notifications.send_due_deliveries, 0, busy=True),
+        Step("connector calls", connectors.send_due_calls, 0, busy=True),
         Step("comment analysis", analyse_pending, 0, busy=True),
         Step("recurring surveys", recurring.run_due, 0),
         # Recovery from dead workers, SLAs, bundles: every `sweep_every` seconds.
         Step("invitations sweep", invitations.sweep, sweep_every),
+        Step("reminders sweep", reminders.sweep, sweep_every),
         Step("events sweep", events.sweep, sweep_every),
         Step("deliveries sweep", notifications.sweep, sweep_every),
+        Step("connector calls sweep", connectors.sweep, sweep_every),
         Step("ticket SLAs", sweep_tickets, sweep_every),
         Step("daily digests", notifications.bundle_digests, sweep_every),
         # Monday 08:00 local: each person's weekly digest row is made once, then built once.

@@ -9,11 +9,11 @@ import datetime as dt
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import ContactIn, InteractionIn
 from touchpoint.kiosks.actions import do_create_kiosk
 from touchpoint.kiosks.models import Kiosk
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Channel, Interaction, Touchpoint
-from touchpoint.surveys.schemas import ContactIn, InteractionIn
 
 K = Touchpoint.Kind
 PREFIX = "demo-channel-"

@@ -47,8 +47,8 @@ from touchpoint.reports import rollups
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
-from touchpoint.surveys.actions import new_token
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
+from touchpoint.surveys.tokens import new_token
 
 HISTORY_PREFIX = "demo-"  # demo-000001 … in chronological order
 K = Touchpoint.Kind

@@ -8,9 +8,9 @@ import datetime as dt
 from touchpoint.accounts.models import Account
 from touchpoint.demo.seed.customers import ascii_fold
 from touchpoint.demo.seed.org import demo_tree
-from touchpoint.surveys.actions import record_interactions
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import ContactIn, InteractionIn
 from touchpoint.surveys.models import Interaction
-from touchpoint.surveys.schemas import ContactIn, InteractionIn
 
 LIVE_PREFIX = "demo-live-"
 

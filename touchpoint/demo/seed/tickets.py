@@ -346,9 +346,9 @@ FRESH_PREFIX = "answered-"
 
 
 def seed_fresh_answers(account: Account, *, now: dt.datetime) -> int:
+    from touchpoint.intake.actions import record_interactions
+    from touchpoint.intake.schemas import ContactIn, InteractionIn
     from touchpoint.responses.actions import do_answer_invitation
-    from touchpoint.surveys.actions import record_interactions
-    from touchpoint.surveys.schemas import ContactIn, InteractionIn
 
     items = []
     for n, (touchpoint, unit, name, score, comment, minutes) in enumerate(FRESH, start=1):

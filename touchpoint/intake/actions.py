@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,30 +17,31 @@ from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts.actions import match_contacts, save_contacts
 from touchpoint.contacts.models import Contact
-from touchpoint.lib.bulk import build, bulk_insert, bulk_set, concrete_attnames, from_row
-from touchpoint.responses.actions import GivenAnswer, do_store_given
-from touchpoint.responses.models import Response
-from touchpoint.surveys import rules
-from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
-from touchpoint.surveys.schemas import (
-    CheckedContact,
+from touchpoint.intake.schemas import (
     CheckedInteraction,
     ContactIn,
     InteractionIn,
 )
+from touchpoint.lib.bulk import build, bulk_insert, bulk_set, reserve_ids
+from touchpoint.responses.actions import GivenAnswer, do_store_given
+from touchpoint.responses.models import Response
+from touchpoint.surveys import rules
+from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
+from touchpoint.surveys.tasks import send_due_invitations
+from touchpoint.surveys.tokens import new_token
 
 Item = InteractionIn | CheckedInteraction
 
 # Channels whose invitation Touchpoint delivers itself; the others are answered in place
 # (a web link the brand shows, a widget, an in-app prompt, a kiosk, an interviewer's queue).
 DELIVERED_CHANNELS = {Channel.EMAIL, Channel.SMS}
-ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "phone", Channel.PHONE: "phone"}
-
-
-def new_token() -> str:
-    """192 random bits, URL-safe: unguessable survey links."""
-    return secrets.token_urlsafe(24)
+ADDRESS_FIELD: dict[str, str] = {
+    Channel.EMAIL: "email",
+    Channel.SMS: "phone",
+    Channel.PHONE: "phone",
+}
 
 
 @dataclass
@@ -137,7 +137,7 @@ def check_interactions(
             seen.setdefault(item.external_id, label)
 
     existing = {
-        i.external_id: i
+        i.external_id or "": i
         for i in Interaction.objects.filter(account=account, external_id__in_plain=seen.keys())
     }
     conflict = False
@@ -208,7 +208,13 @@ def _record(
         new_items = [
             item for item in items if item.external_id not in existing or not item.external_id
         ]
-        contacts = resolve_contacts(account, [item.contact for item in new_items])
+        # Everything is decided before anything is written, on rows given their keys up
+        # front: a new contact is stored once, already marked as invited, instead of being
+        # inserted, locked and updated again.
+        contacts, new_contacts, changed = match_contacts(
+            account, [item.contact for item in new_items], now=now
+        )
+        reserve_ids(new_contacts)
         touchpoints = [refs.touchpoints[item.touchpoint] for item in new_items]
         # Ids rather than objects: setting related objects costs more than the insert itself.
         interactions = [
@@ -225,20 +231,21 @@ def _record(
             )
             for item, contact, touchpoint in zip(new_items, contacts, touchpoints, strict=True)
         ]
-        bulk_insert(interactions)
+        reserve_ids(interactions)
         rows = list(zip(interactions, touchpoints, contacts, new_items, strict=True))
-        planned = plan_invitations(
-            account,
-            [(i, t, c) for i, t, c, item in rows if item.response is None],
-            now=now,
-            delay=delay,
-        )
+        to_plan = [(i, t, c) for i, t, c, item in rows if item.response is None]
+        _lock_contacts([c for _, _, c in to_plan if not c._state.adding])
+        planned, invited = _decide_invitations(account, to_plan, now=now, delay=delay)
+        bulk_insert(new_contacts)
+        save_contacts(changed, [c for c in invited if not c._state.adding])
+        bulk_insert(interactions)
+        bulk_insert(planned)
         responses = _responses_given(account, [r for r in rows if r[3].response])
 
         by_interaction = {inv.interaction_id: inv for inv in planned}
         # Repeats report what was stored the first time.
-        earlier_invitations: dict[int, Invitation] = {}
-        earlier_responses: dict[int, Response] = {}
+        earlier_invitations: dict[int | None, Invitation] = {}
+        earlier_responses: dict[int | None, Response] = {}
         if existing:
             stored_ids = [i.pk for i in existing.values()]
             earlier_invitations = {
@@ -275,95 +282,7 @@ def _record(
 
 
 def _wake_sender() -> None:
-    from touchpoint.surveys.tasks import send_due_invitations
-
     send_due_invitations.enqueue()
-
-
-def resolve_contacts(
-    account: Account, given: Sequence[ContactIn | CheckedContact]
-) -> list[Contact]:
-    """The contact for each entry: matched by external id, then email, then phone, else new.
-
-    Details given (name, locale, time zone, attributes, a missing identifier) update the
-    stored contact; an identifier that already belongs to another contact is left alone.
-    """
-    index: dict[tuple[str, str], Contact] = {}
-    attnames = concrete_attnames(Contact)
-    for kind in ("external_id", "email", "phone"):
-        values = {getattr(c, kind) for c in given if getattr(c, kind)}
-        values -= {v for k, v in index if k == kind}  # already found by another identifier
-        if values:
-            found = Contact.objects.filter(account=account, **{f"{kind}__in_plain": values})
-            for row in found.values_list(*attnames):
-                contact = from_row(Contact, attnames, row, found.db)
-                for k in ("external_id", "email", "phone"):
-                    if (v := getattr(contact, k)) and (k, v) not in index:
-                        index[(k, v)] = contact
-
-    out: list[Contact] = []
-    new: list[Contact] = []
-    changed: dict[int, Contact] = {}
-    now = timezone.now()
-    for entry in given:
-        contact = next(
-            (
-                index[(k, v)]
-                for k in ("external_id", "email", "phone")
-                if (v := getattr(entry, k)) and (k, v) in index
-            ),
-            None,
-        )
-        if contact is None:
-            contact = build(Contact, account_id=account.pk)
-            new.append(contact)
-        if _merge_contact(contact, entry, index, now=now) and contact.id:
-            changed[contact.id] = contact
-        for kind in ("external_id", "email", "phone"):
-            if getattr(contact, kind):
-                index[(kind, getattr(contact, kind))] = contact
-        out.append(contact)
-
-    bulk_insert(new)
-    if changed:
-        bulk_set(
-            list(changed.values()),
-            [
-                "external_id",
-                "email",
-                "phone",
-                "name",
-                "locale",
-                "time_zone",
-                "attributes",
-                "updated_at",
-            ],
-        )
-    return out
-
-
-def _merge_contact(
-    contact: Contact, entry: ContactIn | CheckedContact, index: dict, *, now: dt.datetime
-) -> bool:
-    changed = False
-    for kind in ("external_id", "email", "phone"):
-        value = getattr(entry, kind)
-        if value and not getattr(contact, kind) and (kind, value) not in index:
-            setattr(contact, kind, value)
-            changed = True
-    for name in ("name", "locale", "time_zone"):
-        value = getattr(entry, name)
-        if value and getattr(contact, name) != value:
-            setattr(contact, name, value)
-            changed = True
-    if entry.attributes and any(
-        contact.attributes.get(k) != v for k, v in entry.attributes.items()
-    ):
-        contact.attributes = {**contact.attributes, **entry.attributes}
-        changed = True
-    if changed:
-        contact.updated_at = now
-    return changed
 
 
 def plan_invitations(
@@ -384,16 +303,43 @@ def plan_invitations(
     """
     if not rows:
         return []
-    if connections[router.db_for_write(Contact)].features.has_select_for_update:
-        locked = {contact.id: contact for _, _, contact in rows}
-        latest = (
-            Contact.objects.select_for_update()
-            .filter(pk__in_plain=locked.keys())
-            .order_by("pk")
-            .values_list("pk", "last_invited_at")
-        )
-        for pk, last_invited_at in latest:
-            locked[pk].last_invited_at = last_invited_at
+    _lock_contacts([contact for _, _, contact in rows])
+    invitations, invited = _decide_invitations(account, rows, now=now, delay=delay)
+    bulk_set(invited, ["last_invited_at"])
+    bulk_insert(invitations)
+    return invitations
+
+
+def _lock_contacts(contacts: Sequence[Contact]) -> None:
+    """Lock stored contacts' rows (where the database has row locks) and read their
+    `last_invited_at` again, now that no concurrent intake can move it: see
+    `plan_invitations`."""
+    if not contacts:
+        return
+    if not connections[router.db_for_write(Contact)].features.has_select_for_update:
+        return
+    locked = {contact.id: contact for contact in contacts}
+    latest = (
+        Contact.objects.select_for_update()
+        .filter(pk__in_plain=locked.keys())
+        .order_by("pk")
+        .values_list("pk", "last_invited_at")
+    )
+    for pk, last_invited_at in latest:
+        locked[pk].last_invited_at = last_invited_at
+
+
+def _decide_invitations(
+    account: Account,
+    rows: Sequence[tuple[Interaction, Touchpoint, Contact]],
+    *,
+    now: dt.datetime,
+    delay: dt.timedelta | None,
+) -> tuple[list[Invitation], list[Contact]]:
+    """The invitations of `plan_invitations`, unsaved, and the contacts now invited (their
+    `last_invited_at` moved, unsaved). Interactions and contacts need their keys only."""
+    if not rows:
+        return [], []
     unit_zones = unit_time_zones(account, {interaction.unit_id for interaction, _, _ in rows})
     invited: dict[int, Contact] = {}
     invitations = []
@@ -434,9 +380,7 @@ def plan_invitations(
                 invitation.state = Invitation.State.SENT
                 invitation.sent_at = now
         invitations.append(invitation)
-    bulk_set(list(invited.values()), ["last_invited_at"])
-    bulk_insert(invitations)
-    return invitations
+    return invitations, list(invited.values())
 
 
 def _suppression(
@@ -477,42 +421,23 @@ def _responses_given(
 ) -> dict[int, Response]:
     """Answers that arrive with their interaction (history, phone interviews) go through the
     answer door in bulk, with their own dates."""
-    responses = do_store_given(
-        account,
-        [
+    given = []
+    for interaction, touchpoint, contact, item in rows:
+        answer = item.response
+        assert answer is not None  # only rows that carry an answer come here
+        given.append(
             GivenAnswer(
                 interaction=interaction,
                 touchpoint=touchpoint,
                 contact_id=contact.id,
-                score=item.response.score,
-                comment=item.response.comment,
-                channel=item.response.channel or "",
-                answered_at=item.response.answered_at,
+                score=answer.score,
+                comment=answer.comment,
+                channel=answer.channel or "",
+                answered_at=answer.answered_at,
                 locale=contact.locale,
             )
-            for interaction, touchpoint, contact, item in rows
-        ],
-    )
-    return {r.interaction_id: r for r in responses}
-
-
-def access_open_invitation(token: str) -> Invitation | None:
-    """The invitation behind a survey link if it can still be answered, else None.
-
-    Unknown, expired, unsent and opted-out links all look the same to the visitor.
-    """
-    if not token or len(token) > 64:
-        return None
-    invitation = (
-        Invitation.objects.select_related("account", "contact", "touchpoint", "unit")
-        .filter(token=token, state__in=[Invitation.State.SENT, Invitation.State.ANSWERED])
-        .first()
-    )
-    if invitation is None or timezone.now() >= invitation.expires_at:
-        return None
-    if invitation.contact.opted_out_at is not None:
-        return None
-    return invitation
+        )
+    return {r.interaction_id: r for r in do_store_given(account, given) if r.interaction_id}
 
 
 @dataclass

@@ -2,8 +2,8 @@ from functools import partial as bind
 
 from django.db import connection
 
-from touchpoint.surveys.csv_import import import_interactions
-from touchpoint.surveys.management.csv_command import CsvImportCommand
+from touchpoint.intake.csv_import import import_interactions
+from touchpoint.intake.management.csv_command import CsvImportCommand
 
 
 class Command(CsvImportCommand):

@@ -10,7 +10,6 @@ against the database and writes the spool, in file order.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import marshal
 import multiprocessing
@@ -21,19 +20,20 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from pydantic import ValidationError
 
 from touchpoint.accounts.models import Account
-from touchpoint.surveys.actions import check_interactions, payload_hash, record_interactions
-from touchpoint.surveys.schemas import (
+from touchpoint.intake.actions import check_interactions, payload_hash, record_interactions
+from touchpoint.intake.schemas import (
     CheckedContact,
     CheckedInteraction,
     CheckedResponse,
     InteractionIn,
     field_errors,
 )
+from touchpoint.lib.csv_rows import StrictReader
 
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 2_000_000  # about 20,000 rows: below, starting workers costs more
@@ -45,7 +45,6 @@ CONTACT_COLUMNS = {
 RESPONSE_COLUMNS = {"score", "comment", "answered_at", "response_channel"}
 KNOWN = REQUIRED | CONTACT_COLUMNS | RESPONSE_COLUMNS | {"external_id"}
 PREFIXES = ("contact.", "property.")
-TOO_MANY_CELLS = "has more cells than the header"
 
 
 class CsvFileError(ValueError):
@@ -114,53 +113,55 @@ def row_to_payload(row: dict[str, str]) -> dict:
     return payload
 
 
-def _raw_chunks(stream: IO[str]) -> tuple[list[str], Iterator[list[tuple[int, list[str]]]]]:
-    """The checked header, and the rows as (line, cells) in chunks, read as they are needed.
-    A file that cannot be read raises CsvFileError, here or while iterating."""
-    reader = csv.reader(stream)
+def _raw_chunks(
+    stream: IO[str],
+) -> tuple[list[str], Iterator[list[tuple[int, list[str] | None, str]]]]:
+    """The checked header, and the rows as (line, cells, problem) in chunks, read as they are
+    needed (`StrictReader`: a malformed row has no cells and says why). A file that cannot
+    be read raises CsvFileError, here or while iterating."""
+    reader = StrictReader(stream)
+    records = iter(reader)
 
-    def read_error(error: Exception) -> CsvFileError:
-        if isinstance(error, UnicodeDecodeError):
-            return CsvFileError(
-                f"The file is not UTF-8 text (near line {reader.line_num + 1}): save it as "
-                "UTF-8 CSV and try again."
-            )
-        return CsvFileError(f"Malformed CSV near line {reader.line_num}: {error}")
+    def not_utf8() -> CsvFileError:
+        return CsvFileError(
+            f"The file is not UTF-8 text (near line {reader.line_num + 1}): save it as "
+            "UTF-8 CSV and try again."
+        )
 
     try:
-        header = check_header(next(reader, None))
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise read_error(error) from error
+        first = next(records, None)
+    except UnicodeDecodeError as error:
+        raise not_utf8() from error
+    if first is not None and first[2]:
+        raise CsvFileError(f"Wrong header: it {first[2]}.")
+    header = check_header(first and first[1])
 
-    def chunks() -> Iterator[list[tuple[int, list[str]]]]:
-        chunk: list[tuple[int, list[str]]] = []
+    def chunks() -> Iterator[list[tuple[int, list[str] | None, str]]]:
+        chunk: list[tuple[int, list[str] | None, str]] = []
         try:
-            for cells in reader:
-                if cells:  # a blank line is no row
-                    chunk.append((reader.line_num, cells))
+            for record in records:
+                chunk.append(record)
                 if len(chunk) >= CHUNK:
                     yield chunk
                     chunk = []
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise read_error(error) from error
+        except UnicodeDecodeError as error:
+            raise not_utf8() from error
         if chunk:
             yield chunk
 
     return header, chunks()
 
 
-def _validate(header: list[str], rows: list[tuple[int, list[str]]]) -> list[tuple]:
+def _validate(header: list[str], rows: list[tuple[int, list[str] | None, str]]) -> list[tuple]:
     """Each row as (line, spooled row or None, errors). No database: this runs in the
     worker processes of a large import."""
-    width = len(header)
     out: list[tuple] = []
-    for line, cells in rows:
-        if len(cells) > width:
-            out.append((line, None, [{"field": "row", "message": TOO_MANY_CELLS}]))
+    for line, cells, problem in rows:
+        if cells is None:
+            out.append((line, None, [{"field": "row", "message": problem}]))
             continue
         try:
-            # A short row leaves its last columns out: empty, as an empty cell is.
-            row = dict(zip(header, cells, strict=False))
+            row = dict(zip(header, cells, strict=True))  # StrictReader checked the width
             item = InteractionIn.model_validate(row_to_payload(row))
         except ValidationError as error:
             out.append((line, None, field_errors(error)))
@@ -278,7 +279,7 @@ def import_interactions(
     account: Account,
     path: str,
     *,
-    error_writer: csv.writer | None = None,
+    error_writer: Any = None,  # a csv writer
     partial: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportReport:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from touchpoint.lib.time_zones import is_time_zone
 from touchpoint.surveys.models import Channel
 
 MAX_BATCH = 1000
@@ -103,7 +103,7 @@ class ContactIn(Strict):
     @field_validator("time_zone")
     @classmethod
     def _time_zone(cls, value: str) -> str:
-        if value and value not in zoneinfo.available_timezones():
+        if value and not is_time_zone(value):
             raise PydanticCustomError(
                 "time_zone", "is not a known IANA time zone, e.g. Europe/Paris"
             )

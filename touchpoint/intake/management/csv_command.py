@@ -3,16 +3,42 @@ bars, the row-by-row error report, and the all-or-nothing verdict."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import sys
 from collections.abc import Callable
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from touchpoint.accounts.models import Account
-from touchpoint.surveys.csv_import import CsvFileError
+from touchpoint.intake.csv_import import CsvFileError
+
+
+class _ErrorReport:
+    """FILE.errors.csv, written only if a row is wrong: a file refused as a whole (header,
+    encoding) or a clean one leaves none. A report left by an earlier run is removed first,
+    so the file on disk always describes the latest run."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.file: IO[str] | None = None
+        self.writer: Any = None  # a csv writer, made on the first row
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+    def writerow(self, row: list) -> None:
+        if self.writer is None:
+            self.file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            self.writer = csv.writer(self.file)
+            self.writer.writerow(["line", "field", "message"])
+        self.writer.writerow(row)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
 
 class CsvImportCommand(BaseCommand):
@@ -61,16 +87,15 @@ class CsvImportCommand(BaseCommand):
                 )
             bars[stage].update(rows)
 
+        writer = _ErrorReport(errors_path)
         try:
-            with open(errors_path, "w", newline="", encoding="utf-8") as report_file:
-                writer = csv.writer(report_file)
-                writer.writerow(["line", "field", "message"])
-                report = do_import(file, error_writer=writer, partial=partial, progress=progress)
+            report = do_import(file, error_writer=writer, partial=partial, progress=progress)
         except FileNotFoundError as error:
             raise CommandError(f"No such file: {error.filename}") from None
         except CsvFileError as error:
             raise CommandError(f"{error} Nothing was imported.") from None
         finally:
+            writer.close()
             for bar in bars.values():
                 bar.close()
 
@@ -78,6 +103,4 @@ class CsvImportCommand(BaseCommand):
             self.stderr.write(f"{report.errors} error(s) in {report.rows} rows: see {errors_path}")
             if not partial:
                 raise CommandError("Nothing was imported. Fix the rows, or use --partial.")
-        else:
-            os.remove(errors_path)
         return report
