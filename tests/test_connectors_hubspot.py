@@ -22,12 +22,12 @@ from touchpoint.accounts.models import Membership
 from touchpoint.connectors import delivery
 from touchpoint.connectors.models import ConnectorCall, InboundEvent
 from touchpoint.events import actions as events
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.outbox.models import Circuit
 from touchpoint.responses.actions import do_answer_invitation, do_change_answer
 from touchpoint.setup.connectors import do_save_connector, do_test_connector
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Interaction
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)

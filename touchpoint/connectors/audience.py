@@ -15,10 +15,10 @@ from django.db import transaction
 
 from touchpoint.connectors.calls import queue_calls
 from touchpoint.connectors.models import Connector, ConnectorCall
-from touchpoint.surveys import recurring
-from touchpoint.surveys.actions import resolve_contacts
+from touchpoint.contacts.actions import resolve_contacts
+from touchpoint.intake import recurring
+from touchpoint.intake.schemas import ContactIn
 from touchpoint.surveys.models import RecurringSurvey
-from touchpoint.surveys.schemas import ContactIn
 
 PAGE = 1000
 

@@ -22,10 +22,11 @@ from pydantic import ValidationError
 from touchpoint.accounts.models import Unit
 from touchpoint.connectors.models import Connector, InboundEvent
 from touchpoint.connectors.vendors.base import Incoming
+from touchpoint.contacts.actions import resolve_contacts
 from touchpoint.contacts.models import Contact
-from touchpoint.surveys.actions import record_interactions, resolve_contacts
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import ContactIn, InteractionIn, field_errors
 from touchpoint.surveys.models import Touchpoint
-from touchpoint.surveys.schemas import ContactIn, InteractionIn, field_errors
 
 log = logging.getLogger("touchpoint.connectors")
 State = InboundEvent.State

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from touchpoint.connectors.models import Connector, ConnectorCall
-from touchpoint.surveys.schemas import LOCALE_RE
+from touchpoint.intake.schemas import LOCALE_RE
 
 
 @dataclass(frozen=True)
