@@ -14,6 +14,7 @@ from django.test import Client
 
 from tests.test_tickets import respond
 from touchpoint.accounts.actions import do_create_api_key
+from touchpoint.contacts.models import Contact
 from touchpoint.responses.actions import MAX_COMMENT
 from touchpoint.responses.models import Response
 
@@ -35,6 +36,7 @@ VALUES = [
     LONG,
     LONG + "@example.com",
     "9" * 40,
+    "²",
     [],
     ["a", {"b": 1}],
     {},
@@ -90,6 +92,8 @@ ENDPOINTS = {
 # What stands in a path for an id: unknown, huge, malformed, or out of the key's scope.
 IDS = ["0", "999999999999999999999999", "-1", "abc", "%00", "email:%00", "email:" + "x" * 300]
 IDS += ["phone_number:%00", "phone_number:+1", "email:", quote(LONG), "nope.json"]
+# Digits Python reads as digits yet no int takes ("²"), or that no id column holds.
+IDS += [quote("²"), quote("١٢"), str(2**63), "email:" + quote("²")]
 RAW_BODIES = [
     b"{",
     b"\x00",
@@ -101,9 +105,12 @@ RAW_BODIES = [
     b"1e999",
     b"\xff\xfe",
     b"[" * 100_000 + b"]" * 100_000,
+    b'{"properties": ' + b"[" * 40 + b"]" * 40 + b"}",
+    b'{"properties": ' + b'{"a": ' * 900 + b"1" + b"}" * 901,
 ]
 FORMS = ["a[", "[]=1", "a[b][c][]=1&a[b]=2", "expand[]=person&expand=x", "properties[]=1"]
 FORMS += ["properties[a][b]=1", "%00=%00", "email=%00", "tags[]=" + "y" * 200]
+FORMS += ["properties" + "[a]" * 2_000 + "=1", "expand" + "[]" * 2_000 + "=1"]
 
 
 @pytest.fixture
@@ -283,3 +290,46 @@ def test_an_email_longer_than_254_characters_is_invalid(world):
     )
     assert answer.status_code == 422
     assert answer.json()["errors"] == {"email": ["is invalid"]}
+
+
+def test_values_nested_without_end_are_refused_naming_the_body(world):
+    http = client(world["account"])
+    bottomless = b'{"email": "ana@example.com", "properties": ' + b"[" * 50_000
+    bottomless += b"]" * 50_000 + b"}"
+    brackets = "email=ana%40example.com&properties" + "[a]" * 2_000 + "=1"
+
+    as_json = http.post("/delighted/v1/people.json", bottomless, "application/json")
+    as_form = http.post("/delighted/v1/people.json", brackets, "application/x-www-form-urlencoded")
+    in_query = http.get("/delighted/v1/people.json?email" + "[]" * 2_000 + "=1")
+
+    for answer, field in ((as_json, "body"), (as_form, "body"), (in_query, "query")):
+        assert answer.status_code == 422
+        assert answer.json()["errors"] == {field: ["is nested too deeply"]}
+    assert not Contact.objects.filter(email="ana@example.com").exists()
+
+
+def test_digits_no_integer_takes_and_ids_no_column_holds_are_refused_or_not_found(world):
+    http = client(world["account"])
+    answer = world["here"]
+
+    superscript = http.put(
+        f"/delighted/v1/survey_responses/{answer.pk}.json",
+        json.dumps({"score": "²"}),
+        content_type="application/json",
+    )
+    too_large = http.get(f"/delighted/v1/survey_responses/{2**63}.json")
+    by_person = http.get("/delighted/v1/survey_responses.json", {"person_id": str(10**30)})
+    posted = http.post(
+        "/delighted/v1/survey_responses.json",
+        json.dumps({"person": "²", "score": 7}),
+        content_type="application/json",
+    )
+
+    assert superscript.status_code == 422
+    assert list(superscript.json()["errors"]) == ["score"]
+    assert too_large.status_code == 404
+    assert (by_person.status_code, by_person.json()) == (200, [])
+    assert posted.status_code == 422
+    assert posted.json()["errors"] == {"person": ["does not exist"]}
+    answer.refresh_from_db()
+    assert answer.score == 9

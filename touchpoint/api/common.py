@@ -12,7 +12,7 @@ from ninja import Schema
 from ninja.parser import Parser
 from pydantic import ConfigDict, Field, Strict, WithJsonSchema
 
-from touchpoint.lib.inputs import nul_field, nul_pair
+from touchpoint.lib.inputs import MAX_DEPTH, nul_field, nul_pair, too_deep
 
 # The last page any list serves: page times per_page stays far inside the integers a database
 # takes as an OFFSET (a larger page is a 422 naming `page`, never an overflow).
@@ -38,8 +38,12 @@ def choice(enum: type[Enum]) -> Any:
     return Annotated[enum, Strict(False), WithJsonSchema(schema)]
 
 
+DEEP = f"must not nest lists and objects more than {MAX_DEPTH} levels deep"
+
+
 class BodyRefused(ValueError):
-    """A JSON body that parses but cannot be taken: not an object, or holding a NUL."""
+    """A JSON body that cannot be taken: not an object, nested too deeply, or holding a
+    NUL."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -51,13 +55,25 @@ class StrictJsonParser(Parser):
     read by attribute and pass as an empty change."""
 
     def parse_body(self, request: HttpRequest) -> dict:
-        data = json.loads(request.body)
+        data = load_json(request.body)
         if not isinstance(data, dict):
             raise BodyRefused("body", "must be a JSON object")
-        field = nul_field(data)
-        if field:
-            raise BodyRefused(field, "must not contain the NUL character")
         return data
+
+
+def load_json(raw: bytes) -> object:
+    """Decoded JSON that is safe to walk: JSONDecodeError when it is not JSON, BodyRefused
+    when it nests too deeply or holds a NUL character (naming where)."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise BodyRefused("body", DEEP) from None
+    if too_deep(data):
+        raise BodyRefused("body", DEEP)
+    field = nul_field(data)
+    if field:
+        raise BodyRefused(field, "must not contain the NUL character")
+    return data
 
 
 def nul_in_request(request: HttpRequest) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Status
@@ -20,6 +19,7 @@ from touchpoint.api.common import (
     BodyRefused,
     StrictJsonParser,
     add_common_responses,
+    load_json,
     nul_in_request,
 )
 from touchpoint.api.connectors import router as connectors_router
@@ -33,7 +33,7 @@ from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.intake.actions import ItemResult, record_interactions
 from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
-from touchpoint.lib.inputs import nul_field
+from touchpoint.lib.inputs import JSON_ERRORS
 from touchpoint.surveys.compose import survey_url
 
 
@@ -219,14 +219,12 @@ def post_interactions(request: HttpRequest):
     stored.
     """
     try:
-        data = json.loads(request.body or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = load_json(request.body or b"")
+    except JSON_ERRORS as error:
         return Status(400, {"error": "malformed_json", "detail": f"The body is not JSON: {error}"})
-    if field := nul_field(data):
-        message = "must not contain the NUL character"
-        return Status(
-            422, {"error": "invalid_request", "detail": [{"field": field, "message": message}]}
-        )
+    except BodyRefused as refused:
+        detail = [{"field": refused.field, "message": str(refused)}]
+        return Status(422, {"error": "invalid_request", "detail": detail})
     items, errors = parse_payload(data)
     if errors:
         return Status(422, {"error": "invalid_request", "detail": errors})

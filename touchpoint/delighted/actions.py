@@ -23,6 +23,7 @@ from touchpoint.delighted.params import (
     boolean,
     integer,
     mapping,
+    record_id,
     text,
     timestamp,
 )
@@ -366,8 +367,8 @@ def _find_person(contacts: QuerySet[Contact], identifier: str) -> Contact:
         except PydanticCustomError:
             phone = ""
         contact = contacts.filter(phone=phone).first() if phone else None
-    elif identifier.isdigit():
-        contact = contacts.filter(pk=int(identifier)).first()
+    elif pk := record_id(identifier):
+        contact = contacts.filter(pk=pk).first()
     else:
         contact = None
     if contact is None:

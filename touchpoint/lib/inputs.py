@@ -3,9 +3,30 @@ NUL character (SQLite can), so such input is refused at the door, naming where i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 NUL = "\x00"
+# What `json.loads` raises for bytes that are not a JSON document. RecursionError is kept
+# apart: nesting deeper than Python's stack (`[[[[…`) is no syntax error.
+JSON_ERRORS = (UnicodeDecodeError, json.JSONDecodeError)
+# Deeper than any request of ours needs; deeper values are refused before they are
+# walked, stored or encoded again by recursive code.
+MAX_DEPTH = 32
+
+
+def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether decoded JSON nests lists and maps more than `limit` levels (walked without
+    recursion, so any depth is measured safely)."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def nul_field(value: object, path: str = "") -> str | None:
