@@ -11,6 +11,7 @@ from django.db import models
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.surveys.questions import QuestionError, check_questions, check_widget_rules
 
 
 class Channel(models.TextChoices):
@@ -123,8 +124,6 @@ class Touchpoint(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from touchpoint.surveys.questions import QuestionError, check_questions, check_widget_rules
-
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             raise ValidationError("Quiet hours need both a start and an end, or neither.")
         try:
@@ -204,6 +203,8 @@ class Invitation(models.Model):
         UNREACHABLE = "unreachable", "No answer after every call attempt"
         REFUSED = "refused", "Refused the interview"
         WRONG_NUMBER = "wrong_number", "Wrong number"
+        SUPPRESSED_ADDRESS = "suppressed_address", "Address suppressed (bounced or complained)"
+        ADDRESS_REFUSED = "address_refused", "The address or number was refused for good"
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="invitations", db_index=False
