@@ -74,7 +74,7 @@ def _safe(where: str, data: dict) -> dict:
         raise ParamError(where, "is nested too deeply")
     field = nul_field(data)
     if field:
-        raise ParamError(field if data else where, "must not contain the NUL character")
+        raise ParamError(field, "must not contain the NUL character")
     return data
 
 
