@@ -279,3 +279,17 @@ def test_a_revoked_invitation_waiting_to_be_sent_is_never_sent(brand, people, sm
     actions.do_revoke_member_invitation(by=people["brand_admin"], invitation=invitation)
     assert sent(smtp) == []
     assert MemberMail.objects.get().state == "cancelled"
+
+
+def test_a_password_reset_asked_twice_while_waiting_sends_one_email(people, smtp_down):
+    for _ in range(2):
+        Client().post("/password-reset/", {"email": "cx-lead@example.com"})
+    assert people_mail.send_due_member_mails() == 0  # the mail server is down
+    [mail] = MemberMail.objects.all()
+    assert (mail.kind, mail.state, mail.to_email) == (
+        "password_reset",
+        "pending",
+        "cx-lead@example.com",
+    )
+    stored = " ".join(str(v) for v in MemberMail.objects.values().get().values())
+    assert "password-reset/" not in stored

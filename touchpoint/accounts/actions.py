@@ -424,6 +424,24 @@ def queue_member_mails(invitations: Sequence, *, by) -> None:
     )
 
 
+def do_queue_password_reset(user) -> bool:
+    """The person's password-reset email, for the outbox (its link is minted when it is
+    composed). One waits at a time: asking again while it waits adds nothing."""
+    with transaction.atomic():
+        waiting = MemberMail.objects.filter(
+            user=user, kind=MemberMail.Kind.PASSWORD_RESET, state=MemberMail.State.PENDING
+        )
+        if waiting.exists():
+            return False
+        MemberMail.objects.create(
+            kind=MemberMail.Kind.PASSWORD_RESET,
+            to_email=user.email,
+            user=user,
+            send_at=timezone.now(),
+        )
+    return True
+
+
 def _cancel_mails(mails) -> None:
 
     mails.filter(state=MemberMail.State.PENDING).update(

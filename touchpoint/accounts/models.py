@@ -205,13 +205,14 @@ class MemberInvitation(models.Model):
 
 class MemberMail(models.Model):
     """An email to a colleague about their access, waiting for the outbox engine
-    (`notifications.people` sends it): an invitation's link, or the notice that a membership
-    was removed. An invitation's link is minted when its mail is composed, so no working
-    link is ever stored, not even while the mail waits."""
+    (`notifications.people` sends it): an invitation's link, the notice that a membership
+    was removed, a password-reset link. Links are minted when the mail is composed, so no
+    working link is ever stored, not even while the mail waits."""
 
     class Kind(models.TextChoices):
         INVITATION = "invitation", "Invitation"
         REMOVAL = "removal", "Access removed"
+        PASSWORD_RESET = "password_reset", "Password reset"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting"
@@ -220,11 +221,22 @@ class MemberMail(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Not needed any more"
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # None for a password reset: a person may belong to several accounts.
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     to_email = models.EmailField()
     invitation = models.ForeignKey(
         MemberInvitation, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Whose password is reset.",
     )
     unit_name = models.CharField(max_length=200, blank=True)
     by_name = models.CharField(max_length=200, blank=True)

@@ -123,14 +123,15 @@ def decide(request: HttpRequest, body: DecisionIn):
     lang = language_for(body.contact.locale, account.default_locale)
     texts = wording_for(touchpoint, lang, brand=account.name, unit=unit.name)
     invitation = decision.invitation if decision.ask else None
+    token = decision.token
     return Status(
         201 if decision.ask else 200,
         {
             "survey": decision.ask,
             "reason": decision.reason,
             "detail": decision.detail,
-            "token": invitation.token if invitation else None,
-            "survey_url": survey_url(invitation) if invitation else None,
+            "token": token,
+            "survey_url": survey_url(invitation) if invitation and token else None,
             "expires_at": invitation.expires_at if invitation else None,
             "lang": lang,
             "texts": {k: texts[k] for k in ("question", "low", "high", "why", "send", "thanks")},

@@ -28,6 +28,7 @@ from touchpoint.api.hooks import router as hooks_router
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
 from touchpoint.api.setup_org import router as setup_org_router
+from touchpoint.api.setup_segments import router as setup_segments_router
 from touchpoint.api.setup_suppressions import router as setup_suppressions_router
 from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
@@ -35,7 +36,7 @@ from touchpoint.api.tickets import router as tickets_router
 from touchpoint.intake.actions import ItemResult, record_interactions
 from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
 from touchpoint.lib.inputs import JSON_ERRORS
-from touchpoint.surveys.compose import survey_url
+from touchpoint.surveys.compose import survey_url_or_none
 
 
 class ApiKeyAuth(HttpBearer):
@@ -170,7 +171,7 @@ def _item_out(result: ItemResult) -> dict:
             "detail": invitation.detail,
             "send_at": invitation.send_at,
             "expires_at": invitation.expires_at,
-            "survey_url": survey_url(invitation)
+            "survey_url": survey_url_or_none(invitation)
             if invitation.channel not in ("email", "sms") and invitation.state == "sent"
             else None,
         },
@@ -246,6 +247,7 @@ api.add_router("/reports", reports_router)
 api.add_router("/targets", targets_router)
 api.add_router("/", setup_touchpoints_router)
 api.add_router("/", setup_org_router)
+api.add_router("/", setup_segments_router)
 api.add_router("/", setup_suppressions_router)
 api.add_router("/", analysis_router)
 api.add_router("/", hooks_router)

@@ -10,11 +10,14 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from touchpoint.accounts.actions import INVITATION_DAYS, do_mint_member_link
 from touchpoint.accounts.models import MemberInvitation, MemberMail, Membership
@@ -36,7 +39,7 @@ class MemberMailQueue(engine.Queue):
         dt.timedelta(minutes=30),
         dt.timedelta(hours=2),
     )
-    related = ("account", "invitation__unit", "invitation__invited_by")
+    related = ("account", "invitation__unit", "invitation__invited_by", "user")
 
     def without(self, rows: QuerySet, down: set[str]) -> QuerySet:
         return rows.none() if smtp_destination() in down else rows
@@ -46,6 +49,11 @@ class MemberMailQueue(engine.Queue):
             message = _invitation_email(mail)
             if message is None:
                 _finish(mail, "the invitation was accepted or revoked before it was sent")
+                return None
+        elif mail.kind == MemberMail.Kind.PASSWORD_RESET:
+            message = _password_reset_email(mail)
+            if message is None:
+                _finish(mail, "the person can no longer sign in with a password")
                 return None
         else:
             message = _removal_email(mail)
@@ -85,7 +93,34 @@ def sweep() -> dict[str, int]:
 
 
 def _sender(mail: MemberMail) -> str:
+    if mail.account is None:
+        return f"Touchpoint <{settings.DEFAULT_FROM_EMAIL}>"
     return f"{mail.account.sender_name or mail.account.name} <{settings.DEFAULT_FROM_EMAIL}>"
+
+
+def _password_reset_email(mail: MemberMail) -> EmailMultiAlternatives | None:
+    """Django's reset link (it stops working once the password changes, or after
+    PASSWORD_RESET_TIMEOUT), minted now, from SITE_URL."""
+    user = mail.user
+    if user is None or not user.is_active or not user.has_usable_password():
+        return None
+    context = {
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "site_url": settings.SITE_URL,
+    }
+    subject = render_to_string("accounts/email/password_reset_subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject="".join(subject.splitlines()),
+        body=render_to_string("accounts/email/password_reset.txt", context),
+        from_email=_sender(mail),
+        to=[mail.to_email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    html = render_to_string("accounts/email/password_reset.html", context)
+    message.attach_alternative(html, "text/html")
+    return message
 
 
 def _invitation_email(mail: MemberMail) -> EmailMultiAlternatives | None:

@@ -213,7 +213,7 @@ def impressions(request: HttpRequest, key: PublishableKey, origin: str) -> HttpR
         {
             "ask": decision.ask,
             "reason": decision.reason,
-            "token": decision.invitation.token if decision.ask else None,
+            "token": decision.token,
         },
         status=201,
     )
