@@ -12,6 +12,7 @@ from pydantic import Field, StrictInt
 
 from touchpoint.accounts.access import key_covers
 from touchpoint.accounts.models import Unit
+from touchpoint.api.errors import ErrorOut
 from touchpoint.intake.actions import do_ask_now
 from touchpoint.intake.schemas import ContactIn
 from touchpoint.lib import nps
@@ -71,11 +72,6 @@ class AnswerOut(Schema):
     score: int
     category: str
     answers: dict[str, Any]
-
-
-class ErrorOut(Schema):
-    error: str
-    detail: list[dict[str, str]] | str
 
 
 def _invalid(field: str, message: str) -> Status:

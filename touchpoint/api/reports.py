@@ -48,7 +48,7 @@ class FigureOut(Schema):
     shift: bool | None = None  # outside the control limits, on 10 answers or more
 
 
-class ChangeOut(Schema):
+class ComparisonOut(Schema):
     verdict: str  # "up", "down", "none" (no real change) or "unknown" (a side has no answers)
     points: float | None
     p_value: float | None
@@ -77,7 +77,7 @@ class ReportOut(Schema):
     group_by: str | None
     total: FigureOut
     previous: FigureOut
-    change: ChangeOut
+    change: ComparisonOut
     grain: GrainOut | None = None  # how the trend would be cut (and the grain of time groups)
     groups: list[FigureOut]
 
@@ -88,7 +88,7 @@ class LeagueRowOut(Schema):
     ranked_nps: float
     figure: FigureOut
     previous_nps: float | None
-    change: ChangeOut
+    change: ComparisonOut
 
 
 class LeagueOut(Schema):
@@ -204,11 +204,25 @@ def change_out(change: nps.Change) -> dict:
     }
 
 
+_LEAGUE = {
+    "parameters": [p for p in _OPENAPI["parameters"] if p["name"] != "group_by"]
+    + [
+        {
+            "name": "kind",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": list(Unit.Kind.values)},
+            "description": "The kind of unit to rank (default: the most numerous below the unit).",
+        }
+    ]
+}
+
+
 @router.get(
     "/league",
     response={200: LeagueOut, 404: ErrorOut, 422: ErrorOut},
     summary="League table of the units of a kind below a unit",
-    openapi_extra=_OPENAPI,
+    openapi_extra=_LEAGUE,
 )
 def league_table(request: HttpRequest):
     """Every unit of `kind` (default: the most numerous kind below the unit) ranked by its

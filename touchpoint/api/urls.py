@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -16,6 +15,13 @@ from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
 from touchpoint.api.analysis import AnalyseIn
 from touchpoint.api.analysis import router as analysis_router
+from touchpoint.api.common import (
+    BodyRefused,
+    StrictJsonParser,
+    add_common_responses,
+    load_json,
+    nul_in_request,
+)
 from touchpoint.api.connectors import router as connectors_router
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.hooks import router as hooks_router
@@ -29,6 +35,7 @@ from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.intake.actions import ItemResult, record_interactions
 from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
+from touchpoint.lib.inputs import JSON_ERRORS
 from touchpoint.surveys.compose import survey_url_or_none
 
 
@@ -40,10 +47,21 @@ class ApiKeyAuth(HttpBearer):
 
 
 class TouchpointAPI(NinjaAPI):
-    """Adds the request-body models that views parse themselves to the OpenAPI components."""
+    """Adds the request-body models that views parse themselves to the OpenAPI components,
+    and the answers every operation can give (401, 400, 422) to each operation."""
+
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        """Called for every operation after the key is checked and before any parameter is
+        read: a NUL character in the path or the query is refused here, once for all."""
+        field = nul_in_request(request)
+        if field:
+            raise ValidationError(
+                [{"loc": ("query", field), "msg": "must not contain the NUL character"}]
+            )
+        return super().create_temporal_response(request)
 
     def get_openapi_schema(self, **kwargs):  # type: ignore[override]
-        schema = super().get_openapi_schema(**kwargs)
+        schema = add_common_responses(super().get_openapi_schema(**kwargs))
         _, defs = models_json_schema(
             [
                 (InteractionIn, "validation"),
@@ -62,6 +80,7 @@ api = TouchpointAPI(
     description="Send interactions, get surveys out, read answers. Errors are JSON "
     '`{"error": code, "detail": [{"field": ..., "message": ...}]}`.',
     auth=ApiKeyAuth(),
+    parser=StrictJsonParser(),
     urls_namespace="api-v1",
 )
 
@@ -102,6 +121,22 @@ def _unauthorized(request, exc):
         {"error": "unauthorized", "detail": "Send a valid API key: Authorization: Bearer tpk_…"},
         status=401,
     )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    """A body ninja could not take: not JSON (400), or JSON that is no object or holds a NUL
+    (422 naming the field)."""
+    if isinstance(exc.__cause__, BodyRefused):
+        detail = [{"field": exc.__cause__.field, "message": str(exc.__cause__)}]
+        return api.create_response(
+            request, {"error": "invalid_request", "detail": detail}, status=422
+        )
+    if exc.status_code == 400:
+        body = {"error": "malformed_json", "detail": "The body is not JSON."}
+    else:
+        body = {"error": "http_error", "detail": exc.message}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 def _field(loc) -> str:
@@ -186,9 +221,12 @@ def post_interactions(request: HttpRequest):
     stored.
     """
     try:
-        data = json.loads(request.body or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = load_json(request.body or b"")
+    except JSON_ERRORS as error:
         return Status(400, {"error": "malformed_json", "detail": f"The body is not JSON: {error}"})
+    except BodyRefused as refused:
+        detail = [{"field": refused.field, "message": str(refused)}]
+        return Status(422, {"error": "invalid_request", "detail": detail})
     items, errors = parse_payload(data)
     if errors:
         return Status(422, {"error": "invalid_request", "detail": errors})

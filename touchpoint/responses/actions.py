@@ -58,7 +58,7 @@ def check_score(raw: object) -> int:
         raise InvalidAnswer("Choose a score from 0 to 10.")
     if isinstance(raw, str):
         raw = raw.strip()
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):  # "²" is a digit to isdigit, not to int
             raise InvalidAnswer("Choose a score from 0 to 10.")
         raw = int(raw)
     if not isinstance(raw, int) or not 0 <= raw <= 10:
