@@ -531,8 +531,8 @@ def check(account, *, expected: int) -> list[str]:
 
     from touchpoint.accounts.models import Unit
     from touchpoint.reports import counting
-    from touchpoint.reports.params import check_report_request
     from touchpoint.reports.folding import rebuild
+    from touchpoint.reports.params import check_report_request
     from touchpoint.responses.models import Response
     from touchpoint.surveys.models import Invitation
 
