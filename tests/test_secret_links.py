@@ -256,3 +256,24 @@ def test_links_sent_before_the_upgrade_keep_working_and_leave_the_database(
             assert client.get(f"/{kind}/{token}").status_code == 200
         assert client.get(f"/s/{legacy['a']}").status_code == 200
         assert client.get(f"/s/{legacy['c']}").status_code == 404  # never sent: replaced
+
+
+def test_the_sms_auth_token_is_sealed_at_rest(brand):
+    """With Twilio's auth token anyone could sign inbound SMS as the provider and answer or
+    unsubscribe as any customer: a dump must not hold it."""
+    from django.db import connection
+
+    from touchpoint.outbox.models import SmsSettings
+
+    token = "f00dfeedc0ffee00f00dfeedc0ffee00"
+    SmsSettings.objects.create(
+        account=brand.account,
+        account_sid="AC" + "0" * 32,
+        auth_token=token,
+        from_number="+15005550006",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT auth_token FROM sms_smssettings")
+        [(stored,)] = cursor.fetchall()
+    assert token not in stored and stored.startswith("gAAAAA")
+    assert SmsSettings.objects.get().auth_token == token

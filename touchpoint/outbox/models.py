@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from touchpoint.lib.vault import SealedCharField
+
 
 class CapturedEmail(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -79,7 +81,9 @@ class SmsSettings(models.Model):
         db_index=True,
         validators=[RegexValidator(r"^AC[0-9a-fA-F]{32}$", "A Twilio account SID: AC + 32 hex.")],
     )
-    auth_token = models.CharField(max_length=64)
+    # Encrypted at rest: with it, anyone could sign inbound SMS as the provider, and so
+    # answer or unsubscribe as any customer.
+    auth_token = SealedCharField(purpose="sms-auth-token")
     from_number = models.CharField(
         max_length=20,
         blank=True,
