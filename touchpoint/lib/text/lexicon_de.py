@@ -127,6 +127,9 @@ WORDS = """
 -2: schon wieder, zum dritten mal, zum wiederholten mal, jedes mal, keiner kümmert sich,
     niemand kümmert sich, kümmert sich keiner, ohne dass etwas passiert, trotzdem abgebucht,
     weiter abgebucht, letzter einkauf, letztes mal
++1: einziger nachteil, einziges manko, einziger kritikpunkt, bemüht, sich bemüht,
+    eine kleine
+-1: hätte besser sein können, könnte besser sein, verbesserungswürdig
 """
 NEGATIONS = """nicht, kein, keine, keinen, keinem, keiner, nie, niemals, niemand, nichts, ohne,
     weder, noch nie, kaum"""
@@ -135,4 +138,5 @@ INTENSIFIERS = """sehr, wirklich, total, extrem, absolut, echt, äußerst, so, z
     richtig, besonders, ganz, unglaublich, mega"""
 DAMPENERS = """etwas, bisschen, ein wenig, leicht, ziemlich, eher"""
 SUMMARY = """insgesamt, alles in allem, im großen und ganzen, unterm strich"""
-CONTRAST = """ansonsten, sonst, aber, jedoch, allerdings, trotzdem, dennoch, obwohl, sondern"""
+CONTRAST = """dagegen, hingegen, wohingegen, ansonsten, sonst, aber, jedoch, allerdings,
+    trotzdem, dennoch, obwohl, sondern"""

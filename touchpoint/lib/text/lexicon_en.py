@@ -106,6 +106,9 @@ WORDS = """
 +0: no big deal, not a big deal, nothing to report, nothing major, alright
 -2: zero, string you along, fob you off, short with me, fuming, should have left,
     threatened, wouldn't take no
++1: only downside, only complaint, only issue, only wish, only regret, tried their best,
+    did their best, one small
+-1: could have been better, could be improved, room for improvement
 """
 NEGATIONS = """not, no, never, nobody, none, nothing, neither, nor, without, hardly, barely,
     don't, doesn't, didn't, isn't, wasn't, aren't, weren't, won't, wouldn't, can't, cannot,
@@ -115,5 +118,5 @@ INTENSIFIERS = """very, really, so, extremely, incredibly, totally, absolutely, 
     super, truly, highly, seriously, most, too, such, utterly, especially, entirely"""
 DAMPENERS = """bit, slightly, somewhat, little, fairly, quite, rather, kind of, sort of"""
 SUMMARY = """overall, all in all, on the whole"""
-CONTRAST = """otherwise, but, however, though, although, yet, except, apart from, shame,
-    only thing"""
+CONTRAST = """on the other hand, whereas, otherwise, but, however, though, although, yet,
+    except, apart from, shame, only thing"""

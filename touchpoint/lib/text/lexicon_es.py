@@ -89,6 +89,9 @@ WORDS = """
 -1: mejorable, volvió a, y van, se eterniza, algo justo
 -2: cero, todavía sin, siguen cobrándome, no aceptaba, te dan largas, te marean, enfadado,
     enfadada, me colgó, tenía que haberme ido, amenazaron, me amenazaron
++1: lo único malo, el único pero, lo único, solo echo de menos, lo intentó, hicieron lo posible,
+    un pequeño
+-1: podría haber sido mejor, podría mejorar, mejorable
 """
 NEGATIONS = """no, nunca, jamás, nadie, nada, ni, sin, tampoco, ningún, ninguna, ninguno"""
 QUIET_NEGATIONS = """sin"""
@@ -96,4 +99,5 @@ INTENSIFIERS = """muy, muchísimo, mucho, súper, super, realmente, totalmente, 
     demasiado, tan, bastante, increíblemente, extremadamente"""
 DAMPENERS = """poco, un poco, algo, ligeramente, algo de"""
 SUMMARY = """en general, en resumen, en conjunto"""
-CONTRAST = """por lo demás, pero, aunque, sin embargo, no obstante, salvo, excepto"""
+CONTRAST = """en cambio, mientras que, por lo demás, pero, aunque, sin embargo, no obstante,
+    salvo, excepto"""

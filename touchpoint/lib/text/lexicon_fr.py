@@ -124,6 +124,8 @@ WORDS = """
 -2: encore une fois, pour la troisième fois, à chaque fois, personne ne s'en occupe,
     ne m'a pas écouté, sans rien faire, prélèvements continuent, dernier achat,
     aucune nouvelle
++1: seul bémol, seul regret, seul point négatif, de son mieux, fait de son mieux, un petit
+-1: aurait pu être meilleure, aurait pu être mieux, pourrait être mieux, à améliorer
 """
 NEGATIONS = """pas, ne, n', jamais, personne, rien, aucun, aucune, sans, ni"""
 QUIET_NEGATIONS = """sans, ne, n'"""
@@ -131,4 +133,5 @@ INTENSIFIERS = """très, vraiment, trop, tellement, extrêmement, totalement, ab
     hyper, si, vachement, complètement, beaucoup"""
 DAMPENERS = """un peu, assez, plutôt, légèrement"""
 SUMMARY = """dans l'ensemble, globalement, en général"""
-CONTRAST = """à part ça, mais, cependant, pourtant, toutefois, par contre, sauf, malgré, sinon"""
+CONTRAST = """en revanche, tandis que, à part ça, mais, cependant, pourtant, toutefois, par
+    contre, sauf, malgré, sinon"""
