@@ -284,7 +284,12 @@ class _Evidence:
     emoji: float
     hits: list = field(default_factory=list)  # (token, weight as listed, negated)
 
+    def plain(self, i: int) -> float:
+        """Token i's sentiment without the contrast weights: what it says in its clause."""
+        return self.weights[i] / self.readings[0].factor[i]
+
     def features(self, indexes: Sequence[int] | None = None) -> dict[str, float]:
+        """The whole comment's features, or (given `indexes`) one clause's, read plainly."""
         primary = self.readings[0]
         chosen = range(len(primary.tokens)) if indexes is None else indexes
         whole = indexes is None
@@ -292,7 +297,7 @@ class _Evidence:
         return classifier.features(
             primary.language,
             [primary.stems[i] for i in chosen],
-            [self.weights[i] for i in chosen],
+            [self.weights[i] if whole else self.plain(i) for i in chosen],
             clauses=[primary.clause[i] for i in chosen],
             hits=[(base, negated) for at, base, negated in self.hits if at in inside],
             unused_negations=sum(1 for i in self.unused if whole or i in chosen),
@@ -390,8 +395,8 @@ def _mention_features(
     """The clause's own features (prefixed "c"), the comment's verdict, what the clause's
     lexicon words add up to and how many clauses say something either way."""
     found = {f"c{name}": value for name, value in evidence.features(groups[clause]).items()}
-    sums = [sum(evidence.weights[i] for i in tokens) for tokens in groups.values()]
-    said = sum(evidence.weights[i] for i in groups[clause])
+    sums = [sum(evidence.plain(i) for i in tokens) for tokens in groups.values()]
+    said = sum(evidence.plain(i) for i in groups[clause])
     found[f"overall:{overall}"] = 1.0
     found["said"] = math.tanh(said / 2)
     found["clauses"] = float(sum(1 for v in sums if abs(v) >= CLAUSE_EVIDENCE))

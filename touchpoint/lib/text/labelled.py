@@ -63,8 +63,18 @@ def load(directory: Path, stem: str = "comments_eval") -> list[Labelled]:
 @cache
 def training_items() -> tuple[Labelled, ...]:
     """The labelled demo corpus (`data/`) and the comments written for training
-    (`training/`), never the evaluation set."""
+    (`training/`), less the demo comments listed in `training/excluded.txt` (near copies of
+    evaluation comments): never the evaluation set."""
+    excluded = {
+        line.strip()
+        for line in (TRAINING / "excluded.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     out: list[Labelled] = []
-    for path in sorted(DATA.glob("*.txt")) + sorted(TRAINING.glob("*.txt")):
-        out.extend(parse(path.read_text(encoding="utf-8"), path.stem))
+    for path in sorted(DATA.glob("??.txt")) + sorted(TRAINING.glob("??.txt")):
+        out.extend(
+            item
+            for item in parse(path.read_text(encoding="utf-8"), path.stem)
+            if item.text not in excluded
+        )
     return tuple(out)
