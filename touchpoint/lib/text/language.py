@@ -86,6 +86,7 @@ def function_words(language: str) -> frozenset[str]:
 LATIN = ("en", "de", "es", "fr")
 TRIGRAM_WEIGHT = 0.25  # a nat of trigram evidence is worth this many function words
 CLEAR = 2.0  # function words ahead by this much (and at least 3) decide without trigrams
+DIFFERENT = 5.0  # nats (150 times likelier): what it takes to overrule the English default
 
 
 @cache
@@ -159,6 +160,12 @@ def detect(text: str, hint: str | None = None) -> Detected:
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] < 0.9 and (hint or latin < 4):
         return Detected(hint or (max(scores, key=scores.get) if ranked[0] > 0 else ""), False)
+    if ranked[0] < 0.9:  # no function word, no hint: English unless the letters clearly differ
+        letters = _trigram_scores(words)
+        best = max(letters, key=letters.get)
+        if best != "en" and letters["en"] <= -DIFFERENT:
+            return Detected(best, True)
+        return Detected("", False)
     judged = dict(scores)
     if ranked[0] < 3 or ranked[0] - ranked[1] < CLEAR:  # letters decide what words cannot
         for language, value in _trigram_scores(words).items():
