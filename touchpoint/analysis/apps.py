@@ -9,6 +9,8 @@ class AnalysisConfig(AppConfig):
     def ready(self) -> None:
         # The explorer (core) offers filters that feature apps register; this one is
         # "comments about a theme", with the phrases that matched highlighted.
-        from touchpoint.analysis.explorer import register
+        # Its exports gain the answers' sentiment and themes the same way.
+        from touchpoint.analysis import explorer, exports
 
-        register()
+        explorer.register()
+        exports.register()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 
 from touchpoint.accounts.models import Account, Unit
+from touchpoint.lib.text.highlight import pieces
 from touchpoint.responses.models import Response
 
 
@@ -87,6 +89,35 @@ class CommentAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"analysis of response {self.response_id} ({self.state})"
+
+    @cached_property
+    def theme_mentions(self) -> list[ThemeMention]:
+        """The themes found in the comment, in the order it names them (the answer's page)."""
+        return list(
+            ThemeMention.objects.filter(response_id=self.response_id)
+            .select_related("theme")
+            .order_by("start", "pk")
+        )
+
+    @cached_property
+    def themes_found(self) -> list[dict]:
+        """One entry per theme, in the order the comment names them: the theme, the words
+        that named it, and how the customer felt about it where first named."""
+        out: dict[int, dict] = {}
+        for mention in self.theme_mentions:
+            found = out.setdefault(
+                mention.theme_id,
+                {"theme": mention.theme, "phrases": [], "sentiment": mention.sentiment},
+            )
+            found["phrases"].append(mention.phrase)
+        return list(out.values())
+
+    @cached_property
+    def highlighted(self) -> list[tuple[str, bool]]:
+        """The whole comment in pieces, the words that named a theme marked."""
+        comment = self.response.comment or ""
+        spans = [(m.start, m.end) for m in self.theme_mentions]
+        return pieces(comment, spans, limit=max(len(comment), 1))
 
 
 class ThemeMention(models.Model):
