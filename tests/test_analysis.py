@@ -223,7 +223,7 @@ def test_the_theme_report_counts_impact_and_its_interval(themed):
 
 
 def test_key_drivers_rank_the_theme_that_moves_the_score(themed):
-    from touchpoint.analysis.queries import driver_report
+    from touchpoint.analysis.drivers import driver_report
     from touchpoint.reports.queries import check_report_request
 
     n = 0
@@ -231,9 +231,12 @@ def test_key_drivers_rank_the_theme_that_moves_the_score(themed):
         answer(themed, themed.store, 1, "The queue was endless", n=(n := n + 1), at=NOW)
         answer(themed, themed.store, 9, "The price is fine", n=(n := n + 1), at=NOW)
         answer(themed, themed.store, 8, "Paid a fair price, staff were ok", n=(n := n + 1), at=NOW)
+        # Comments about neither: without them every answer would mention the queue or the
+        # price, the two would be one driver (perfectly collinear) and tie.
+        answer(themed, themed.store, 8, "Nothing more to say", n=(n := n + 1), at=NOW)
     drain()
     found = driver_report(check_report_request(unit=themed.brand, now=NOW))
-    assert found.n == 75 and found.rows[0].key == "waiting" and found.rows[0].sign == -1
+    assert found.n == 100 and found.rows[0].key == "waiting" and found.rows[0].sign == -1
     assert found.rows[0].low <= found.rows[0].share <= found.rows[0].high
     assert sum(r.share for r in found.rows) == pytest.approx(found.r2)
 
