@@ -627,7 +627,7 @@ class View:
 
     @property
     def trend_span(self) -> tuple[dt.date, dt.date]:
-        """Weekly: the current period (as `queries.trend` for a 90-day request). Monthly: the
+        """Weekly: the current period (as `figures.trend` for a 90-day request). Monthly: the
         12 months up to this one."""
         if self.trend_grain == "week":
             return self.current
@@ -699,24 +699,30 @@ class Dashboard:
 
 def _request(view: View):
     """The dashboard's report request for the current period (built once per view)."""
-    from touchpoint.reports import queries
+    from touchpoint.reports.params import check_report_request
 
     if "request" not in view.cache:
         first, last = view.current
-        view.cache["request"] = queries.check_report_request(
+        view.cache["request"] = check_report_request(
             unit=view.unit, start=first, end=last, now=view.now
         )
     return view.cache["request"]
 
 
-def _queries():
-    from touchpoint.reports import queries
+def _counting():
+    from touchpoint.reports import counting
 
-    return queries
+    return counting
+
+
+def _figures():
+    from touchpoint.reports import figures
+
+    return figures
 
 
 def _estimates(histograms: dict) -> dict:
-    """`queries.histograms` output ({(key,): 11 counts}) as an estimate per key."""
+    """`counting.histograms` output ({(key,): 11 counts}) as an estimate per key."""
     from touchpoint.lib import nps
 
     return {key[0] if key else None: nps.estimate(_counts(h)) for key, h in histograms.items()}
@@ -728,19 +734,22 @@ def _total_estimate(histograms: dict):
     return nps.estimate(_counts(sum(column) for column in zip(*histograms.values(), strict=True)))
 
 
-# `reports/queries.py`, the dashboard's own module: the figures `queries.report` computes, one
-# callable each. (Until it landed, `responses/summary.py` and thin rollup stand-ins.)
+# `reports/counting.py` and `reports/figures.py`, the dashboard's own modules: the figures
+# `figures.report` computes, one callable each. (Until they landed, `responses/summary.py` and
+# thin rollup stand-ins.)
 REPORT_QUERIES = Dashboard(
     "week",
     {
-        "headline": lambda v: _total_estimate(_queries().histograms(_request(v)) or {(): [0] * 11}),
-        "previous period": lambda v: _total_estimate(
-            _queries().histograms(_request(v).previous()) or {(): [0] * 11}
+        "headline": lambda v: _total_estimate(
+            _counting().histograms(_request(v)) or {(): [0] * 11}
         ),
-        "trend": lambda v: _queries().trend(_request(v), "week"),
-        "by touchpoint": lambda v: _estimates(_queries().histograms(_request(v), ("touchpoint",))),
-        "by channel": lambda v: _estimates(_queries().histograms(_request(v), ("channel",))),
-        "leaderboard": lambda v: _queries().leaderboard(_request(v)),
+        "previous period": lambda v: _total_estimate(
+            _counting().histograms(_request(v).previous()) or {(): [0] * 11}
+        ),
+        "trend": lambda v: _figures().trend(_request(v), "week"),
+        "by touchpoint": lambda v: _estimates(_counting().histograms(_request(v), ("touchpoint",))),
+        "by channel": lambda v: _estimates(_counting().histograms(_request(v), ("channel",))),
+        "leaderboard": lambda v: _figures().leaderboard(_request(v)),
     },
 )
 
@@ -774,7 +783,7 @@ def canonical(name: str, result, view: View) -> object:
 
 
 def ranked(view: View, counts: dict[int, object]) -> list:
-    """Children ranked among their own kind as `queries.leaderboard` ranks them, for the
+    """Children ranked among their own kind as `figures.leaderboard` ranks them, for the
     engines that count from raw answers."""
     from touchpoint.lib import nps
 

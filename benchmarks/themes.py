@@ -16,7 +16,7 @@ in its name for PostgreSQL), then times, for the brand over the last 30 days, 3 
 each from the theme rollups and, in the same run, from the answers themselves (the path the
 rollups replaced, kept for segment filters), checking both find the same figures; key
 drivers computed (LMG, 200 bootstrap resamples) and read back as kept. Anchor in the same
-run: the dashboard's own NPS query set (`reports.queries.report`, from the score rollups).
+run: the dashboard's own NPS query set (`reports.figures.report`, from the score rollups).
 On the commit before the rollups, the same script prints that code's figures.
 """
 
@@ -106,7 +106,12 @@ def main() -> None:
     from touchpoint.analysis import queries
     from touchpoint.analysis.dashboard import themes_context
     from touchpoint.analysis.models import CommentAnalysis
-    from touchpoint.reports.queries import check_report_request, report
+
+    try:
+        from touchpoint.reports.figures import report
+        from touchpoint.reports.params import check_report_request
+    except ImportError:  # the code before the reports were split
+        from touchpoint.reports.queries import check_report_request, report
 
     try:
         from touchpoint.analysis import drivers, rollups

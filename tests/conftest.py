@@ -19,6 +19,8 @@ from django.test import Client
 from tests.fake_twilio import twilio  # noqa: F401  (the fixture, for every test module)
 from touchpoint.accounts.actions import do_create_api_key, do_create_unit
 from touchpoint.accounts.models import Account, Unit
+from touchpoint.events import actions as events
+from touchpoint.notifications import delivery as notifications
 from touchpoint.surveys.models import Touchpoint
 
 
@@ -310,3 +312,10 @@ def draw_answers(
     bulk_insert(made)
     rollups.add_responses(account, made)
     return made
+
+
+def outbound() -> int:
+    """What the worker does for everything outbound: relay the domain events to their
+    subscribers, then send the due messages. Returns how many messages were sent."""
+    events.relay()
+    return notifications.send_due_deliveries()

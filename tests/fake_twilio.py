@@ -117,7 +117,7 @@ def twilio(settings):
 
 
 def sms_settings(account, **overrides):
-    from touchpoint.sms.models import SmsSettings
+    from touchpoint.outbox.models import SmsSettings
 
     values = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_number": SENDER}
     values.update(overrides)

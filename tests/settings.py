@@ -11,5 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tes
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 
 import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-STATIC_ROOT = tempfile.mkdtemp(prefix="touchpoint-static-")
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="touchpoint-static-"))
+WHITENOISE_USE_FINDERS = True  # nothing is collected for the tests

@@ -152,3 +152,21 @@ def test_another_accounts_key_sees_nothing_of_the_brand(world, outsider):
     for _, ticket in world.values():
         assert api.get(f"/api/v1/tickets/{ticket.pk}").status_code == 404
     assert api.get("/api/v1/tickets").json()["total"] == 0
+
+
+@pytest.mark.parametrize("persona", ["agent", "vendor_manager", "brand_admin"])
+def test_frontline_people_never_see_who_the_customer_is(client, people, world, persona):
+    """The agent sees the answer and works the loop's figures, never the customer's name or
+    address: not on the ticket, not on the answer's page, not in an export."""
+    response, ticket = world["CALLCOAGENT"]
+    contact = response.contact
+    client.force_login(people[persona])
+    pages = {
+        "ticket": client.get(f"/tickets/{ticket.pk}/").content.decode(),
+        "answer": client.get(f"/responses/{response.pk}/").content.decode(),
+        "export": b"".join(client.get("/responses/export.csv").streaming_content).decode(),
+    }
+    for name, body in pages.items():
+        assert "CALLCOAGENT was a letdown" in body, name
+        shown = contact.email in body or contact.name in body
+        assert shown == (persona != "agent"), name

@@ -200,7 +200,7 @@ def test_an_edited_taxonomy_retags_history_exactly_once(themed):
 
 def test_the_theme_report_counts_impact_and_its_interval(themed):
     from touchpoint.analysis.queries import theme_report
-    from touchpoint.reports.queries import check_report_request
+    from touchpoint.reports.params import check_report_request
 
     for n in range(10):
         answer(themed, themed.store, 2, "Endless queue", n=n, at=NOW)
@@ -224,7 +224,7 @@ def test_the_theme_report_counts_impact_and_its_interval(themed):
 
 def test_key_drivers_rank_the_theme_that_moves_the_score(themed):
     from touchpoint.analysis.drivers import driver_report
-    from touchpoint.reports.queries import check_report_request
+    from touchpoint.reports.params import check_report_request
 
     n = 0
     for _ in range(25):
@@ -379,7 +379,7 @@ def test_queries_stay_few_on_the_dashboard(themed, people, client, django_assert
     drain()
     client.force_login(people["brand_admin"])
     from touchpoint.analysis.dashboard import themes_context
-    from touchpoint.reports.queries import check_report_request
+    from touchpoint.reports.params import check_report_request
 
     with django_assert_max_num_queries(12):
         themes_context(check_report_request(unit=themed.brand, now=NOW))

@@ -18,7 +18,8 @@ from touchpoint.analysis.models import CommentRollup, DriverResult, Theme, Theme
 from touchpoint.analysis.queries import tally_answers, tally_rollups, theme_report
 from touchpoint.analysis.starter import do_create_starter_taxonomy
 from touchpoint.lib import drivers as lmg_drivers
-from touchpoint.reports.queries import check_report_request, trend_grain
+from touchpoint.reports.figures import trend_grain
+from touchpoint.reports.params import check_report_request
 from touchpoint.responses.models import Response
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,7 @@ def nonzero(tally) -> tuple:
 
 def assert_rollups_count_what_the_answers_say(brand) -> None:
     for request in requests(brand):
-        grain = trend_grain(request)
+        grain = trend_grain(request).grain
         assert nonzero(tally_rollups(request, grain)) == nonzero(tally_answers(request, grain))
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import interaction
+from tests.conftest import interaction, outbound
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
-from touchpoint.surveys.schemas import InteractionIn
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls here are plain
 # synchronous test code, so Django's async guard is lifted for this module.
@@ -96,7 +96,6 @@ def test_a_store_manager_works_a_ticket_from_the_inbox_to_the_follow_up(
 
     from tests.test_tickets import respond
     from touchpoint.accounts.models import Membership
-    from touchpoint.notifications import delivery as notifications
     from touchpoint.tickets.models import Ticket
 
     settings.SITE_URL = live_server.url
@@ -128,7 +127,7 @@ def test_a_store_manager_works_a_ticket_from_the_inbox_to_the_follow_up(
     page.screenshot(path=ARTIFACTS / "ticket-resolved.png", full_page=True)
     page.close()
 
-    notifications.send_due_deliveries()
+    outbound()
     [follow_up] = [m for m in smtp.messages if m["To"] == "customer1@example.com"]
     ticket.refresh_from_db()
     assert (

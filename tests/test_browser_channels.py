@@ -10,11 +10,11 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from tests.conftest import interaction
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.kiosks.actions import do_create_kiosk
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Touchpoint
-from touchpoint.surveys.schemas import InteractionIn
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -66,3 +66,21 @@ def test_in_plain_finds_what_in_finds(brand):
     ids = list(Contact.objects.values_list("pk", flat=True))
     assert Contact.objects.filter(pk__in_plain=ids[:2]).count() == 2
     assert not Contact.objects.filter(email__in_plain=[None]).exists()
+
+
+def test_keys_set_aside_before_the_insert_are_never_given_to_another_row(brand):
+    first = Contact.objects.create(account=brand.account, email="a@example.com")
+    built = [
+        bulk.build(Contact, account_id=brand.account.id, email=f"r{i}@example.com")
+        for i in range(3)
+    ]
+    bulk.reserve_ids(built)
+    keys = [c.pk for c in built]
+    assert keys == sorted(keys) and keys[0] > first.pk
+    later = Contact.objects.create(account=brand.account, email="b@example.com")
+    assert later.pk > keys[-1]
+
+    bulk.bulk_insert(built)
+    stored = dict(Contact.objects.values_list("email", "pk"))
+    assert [stored[f"r{i}@example.com"] for i in range(3)] == keys
+    assert Contact.objects.create(account=brand.account, email="c@example.com").pk > later.pk

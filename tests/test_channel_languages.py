@@ -14,7 +14,7 @@ from touchpoint.sms.messages import MESSAGES
 SHIPPED = ["de", "es", "fr", "hi"]
 ROOT = Path(__file__).resolve().parent.parent / "touchpoint"
 SOURCES = [
-    "surveys/delivery.py",
+    "surveys/compose.py",
     "sms/actions.py",
     "interviews/views.py",
     "kiosks/templates/kiosks/busy.html",

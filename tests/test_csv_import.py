@@ -172,7 +172,7 @@ def test_an_import_of_many_chunks_ties_each_row_to_its_own_contact_and_invitatio
     brand, tmp_path, monkeypatch
 ):
     # Several chunks, each larger than SQLite's historical 999-parameter statements.
-    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 150)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", 150)
     path = write(tmp_path, *(row(i, contact_email=f"p{i}@example.com") for i in range(400)))
     call_command("import-interactions", str(path), "--no-progress")
     assert Interaction.objects.count() == 400
@@ -186,12 +186,12 @@ def test_an_import_of_many_chunks_ties_each_row_to_its_own_contact_and_invitatio
 @pytest.fixture(params=[1, 2], ids=["in-process", "two-workers"])
 def check_workers(request, monkeypatch):
     """Large files are validated in worker processes: the same tests run both ways."""
-    monkeypatch.setattr("touchpoint.surveys.csv_import.check_workers", lambda path: request.param)
+    monkeypatch.setattr("touchpoint.intake.csv_import.check_workers", lambda path: request.param)
     return request.param
 
 
 def test_partial_skips_bad_rows_in_every_chunk(brand, tmp_path, monkeypatch, capsys, check_workers):
-    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 2)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", 2)
     path = write(
         tmp_path,
         row(1),
@@ -218,7 +218,7 @@ def test_partial_skips_bad_rows_in_every_chunk(brand, tmp_path, monkeypatch, cap
 def test_a_file_checked_by_workers_reports_every_row_in_file_order(
     brand, tmp_path, monkeypatch, check_workers
 ):
-    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 3)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", 3)
     lines = [row(i) for i in range(1, 31)]  # row i is on line i + 1
     lines[4] = row(5, occurred_at="soon")
     lines[17] = row(18) + ",surplus"
@@ -242,7 +242,7 @@ def test_a_file_checked_by_workers_reports_every_row_in_file_order(
 def test_a_file_that_stops_being_utf8_in_a_later_chunk_imports_nothing(
     brand, tmp_path, monkeypatch, check_workers
 ):
-    monkeypatch.setattr("touchpoint.surveys.csv_import.CHUNK", 20)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", 20)
     path = write(tmp_path, *(row(i) for i in range(1, 300)))  # past the first decoded block
     path.write_bytes(path.read_bytes() + row(300, contact_name="Zoé").encode("latin-1") + b"\n")
     with pytest.raises(CommandError, match=r"not UTF-8 text \(near line [1-9]\d+\)"):
@@ -303,7 +303,7 @@ def test_an_imported_interaction_repeated_through_the_api_is_the_same_one(brand,
 
 
 def test_only_a_large_file_on_a_platform_that_forks_is_checked_by_workers(tmp_path, monkeypatch):
-    from touchpoint.surveys import csv_import
+    from touchpoint.intake import csv_import
 
     path = write(tmp_path, row(1))
     assert csv_import.check_workers(str(path)) == 1  # small: starting workers costs more
@@ -312,3 +312,103 @@ def test_only_a_large_file_on_a_platform_that_forks_is_checked_by_workers(tmp_pa
     assert csv_import.check_workers(str(path)) == 4
     monkeypatch.setattr(csv_import.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert csv_import.check_workers(str(path)) == 1
+
+
+# Strict CSV: a malformed row is an error on the line it starts on, and never takes the
+# rows after it along.
+
+
+def test_an_unclosed_quote_is_an_error_and_swallows_no_row(brand, tmp_path):
+    path = write(tmp_path, row(1), row(2, contact_name='"Zoé Martin'), row(3), row(4))
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert Interaction.objects.count() == 0
+    [(line, field, message)] = errors_of(path)
+    assert (line, field) == ("3", "row")
+    assert "quote" in message
+
+    call_command("import-interactions", str(path), "--no-progress", "--partial")
+    # The rows after the broken one are read as rows of their own, not as its contact's name.
+    assert sorted(Interaction.objects.values_list("external_id", flat=True)) == [
+        "sale-1",
+        "sale-3",
+        "sale-4",
+    ]
+    assert {c.name for c in Contact.objects.all()} == {"Zoé Martin"}
+
+
+def test_an_unclosed_quote_closed_by_a_later_rows_quote_swallows_no_row(brand, tmp_path):
+    path = write(
+        tmp_path,
+        row(1, contact_name='"Zoé Martin'),
+        row(2),
+        row(3, contact_name='"Martin, Ana"'),
+        row(4),
+    )
+    call_command("import-interactions", str(path), "--no-progress", "--partial")
+    assert [r[:2] for r in errors_of(path)] == [["2", "row"]]
+    assert sorted(Interaction.objects.values_list("external_id", flat=True)) == [
+        "sale-2",
+        "sale-3",
+        "sale-4",
+    ]
+    assert Contact.objects.get(email="c3@example.com").name == "Martin, Ana"
+
+
+def test_text_after_a_closing_quote_is_an_error_on_its_line(brand, tmp_path):
+    path = write(tmp_path, row(1), row(2, contact_name='"Zoé" Martin'), row(3))
+    call_command("import-interactions", str(path), "--no-progress", "--partial")
+    [(line, field, message)] = errors_of(path)
+    assert (line, field) == ("3", "row") and "quote" in message
+    assert Interaction.objects.count() == 2
+
+
+def test_a_row_with_too_few_cells_is_an_error(brand, tmp_path):
+    short = row(2).rsplit(",", 1)[0]  # no phone_model cell at all
+    path = write(tmp_path, row(1), short)
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert errors_of(path) == [["3", "row", "has 8 cells; the header has 9"]]
+    assert Interaction.objects.count() == 0
+
+
+def test_a_quoted_cell_over_several_lines_is_one_row_named_by_its_first_line(brand, tmp_path):
+    path = write(
+        tmp_path,
+        row(1, **{"property.phone_model": '"Nimbus X5\n(the blue one)"'}),  # lines 2-3
+        row(2, unit="store-999"),  # line 4
+        header=HEADER,
+    )
+    call_command("import-interactions", str(path), "--no-progress", "--partial")
+    assert [r[:2] for r in errors_of(path)] == [["4", "unit"]]
+    stored = Interaction.objects.get()
+    assert stored.properties == {"phone_model": "Nimbus X5\n(the blue one)"}
+
+    path = write(tmp_path, row(5, unit="store-999", contact_name='"Zoé\nMartin"'), row(6))
+    with pytest.raises(CommandError):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert [r[:2] for r in errors_of(path)] == [["2", "unit"]]
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [
+        pytest.param(b"touchpoint,unit,contact_email\nstore-purchase,store-012,a@b.c\n", id="hdr"),
+        pytest.param(HEADER.encode() + b"\n" + row(1).encode("latin-1") + b"\n", id="encoding"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_a_file_refused_as_a_whole_leaves_no_errors_file(brand, tmp_path, contents):
+    path = tmp_path / "interactions.csv"
+    path.write_bytes(contents)
+    Path(f"{path}.errors.csv").write_text("line,field,message\n2,unit,from an earlier run\n")
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert not Path(f"{path}.errors.csv").exists()
+
+
+def test_blank_lines_are_no_rows_and_keep_the_line_numbers(brand, tmp_path):
+    path = write(tmp_path, row(1), "", "   ", row(2, unit="store-999"))
+    with pytest.raises(CommandError):
+        call_command("import-interactions", str(path), "--no-progress")
+    assert [r[:2] for r in errors_of(path)] == [["5", "unit"]]

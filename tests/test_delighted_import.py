@@ -127,3 +127,33 @@ def test_a_people_list_keeps_unsubscribes_and_last_sent_dates(brand, tmp_path):
 def test_a_file_that_is_not_a_delighted_export_is_refused(brand, tmp_path):
     with pytest.raises(CommandError, match="Email, Phone Number or Person ID"):
         run(write(tmp_path, "Score,Comment\n9,ok\n"))
+
+
+def test_an_unclosed_quote_in_a_comment_swallows_no_response(brand, tmp_path):
+    broken = '2001,9,"Great staff,2026-03-01 10:00:00 UTC,601,,a@example.com,,,,Email,,\n'
+    path = write(tmp_path, HEADER + broken + ROWS[1] + ROWS[2])
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        run(path)
+    assert not Response.objects.exists()
+    with open(f"{path}.errors.csv", encoding="utf-8") as report:
+        [error] = list(csv.DictReader(report))
+    assert (error["line"], error["field"]) == ("2", "row") and "quote" in error["message"]
+
+    run(path, "--partial")
+    # The two rows after it are answers of their own, not the rest of its comment.
+    assert sorted(Response.objects.values_list("score", flat=True)) == [6, 8]
+
+
+def test_a_row_with_too_few_cells_is_an_error(brand, tmp_path):
+    path = write(tmp_path, HEADER + ROWS[1] + "1004,9,Fine,2026-03-01 10:00:00 UTC\n")
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        run(path)
+    with open(f"{path}.errors.csv", encoding="utf-8") as report:
+        assert list(csv.reader(report))[1:] == [["3", "row", "has 4 cells; the header has 13"]]
+
+
+def test_a_file_refused_as_a_whole_leaves_no_errors_file(brand, tmp_path):
+    path = write(tmp_path, "Score,Comment\n9,ok\n")
+    with pytest.raises(CommandError, match="Email, Phone Number or Person ID"):
+        run(path)
+    assert not (tmp_path / "export.csv.errors.csv").exists()

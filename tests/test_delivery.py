@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+import socket
 import threading
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.db import connection
 
-from tests.conftest import interaction
-from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
+from tests.conftest import Mailbox, interaction
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
+from touchpoint.outbox.models import Circuit
+from touchpoint.outbox.transports import smtp_destination
+from touchpoint.surveys import compose, delivery
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)
@@ -36,6 +41,43 @@ def scheduled(brand, **overrides) -> Invitation:
 def refreshed(invitation: Invitation) -> Invitation:
     invitation.refresh_from_db()
     return invitation
+
+
+class DroppingServer:
+    """An SMTP server that reads the whole message, then drops the connection before it
+    answers: the sender cannot know whether the message was stored."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.bodies = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rb") as lines:
+                conn.sendall(b"220 dropping ready\r\n")
+                for line in lines:
+                    verb = line[:4].upper()
+                    if verb == b"DATA":
+                        conn.sendall(b"354 go on\r\n")
+                        for body_line in lines:
+                            if body_line == b".\r\n":
+                                break
+                        self.bodies += 1
+                        break  # the message is here; the answer never leaves
+                    if verb == b"QUIT":
+                        conn.sendall(b"221 bye\r\n")
+                        break
+                    conn.sendall(b"250 ok\r\n")
+
+    def close(self) -> None:
+        self.listener.close()
 
 
 def test_the_email_asks_the_question_with_eleven_one_click_scores(brand, smtp):
@@ -80,22 +122,90 @@ def test_a_touchpoint_can_override_the_wording(brand, smtp):
     assert smtp.messages[0]["Subject"] == "Nimbus Mobile at Lille Centre: how did we do?"
 
 
-def test_an_smtp_server_that_is_down_is_retried_with_back_off_then_marked_failed(
-    brand, smtp_down, clock
+def test_a_three_hour_smtp_outage_fails_no_invitation(brand, smtp_down, settings, clock):
+    """While the mail server is down its invitations wait, spending none of their five
+    attempts; one worker probes now and then (30 s, 1, 2, 4 … 10 min apart); once the
+    server is back, every invitation goes out once."""
+    invitations = [
+        scheduled(brand, external_id=f"s-{n}", contact={"email": f"c{n}@example.com"})
+        for n in range(5)
+    ]
+    start = dt.datetime.now(dt.UTC)
+    probes = []
+    while dt.datetime.now(dt.UTC) < start + dt.timedelta(hours=3):
+        before = Circuit.objects.filter(destination=smtp_destination()).first()
+        delivery.send_due_invitations()
+        after = Circuit.objects.get(destination=smtp_destination())
+        if before is None or after.failures != before.failures:
+            probes.append(dt.datetime.now(dt.UTC))
+        clock.shift(dt.timedelta(seconds=30))
+    assert "cannot reach the mail server" in after.last_error
+    gaps = [30 * round((b - a).total_seconds() / 30) for a, b in itertools.pairwise(probes)]
+    assert gaps[:5] == [30, 60, 120, 240, 480] and max(gaps) == 600
+    for invitation in invitations:
+        current = refreshed(invitation)
+        assert (current.state, current.attempts) == ("scheduled", 0)
+
+    mailbox = Mailbox()  # the server is back, on the same address
+    controller = Controller(mailbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        clock.shift(dt.timedelta(minutes=10))
+        assert delivery.send_due_invitations() == 5
+    finally:
+        controller.stop()
+    assert len(mailbox.messages) == 5
+    assert not Circuit.objects.exists()
+    for invitation in invitations:
+        current = refreshed(invitation)
+        assert (current.state, current.attempts) == ("sent", 1)
+
+
+def test_a_probe_that_the_server_answers_with_451_ends_the_outage(
+    brand, smtp_down, settings, clock
 ):
-    invitation = scheduled(brand)
-    waits = []
-    for attempt in range(1, delivery.MAX_ATTEMPTS + 1):
+    """The server is back but greylists the probe: it answered, so it is up. The circuit
+    closes, the probe waits for its own retry, and the others go out in the same pass
+    rather than after another probe interval."""
+    for n in range(3):
+        scheduled(brand, external_id=f"s-{n}", contact={"email": f"c{n}@example.com"})
+    assert delivery.send_due_invitations() == 0
+    assert Circuit.objects.filter(destination=smtp_destination()).exists()
+
+    mailbox = Mailbox(refuse=1)  # back on the same address, with a 451 for the first message
+    controller = Controller(mailbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        clock.shift(dt.timedelta(seconds=31))
+        assert delivery.send_due_invitations() == 2
+    finally:
+        controller.stop()
+    assert not Circuit.objects.exists()
+    states = sorted(Invitation.objects.values_list("state", "attempts"))
+    assert states == [("scheduled", 1), ("sent", 1), ("sent", 1)]
+
+
+def test_an_smtp_server_that_drops_the_connection_after_the_message_is_not_sent_twice(
+    brand, settings, clock
+):
+    """The server took the whole message, then the connection broke before its answer: the
+    message may be stored there, so the invitation fails with that reason, never resent."""
+    server = DroppingServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        invitation = scheduled(brand)
         assert delivery.send_due_invitations() == 0
         current = refreshed(invitation)
-        assert current.attempts == attempt
-        if attempt < delivery.MAX_ATTEMPTS:
-            assert (current.state, current.reason) == ("scheduled", "delivery_error")
-            assert "cannot reach the mail server" in current.detail
-            waits.append(current.send_at - dt.datetime.now(dt.UTC))
-            clock.move_to(current.send_at + dt.timedelta(seconds=1))
-    assert [round(w.total_seconds() / 60) for w in waits] == [1, 5, 30, 120]
-    assert (current.state, current.reason) == ("failed", "retries_exhausted")
+        assert (current.state, current.reason) == ("failed", "handoff_interrupted")
+        assert "after the message was handed over" in current.detail
+        clock.shift(dt.timedelta(hours=1))
+        delivery.sweep()
+        assert delivery.send_due_invitations() == 0
+        assert server.bodies == 1
+    finally:
+        server.close()
 
 
 def test_a_temporary_refusal_is_retried_and_sent_once(brand, smtp, clock):
@@ -121,6 +231,26 @@ def test_a_worker_that_dies_after_claiming_loses_nothing(brand, smtp, clock):
     assert delivery.send_due_invitations() == 1
     assert len(smtp.messages) == 1
     assert refreshed(invitation).state == "sent"
+
+
+def test_workers_that_die_before_the_hand_off_spend_none_of_its_attempts(brand, smtp, clock):
+    """Five workers in a row claimed the invitation and were killed before sending it (a
+    crash loop, a deploy): the mail server never saw it, so its five attempts are all still
+    there, and one temporary refusal afterwards is retried, not final."""
+    invitation = scheduled(brand)
+    for _ in range(delivery.MAX_ATTEMPTS):
+        assert delivery.claim(invitation.pk) is not None  # ...and that worker is killed
+        clock.shift(delivery.LEASE + dt.timedelta(seconds=1))
+        assert delivery.sweep()["reclaimed"] == 1
+    assert (refreshed(invitation).state, invitation.attempts) == ("scheduled", 0)
+
+    smtp.refuse = 1  # greylisted once
+    assert delivery.send_due_invitations() == 0
+    assert (refreshed(invitation).state, invitation.attempts) == ("scheduled", 1)
+    clock.shift(dt.timedelta(minutes=2))
+    assert delivery.send_due_invitations() == 1
+    assert (refreshed(invitation).state, invitation.attempts) == ("sent", 2)
+    assert len(smtp.messages) == 1
 
 
 def test_a_worker_that_dies_during_the_smtp_hand_off_never_sends_twice(brand, smtp, clock):
@@ -221,8 +351,8 @@ def test_intake_queues_a_send_task_for_invitations_due_now(brand, smtp):
 
 def test_message_ids_are_stable_across_attempts(brand, smtp):
     invitation = scheduled(brand)
-    first = delivery.compose_email(refreshed(invitation)).message()["Message-ID"]
-    assert first == delivery.compose_email(invitation).message()["Message-ID"]
+    first = compose.compose_email(refreshed(invitation)).message()["Message-ID"]
+    assert first == compose.compose_email(invitation).message()["Message-ID"]
     assert re.match(r"<invitation-\d+\.[\w-]{12}@", first)
 
 

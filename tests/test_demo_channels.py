@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from touchpoint.accounts.models import Account
-from touchpoint.demo.channels import KIOSK_NAME
 from touchpoint.demo.seed import seed_demo
+from touchpoint.demo.seed.channels import KIOSK_NAME
 from touchpoint.interviews.actions import do_claim_next_call, due_calls
 from touchpoint.kiosks.actions import do_new_kiosk_link
 from touchpoint.kiosks.models import Kiosk
@@ -46,7 +46,9 @@ def test_sms_surveys_land_in_the_dev_outbox_without_credentials(demo, settings):
     assert texts["+33639980102"].segments <= 2
     # Replying from the outbox goes through the same action as Twilio's webhook.
     settings.DEV_OUTBOX = True
-    page = Client().post(f"/dev/outbox/sms/{texts['+447700900106'].pk}/", {"body": "9 quick fix"})
+    operator = Client()
+    operator.force_login(get_user_model().objects.create_user("op", is_staff=True))
+    page = operator.post(f"/dev/outbox/sms/{texts['+447700900106'].pk}/", {"body": "9 quick fix"})
     assert "Score recorded" in page.content.decode()
     answered = Invitation.objects.get(contact__phone="+447700900106")
     assert (answered.state, answered.response.score, answered.response.comment) == (

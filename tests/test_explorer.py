@@ -266,3 +266,19 @@ def test_an_answer_with_a_ticket_shows_it_on_its_page(brand, people, answers):
     assert 'id="ticket"' in html and f'href="/tickets/{ticket.pk}/"' in html
     other = signed_in(people["north_manager"]).get(f"/responses/{answers['north_promoter'].pk}/")
     assert 'id="ticket"' not in other.content.decode()
+
+
+def test_the_explorer_speaks_the_dashboards_periods_with_the_same_default(brand, people):
+    """One vocabulary of periods: the explorer offers the dashboard's presets and opens on
+    the same default, the last 3 months (from 1 September here), not the last 90 days."""
+    answer(brand, brand.store, 9, "late August", n=1, at=dt.datetime(2026, 8, 30, tzinfo=dt.UTC))
+    answer(brand, brand.store, 9, "September", n=2, at=dt.datetime(2026, 9, 2, tzinfo=dt.UTC))
+    admin = signed_in(people["brand_admin"])
+    page = admin.get("/responses/").content.decode()
+    assert "September" in page and "late August" not in page
+    assert '<option value="3m" selected>Last 3 months</option>' in page
+    for preset in ("7d", "30d", "month", "last-month", "12m", "ytd", "all"):
+        assert f'<option value="{preset}"' in page
+    assert "late August" in admin.get("/responses/?period=12m").content.decode()
+    old = admin.get("/responses/?period=90d")
+    assert old.status_code == 400 and "one of 7d, 30d, month" in old.content.decode()

@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.conftest import interaction
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.defaults import CANCELLATION_REASONS
 from touchpoint.surveys.questions import QuestionError, check_questions
-from touchpoint.surveys.schemas import InteractionIn
 
 QUESTIONS = [
     {
@@ -103,3 +103,21 @@ def test_a_rule_with_broken_questions_is_refused(questions, message, brand):
     brand.web.questions = questions
     with pytest.raises(ValidationError):
         brand.web.full_clean()
+
+
+def test_follow_up_answers_read_with_their_question_and_option_labels(client, token, people):
+    """The reported case: a follow-up answer showed its internal key ("improve") instead of
+    its question. The response page, its ticket and the export show words people read."""
+    client.post(f"/s/{token}", {"score": "3"})
+    client.post(f"/s/{token}/more", {"reasons": ["price", "other"], "speed": "2", "fix": "Queue"})
+    response = Response.objects.get()
+    client.force_login(people["north_manager"])
+    page = client.get(f"/responses/{response.pk}/").content.decode()
+    assert "Why are you leaving? Choose all that apply." in page
+    assert "<dd>The price, Something else</dd>" in page
+    assert "How fast was it?" in page and "<dd>2 / 5</dd>" in page
+    assert "<dt>reasons</dt>" not in page and "<dt>speed</dt>" not in page
+    ticket = client.get(f"/tickets/{response.ticket.pk}/").content.decode()
+    assert "Why are you leaving? Choose all that apply." in ticket and "<dt>fix</dt>" not in ticket
+    exported = b"".join(client.get("/responses/export.csv").streaming_content).decode()
+    assert "How fast was it?: 2 / 5" in exported and "What should we fix?: Queue" in exported

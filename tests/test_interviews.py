@@ -11,12 +11,12 @@ from django.test import Client
 
 from tests.conftest import interaction
 from touchpoint.accounts.models import Membership
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.interviews import actions
 from touchpoint.interviews.models import Call
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation, Touchpoint
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils import translation
 
 from tests.conftest import interaction
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.surveys import defaults, delivery, questions, wording
-from touchpoint.surveys.actions import record_interactions
-from touchpoint.surveys.schemas import InteractionIn
 
 SHIPPED = ["de", "es", "fr", "hi"]
 SAME_WORDS = {("es", "No"), ("fr", "5 = excellent")}  # the translation is the English word

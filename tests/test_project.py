@@ -18,7 +18,7 @@ from django.urls import reverse
 from tests.conftest import answer, free_port
 from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
-from touchpoint.outbox.mailsink import start_mailsink
+from touchpoint.devmail.mailsink import start_mailsink
 from touchpoint.outbox.models import CapturedEmail
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +120,7 @@ def test_moving_a_unit_in_the_admin_keeps_the_tree_right(staff, brand):
 
 def test_the_mail_catch_all_feeds_the_dev_outbox(settings, client, transactional_db):
     settings.DEV_OUTBOX = True
+    client.force_login(get_user_model().objects.create_user("op", is_staff=True))
     port = free_port()
     controller = start_mailsink("127.0.0.1", port)
     try:
@@ -143,7 +144,26 @@ def test_the_mail_catch_all_feeds_the_dev_outbox(settings, client, transactional
 
 def test_the_dev_outbox_is_off_in_production(settings, client, db):
     settings.DEV_OUTBOX = False
+    client.force_login(get_user_model().objects.create_user("op", is_staff=True))
     assert client.get("/dev/outbox/").status_code == 404
+
+
+def test_the_dev_outbox_needs_a_staff_sign_in_even_in_development(settings, client, people):
+    """It holds every account's mail: a stranger is sent to sign in, and a signed-in person
+    who is not staff (even an account admin) finds nothing there."""
+    settings.DEV_OUTBOX = True
+    captured = CapturedEmail.objects.create(
+        subject="Your survey", recipients=["ana@example.com"], raw="Subject: Your survey\n\nhi"
+    )
+    paths = ["/dev/outbox/", f"/dev/outbox/{captured.pk}/", f"/dev/outbox/{captured.pk}/html"]
+    for path in paths:
+        answer = client.get(path)
+        assert answer.status_code == 302 and "/login/" in answer["Location"], path
+    client.force_login(people["brand_admin"])
+    for path in paths:
+        assert client.get(path).status_code == 404, path
+    client.force_login(get_user_model().objects.create_user("op", is_staff=True))
+    assert "Your survey" in client.get("/dev/outbox/").content.decode()
 
 
 def test_the_home_page_shows_staff_each_accounts_nps(staff, brand):

@@ -13,10 +13,10 @@ import time_machine
 from django.core.management import call_command
 
 from tests.conftest import interaction
-from touchpoint.surveys import recurring
-from touchpoint.surveys.actions import record_interactions
+from touchpoint.intake import recurring
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.surveys.models import Invitation, RecurringMember, RecurringSurvey, Touchpoint
-from touchpoint.surveys.schemas import InteractionIn
 
 START = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
 

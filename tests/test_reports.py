@@ -4,6 +4,7 @@ tree only, with the same figures everywhere, and bad requests say which field is
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
@@ -102,7 +103,7 @@ def test_a_bad_filter_shows_the_default_view_and_names_the_filter(client, brand,
     assert page.status_code == 400
     assert "Filter “from”" in page.content.decode() and "reversed" in page.content.decode()
     page = client.get(f"/units/{brand.north.pk}/?period=3m&from=2026-11-01&to=2026-11-07")
-    assert "1 Nov 2026\u2009\u2013\u20097 Nov 2026" in page.content.decode()  # dates win
+    assert "1 Nov\u2009\u2013\u20097 Nov 2026" in page.content.decode()  # dates win
     exported = client.get(f"/units/{brand.north.pk}/report.csv?colour=red")
     assert exported.status_code == 400 and b"colour" in exported.content
 
@@ -232,3 +233,37 @@ def test_staff_without_memberships_see_each_accounts_brand(client, brand, outsid
     client.force_login(get_user_model().objects.create_user("ops", is_staff=True))
     html = client.get("/").content.decode()
     assert "Nimbus Mobile · brand" in html and "Other brand · brand" in html
+
+
+def test_the_api_applies_the_small_sample_rules(brand, answers):
+    """Every API figure says whether it is a tiny sample (read its interval), whether a change
+    is real, which grain a trend takes and why, and flags shifts on 10 answers or more only."""
+    _, body = api_get(brand.api_key, unit="north", period="month", group_by="week")
+    total = body["total"]
+    assert total["n"] == 4 and total["tiny_sample"] is True  # 4 answers: read low..high
+    assert body["change"] == {
+        "verdict": "unknown",  # nothing in October to compare with
+        "points": None,
+        "p_value": None,
+        "significant": False,
+    }
+    assert body["grain"]["grain"] == "week" and body["grain"]["reason"]
+    assert all(g["shift"] is False for g in body["groups"])  # 4 answers: never a shift
+    _, body = api_get(brand.api_key, period="3m")
+    assert body["grain"]["grain"] == "month" and "fewer than the 30" in body["grain"]["reason"]
+    assert body["previous"]["n"] == 0
+
+
+def test_the_dashboard_shows_a_tiny_sample_as_its_interval_and_no_false_news(client, brand, people):
+    """The reported cases: one promoter read "+100"; "down 100 points" from 2 answers
+    against 1."""
+    answer(brand, brand.other_store, 10, n=1)
+    client.force_login(people["south_store_manager"])
+    html = client.get(f"/units/{brand.other_store.pk}/?period=month").content.decode()
+    box = html.split('class="headline-box"')[1].split("</section>")[0]
+    assert "\u221248 to +98" in box and "raw +100, n = 1" in box  # [-48.5, +98.5]
+    assert "<strong>+100</strong>" not in box
+    answer(brand, brand.other_store, 2, n=2, at=dt.datetime(2026, 10, 20, 10, tzinfo=dt.UTC))
+    answer(brand, brand.other_store, 1, n=3, at=dt.datetime(2026, 10, 21, 10, tzinfo=dt.UTC))
+    html = client.get(f"/units/{brand.other_store.pk}/?period=month").content.decode()
+    assert "No real change" in html and "▼" not in html

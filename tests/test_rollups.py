@@ -16,15 +16,15 @@ from hypothesis import strategies as st
 from tests.conftest import answer, draw_answers, interaction
 from touchpoint.accounts.actions import do_create_unit, do_move_unit
 from touchpoint.accounts.models import Account
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.reports import rollups
 from touchpoint.reports.models import HISTOGRAM, Rollup, RollupTotal
-from touchpoint.responses.actions import do_record_response
+from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Touchpoint
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 _accounts = itertools.count()
@@ -131,8 +131,8 @@ def test_answers_from_the_survey_page_and_the_intake_move_the_rollups(brand, smt
     delivery.send_due_invitations()
     invitation = result.items[0].invitation
     invitation.refresh_from_db()
-    do_record_response(invitation=invitation, score=9)
-    do_record_response(invitation=invitation, score=6)  # changed their mind
+    do_answer_invitation(invitation, score=9)
+    do_answer_invitation(invitation, score=6)  # changed their mind
 
     def month(unit, touchpoint, channel) -> list[int]:
         row = Rollup.objects.get(

@@ -12,11 +12,11 @@ import time_machine
 from tests.conftest import interaction
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.contacts.models import Contact
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation
 from touchpoint.surveys.rules import plan_send_at
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC

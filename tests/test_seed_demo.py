@@ -14,8 +14,11 @@ from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
-from touchpoint.demo.seed import LIVE_PREFIX, effective_quality, seed_demo
-from touchpoint.demo.themed_comments import corpus
+from touchpoint.demo.seed import seed_demo
+from touchpoint.demo.seed.live import LIVE_PREFIX
+from touchpoint.demo.seed.org import DEMO_PASSWORD, DEMO_PEOPLE, effective_quality
+from touchpoint.demo.seed.themed_comments import corpus
+from touchpoint.demo.seed.tickets import FRESH_PREFIX
 from touchpoint.lib.nps import Counts
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
@@ -132,8 +135,6 @@ def test_scores_follow_the_latent_quality_of_units_and_the_touchpoint(demo):
 
 
 def test_comments_match_the_score_and_many_answers_have_none(demo):
-    from touchpoint.demo.tickets import FRESH_PREFIX
-
     responses = list(
         Response.objects.filter(account=demo).exclude(
             interaction__external_id__startswith=FRESH_PREFIX
@@ -150,7 +151,7 @@ def test_comments_match_the_score_and_many_answers_have_none(demo):
 
 
 def test_weak_units_customers_write_about_their_weakness(demo):
-    from touchpoint.demo.themed_comments import GROUP, weakness
+    from touchpoint.demo.seed.themed_comments import GROUP, weakness
 
     quality = effective_quality()
     texts = {item.text: item for items in corpus().values() for item in items}
@@ -216,7 +217,6 @@ def test_the_command_prints_a_summary():
 
 def test_demo_people_sign_in_at_every_level_and_see_their_part(demo, client):
     from touchpoint.accounts.access import scoped_units
-    from touchpoint.demo.seed import DEMO_PASSWORD, DEMO_PEOPLE
 
     for username, _, unit_code, _ in DEMO_PEOPLE:
         assert client.login(username=username, password=DEMO_PASSWORD), username
@@ -261,3 +261,44 @@ def test_the_demo_has_a_living_ticket_inbox(demo):
     fresh = Ticket.objects.filter(assignees=store_manager, state="new")
     assert fresh.count() >= 2
     assert store_manager.deliveries.filter(event_type="ticket.opened").count() >= 2
+
+
+def test_the_seed_stays_off_the_apps_hot_path():
+    """A web process or worker loads every app, the URLs and every other command (the worker
+    among them) without the demo's seed data: only the demo commands import it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys, django; django.setup();"
+        "import touchpoint.urls, touchpoint.wsgi;"
+        "from django.core.management import get_commands, load_command_class;"
+        "[load_command_class(app, name) for name, app in get_commands().items()"
+        " if app != 'touchpoint.demo'];"
+        "print(sorted(m for m in sys.modules if m.startswith('touchpoint.demo')))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    loaded = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        env={"DJANGO_SETTINGS_MODULE": "touchpoint.settings", "DEBUG": "true", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "touchpoint.demo.seed" not in loaded, loaded
+    assert "touchpoint.demo" in loaded  # the app itself is installed (its commands)
+
+
+def test_the_demo_sets_targets_and_judges_last_weeks_alerts_once(demo):
+    from touchpoint.alerts.models import AlertCheck
+    from touchpoint.targets.models import Target
+
+    assert set(Target.objects.filter(account=demo).values_list("kind", "nps")) == {
+        ("store", 40),
+        ("agent", 35),
+    }
+    assert AlertCheck.objects.filter(account=demo).count() == 1
+    seed_demo(interactions=N)  # again: nothing judged twice
+    assert AlertCheck.objects.filter(account=demo).count() == 1

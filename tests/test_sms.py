@@ -11,12 +11,12 @@ import time_machine
 
 from tests.conftest import interaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, error, sms_settings
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.lib import sms
-from touchpoint.outbox.models import CapturedSms
+from touchpoint.outbox.models import CapturedSms, Circuit
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation, Touchpoint
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)
@@ -180,24 +180,28 @@ def test_an_invalid_number_fails_at_once(brand, sms_purchase, credentials, twili
     assert len(twilio.requests) == 1
 
 
-def test_a_twilio_outage_is_retried_with_back_off_and_sent_once(
+def test_a_twilio_outage_pauses_the_accounts_sms_and_spends_no_attempt(
     brand, sms_purchase, credentials, twilio, clock
 ):
+    """503 and 429 say Twilio is not serving this account now: its SMS wait for a probe
+    (30 s, then 1 min) instead of burning their attempts; then it goes out once."""
     twilio.replies += [error(503, 20500, "Service unavailable"), error(429, 20429, "Too many")]
     invitation = scheduled(brand)
     assert delivery.send_due_invitations() == 0
     first = refreshed(invitation)
-    assert (first.state, first.reason) == ("scheduled", "delivery_error")
-    assert first.send_at == pytest.approx(
-        dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), abs=dt.timedelta(seconds=5)
-    )
-    assert delivery.send_due_invitations() == 0  # not due yet
-    clock.move_to(first.send_at + dt.timedelta(seconds=1))
-    assert delivery.send_due_invitations() == 0  # 429: retried too, after 5 minutes
-    clock.move_to(refreshed(invitation).send_at + dt.timedelta(seconds=1))
+    assert (first.state, first.attempts) == ("scheduled", 0)
+    circuit = Circuit.objects.get(destination=f"sms:{brand.account.pk}")
+    assert "503" in circuit.last_error
+    assert delivery.send_due_invitations() == 0  # down: not even tried
+    assert len(twilio.requests) == 1
+    clock.move_to(circuit.retry_at + dt.timedelta(seconds=1))
+    assert delivery.send_due_invitations() == 0  # the probe meets a 429: down a minute more
+    circuit.refresh_from_db()
+    clock.move_to(circuit.retry_at + dt.timedelta(seconds=1))
     assert delivery.send_due_invitations() == 1
     assert len(twilio.requests) == 3
-    assert (refreshed(invitation).state, invitation.attempts) == ("sent", 3)
+    assert (refreshed(invitation).state, invitation.attempts) == ("sent", 1)
+    assert not Circuit.objects.exists()
 
 
 def test_twilio_out_of_reach_is_retried(brand, sms_purchase, credentials, settings):
@@ -207,9 +211,9 @@ def test_twilio_out_of_reach_is_retried(brand, sms_purchase, credentials, settin
     invitation = scheduled(brand)
     assert delivery.send_due_invitations() == 0
     current = refreshed(invitation)
-    assert (current.state, current.reason) == ("scheduled", "delivery_error")
-    assert "cannot reach Twilio" in current.detail
-    assert current.handed_off_at is None
+    assert (current.state, current.attempts, current.handed_off_at) == ("scheduled", 0, None)
+    circuit = Circuit.objects.get(destination=f"sms:{brand.account.pk}")
+    assert "cannot reach Twilio" in circuit.last_error
 
 
 def test_a_request_twilio_never_answers_is_not_sent_again(
@@ -352,7 +356,7 @@ def test_without_credentials_nor_dev_outbox_nothing_pretends_to_send(
 
 
 def test_the_admin_never_shows_the_auth_token_back(brand, credentials, admin_client):
-    url = f"/admin/sms/smssettings/{credentials.pk}/change/"
+    url = f"/admin/outbox/smssettings/{credentials.pk}/change/"
     page = admin_client.get(url).content.decode()
     assert AUTH_TOKEN not in page
     assert "…ee00" in page
@@ -368,7 +372,7 @@ def test_the_admin_never_shows_the_auth_token_back(brand, credentials, admin_cli
     assert admin_client.post(url, form).status_code == 302
     credentials.refresh_from_db()
     assert (credentials.auth_token, credentials.from_number) == (AUTH_TOKEN, "+15005550007")
-    assert AUTH_TOKEN not in admin_client.get("/admin/sms/smssettings/").content.decode()
+    assert AUTH_TOKEN not in admin_client.get("/admin/outbox/smssettings/").content.decode()
 
 
 def test_wrong_credentials_are_retried_while_an_admin_fixes_them(

@@ -11,13 +11,13 @@ from twilio.request_validator import RequestValidator
 
 from tests.conftest import interaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, sms_settings
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.sms.actions import parse_reply
 from touchpoint.sms.models import InboundSms
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)

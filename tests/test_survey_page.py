@@ -10,11 +10,11 @@ import time_machine
 
 from tests.conftest import interaction
 from touchpoint.accounts.actions import do_create_unit, do_move_unit
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.schemas import InteractionIn
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,11 @@ from html import unescape
 import pytest
 import time_machine
 
-from tests.conftest import interaction
-from touchpoint.notifications import delivery as notifications
+from tests.conftest import interaction, outbound
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery, wording
-from touchpoint.surveys.actions import record_interactions
-from touchpoint.surveys.schemas import InteractionIn
 from touchpoint.tickets import actions
 from touchpoint.tickets.models import Ticket, TicketRule
 
@@ -105,7 +104,7 @@ def test_the_reply_and_the_follow_up_speak_the_language_of_the_answer(
 
     actions.do_reply_to_customer(ticket, actor=manager, text=own_words)
     actions.do_change_state(ticket, actor=manager, state="resolved")
-    notifications.send_due_deliveries()
+    outbound()
 
     reply, follow_up = to_customer(smtp)
     assert subject(reply) == expected["reply_subject"]
@@ -149,7 +148,7 @@ def test_the_yes_no_follow_up_and_a_nameless_customer_are_translated_too(
     ticket = answered(brand, client, locale="de", name="")
 
     actions.do_change_state(ticket, actor=people["north_manager"], state="resolved")
-    notifications.send_due_deliveries()
+    outbound()
 
     [follow_up] = to_customer(smtp)
     text = follow_up.get_body(("plain",)).get_content()
@@ -180,7 +179,7 @@ def test_the_loop_keeps_the_language_the_survey_was_answered_in(brand, client, p
 def test_an_english_customer_still_reads_english(brand, client, people, smtp, clock):
     ticket = answered(brand, client, locale="en")
     actions.do_change_state(ticket, actor=people["north_manager"], state="resolved")
-    notifications.send_due_deliveries()
+    outbound()
 
     [follow_up] = to_customer(smtp)
     assert subject(follow_up) == "Did we put it right? Nimbus Mobile"

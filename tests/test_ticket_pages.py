@@ -120,7 +120,7 @@ def test_the_api_lists_reads_and_updates_tickets_of_its_account_only(
     listed = api.get("/api/v1/tickets?state=new&unit=north").json()
     assert [t["id"] for t in listed["tickets"]] == [ticket.pk] and listed["total"] == 1
     assert api.get("/api/v1/tickets?unit=south").json()["total"] == 0
-    assert api.get("/api/v1/tickets?unit=nowhere").status_code == 422
+    assert api.get("/api/v1/tickets?unit=nowhere").status_code == 404
     assert api.get("/api/v1/tickets?state=lost").status_code == 422
 
     RootCause.objects.create(account=brand.account, code="queue", name="Long queue")
@@ -149,3 +149,63 @@ def test_the_api_lists_reads_and_updates_tickets_of_its_account_only(
     other = {"Authorization": f"Bearer {other_key}"}
     assert api.get(f"/api/v1/tickets/{ticket.pk}", headers=other).status_code == 404
     assert api.get("/api/v1/tickets", headers=other).json()["total"] == 0
+
+
+# --- Root causes, urgency and local time ----------------------------------------------------------
+
+
+def test_root_causes_are_reported_with_the_recovery_rate_per_cause(client, brand, people, clock):
+    """Five resolved tickets: three for stock (two won back of three follow-ups), one for the
+    queue (not won back), one without a cause; one still open is not counted."""
+    from touchpoint.tickets import actions
+    from touchpoint.tickets.models import RootCause
+
+    stock = RootCause.objects.create(account=brand.account, code="stock", name="Damaged stock")
+    queue = RootCause.objects.create(account=brand.account, code="queue", name="Long queue")
+    manager = people["north_manager"]
+    plan = [(stock, 10), (stock, 9), (stock, 4), (queue, 3), (None, None), ("open", None)]
+    for n, (cause, follow_up) in enumerate(plan):
+        ticket = Ticket.objects.get(response=respond(brand, 2, f"bad {n}", n=10 + n))
+        if cause == "open":
+            continue
+        actions.do_change_state(
+            ticket, actor=manager, state="resolved", root_cause_id=cause.pk if cause else None
+        )
+        if follow_up is not None:
+            ticket.refresh_from_db()
+            actions.do_record_follow_up(ticket, score=follow_up)
+    client.force_login(manager)
+    html = client.get("/tickets/root-causes/?period=month").content.decode()
+    table = html.split('class="causes"')[1].split("</table>")[0]
+    rows = [r.split("</tr>")[0] for r in table.split("<tr>")[2:]]
+    assert "Damaged stock" in rows[0] and ">3<" in rows[0] and "67%" in rows[0]
+    assert "Long queue" in rows[1] and "0%" in rows[1]
+    assert "No root cause given" in rows[2]
+    assert len(rows) == 3  # the open ticket is not a resolved one
+    assert "few answers" in rows[0]  # three follow-ups: the rate is shown with its interval
+    client.force_login(people["south_store_manager"])
+    other = client.get("/tickets/root-causes/?period=month").content.decode()
+    assert "Damaged stock" not in other
+
+
+def test_the_inbox_puts_the_overdue_first_and_its_counts_match_its_tabs(
+    client, brand, people, clock
+):
+    old = Ticket.objects.get(response=respond(brand, 2, "three days ago", n=20))
+    clock.shift(dt.timedelta(days=3))
+    new = Ticket.objects.get(response=respond(brand, 1, "just now", n=21))
+    client.force_login(people["north_manager"])
+    html = client.get("/tickets/?view=open").content.decode()
+    assert html.index(f"/tickets/{old.pk}/") < html.index(f"/tickets/{new.pk}/")
+    assert "Overdue by" in html and "due in" in html
+    tiles = html.split("tiles now")[1].split("</dl>")[0]
+    assert "<dt>Open now</dt><dd>2</dd>" in tiles and '<span class="overdue-tag">1</span>' in tiles
+    assert 'Overdue <span class="count warn">1</span>' in html
+    assert 'All open <span class="count">2</span>' in html
+
+
+def test_ticket_times_read_in_the_accounts_time_zone(client, ticket, people):
+    """Opened at 09:00 UTC: 10:00 in Paris, the account's zone."""
+    client.force_login(people["north_manager"])
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Fri 20 Nov, 10:00" in html and "Fri 20 Nov, 09:00" not in html

@@ -11,16 +11,13 @@ import pytest
 import time_machine
 from django.test import Client
 
+from touchpoint.ratelimits.actions import prune as prune_rate_counters
+from touchpoint.ratelimits.actions import take as check_rate
+from touchpoint.ratelimits.models import RateCounter
 from touchpoint.responses.models import Response
 from touchpoint.surveys.defaults import do_create_journey_touchpoints
 from touchpoint.surveys.models import Interaction, Invitation
-from touchpoint.widget.actions import (
-    check_rate,
-    do_create_publishable_key,
-    do_revoke_publishable_key,
-    prune_rate_counters,
-)
-from touchpoint.widget.models import RateCounter
+from touchpoint.widget.actions import do_create_publishable_key, do_revoke_publishable_key
 
 SHOP = "https://shop.example.com"
 STATIC = Path(__file__).resolve().parent.parent / "touchpoint/widget/static/touchpoint"

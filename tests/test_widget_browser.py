@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import interaction
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.defaults import CANCELLATION_REASONS, do_create_journey_touchpoints
-from touchpoint.surveys.schemas import InteractionIn
 from touchpoint.widget.actions import do_create_publishable_key
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from touchpoint.lib.env import env_bool, env_int, env_list, env_str
+from touchpoint.lib.env import env_bool, env_float, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("TOUCHPOINT_DATA_DIR", str(BASE_DIR.parent / "data")))
@@ -38,21 +38,31 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "touchpoint.accounts",
+    "touchpoint.outbox",
+    "touchpoint.ratelimits",
+    "touchpoint.events",
     "touchpoint.contacts",
     "touchpoint.surveys",
     "touchpoint.responses",
+    "touchpoint.intake",
     "touchpoint.reports",
     "touchpoint.notifications",
     "touchpoint.tickets",
     "touchpoint.front",
+    "touchpoint.explorer",
     "touchpoint.widget",
     "touchpoint.sms",
     "touchpoint.kiosks",
     "touchpoint.interviews",
-    "touchpoint.outbox",
+    "touchpoint.devmail",
     "touchpoint.delighted",
     "touchpoint.digests",
+    "touchpoint.targets",
+    "touchpoint.alerts",
+    "touchpoint.setup",
     "touchpoint.analysis",
+    "touchpoint.connectors",
+    "touchpoint.worker",
     "touchpoint.demo",
 ]
 
@@ -64,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "touchpoint.front.middleware.ReaderTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -81,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "touchpoint.front.context.menu",
             ],
         },
     },
@@ -119,7 +131,7 @@ else:
     # Connections are kept (60 s unless DATABASE_CONN_MAX_AGE says otherwise; checked before
     # reuse): opening one costs more than a whole dashboard's statements. On a kept
     # connection the rollup statements are prepared from their second run (see
-    # reports.queries._rollup_cursor; Django's own cursors bind client-side and never are):
+    # reports.counting._rollup_cursor; Django's own cursors bind client-side and never are):
     # planning took 0.25 of a store headline's 0.5 ms. A pooler in transaction mode must keep
     # prepared statements (PgBouncer 1.21+, max_prepared_statements), or set
     # DATABASE_PREPARED_STATEMENTS=false.
@@ -161,7 +173,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = True
+# WhiteNoise serves the collected files (compressed, cached by browsers); until
+# `collectstatic` has run (development, tests) it finds them in the apps instead, as they are.
+WHITENOISE_USE_FINDERS = DEBUG or not any(STATIC_ROOT.iterdir())
 
 # Email: real SMTP. The demo points this at its local catch-all (`touchpoint mailsink`).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -173,6 +187,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@touchpoint.localhost")
+# For benchmarks only: every wait of the outbox (leases, retry back-off, circuit probes) is
+# multiplied by this, so benchmarks/faults.py settles in seconds rather than hours.
+OUTBOX_TIME_SCALE = env_float("OUTBOX_TIME_SCALE", 1.0)
+if not 0 < OUTBOX_TIME_SCALE <= 1:
+    raise ImproperlyConfigured("OUTBOX_TIME_SCALE must be above 0 and at most 1")
 
 # Website widget and in-app endpoints: requests per client address and key per minute.
 WIDGET_RATE_LIMIT = env_int("WIDGET_RATE_LIMIT", 30)
@@ -185,16 +204,38 @@ DELIGHTED_RATE_LIMIT = env_int("DELIGHTED_RATE_LIMIT", 600)
 # and how long a request to it may take.
 TWILIO_API_URL = env_str("TWILIO_API_URL").rstrip("/")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 15)
+# Connectors (helpdesks, CRMs, newsletters): the key their stored credentials are encrypted
+# with (blank: derived from SECRET_KEY), and how long a call to a vendor may take.
+CONNECTOR_KEY = env_str("CONNECTOR_KEY")
+CONNECTOR_TIMEOUT = env_int("CONNECTOR_TIMEOUT", 15)
 # In-store kiosks: answers accepted per kiosk per minute (a person needs ~10 s per answer).
 KIOSK_ANSWERS_PER_MINUTE = env_int("KIOSK_ANSWERS_PER_MINUTE", 6)
 # ...and how long its thank-you stays up before the question comes back.
 KIOSK_THANKS_SECONDS = env_int("KIOSK_THANKS_SECONDS", 5)
 
+# `touchpoint serve` (gunicorn): where it listens, how many worker processes (0: two per
+# core plus one), and how many seconds a request may take before its worker is replaced.
+WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("WEB_PORT", 8000)
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0)
+WEB_TIMEOUT = env_int("WEB_TIMEOUT", 30)
+
 # The dev outbox page lists mail captured by `touchpoint mailsink` (demo and development only).
 DEV_OUTBOX = env_bool("DEV_OUTBOX", DEBUG)
 
+# HTTPS, for production behind a reverse proxy that terminates TLS (README "Running in
+# production"). SECURE_PROXY_SSL_HEADER names the header the proxy sets on every request it
+# received over HTTPS (X-Forwarded-Proto): set it only if the proxy always overwrites it, or
+# a client could claim HTTPS. HSTS tells browsers to come back over HTTPS only, for that
+# many seconds: start small, it cannot be taken back before it runs out.
+SECURE_PROXY_SSL_HEADER = env_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Cookies only over HTTPS: on by default once plain HTTP is redirected.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

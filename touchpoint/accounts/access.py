@@ -6,6 +6,8 @@ account only. A row outside that scope does not exist for them: 404, never 403.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -39,6 +41,23 @@ def scoped_units(user) -> QuerySet[Unit]:
     return Unit.objects.filter(paths_q(top_units(user)))
 
 
+def identity_paths(user) -> list[str]:
+    """The subtrees where a person may see who a customer is: those they hold with a role
+    above frontline. Frontline people see their results, never a customer's identity."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user)
+        .exclude(role=Membership.Role.FRONTLINE)
+        .values_list("unit__path", flat=True)
+    )
+
+
+def sees_identity(paths: Sequence[str], unit_path: str) -> bool:
+    """Whether a row at `unit_path` may show its customer, given `identity_paths(user)`."""
+    return any(unit_path.startswith(path) for path in paths)
+
+
 def access_unit(user, unit_id: int) -> Unit:
     """The unit if the user may see it, else 404 (whether or not it exists)."""
     unit = scoped_units(user).filter(pk=unit_id).select_related("account").first()
@@ -53,6 +72,22 @@ def api_key_units(api_key) -> QuerySet[Unit]:
     if api_key.unit_id is not None:
         units = units.filter(path__startswith=api_key.unit.path)
     return units
+
+
+def key_paths_q(api_key, field: str = "unit_path") -> Q:
+    """A filter on rows of the key's account whose `field` path lies under the key's unit (the
+    whole account for an account-wide key). The one scope rule for keys' reads and writes."""
+    q = Q(account_id=api_key.account_id)
+    if api_key.unit_id is not None:
+        q &= Q(**{f"{field}__startswith": api_key.unit.path})
+    return q
+
+
+def key_covers(api_key, unit: Unit) -> bool:
+    """Whether the key may read and write at `unit` (its subtree, or its whole account)."""
+    if unit.account_id != api_key.account_id:
+        return False
+    return api_key.unit_id is None or unit.path.startswith(api_key.unit.path)
 
 
 def access_unit_for_key(api_key, code: str | None) -> Unit:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -33,6 +34,7 @@ def do_create_unit(
     name: str,
     parent: Unit | None = None,
     time_zone: str = "",
+    attributes: dict | None = None,
 ) -> Unit:
     check_parent(account=account, kind=kind, parent=parent)
     unit = Unit.objects.create(
@@ -42,11 +44,62 @@ def do_create_unit(
         name=name,
         parent=parent,
         time_zone=time_zone,
+        attributes=attributes or {},
         depth=0 if parent is None else parent.depth + 1,
     )
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.save(update_fields=["path"])
     return unit
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A unit to create: `parent` is a stored unit, or the code of one created before it."""
+
+    kind: str
+    code: str
+    name: str
+    parent: Unit | str | None = None
+    time_zone: str = ""
+    attributes: dict | None = None
+
+
+@transaction.atomic
+def do_create_units(*, account: Account, specs: Sequence[UnitSpec]) -> dict[str, Unit]:
+    """Create many units at once (a unit file), parents before children, with the checks of
+    `do_create_unit`: one INSERT and one path UPDATE per run of units whose parents exist.
+    Returns the new units by code."""
+    made: dict[str, Unit] = {}
+    pending = list(specs)
+    while pending:
+        batch, later = [], []
+        for spec in pending:
+            parent = made.get(spec.parent) if isinstance(spec.parent, str) else spec.parent
+            if isinstance(spec.parent, str) and parent is None:
+                later.append(spec)
+                continue
+            check_parent(account=account, kind=spec.kind, parent=parent)
+            batch.append(
+                Unit(
+                    account=account,
+                    kind=spec.kind,
+                    code=spec.code,
+                    name=spec.name,
+                    parent=parent,
+                    time_zone=spec.time_zone,
+                    attributes=spec.attributes or {},
+                    depth=0 if parent is None else parent.depth + 1,
+                )
+            )
+        if not batch:
+            raise TreeError(f"No parent for {later[0].code!r}: list parents before children.")
+        Unit.objects.bulk_create(batch, batch_size=500)
+        for unit in batch:
+            unit.path = f"{unit.parent.path if unit.parent else '/'}{unit.pk}/"
+            made[unit.code] = unit
+        Unit.objects.bulk_update(batch, ["path"], batch_size=500)
+        pending = later
+    return made
 
 
 def check_parent(
@@ -86,16 +139,18 @@ def unit_time_zones(account: Account, unit_ids: set[int]) -> dict[int, str]:
     """Each unit's time zone: its own, else its nearest ancestor's, else the account's.
 
     Two queries whatever the number of units."""
-    units = list(Unit.objects.filter(account=account, pk__in=unit_ids))
+    # Paths, not instances: intake asks for a chunk's units on every chunk.
+    paths = dict(Unit.objects.filter(account=account, pk__in=unit_ids).values_list("pk", "path"))
+    ancestors = {pk: Unit.ids_in_path(path) for pk, path in paths.items()}
     zones = dict(
-        Unit.objects.filter(pk__in={a for u in units for a in u.ancestor_ids})
+        Unit.objects.filter(pk__in={a for ids in ancestors.values() for a in ids})
         .exclude(time_zone="")
         .values_list("pk", "time_zone")
     )
     out = {}
-    for unit in units:
-        found = [zones[a] for a in reversed(unit.ancestor_ids) if a in zones]
-        out[unit.pk] = found[0] if found else account.time_zone
+    for pk, ids in ancestors.items():
+        found = [zones[a] for a in reversed(ids) if a in zones]
+        out[pk] = found[0] if found else account.time_zone
     return out
 
 
@@ -179,11 +234,16 @@ def role_over(user, unit: Unit) -> str | None:
 
 def check_may_grant(user, *, unit: Unit, role: str) -> None:
     """An account admin grants any role within their scope; a manager grants roles up to
-    their own within theirs; viewers and frontline grant nothing."""
+    their own within theirs; viewers and frontline grant nothing.
+
+    `user` None is the account itself (a unit file or an account-wide API key, whose right
+    the caller has checked): any role, anywhere in the account."""
     from touchpoint.accounts.models import ROLE_RANK, Membership
 
     if role not in ROLE_RANK:
         raise PeopleError(f"{role!r} is not a role.", "role")
+    if user is None:
+        return
     own = role_over(user, unit)
     if own not in (Membership.Role.ADMIN, Membership.Role.MANAGER):
         raise PeopleError("Only an account admin or a manager can do this.", "unit")
@@ -206,7 +266,8 @@ def _mint(invitation) -> str:
 def do_invite_member(*, by, unit: Unit, email: str, role: str):
     """Invite a person by email to `unit` with `role`, and send the link on commit.
 
-    Returns the invitation. An open invitation for the same address and unit is replaced."""
+    Returns the invitation. An open invitation for the same address and unit is replaced.
+    `by` None: the account itself invites (a unit file, an account-wide API key)."""
     from django.core.validators import validate_email
 
     from touchpoint.accounts.models import MemberInvitation, Membership
@@ -224,13 +285,82 @@ def do_invite_member(*, by, unit: Unit, email: str, role: str):
         MemberInvitation.objects.filter(
             unit=unit, email=email, accepted_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=now)
+        # The unit's account object, so the email on commit does not fetch it again.
         invitation = MemberInvitation(
-            account_id=unit.account_id, unit=unit, role=role, email=email, invited_by=by
+            account=unit.account, unit=unit, role=role, email=email, invited_by=by
         )
         token = _mint(invitation)
         invitation.save()
         transaction.on_commit(lambda: notify_member_invitation(invitation, token))
     return invitation
+
+
+def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
+    """Invite many people at once (a unit file): each (unit, email, role) checked as
+    `do_invite_member` checks one, then one UPDATE revoking the open invitations they replace
+    and one INSERT; every link is mailed on commit. All or nothing: PeopleError names the
+    first address at fault."""
+    from django.core.validators import validate_email
+    from django.db.models.functions import Lower
+
+    from touchpoint.accounts.models import MemberInvitation, Membership
+
+    checked: list[tuple[Unit, str, str]] = []
+    granted: set[tuple[int, str]] = set()
+    for unit, email, role in invites:
+        email = email.strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise PeopleError(f"{email!r} is not a valid email address.", "email") from error
+        if (unit.pk, role) not in granted:
+            check_may_grant(by, unit=unit, role=role)
+            granted.add((unit.pk, role))
+        checked.append((unit, email, role))
+    wanted = {(unit.pk, email) for unit, email, _role in checked}
+    now = timezone.now()
+    with transaction.atomic():
+        replaced = []
+        for start in range(0, len(checked), 500):
+            chunk = checked[start : start + 500]
+            unit_ids = {unit.pk for unit, _e, _r in chunk}
+            emails = {email for _u, email, _r in chunk}
+            members = (
+                Membership.objects.filter(unit_id__in=unit_ids)
+                .annotate(address=Lower("user__email"))
+                .filter(address__in=emails)
+                .values_list("unit_id", "address")
+            )
+            for pair in members:
+                if pair in wanted:
+                    raise PeopleError(f"{pair[1]} is already a member of this unit.", "email")
+            replaced += [
+                pk
+                for pk, unit_id, email in MemberInvitation.objects.filter(
+                    unit_id__in=unit_ids,
+                    email__in=emails,
+                    accepted_at__isnull=True,
+                    revoked_at__isnull=True,
+                ).values_list("pk", "unit_id", "email")
+                if (unit_id, email) in wanted
+            ]
+        for start in range(0, len(replaced), 500):
+            MemberInvitation.objects.filter(pk__in=replaced[start : start + 500]).update(
+                revoked_at=now
+            )
+        invitations = [
+            MemberInvitation(account=unit.account, unit=unit, role=role, email=email, invited_by=by)
+            for unit, email, role in checked
+        ]
+        tokens = [_mint(invitation) for invitation in invitations]
+        MemberInvitation.objects.bulk_create(invitations, batch_size=500)
+
+        def notify_all() -> None:
+            for invitation, token in zip(invitations, tokens, strict=True):
+                notify_member_invitation(invitation, token)
+
+        transaction.on_commit(notify_all)
+    return invitations
 
 
 def do_resend_member_invitation(*, by, invitation) -> None:
@@ -364,14 +494,14 @@ def do_change_membership(*, by, membership, role: str) -> None:
 
     check_may_grant(by, unit=membership.unit, role=membership.role)
     check_may_grant(by, unit=membership.unit, role=role)
-    if membership.user_id == by.pk:
+    if by is not None and membership.user_id == by.pk:
         raise PeopleError("You cannot change your own role.", "role")
     Membership.objects.filter(pk=membership.pk).update(role=role)
 
 
 def do_remove_membership(*, by, membership) -> None:
     check_may_grant(by, unit=membership.unit, role=membership.role)
-    if membership.user_id == by.pk:
+    if by is not None and membership.user_id == by.pk:
         raise PeopleError("You cannot remove your own membership.")
     membership.delete()
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from touchpoint.lib.time_zones import is_time_zone
+
 
 def validate_time_zone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
+    if value and not is_time_zone(value):
         raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Europe/Paris).")
 
 
@@ -67,7 +67,12 @@ class Unit(models.Model):
         validators=[validate_time_zone],
         help_text="Blank: the parent's, then the account's.",
     )
-    is_active = models.BooleanField(default=True)
+    attributes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The account\'s own facts about the unit, e.g. {"format": "mall", "sqm": 120}.',
+    )
+    is_active = models.BooleanField(default=True, help_text="A closed unit keeps its history.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -82,7 +87,11 @@ class Unit(models.Model):
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit itself."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return self.ids_in_path(self.path)
+
+    @staticmethod
+    def ids_in_path(path: str) -> list[int]:
+        return [int(part) for part in path.strip("/").split("/") if part]
 
 
 class ApiKey(models.Model):
@@ -141,7 +150,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} of {self.unit.name}"
 
 
-ROLE_RANK = {
+ROLE_RANK: dict[str, int] = {
     Membership.Role.FRONTLINE: 0,
     Membership.Role.VIEWER: 1,
     Membership.Role.MANAGER: 2,

@@ -3,12 +3,16 @@ and password reset by email (Django's views, our templates and wording)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -22,9 +26,10 @@ from touchpoint.accounts.models import ROLE_RANK, MemberInvitation, Membership
 GRANTING = {Membership.Role.ADMIN, Membership.Role.MANAGER}
 
 
-def _roles_by_unit(user, units) -> dict[int, str]:
+def _roles_by_unit(user, units, *, held=None) -> dict[int, str]:
     """The user's effective role on each unit (their highest membership at or above it)."""
-    held = list(Membership.objects.filter(user=user).select_related("unit"))
+    if held is None:
+        held = list(Membership.objects.filter(user=user).select_related("unit"))
     out = {}
     for unit in units:
         roles = [m.role for m in held if unit.path.startswith(m.unit.path)]
@@ -33,23 +38,82 @@ def _roles_by_unit(user, units) -> dict[int, str]:
     return out
 
 
+PEOPLE_PER_PAGE = 50
+# ?sort= values: the column and the order it stands for.
+PEOPLE_SORTS = {
+    "person": ("user__last_name", "user__first_name", "user__username", "pk"),
+    "unit": ("unit__path", "user__username", "pk"),
+    "role": ("-role_rank", "user__username", "pk"),
+    "since": ("-created_at", "-pk"),
+}
+MANY_UNITS = 200  # above this, the invitation form takes a unit code instead of a list
+
+
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
-    """Members and open invitations in the user's scope, with what they may change."""
+    """Members and open invitations in the user's scope, with what they may change: searched
+    (name, email, unit), sorted by a column and shown 50 a page."""
     tops = top_units(request.user)
     in_scope = actions.units_q(tops)
-    units = list(scoped_units(request.user).select_related("account").order_by("path"))
-    roles = _roles_by_unit(request.user, units)
-    memberships = list(
+    q = request.GET.get("q", "").strip()
+    sort = request.GET.get("sort", "unit")
+    sort = sort if sort.lstrip("-") in PEOPLE_SORTS else "unit"
+    order = PEOPLE_SORTS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        order = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in order)
+    found = (
         Membership.objects.filter(in_scope)
         .select_related("user", "unit")
-        .order_by("unit__path", "user__username")
+        .annotate(
+            role_rank=Case(
+                *[When(role=role, then=Value(rank)) for role, rank in ROLE_RANK.items()],
+                output_field=IntegerField(),
+            )
+        )
     )
+    if q:
+        found = found.filter(
+            Q(user__username__icontains=q)
+            | Q(user__email__icontains=q)
+            | Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q)
+            | Q(unit__name__icontains=q)
+            | Q(unit__code__iexact=q)
+        )
+    page = Paginator(found.order_by(*order), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    memberships = list(page)
     now = timezone.now()
-    invitations = list(
-        MemberInvitation.objects.filter(in_scope, accepted_at__isnull=True, revoked_at__isnull=True)
-        .select_related("unit", "invited_by")
-        .order_by("-created_at")[:200]
+    invitations = MemberInvitation.objects.filter(
+        in_scope, accepted_at__isnull=True, revoked_at__isnull=True
+    ).select_related("unit", "invited_by")
+    if q:
+        invitations = invitations.filter(
+            Q(email__icontains=q) | Q(unit__name__icontains=q) | Q(unit__code__iexact=q)
+        )
+    invitation_page = Paginator(invitations.order_by("-created_at", "-pk"), 20).get_page(
+        request.GET.get("invitations")
+    )
+    shown_invitations = list(invitation_page)
+    user = request.user
+    if not user.is_authenticated:  # login_required, said again for the type checker
+        raise Http404
+    held = list(Membership.objects.filter(user=user).select_related("unit"))
+    granting_units = [m.unit for m in held if m.role in GRANTING]
+    many = scoped_units(request.user).filter(is_active=True).count() > MANY_UNITS
+    invite_units = (
+        []
+        if many
+        else list(
+            scoped_units(request.user)
+            .filter(is_active=True)
+            .select_related("account")
+            .order_by("path")
+        )
+    )
+    roles = _roles_by_unit(
+        request.user,
+        [m.unit for m in memberships] + [i.unit for i in shown_invitations] + invite_units,
+        held=held,
     )
 
     def grantable(unit_id: int) -> list[tuple[str, str]]:
@@ -65,19 +129,29 @@ def people(request: HttpRequest) -> HttpResponse:
             "m": m,
             "roles": grantable(m.unit_id)
             if m.user_id != request.user.pk
-            and ROLE_RANK[m.role] <= ROLE_RANK.get(roles.get(m.unit_id), -1)
+            and ROLE_RANK[m.role] <= ROLE_RANK.get(roles.get(m.unit_id) or "", -1)
             else [],
         }
         for m in memberships
     ]
-    invite_units = [u for u in units if roles.get(u.pk) in GRANTING]
-    own_best = max((roles[u.pk] for u in invite_units), key=lambda r: ROLE_RANK[r], default=None)
+    invite_units = [u for u in invite_units if roles.get(u.pk) in GRANTING]
+    own_best = max(
+        (m.role for m in held if m.role in GRANTING), key=lambda r: ROLE_RANK[r], default=None
+    )
     context = {
         "rows": rows,
+        "page": page,
+        "q": q,
+        "sort": sort,
+        "sorts": [("person", "Person"), ("unit", "Unit"), ("role", "Role"), ("since", "Since")],
+        "query": urlencode({"q": q, "sort": sort}) + "&",
         "invitations": [
-            {"i": i, "state": i.state(now), "may": bool(grantable(i.unit_id))} for i in invitations
+            {"i": i, "state": i.state(now), "may": bool(grantable(i.unit_id))}
+            for i in shown_invitations
         ],
+        "invitation_page": invitation_page,
         "invite_units": invite_units,
+        "invite_by_code": many and bool(granting_units),
         "invite_roles": [
             (v, label)
             for v, label in Membership.Role.choices
@@ -100,10 +174,17 @@ def _done(request: HttpRequest, error: actions.PeopleError | None, ok: str) -> H
 @require_POST
 def invite(request: HttpRequest) -> HttpResponse:
     unit_id = request.POST.get("unit", "")
-    if not unit_id.isdigit():
+    code = request.POST.get("unit_code", "").strip()
+    if code:
+        unit = scoped_units(request.user).filter(code=code).first()
+        if unit is None:
+            messages.error(request, f"No unit with code {code!r} in your part of the tree.")
+            return redirect("people")
+    elif not unit_id.isdigit():
         messages.error(request, "Choose a unit.")
         return redirect("people")
-    unit = access_unit(request.user, int(unit_id))
+    else:
+        unit = access_unit(request.user, int(unit_id))
     email = request.POST.get("email", "")
     try:
         actions.do_invite_member(

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from touchpoint.analysis import queries
-from touchpoint.reports.queries import ReportRequest
+from touchpoint.reports.params import ReportRequest
 
 SHOWN = 6
 

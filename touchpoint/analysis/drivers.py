@@ -25,7 +25,7 @@ from touchpoint.accounts.models import Unit
 from touchpoint.analysis.models import CommentAnalysis, DriverResult, Taxonomy, Theme, ThemeMention
 from touchpoint.analysis.queries import answers, tally_rollups
 from touchpoint.lib.drivers import MAX_EXACT, key_drivers
-from touchpoint.reports.queries import ReportRequest, parse_report_params, trend_grain
+from touchpoint.reports.params import ReportRequest, parse_report_params
 
 MIN_DRIVER_MENTIONS = 10  # a theme rarer than this in the sample is no driver
 MAX_THEME_DRIVERS = 7
@@ -163,7 +163,7 @@ def _sample_size(request: ReportRequest) -> int:
         return CommentAnalysis.objects.filter(
             response__in=answers(request), counted_score__isnull=False
         ).count()
-    return tally_rollups(request, trend_grain(request)).analysed
+    return tally_rollups(request, "month").analysed  # any grain counts the same answers
 
 
 def _from_kept(request: ReportRequest, kept: DriverResult) -> DriverReport:

@@ -29,9 +29,10 @@ from touchpoint.analysis.models import (
 from touchpoint.lib import nps
 from touchpoint.lib.impact import Impact, impact
 from touchpoint.lib.text.highlight import pieces
+from touchpoint.reports.counting import counts as report_counts
+from touchpoint.reports.figures import trend_grain
 from touchpoint.reports.models import HISTOGRAM
-from touchpoint.reports.queries import SEGMENT_SOURCES, ReportRequest, trend_grain
-from touchpoint.reports.queries import counts as report_counts
+from touchpoint.reports.params import SEGMENT_SOURCES, ReportRequest
 from touchpoint.responses.models import Response
 
 
@@ -153,10 +154,10 @@ def theme_report(
     themselves when segment filters ask for contact or interaction attributes (`source`
     "answers" forces that, for checks and benchmarks)."""
     base = answers(request)
-    grain = trend_grain(request)
+    everyone = report_counts(request)
+    grain = trend_grain(request, everyone.n).grain
     source = source or ("answers" if request.segments else "rollups")
     tally = (tally_answers if source == "answers" else tally_rollups)(request, grain)
-    everyone = report_counts(request)
     n_analysed = tally.analysed
     n_commented = n_analysed + _waiting(request)
     themes = Theme.objects.in_bulk(list(tally.per_theme))

@@ -20,7 +20,7 @@ from touchpoint.analysis import actions, drivers, queries, suggestions
 from touchpoint.analysis.models import SuggestedTheme, Theme
 from touchpoint.analysis.sweep import retag_progress
 from touchpoint.lib.text.stems import LANGUAGES
-from touchpoint.reports.queries import ReportError, check_report_request, parse_report_params
+from touchpoint.reports.params import ReportError, check_report_request, parse_report_params
 
 
 def access_theme_account(user) -> Account:

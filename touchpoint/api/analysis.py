@@ -17,7 +17,7 @@ from touchpoint.analysis.sweep import compiled
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.reports import _OPENAPI as REPORT_PARAMETERS
 from touchpoint.lib.text import analyse
-from touchpoint.reports.queries import ReportError, parse_report_params
+from touchpoint.reports.params import ReportError, parse_report_params
 
 router = Router(tags=["Comment analysis"])
 MAX_COMMENTS = 1000

@@ -10,14 +10,21 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictInt
 
+from touchpoint.accounts.access import key_covers
 from touchpoint.accounts.models import Unit
+from touchpoint.intake.actions import do_ask_now
+from touchpoint.intake.schemas import ContactIn
 from touchpoint.lib import nps
-from touchpoint.responses.actions import do_record_response
-from touchpoint.surveys.actions import access_open_invitation, do_ask_now
-from touchpoint.surveys.delivery import survey_url
+from touchpoint.responses.actions import do_answer_invitation
+from touchpoint.surveys.compose import survey_url
 from touchpoint.surveys.models import Channel, Touchpoint
-from touchpoint.surveys.questions import check_answers, localise, questions_for
-from touchpoint.surveys.schemas import ContactIn
+from touchpoint.surveys.questions import (
+    active_questions,
+    check_answers,
+    localise,
+    questions_for,
+)
+from touchpoint.surveys.tokens import access_open_invitation
 from touchpoint.surveys.wording import language_for, wording_for
 
 router = Router(tags=["In-app surveys"])
@@ -79,7 +86,7 @@ def _invalid(field: str, message: str) -> Status:
 
 @router.post(
     "/decisions",
-    response={200: DecisionOut, 201: DecisionOut, 422: ErrorOut},
+    response={200: DecisionOut, 201: DecisionOut, 404: ErrorOut, 422: ErrorOut},
     summary="Should I survey this contact now?",
 )
 def decide(request: HttpRequest, body: DecisionIn):
@@ -99,8 +106,15 @@ def decide(request: HttpRequest, body: DecisionIn):
             "to ask in the app",
         )
     unit = Unit.objects.filter(account=account, code=body.unit).first()
-    if unit is None:
-        return _invalid("unit", f"no unit with code {body.unit!r}")
+    if unit is None or not key_covers(request.auth, unit):
+        # Unknown and out of the key's scope answer alike.
+        return Status(
+            404,
+            {
+                "error": "not_found",
+                "detail": [{"field": "unit", "message": f"no unit with code {body.unit!r}"}],
+            },
+        )
     touchpoint.account = account
     decision = do_ask_now(
         account,
@@ -124,7 +138,7 @@ def decide(request: HttpRequest, body: DecisionIn):
             "expires_at": invitation.expires_at if invitation else None,
             "lang": lang,
             "texts": {k: texts[k] for k in ("question", "low", "high", "why", "send", "thanks")},
-            "questions": [_question_out(q, lang) for q in touchpoint.questions],
+            "questions": [_question_out(q, lang) for q in active_questions(touchpoint.questions)],
         },
     )
 
@@ -157,7 +171,7 @@ def respond(request: HttpRequest, body: AnswerIn):
     invitation = access_open_invitation(body.token)
     if (
         invitation is None
-        or invitation.account_id != request.auth.account_id
+        or not key_covers(request.auth, invitation.unit)
         or invitation.channel != Channel.IN_APP
     ):
         return Status(
@@ -177,8 +191,8 @@ def respond(request: HttpRequest, body: AnswerIn):
                 ],
             },
         )
-    response, created = do_record_response(
-        invitation=invitation,
+    response, created = do_answer_invitation(
+        invitation,
         score=body.score,
         comment=body.comment,
         answers=checked.answers,

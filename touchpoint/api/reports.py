@@ -1,16 +1,29 @@
 """Reports API: NPS with counts and interval for a unit, period and filters, grouped by one
-dimension. Same request checks and figures as the dashboard (`reports.queries`)."""
+dimension. Same request checks and figures as the dashboard (`reports.params`,
+`reports.figures`)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from touchpoint.accounts.access import access_unit_for_key
+from touchpoint.accounts.models import Unit
 from touchpoint.api.errors import ErrorOut
-from touchpoint.reports import queries
-from touchpoint.reports.queries import ReportError, check_group_by, parse_report_params
+from touchpoint.lib import nps
+from touchpoint.reports import figures, league
+from touchpoint.reports.params import (
+    PRESETS,
+    SEGMENT_SOURCES,
+    TIME_GROUPS,
+    ReportError,
+    check_group_by,
+    parse_report_params,
+)
+from touchpoint.surveys.models import Channel
 
 router = Router(tags=["Reports"])
 
@@ -28,6 +41,23 @@ class FigureOut(Schema):
     high: float
     mean_score: float | None
     few_answers: bool
+    tiny_sample: bool = False  # under 10 answers: read [low, high], not nps
+    # Trend groups (day, week, month) only:
+    lower_limit: float | None = None
+    upper_limit: float | None = None
+    shift: bool | None = None  # outside the control limits, on 10 answers or more
+
+
+class ChangeOut(Schema):
+    verdict: str  # "up", "down", "none" (no real change) or "unknown" (a side has no answers)
+    points: float | None
+    p_value: float | None
+    significant: bool
+
+
+class GrainOut(Schema):
+    grain: str
+    reason: str
 
 
 class ReportOut(Schema):
@@ -36,16 +66,36 @@ class ReportOut(Schema):
     source: str
     group_by: str | None
     total: FigureOut
+    previous: FigureOut
+    change: ChangeOut
+    grain: GrainOut | None = None  # how the trend would be cut (and the grain of time groups)
     groups: list[FigureOut]
+
+
+class LeagueRowOut(Schema):
+    rank: int | None
+    unit: dict
+    ranked_nps: float
+    figure: FigureOut
+    previous_nps: float | None
+    change: ChangeOut
+
+
+class LeagueOut(Schema):
+    unit: dict
+    filters: dict
+    kind: str
+    units: int
+    rows: list[LeagueRowOut]
 
 
 _PARAMS = [
     ("unit", "Unit code (default: the key's unit, or the account's brand)."),
-    ("period", f"A preset: {', '.join(queries.PRESETS)} (default 3m). Or from and to."),
+    ("period", f"A preset: {', '.join(PRESETS)} (default 3m). Or from and to."),
     ("from", "First local day, YYYY-MM-DD (account time zone), inclusive."),
     ("to", "Last local day, YYYY-MM-DD, inclusive."),
     ("touchpoint", "Touchpoint slug."),
-    ("channel", "Channel: " + ", ".join(queries.Channel.values) + "."),
+    ("channel", "Channel: " + ", ".join(Channel.values) + "."),
     (
         "group_by",
         "unit (child units), touchpoint, channel, day, week, month, "
@@ -111,14 +161,77 @@ def nps_report(request: HttpRequest):
             group_by = check_group_by(report_request, group_by)
     except ReportError as invalid:
         return _error(422, "invalid_request", invalid.field, invalid.message)
-    total, groups = queries.grouped(report_request, group_by or None)
+    seen = figures.overview(report_request)
+    _, groups = figures.grouped(report_request, group_by or None)
+    grain = {"grain": seen.grain.grain, "reason": seen.grain.reason}
+    if group_by in TIME_GROUPS:
+        grain = {"grain": group_by, "reason": "Asked for by group_by."}
     return {
         "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind},
         "filters": report_request.describe(),
         "source": "responses"
-        if group_by.partition(".")[0] in queries.SEGMENT_SOURCES
+        if group_by.partition(".")[0] in SEGMENT_SOURCES
         else report_request.source,
         "group_by": group_by or None,
-        "total": total.as_dict(),
+        "total": replace(seen.current, key="total").as_dict(),
+        "previous": seen.previous.as_dict(),
+        "change": change_out(seen.change),
+        "grain": grain,
         "groups": [g.as_dict() for g in groups],
+    }
+
+
+def change_out(change: nps.Change) -> dict:
+    c = change.comparison
+    return {
+        "verdict": change.verdict,
+        "points": None if change.points is None else round(change.points, 4),
+        "p_value": None if c is None else c.p_value,
+        "significant": change.real,
+    }
+
+
+@router.get(
+    "/league",
+    response={200: LeagueOut, 404: ErrorOut, 422: ErrorOut},
+    summary="League table of the units of a kind below a unit",
+    openapi_extra=_OPENAPI,
+)
+def league_table(request: HttpRequest):
+    """Every unit of `kind` (default: the most numerous kind below the unit) ranked by its
+    shrunk estimate (empirical Bayes among them), with raw NPS, n, interval, the change
+    against the previous period and `few_answers`; units without answers last, unranked.
+    Same filters as `/nps`."""
+    params = request.GET.copy()
+    code = params.pop("unit", [""])[-1]
+    kind = params.pop("kind", [""])[-1]
+    try:
+        unit = access_unit_for_key(request.auth, code or None)
+    except Http404:
+        return _error(404, "not_found", "unit", f"no unit {code!r} for this key")
+    try:
+        report_request = parse_report_params(unit, params, now=timezone.now())
+    except ReportError as invalid:
+        return _error(422, "invalid_request", invalid.field, invalid.message)
+    if kind and kind not in Unit.Kind.values:
+        return _error(
+            422, "invalid_request", "kind", f"must be one of {', '.join(Unit.Kind.values)}"
+        )
+    table = league.league(report_request, kind or None)
+    return {
+        "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind},
+        "filters": report_request.describe(),
+        "kind": table.kind,
+        "units": len(table.rows),
+        "rows": [
+            {
+                "rank": row.rank,
+                "unit": {"code": row.unit.code, "name": row.unit.name},
+                "ranked_nps": round(row.shrunk.mean, 4),
+                "figure": row.figure.as_dict(),
+                "previous_nps": row.previous.estimate.nps,
+                "change": change_out(row.change),
+            }
+            for row in table.rows
+        ],
     }

@@ -3,13 +3,14 @@ scoped to a person (outside the key's scope a ticket does not exist: 404)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from touchpoint.accounts.access import access_unit_for_key
 from touchpoint.api.errors import ErrorOut
-from touchpoint.tickets import actions
+from touchpoint.tickets import actions, metrics, notices
 from touchpoint.tickets.models import Priority, RootCause, Ticket
 
 router = Router(tags=["Tickets"])
@@ -90,21 +91,24 @@ def _tickets(request: HttpRequest):
     )
 
 
-@router.get("/tickets", response={200: TicketPage, 422: ErrorOut}, summary="List tickets")
+@router.get(
+    "/tickets", response={200: TicketPage, 404: ErrorOut, 422: ErrorOut}, summary="List tickets"
+)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     """Newest first. `unit` takes a unit code and includes everything below it."""
     tickets = _tickets(request)
     if filters.state:
         tickets = tickets.filter(state=filters.state)
     if filters.unit:
-        unit = request.auth.account.units.filter(code=filters.unit).first()
-        if unit is None:
-            return _error(422, "invalid_request", "unit", f"No unit with code {filters.unit!r}.")
+        try:
+            unit = access_unit_for_key(request.auth, filters.unit)
+        except Http404:  # unknown and out of the key's scope answer alike
+            return _error(404, "not_found", "unit", f"no unit {filters.unit!r} for this key")
         tickets = tickets.filter(unit_path__startswith=unit.path)
     if filters.touchpoint:
         tickets = tickets.filter(touchpoint__slug=filters.touchpoint)
     if filters.overdue is not None:
-        overdue = actions.overdue_q(timezone.now())
+        overdue = metrics.overdue_q(timezone.now())
         tickets = tickets.filter(overdue) if filters.overdue else tickets.exclude(overdue)
     total = tickets.count()
     start = (filters.page - 1) * filters.per_page
@@ -112,11 +116,41 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
         start : start + filters.per_page
     ]
     return {
-        "tickets": [actions.ticket_data(t) for t in rows],
+        "tickets": [notices.ticket_data(t) for t in rows],
         "page": filters.page,
         "per_page": filters.per_page,
         "total": total,
     }
+
+
+class CountFilters(Schema):
+    unit: str | None = Field(None, description="A unit code: tickets of its whole subtree.")
+    touchpoint: str | None = Field(None, description="A touchpoint slug.")
+
+
+class TicketCountsOut(Schema):
+    open: int
+    overdue: int
+    due_soon: int = Field(..., description="Open, not overdue, next deadline within 24 hours.")
+
+
+@router.get(
+    "/tickets/counts",
+    response={200: TicketCountsOut, 404: ErrorOut},
+    summary="Open, overdue and due-soon tickets",
+)
+def ticket_counts(request: HttpRequest, filters: Query[CountFilters]):
+    """The same counts as the inbox, its tabs and the digest (one definition each)."""
+    tickets = actions.scoped_tickets_for_key(request.auth)
+    if filters.unit:
+        try:
+            unit = access_unit_for_key(request.auth, filters.unit)
+        except Http404:  # unknown and out of the key's scope answer alike
+            return _error(404, "not_found", "unit", f"no unit {filters.unit!r} for this key")
+        tickets = tickets.filter(unit_path__startswith=unit.path)
+    if filters.touchpoint:
+        tickets = tickets.filter(touchpoint__slug=filters.touchpoint)
+    return metrics.ticket_counts(tickets, now=timezone.now()).as_dict()
 
 
 @router.get(
@@ -126,12 +160,12 @@ def get_ticket(request: HttpRequest, ticket_id: int):
     ticket = _tickets(request).filter(pk=ticket_id).first()
     if ticket is None:
         return _error(404, "not_found", "ticket_id", "No such ticket.")
-    data = actions.ticket_data(ticket)
+    data = notices.ticket_data(ticket)
     data["events"] = [
         {
             "kind": e.kind,
             "text": e.text,
-            "by": actions.name_of(e.actor) if e.actor_id else e.data.get("api_key"),
+            "by": notices.name_of(e.actor) if e.actor_id else e.data.get("api_key"),
             "at": e.created_at.isoformat(),
         }
         for e in ticket.events.select_related("actor")

@@ -10,16 +10,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from pydantic_core import PydanticCustomError
 
 from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.contacts.actions import do_erase_contact, do_opt_out
 from touchpoint.contacts.models import Contact
-from touchpoint.delighted import webhooks
-from touchpoint.delighted.models import Project, RateWindow, ResponseExtra
+from touchpoint.delighted.models import Project, ResponseExtra
 from touchpoint.delighted.params import (
     ParamError,
     boolean,
@@ -28,19 +27,16 @@ from touchpoint.delighted.params import (
     text,
     timestamp,
 )
-from touchpoint.reports import rollups
-from touchpoint.responses.actions import InvalidAnswer, check_score
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import LOCALE_RE, ContactIn, InteractionIn, normalise_phone
+from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.responses.models import Response
-from touchpoint.surveys import recurring
-from touchpoint.surveys.actions import record_interactions
 from touchpoint.surveys.models import (
     Channel,
+    Interaction,
     Invitation,
-    RecurringMember,
-    RecurringSurvey,
     Touchpoint,
 )
-from touchpoint.surveys.schemas import LOCALE_RE, ContactIn, InteractionIn, normalise_phone
 
 log = logging.getLogger("touchpoint.delighted")
 
@@ -98,6 +94,30 @@ def access_project(account: Account) -> Project:
         return project.get()
 
 
+def home_unit(project: Project, key: ApiKey) -> Unit:
+    """Where the key's surveys and answers are attributed: a unit-limited key's own unit,
+    else the project's (the brand)."""
+    return key.unit if key.unit_id is not None else project.unit
+
+
+def check_account_wide(key: ApiKey) -> None:
+    """Autopilot is the whole account's programme: a unit-limited key does not see it."""
+    if key.unit_id is not None:
+        raise DelightedError(404)
+
+
+def scoped_contacts(key: ApiKey) -> QuerySet[Contact]:
+    """The people a key may read and write: its account's, or for a unit-limited key those
+    with an interaction in its subtree (a contact belongs to no unit; its interactions do)."""
+    contacts = Contact.objects.filter(account_id=key.account_id)
+    if key.unit_id is None:
+        return contacts
+    seen = Interaction.objects.filter(
+        account_id=key.account_id, unit__path__startswith=key.unit.path
+    )
+    return contacts.filter(pk__in=seen.values("contact_id"))
+
+
 def _touchpoint(account: Account, channel: str) -> Touchpoint:
     touchpoint, _ = Touchpoint.objects.get_or_create(
         account=account,
@@ -121,30 +141,12 @@ def touchpoint_for(project: Project, channel: str) -> Touchpoint:
 
 
 def check_rate(api_key: ApiKey, *, now: dt.datetime | None = None) -> int | None:
-    """Count this request in the key's current minute; the seconds to wait when over the limit.
-
-    One INSERT … ON CONFLICT DO UPDATE … RETURNING per request: the database serialises the
-    counts, so the limit holds for any number of processes. Old windows are pruned by the
-    first request of each new minute.
-    """
-    now = now or timezone.now()
-    window = now.replace(second=0, microsecond=0)
-    table = connection.ops.quote_name(RateWindow._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (api_key_id, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (api_key_id, window_start) DO UPDATE SET count = {table}.count + 1 "
-            "RETURNING count",
-            [api_key.pk, connection.ops.adapt_datetimefield_value(window)],
-        )
-        (count,) = cursor.fetchone()
-    if count == 1:
-        RateWindow.objects.filter(
-            api_key=api_key, window_start__lt=window - dt.timedelta(minutes=5)
-        ).delete()
-    if count > settings.DELIGHTED_RATE_LIMIT:
-        return max(1, 60 - int((now - window).total_seconds()))
-    return None
+    """Count this request in the key's current minute; the seconds to wait when over the
+    limit (the one rate limiter, shared by every process)."""
+    allowed, wait = ratelimits.take(
+        f"delighted:{api_key.pk}", limit=settings.DELIGHTED_RATE_LIMIT, now=now
+    )
+    return None if allowed else max(1, wait)
 
 
 # ---- people ---------------------------------------------------------------------------------
@@ -184,9 +186,13 @@ class SendResult:
     properties: dict
 
 
-def do_send_to_person(project: Project, params: dict) -> SendResult:
+def do_send_to_person(project: Project, params: dict, key: ApiKey) -> SendResult:
     """POST people: create or update the person, then (unless send=false) record an interaction
-    at the project's touchpoint, which plans the survey by Touchpoint's rules."""
+    at the project's touchpoint, which plans the survey by Touchpoint's rules.
+
+    A unit-limited key records the interaction at its own unit. A person it cannot see yet
+    (known only elsewhere in the account) is neither changed nor shown to it: without a
+    survey the answer only echoes what was sent, and their identifiers cannot be updated."""
     try:
         channel = text(params, "channel") or "email"
         email = text(params, "email")
@@ -218,7 +224,14 @@ def do_send_to_person(project: Project, params: dict) -> SendResult:
 
     account = project.account
     with transaction.atomic():
-        contact, created = _person(account, email=email, phone=phone, channel=channel)
+        contact, created = person_for(account, email=email, phone=phone, channel=channel)
+        if not created and not scoped_contacts(key).filter(pk=contact.pk).exists():
+            if email_update or phone_update:
+                raise DelightedError(404)
+            if not send:
+                echo = Contact(pk=contact.pk, email=email or None, phone=phone or None, name=name)
+                return SendResult(echo, True, None, properties)
+            created = True  # new to this key: the interaction below brings them into its scope
         changed = []
         for field, value in (("name", name), ("locale", locale.replace("_", "-"))):
             if value and getattr(contact, field) != value:
@@ -255,18 +268,18 @@ def do_send_to_person(project: Project, params: dict) -> SendResult:
         touchpoint = touchpoint_for(project, channel)
         item = InteractionIn(
             touchpoint=touchpoint.slug,
-            unit=project.unit.code,
+            unit=home_unit(project, key).code,
             occurred_at=timezone.now(),
-            contact=_contact_in(contact, channel),
+            contact=contact_in(contact, channel),
             properties=properties,
         )
         result = record_interactions(account, [item], delay=dt.timedelta(seconds=delay))
         if not result.ok:
-            raise DelightedError(422, _errors(result.errors))
+            raise DelightedError(422, intake_errors(result.errors))
         return SendResult(contact, created, result.items[0].invitation, properties)
 
 
-def _contact_in(contact: Contact, channel: str) -> ContactIn:
+def contact_in(contact: Contact, channel: str) -> ContactIn:
     """The one identifier that finds this very contact again in intake."""
     if contact.external_id:
         return ContactIn(external_id=contact.external_id)
@@ -275,14 +288,14 @@ def _contact_in(contact: Contact, channel: str) -> ContactIn:
     return ContactIn(email=contact.email)
 
 
-def _errors(errors: list[dict[str, str]]) -> dict[str, list[str]]:
+def intake_errors(errors: list[dict[str, str]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for error in errors:
         out.setdefault(error["field"].split(".")[-1], []).append(error["message"])
     return out
 
 
-def _person(account: Account, *, email: str, phone: str, channel: str) -> tuple[Contact, bool]:
+def person_for(account: Account, *, email: str, phone: str, channel: str) -> tuple[Contact, bool]:
     """The person by the channel's identifier first (email, or phone for SMS), else the other,
     else a new one."""
     order = (
@@ -310,10 +323,10 @@ def _person(account: Account, *, email: str, phone: str, channel: str) -> tuple[
         return Contact.objects.get(account=account, **{field: value}), False
 
 
-def people(account: Account) -> QuerySet[Contact]:
-    """Contacts with the dates Delighted shows for a person."""
+def people(key: ApiKey) -> QuerySet[Contact]:
+    """The key's contacts with the dates Delighted shows for a person."""
     invitations = Invitation.objects.filter(contact=OuterRef("pk"))
-    return Contact.objects.filter(account=account).annotate(
+    return scoped_contacts(key).annotate(
         last_sent_at=Subquery(
             invitations.filter(sent_at__isnull=False).order_by("-sent_at").values("sent_at")[:1]
         ),
@@ -330,9 +343,16 @@ def people(account: Account) -> QuerySet[Contact]:
     )
 
 
-def access_person(account: Account, identifier: str) -> Contact:
-    """A person by id, `email:…` or `phone_number:…`, in this account only; else 404."""
-    contacts = Contact.objects.filter(account=account)
+def access_person(key: ApiKey, identifier: str) -> Contact:
+    """A person by id, `email:…` or `phone_number:…`, in the key's scope only; else 404."""
+    return _find_person(scoped_contacts(key), identifier)
+
+
+def account_person(account: Account, identifier: str) -> Contact:
+    return _find_person(Contact.objects.filter(account=account), identifier)
+
+
+def _find_person(contacts: QuerySet[Contact], identifier: str) -> Contact:
     if identifier.startswith("email:"):
         contact = contacts.filter(email=identifier[6:].strip().lower()).first()
     elif identifier.startswith("phone_number:"):
@@ -358,12 +378,16 @@ def do_delete_person(contact: Contact) -> dict[str, int]:
         return do_erase_contact(contact=contact, source="delighted api")
 
 
-def do_cancel_pending(account: Account, email: str) -> int:
-    """Cancel the person's invitations not yet sent; they stay visible as cancelled."""
-    contact = Contact.objects.filter(account=account, email=email.strip().lower()).first()
+def do_cancel_pending(key: ApiKey, email: str) -> int:
+    """Cancel the person's invitations not yet sent (those in the key's scope); they stay
+    visible as cancelled."""
+    contact = scoped_contacts(key).filter(email=email.strip().lower()).first()
     if contact is None:
         raise DelightedError(404)
-    return Invitation.objects.filter(contact=contact, state=Invitation.State.SCHEDULED).update(
+    pending = Invitation.objects.filter(contact=contact, state=Invitation.State.SCHEDULED)
+    if key.unit_id is not None:
+        pending = pending.filter(unit__path__startswith=key.unit.path)
+    return pending.update(
         state=Invitation.State.SUPPRESSED,
         reason=Invitation.Reason.CANCELLED,
         detail="pending survey requests deleted through the Delighted API",
@@ -371,167 +395,30 @@ def do_cancel_pending(account: Account, email: str) -> int:
     )
 
 
-# ---- survey responses -----------------------------------------------------------------------
-
-
-def responses(account: Account) -> QuerySet[Response]:
-    return Response.objects.filter(account=account).select_related(
-        "interaction", "contact", "delighted"
-    )
-
-
-def access_response(account: Account, response_id: str) -> Response:
-    found = (
-        responses(account).filter(pk=int(response_id)).first() if response_id.isdigit() else None
-    )
-    if found is None:
-        raise DelightedError(404)
-    return found
-
-
-def trend_unit(account: Account, params: dict) -> Unit | None:
-    """Delighted's `trend` (a saved segment) is a unit of the tree here: its id."""
-    trend = text(params, "trend")
-    if not trend:
-        return None
-    unit = Unit.objects.filter(account=account, pk=int(trend)).first() if trend.isdigit() else None
-    if unit is None:
-        raise DelightedError.invalid("trend", "is not a unit id of this account")
-    return unit
-
-
-def do_create_response(project: Project, params: dict) -> Response:
-    """POST survey_responses: an answer collected elsewhere, stored through intake (so its
-    rollups move in the same transaction) with its own date."""
-    account = project.account
-    person = text(params, "person")
-    if not person:
-        raise DelightedError.invalid("person", "can't be blank")
-    contact = (
-        Contact.objects.filter(account=account, pk=int(person)).first()
-        if person.isdigit()
-        else None
-    )
-    if contact is None:
-        raise DelightedError.invalid("person", "does not exist")
-    try:
-        score = check_score(params.get("score"))
-        comment = text(params, "comment")
-        answered_at = timestamp(params, "created_at") or timezone.now()
-        properties = scalar_properties(mapping(params, "person_properties"), "person_properties")
-    except InvalidAnswer:
-        raise DelightedError.invalid("score", "must be a whole number from 0 to 10") from None
-    except ParamError as error:
-        raise DelightedError.invalid(error.field, str(error)) from None
-    if answered_at > timezone.now() + dt.timedelta(minutes=5):
-        raise DelightedError.invalid("created_at", "is in the future")
-    item = InteractionIn(
-        touchpoint=project.email_touchpoint.slug,
-        unit=project.unit.code,
-        occurred_at=answered_at,
-        contact=_contact_in(contact, "email"),
-        properties=properties,
-        response={"score": score, "comment": comment, "answered_at": answered_at},
-    )
-    result = record_interactions(account, [item])
-    if not result.ok:
-        raise DelightedError(422, _errors(result.errors))
-    response = result.items[0].response
-    webhooks.notify_response(response, created=True)
-    return responses(account).get(pk=response.pk)
-
-
-@transaction.atomic
-def do_update_response(response: Response, params: dict) -> tuple[Response, int | None]:
-    """PUT survey_responses/{id}: score, comment, person_properties, tags. Read-only fields the
-    client libraries send back (id, person, permalink, dates…) are ignored. Returns the
-    response and the old score when it changed."""
-    response = Response.objects.select_for_update().get(pk=response.pk)
-    old_score = response.score
-    fields = []
-    if "score" in params:
-        try:
-            response.score = check_score(params["score"])
-        except InvalidAnswer:
-            raise DelightedError.invalid("score", "must be a whole number from 0 to 10") from None
-        fields.append("score")
-    if "comment" in params:
-        response.comment = "" if params["comment"] is None else str(params["comment"]).strip()
-        fields.append("comment")
-    if fields:
-        response.save(update_fields=[*fields, "updated_at"])
-        rollups.change_score(response.account, response, old_score)
-    if isinstance(params.get("person_properties"), dict) and response.interaction_id:
-        properties = scalar_properties(params["person_properties"], "person_properties")
-        type(response.interaction).objects.filter(pk=response.interaction_id).update(
-            properties=properties
-        )
-    if isinstance(params.get("tags"), list):
-        tags = [str(t) for t in params["tags"] if not isinstance(t, dict)]
-        ResponseExtra.objects.update_or_create(
-            response=response, defaults={"account_id": response.account_id, "tags": tags}
-        )
-    changed = old_score if response.score != old_score else None
-    if fields or "person_properties" in params or "tags" in params:
-        webhooks.notify_response(response, created=False)
-    return responses(response.account).get(pk=response.pk), changed
-
-
-def metrics(account: Account, params: dict) -> dict:
-    """Net Promoter Score and counts over answers in [since, until], optionally below a unit."""
-    try:
-        since, until = timestamp(params, "since"), timestamp(params, "until")
-    except ParamError as error:
-        raise DelightedError.invalid(error.field, str(error)) from None
-    rows = Response.objects.filter(account=account)
-    if since:
-        rows = rows.filter(answered_at__gte=since)
-    if until:
-        rows = rows.filter(answered_at__lte=until)
-    unit = trend_unit(account, params)
-    if unit:
-        rows = rows.filter(unit_path__startswith=unit.path)
-    counts = rows.aggregate(
-        promoters=Count("pk", filter=Q(score__gte=9)),
-        passives=Count("pk", filter=Q(score__in=[7, 8])),
-        detractors=Count("pk", filter=Q(score__lte=6)),
-    )
-    n = sum(counts.values())
-
-    def percent(count: int) -> int:
-        return round(100 * count / n) if n else 0
-
-    return {
-        "nps": round(100 * (counts["promoters"] - counts["detractors"]) / n) if n else 0,
-        "promoter_count": counts["promoters"],
-        "promoter_percent": percent(counts["promoters"]),
-        "passive_count": counts["passives"],
-        "passive_percent": percent(counts["passives"]),
-        "detractor_count": counts["detractors"],
-        "detractor_percent": percent(counts["detractors"]),
-        "response_count": n,
-    }
-
-
 # ---- unsubscribes, bounces ------------------------------------------------------------------
 
 
 @transaction.atomic
-def do_unsubscribe(account: Account, params: dict) -> Contact:
+def do_unsubscribe(key: ApiKey, params: dict) -> Contact:
+    """Opt a person out of every survey. An account-wide key may name anyone (an unknown
+    address is recorded, so it is never surveyed); a unit-limited key only its own people."""
     email = text(params, "person_email")
     if not email:
         raise DelightedError.invalid("person_email", "can't be blank")
     email = check_email(email, "person_email")
-    contact, _ = _person(account, email=email, phone="", channel="email")
+    if key.unit_id is not None:
+        contact = access_person(key, f"email:{email}")
+    else:
+        contact, _ = person_for(key.account, email=email, phone="", channel="email")
     do_opt_out(contact=contact)
     return Contact.objects.get(pk=contact.pk)
 
 
-def unsubscribed(account: Account) -> QuerySet[Contact]:
-    return Contact.objects.filter(account=account, opted_out_at__isnull=False)
+def unsubscribed(key: ApiKey) -> QuerySet[Contact]:
+    return scoped_contacts(key).filter(opted_out_at__isnull=False)
 
 
-def bounced(account: Account) -> QuerySet[Contact]:
+def bounced(key: ApiKey) -> QuerySet[Contact]:
     """People whose survey email the mail server refused for good (a 5xx answer)."""
     refused = Invitation.objects.filter(
         contact=OuterRef("pk"),
@@ -540,96 +427,7 @@ def bounced(account: Account) -> QuerySet[Contact]:
         reason=Invitation.Reason.DELIVERY_ERROR,
     ).order_by("-updated_at")
     return (
-        Contact.objects.filter(account=account)
+        scoped_contacts(key)
         .annotate(bounced_at=Subquery(refused.values("updated_at")[:1]))
         .filter(bounced_at__isnull=False)
-    )
-
-
-# ---- autopilot (recurring surveys) ---------------------------------------------------------
-
-
-def access_autopilot(project: Project, platform: str) -> RecurringSurvey:
-    """The project's recurring survey for a platform (email or sms), made on first use."""
-    if platform not in CHANNELS:
-        raise DelightedError(404)
-    field = f"{platform}_autopilot"
-    survey = getattr(project, field)
-    if survey is None:
-        survey = RecurringSurvey.objects.create(
-            account=project.account,
-            name=f"Delighted Autopilot ({platform})",
-            touchpoint=touchpoint_for(project, platform),
-            unit=project.unit,
-            audience=RecurringSurvey.Audience.MEMBERS,
-            every_months=3,
-        )
-        updated = Project.objects.filter(pk=project.pk, **{f"{field}__isnull": True}).update(
-            **{field: survey}
-        )
-        if not updated:  # a concurrent request made one first: use theirs
-            survey.delete()
-            survey = getattr(Project.objects.get(pk=project.pk), field)
-        setattr(project, field, survey)
-    return survey
-
-
-def _member_person(project: Project, params: dict, *, create: bool) -> Contact:
-    given = {
-        k: text(params, k)
-        for k in ("person_id", "person_email", "person_phone_number")
-        if text(params, k)
-    }
-    if len(given) != 1:
-        raise DelightedError.invalid(
-            "person", "give exactly one of person_id, person_email, person_phone_number"
-        )
-    ((key, value),) = given.items()
-    account = project.account
-    if key == "person_id":
-        return access_person(account, value)
-    if key == "person_email":
-        email = check_email(value, key)
-        if create:
-            return _person(account, email=email, phone="", channel="email")[0]
-        return access_person(account, f"email:{email}")
-    phone = check_phone(value, key)
-    if create:
-        return _person(account, email="", phone=phone, channel="sms")[0]
-    return access_person(account, f"phone_number:{phone}")
-
-
-def do_add_membership(project: Project, platform: str, params: dict) -> RecurringMember:
-    survey = access_autopilot(project, platform)
-    try:
-        properties = scalar_properties(mapping(params, "properties"))
-    except ParamError as error:
-        raise DelightedError.invalid(error.field, str(error)) from None
-    with transaction.atomic():
-        contact = _member_person(project, params, create=True)
-        (member,) = recurring.do_join(survey=survey, contacts=[contact], properties=properties)
-    return member
-
-
-def do_remove_membership(project: Project, platform: str, params: dict) -> Contact:
-    survey = access_autopilot(project, platform)
-    contact = _member_person(project, params, create=False)
-    recurring.do_leave(survey=survey, contact=contact)
-    return contact
-
-
-def memberships(survey: RecurringSurvey) -> QuerySet[RecurringMember]:
-    return RecurringMember.objects.filter(survey=survey).select_related("contact")
-
-
-def next_autopilot_invitation(member: RecurringMember) -> Invitation | None:
-    return (
-        Invitation.objects.filter(
-            contact_id=member.contact_id,
-            touchpoint_id=member.survey.touchpoint_id,
-            state=Invitation.State.SCHEDULED,
-        )
-        .select_related("interaction")
-        .order_by("send_at")
-        .first()
     )

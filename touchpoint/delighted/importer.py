@@ -10,7 +10,6 @@ stored with their original dates and their rollups move in the same transaction
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -21,11 +20,13 @@ from django.db import transaction
 from django.db.models import Q
 from pydantic import ValidationError
 
+from touchpoint.contacts.actions import resolve_contacts
 from touchpoint.contacts.models import Contact
 from touchpoint.delighted.models import Project, ResponseExtra
-from touchpoint.surveys.actions import check_interactions, record_interactions, resolve_contacts
-from touchpoint.surveys.csv_import import CsvFileError, open_csv
-from touchpoint.surveys.schemas import ContactIn, InteractionIn, field_errors
+from touchpoint.intake.actions import check_interactions, record_interactions
+from touchpoint.intake.csv_import import CsvFileError, open_csv
+from touchpoint.intake.schemas import ContactIn, InteractionIn, field_errors
+from touchpoint.lib.csv_rows import StrictReader
 
 CHUNK = 2000
 
@@ -107,19 +108,24 @@ def _columns(header: list[str] | None) -> list[tuple[str, str]]:
 
 def _rows(stream: IO[str]) -> Iterator[tuple[str, int, dict[str, str], dict[str, str]]]:
     """(kind, line, known cells, property cells) per row; kind is "responses" when the file has
-    a Score column, else "people"."""
-    reader = csv.reader(stream)
+    a Score column, else "people". A malformed row (`StrictReader`) has only "__error__"."""
+    reader = StrictReader(stream)
     try:
-        columns = _columns(next(reader, None))
+        records = iter(reader)
+        first = next(records, None)
+        if first is not None and first[2]:
+            raise CsvFileError(f"Wrong header: it {first[2]}.")
+        columns = _columns(first and first[1])
         kind = "responses" if any(c == "score" for _, c in columns) else "people"
-        for cells in reader:
+        for line, cells, problem in records:
+            if cells is None:
+                yield kind, line, {"__error__": problem}, {}
+                continue
             if not any(cell.strip() for cell in cells):
                 continue
             known: dict[str, str] = {}
             properties: dict[str, str] = {}
-            if len(cells) > len(columns):
-                known["__error__"] = "has more cells than the header"
-            for (title, name), cell in zip(columns, cells, strict=False):
+            for (title, name), cell in zip(columns, cells, strict=True):
                 cell = cell.strip()
                 if not cell:
                     continue
@@ -127,13 +133,11 @@ def _rows(stream: IO[str]) -> Iterator[tuple[str, int, dict[str, str], dict[str,
                     properties[title.strip()[:60]] = cell
                 elif name not in IGNORED:
                     known[name] = cell
-            yield kind, reader.line_num, known, properties
+            yield kind, line, known, properties
     except UnicodeDecodeError as error:
         raise CsvFileError(
             f"The file is not UTF-8 text (near line {reader.line_num + 1})."
         ) from error
-    except csv.Error as error:
-        raise CsvFileError(f"Malformed CSV near line {reader.line_num}: {error}") from error
 
 
 @dataclass

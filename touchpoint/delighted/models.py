@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from touchpoint.accounts.models import Account, ApiKey, Unit
+from touchpoint.accounts.models import Account, Unit
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import RecurringSurvey, Touchpoint
 
@@ -60,20 +60,3 @@ class ResponseExtra(models.Model):
 
     def __str__(self) -> str:
         return f"Delighted data of response {self.response_id}"
-
-
-class RateWindow(models.Model):
-    """Requests made with one API key in one minute. Counted in the database with one upsert,
-    so the limit holds across any number of web processes and machines."""
-
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", db_index=False)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["api_key", "window_start"], name="rate_window_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.api_key_id} @ {self.window_start:%H:%M}: {self.count}"

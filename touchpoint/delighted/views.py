@@ -9,13 +9,11 @@ import functools
 import json
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from touchpoint.accounts.actions import access_api_key
-from touchpoint.delighted import actions
+from touchpoint.delighted import actions, answers, autopilots
 from touchpoint.delighted.actions import DelightedError
 from touchpoint.delighted.params import (
     ParamError,
@@ -27,7 +25,7 @@ from touchpoint.delighted.params import (
     timestamp,
     unix,
 )
-from touchpoint.surveys.models import Invitation
+from touchpoint.delighted.shapes import person_out, response_out, scheduled_at
 
 MAX_PER_PAGE = 100
 
@@ -82,7 +80,7 @@ def endpoint(*methods: str):
                 if request.method not in methods:
                     return _json({"status": 405, "message": "Method Not Allowed"}, 405)
                 request.api_key = api_key
-                return view(request, api_key.account, *args, **kwargs)
+                return view(request, api_key, *args, **kwargs)
             except ParamError as error:
                 return _json(DelightedError.invalid(error.field, str(error)).body(), 422)
             except DelightedError as error:
@@ -139,91 +137,21 @@ def _between(queryset, params: dict, field: str, since: str = "since", until: st
     return queryset
 
 
-# ---- shapes ---------------------------------------------------------------------------------
-
-
-def person_out(contact, *, full: bool = True) -> dict:
-    out = {
-        "id": str(contact.pk),
-        "email": contact.email,
-        "name": contact.name or None,
-        "created_at": unix(contact.created_at),
-        "phone_number": contact.phone,
-    }
-    if full:
-        out["last_sent_at"] = unix(getattr(contact, "last_sent_at", None))
-        out["last_responded_at"] = unix(getattr(contact, "last_responded_at", None))
-        out["next_survey_scheduled_at"] = unix(getattr(contact, "next_survey_at", None))
-    return out
-
-
-def _scheduled_at(invitation: Invitation | None) -> int | None:
-    if invitation is None or invitation.state not in (
-        Invitation.State.SCHEDULED,
-        Invitation.State.SENT,
-    ):
-        return None
-    return unix(invitation.send_at)
-
-
-def response_out(response, expand: list[str]) -> dict:
-    extra = getattr(response, "delighted", None) if _has_extra(response) else None
-    properties = response.interaction.properties if response.interaction_id else None
-    person = None
-    if response.contact_id:
-        person = (
-            person_out(response.contact, full=False)
-            if "person" in expand
-            else str(response.contact_id)
-        )
-    notes = [
-        {
-            "id": f"{response.pk}-{i}",
-            "text": note.get("text", ""),
-            "user_email": note.get("user_email"),
-            "created_at": note.get("created_at"),
-        }
-        for i, note in enumerate(extra.notes if extra else [], start=1)
-    ]
-    return {
-        "id": str(response.pk),
-        "person": person,
-        "survey_type": "nps",
-        "score": response.score,
-        "comment": response.comment or None,
-        "permalink": f"{settings.SITE_URL}/admin/responses/response/{response.pk}/change/",
-        "created_at": unix(response.answered_at),
-        "updated_at": unix(response.updated_at),
-        "person_properties": properties or None,
-        "notes": notes,
-        "tags": list(extra.tags) if extra else [],
-        "additional_answers": [],
-    }
-
-
-def _has_extra(response) -> bool:
-    try:
-        response.delighted  # noqa: B018
-    except ObjectDoesNotExist:
-        return False
-    return True
-
-
 # ---- endpoints ------------------------------------------------------------------------------
 
 
 @endpoint("GET", "POST")
-def people(request: HttpRequest, account):
+def people(request: HttpRequest, key):
     if request.method == "POST":
-        project = actions.access_project(account)
-        result = actions.do_send_to_person(project, body(request))
+        project = actions.access_project(key.account)
+        result = actions.do_send_to_person(project, body(request), key)
         contact = result.contact
         out = {
             "id": str(contact.pk),
             "email": contact.email,
             "name": contact.name or None,
             "phone_number": contact.phone,
-            "survey_scheduled_at": _scheduled_at(result.invitation),
+            "survey_scheduled_at": scheduled_at(result.invitation),
             "properties": result.properties,
         }
         headers = {}
@@ -239,7 +167,7 @@ def people(request: HttpRequest, account):
     email, phone = text(params, "email"), text(params, "phone_number")
     if email and phone:
         raise DelightedError.invalid("email", "give either email or phone_number, not both")
-    rows = actions.people(account)
+    rows = actions.people(key)
     if email:
         rows = rows.filter(email=email.lower())
     if phone:
@@ -250,31 +178,31 @@ def people(request: HttpRequest, account):
 
 
 @endpoint("DELETE")
-def person(request: HttpRequest, account, identifier: str):
-    contact = actions.access_person(account, identifier)
+def person(request: HttpRequest, key, identifier: str):
+    contact = actions.access_person(key, identifier)
     actions.do_delete_person(contact)
     return _json({"ok": True}, 202)
 
 
 @endpoint("DELETE")
-def pending_requests(request: HttpRequest, account, email: str):
-    actions.do_cancel_pending(account, email)
+def pending_requests(request: HttpRequest, key, email: str):
+    actions.do_cancel_pending(key, email)
     return _json({"ok": True})
 
 
 @endpoint("GET", "POST")
-def survey_responses(request: HttpRequest, account):
+def survey_responses(request: HttpRequest, key):
     if request.method == "POST":
-        project = actions.access_project(account)
-        response = actions.do_create_response(project, body(request))
-        return _json(response_out(response, []), 201)
+        project = actions.access_project(key.account)
+        response, created = answers.do_create_response(project, body(request), key)
+        return _json(response_out(response, []), 201 if created else 200)
 
     params = query(request)
     expand = as_list(params, "expand")
-    rows = actions.responses(account)
+    rows = answers.responses(key)
     rows = _between(rows, params, "answered_at")
     rows = _between(rows, params, "updated_at", "updated_since", "updated_until")
-    unit = actions.trend_unit(account, params)
+    unit = answers.trend_unit(key, params)
     if unit:
         rows = rows.filter(unit_path__startswith=unit.path)
     person_id, person_email = text(params, "person_id"), text(params, "person_email")
@@ -298,31 +226,31 @@ def survey_responses(request: HttpRequest, account):
 
 
 @endpoint("GET", "PUT")
-def survey_response(request: HttpRequest, account, response_id: str):
-    response = actions.access_response(account, response_id)
+def survey_response(request: HttpRequest, key, response_id: str):
+    response = answers.access_response(key, response_id)
     if request.method == "PUT":
         data = body(request)
-        response, _ = actions.do_update_response(response, data)
+        response, _ = answers.do_update_response(key, response, data)
         return _json(response_out(response, as_list(data, "expand")))
     return _json(response_out(response, as_list(query(request), "expand")))
 
 
 @endpoint("GET")
-def metrics(request: HttpRequest, account):
-    return _json(actions.metrics(account, query(request)))
+def metrics(request: HttpRequest, key):
+    return _json(answers.metrics(key, query(request)))
 
 
 @endpoint("GET", "POST")
-def unsubscribes(request: HttpRequest, account):
+def unsubscribes(request: HttpRequest, key):
     if request.method == "POST":
-        actions.do_unsubscribe(account, body(request))
+        actions.do_unsubscribe(key, body(request))
         return _json({"ok": True})
-    return _people_page(request, actions.unsubscribed(account), "opted_out_at", "unsubscribed_at")
+    return _people_page(request, actions.unsubscribed(key), "opted_out_at", "unsubscribed_at")
 
 
 @endpoint("GET")
-def bounces(request: HttpRequest, account):
-    return _people_page(request, actions.bounced(account), "bounced_at", "bounced_at")
+def bounces(request: HttpRequest, key):
+    return _people_page(request, actions.bounced(key), "bounced_at", "bounced_at")
 
 
 def _people_page(request: HttpRequest, people, stamp: str, key: str) -> HttpResponse:
@@ -345,8 +273,9 @@ def _people_page(request: HttpRequest, people, stamp: str, key: str) -> HttpResp
 
 
 @endpoint("GET")
-def autopilot(request: HttpRequest, account, platform: str):
-    survey = actions.access_autopilot(actions.access_project(account), platform)
+def autopilot(request: HttpRequest, key, platform: str):
+    actions.check_account_wide(key)
+    survey = autopilots.access_autopilot(actions.access_project(key.account), platform)
     return _json(
         {
             "platform_id": platform,
@@ -369,7 +298,7 @@ def membership_out(member, *, with_next: bool = True) -> dict:
         },
     }
     if with_next:
-        invitation = actions.next_autopilot_invitation(member)
+        invitation = autopilots.next_autopilot_invitation(member)
         out["next_survey_request"] = {
             "id": str(invitation.pk) if invitation else f"planned-{member.pk}",
             "created_at": unix(invitation.created_at if invitation else member.updated_at),
@@ -382,10 +311,11 @@ def membership_out(member, *, with_next: bool = True) -> dict:
 
 
 @endpoint("GET", "POST", "DELETE")
-def autopilot_memberships(request: HttpRequest, account, platform: str):
-    project = actions.access_project(account)
+def autopilot_memberships(request: HttpRequest, key, platform: str):
+    actions.check_account_wide(key)
+    project = actions.access_project(key.account)
     if request.method == "POST":
-        member = actions.do_add_membership(project, platform, body(request))
+        member = autopilots.do_add_membership(project, platform, body(request))
         return _json(
             {
                 "person": person_out(member.contact, full=False),
@@ -393,14 +323,16 @@ def autopilot_memberships(request: HttpRequest, account, platform: str):
             }
         )
     if request.method == "DELETE":
-        contact = actions.do_remove_membership(project, platform, body(request) or query(request))
+        contact = autopilots.do_remove_membership(
+            project, platform, body(request) or query(request)
+        )
         return _json({"person": person_out(contact, full=False)})
 
-    survey = actions.access_autopilot(project, platform)
+    survey = autopilots.access_autopilot(project, platform)
     params = query(request)
-    rows = actions.memberships(survey)
+    rows = autopilots.memberships(survey)
     if text(params, "person_id"):
-        rows = rows.filter(contact_id=actions.access_person(account, text(params, "person_id")).pk)
+        rows = rows.filter(contact_id=actions.access_person(key, text(params, "person_id")).pk)
     if text(params, "person_email"):
         rows = rows.filter(contact__email=text(params, "person_email").lower())
     if text(params, "person_phone_number"):

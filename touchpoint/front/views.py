@@ -17,33 +17,30 @@ from touchpoint.accounts.models import Unit
 from touchpoint.analysis.dashboard import themes_context
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.lib import nps
-from touchpoint.reports import exports, queries
+from touchpoint.lib.languages import accepted_languages
+from touchpoint.reports import exports, figures, league
 from touchpoint.reports.chart import trend_svg
-from touchpoint.reports.queries import (
+from touchpoint.reports.params import (
     PRESETS,
     ReportError,
     check_report_request,
     parse_report_params,
     segment_choices,
 )
-from touchpoint.responses.actions import InvalidAnswer, do_record_answers, do_record_response
+from touchpoint.responses.actions import InvalidAnswer, do_answer_invitation, do_change_answer
 from touchpoint.responses.models import Response
-from touchpoint.surveys.actions import access_open_invitation
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import check_answers, questions_for
-from touchpoint.surveys.wording import defaults_for, direction, language_for, wording_for
+from touchpoint.surveys.tokens import access_open_invitation
+from touchpoint.surveys.wording import defaults_for, direction, invitation_wording, language_for
 
 
 def _texts(request: HttpRequest, invitation: Invitation | None) -> tuple[str, dict]:
-    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
+    accept = accepted_languages(request.headers.get("Accept-Language", ""))
     if invitation is None:
-        lang = language_for(accept)
+        lang = language_for(*accept)
         return lang, defaults_for(lang)
-    lang = language_for(invitation.contact.locale, accept, invitation.account.default_locale)
-    texts = wording_for(
-        invitation.touchpoint, lang, brand=invitation.account.name, unit=invitation.unit.name
-    )
-    return lang, texts
+    return invitation_wording(invitation, *accept)
 
 
 def _closed(request: HttpRequest) -> HttpResponse:
@@ -71,8 +68,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         selected, comment = request.POST.get("score"), request.POST.get("comment", "")
         try:
-            response, _ = do_record_response(
-                invitation=invitation, score=selected, comment=comment, locale=lang
+            response, _ = do_answer_invitation(
+                invitation, score=selected, comment=comment, locale=lang
             )
         except InvalidAnswer as invalid:
             error = texts["choose"] if invalid.field == "score" else texts["comment_too_long"]
@@ -137,9 +134,7 @@ def survey_more(request: HttpRequest, token: str) -> HttpResponse:
         }
         checked = check_answers(shown, given, lang)
         if not checked.errors:
-            do_record_answers(
-                response=response, answers=checked.answers, asked=[q["key"] for q in shown]
-            )
+            do_change_answer(response, answers=checked.answers, asked=[q["key"] for q in shown])
             return redirect("survey-thanks", token=token)
         errors, status = checked.errors, 400
     for q in shown:
@@ -203,7 +198,7 @@ def home(request: HttpRequest) -> HttpResponse:
     views = []
     for unit in tops:
         report_request = check_report_request(unit=unit, now=now)
-        views.append((unit, queries.report(report_request, comments=0)))
+        views.append((unit, figures.overview(report_request), report_request))
     return render(request, "front/home.html", {"views": views, "dev_outbox": settings.DEV_OUTBOX})
 
 
@@ -235,13 +230,14 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
     except ReportError as invalid:
         error = invalid
         report_request = check_report_request(unit=unit, now=now)
-    report = queries.report(report_request)
+    report = figures.report(report_request)
     breadcrumbs = [
         ancestor
         for ancestor in Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth")
         if any(ancestor.path.startswith(top.path) for top in tops)
     ]
     chart_title = f"NPS of {unit.name} by {report.trend_grain}"
+    standing = league.standing(report_request, report.headline)
     context = {
         "unit": unit,
         "title": f"{unit.name} · {unit.get_kind_display().lower()}",
@@ -255,6 +251,8 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         "error": error,
         "min_n": nps.MIN_N,
         "breadcrumbs": breadcrumbs,
+        "standing": standing,
+        "league_kinds": league.descendant_kinds(unit),
         "dev_outbox": settings.DEV_OUTBOX,
         **themes_context(report_request),
     }
@@ -278,6 +276,7 @@ def _filters(report_request) -> dict:
             for name, label, values in segment_choices(account_id)
         ],
         "segments_on": bool(chosen),
+        "zone": report_request.unit.account.time_zone,
     }
 
 
@@ -291,7 +290,7 @@ def unit_export(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
         report_request = parse_report_params(unit, request.GET, now=timezone.now(), dates_win=True)
     except ReportError as invalid:
         return HttpResponse(f"{invalid.field}: {invalid.message}\n", status=400)
-    report = queries.report(report_request, comments=0)
+    report = figures.report(report_request, comments=0)
     name = exports.filename(report, extension)
     if extension == "csv":
         response = StreamingHttpResponse(

@@ -21,7 +21,7 @@ from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Membership, Unit
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.interviews.models import Call
-from touchpoint.responses.actions import do_record_response
+from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Invitation
@@ -149,8 +149,8 @@ def do_record_interview(
     with transaction.atomic():
         locked = _lock_held(invitation, interviewer, now)
         lang = language_for(locked.contact.locale, locked.account.default_locale)
-        response, _ = do_record_response(
-            invitation=locked, score=score, comment=comment, locale=lang, interviewer=interviewer
+        response, _ = do_answer_invitation(
+            locked, score=score, comment=comment, locale=lang, interviewer=interviewer
         )
         Invitation.objects.filter(pk=locked.pk).update(
             held_by=None, lease_expires_at=None, attempts=F("attempts") + 1, sent_at=now

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from touchpoint.interviews import actions
 from touchpoint.interviews.models import Call
 from touchpoint.responses.actions import InvalidAnswer
-from touchpoint.surveys.wording import language_for, wording_for
+from touchpoint.surveys.wording import invitation_wording
 
 
 @never_cache
@@ -43,15 +43,8 @@ def next_call(request: HttpRequest) -> HttpResponse:
 
 
 def _script(invitation) -> dict[str, str]:
-    contact, account = invitation.contact, invitation.account
-    lang = language_for(contact.locale, account.default_locale)
-    texts = wording_for(
-        invitation.touchpoint,
-        lang,
-        brand=account.name,
-        unit=invitation.unit.name,
-        name=contact.name,
-    )
+    account = invitation.account
+    lang, texts = invitation_wording(invitation, name=True)
     with translation.override(lang):
         texts["introduce"] = gettext(
             "I am calling on behalf of {brand}. Do you have one minute for two questions?"

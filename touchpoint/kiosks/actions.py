@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.kiosks.models import Kiosk
-from touchpoint.reports import rollups
-from touchpoint.responses.actions import InvalidAnswer, attribution_for, check_score
+from touchpoint.ratelimits import actions as ratelimits
+from touchpoint.responses.actions import check_comment, check_score, do_answer_anonymously
 from touchpoint.responses.models import Response
-from touchpoint.surveys.models import Touchpoint
-from touchpoint.tickets import actions as tickets
-
-WINDOW = dt.timedelta(minutes=1)
-MAX_COMMENT = 2000
+from touchpoint.surveys.models import Channel, Touchpoint
 
 
 class TooManyAnswers(Exception):
@@ -86,51 +80,28 @@ def access_kiosk(token: str) -> Kiosk | None:
     )
 
 
-def _take_slot(kiosk: Kiosk, now: dt.datetime) -> bool:
-    """Count one answer in the kiosk's current one-minute window, in the database, so that
-    every web process shares the limit. False when the window is full."""
-    limit = settings.KIOSK_ANSWERS_PER_MINUTE
-    for _ in range(2):  # a concurrent request may open the new window between the two tries
-        if Kiosk.objects.filter(
-            pk=kiosk.pk, window_started_at__gt=now - WINDOW, window_count__lt=limit
-        ).update(window_count=F("window_count") + 1, last_used_at=now):
-            return True
-        if (
-            Kiosk.objects.filter(pk=kiosk.pk)
-            .filter(Q(window_started_at__isnull=True) | Q(window_started_at__lte=now - WINDOW))
-            .update(window_started_at=now, window_count=1, last_used_at=now)
-        ):
-            return True
-    return False
-
-
 def do_record_kiosk_answer(
-    *, kiosk: Kiosk, score: object, comment: str = "", locale: str = ""
+    *, kiosk: Kiosk, score: object, comment: str = "", locale: str = "", key: str = ""
 ) -> Response:
-    """An anonymous answer tapped on a kiosk: attributed to its store, channel kiosk."""
-    score = check_score(score)
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise InvalidAnswer("Please keep your comment shorter.", field="comment")
-    now = timezone.now()
+    """An anonymous answer tapped on a kiosk, through the answer door: attributed to its
+    store, channel kiosk. `key` is the form's own id: a double tap stores one answer. Bad
+    input is refused before it counts against the kiosk's rate limit."""
+    check_score(score)
+    check_comment(comment)
     with transaction.atomic():
-        if not _take_slot(kiosk, now):
+        allowed, _ = ratelimits.take(f"kiosk:{kiosk.pk}", limit=settings.KIOSK_ANSWERS_PER_MINUTE)
+        if not allowed:
             raise TooManyAnswers
-        response = Response.objects.create(
-            account_id=kiosk.account_id,
-            touchpoint_id=kiosk.touchpoint_id,
-            channel="kiosk",
+        Kiosk.objects.filter(pk=kiosk.pk).update(last_used_at=timezone.now())
+        kiosk.touchpoint.account = kiosk.account
+        response, _ = do_answer_anonymously(
+            touchpoint=kiosk.touchpoint,
+            unit=kiosk.unit,
+            channel=Channel.KIOSK,
             score=score,
             comment=comment,
             locale=locale,
-            unit_id=kiosk.unit_id,
-            unit_path=kiosk.unit.path,
-            attribution=attribution_for(kiosk.unit),
             kiosk=kiosk,
-            answered_at=now,
+            key=f"kiosk:{kiosk.pk}:{key}" if key else "",
         )
-        rollups.add_responses(kiosk.account, [response])
-        # An anonymous detractor still tells the store something: the touchpoint's ticket
-        # rule applies (a ticket without a contact to reply to).
-        tickets.on_response_saved(response, created=True)
     return response

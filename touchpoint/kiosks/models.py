@@ -31,8 +31,6 @@ class Kiosk(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The rate limit's fixed window, counted in the database (any number of web processes).
-    window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    window_count = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return f"{self.name} at {self.unit.name}"

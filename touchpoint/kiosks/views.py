@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from touchpoint.kiosks.actions import TooManyAnswers, access_kiosk, do_record_kiosk_answer
+from touchpoint.lib.languages import accepted_languages
 from touchpoint.responses.actions import InvalidAnswer
 from touchpoint.surveys.wording import defaults_for, language_for, wording_for
 
@@ -18,15 +21,14 @@ IDLE_SECONDS = 60
 
 
 def _texts(request: HttpRequest, kiosk) -> tuple[str, dict]:
-    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
-    lang = language_for(kiosk.locale, accept, kiosk.account.default_locale)
+    accept = accepted_languages(request.headers.get("Accept-Language", ""))
+    lang = language_for(kiosk.locale, *accept, kiosk.account.default_locale)
     texts = wording_for(kiosk.touchpoint, lang, brand=kiosk.account.name, unit=kiosk.unit.name)
     return lang, texts
 
 
 def _gone(request: HttpRequest) -> HttpResponse:
-    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
-    lang = language_for(accept)
+    lang = language_for(*accepted_languages(request.headers.get("Accept-Language", "")))
     return render(
         request, "front/closed.html", {"lang": lang, "texts": defaults_for(lang)}, status=404
     )
@@ -45,9 +47,14 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
     lang, texts = _texts(request, found)
     error, status = "", 200
     selected, comment = request.POST.get("score"), request.POST.get("comment", "")
+    answer_id = request.POST.get("answer_id", "")
+    if not (answer_id.isascii() and answer_id.isalnum() and len(answer_id) <= 64):
+        answer_id = ""
     if request.method == "POST":
         try:
-            do_record_kiosk_answer(kiosk=found, score=selected, comment=comment, locale=lang)
+            do_record_kiosk_answer(
+                kiosk=found, score=selected, comment=comment, locale=lang, key=answer_id
+            )
         except InvalidAnswer as invalid:
             error = texts["choose"] if invalid.field == "score" else str(invalid)
             status = 400
@@ -69,6 +76,8 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
         "comment": comment,
         "error": error,
         "idle_seconds": IDLE_SECONDS,
+        # This answer's own id: a double tap on "send" stores it once.
+        "answer_id": answer_id or secrets.token_hex(16),
     }
     return render(request, "kiosks/kiosk.html", context, status=status)
 

@@ -13,12 +13,14 @@ the insert itself (per field: a default lookup, a descriptor `__set__`, a signal
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from operator import itemgetter
 from typing import TypeVar
 
+import psycopg
 from django.conf import settings
 from django.db import connections, router
 from django.db.models import Field, Model
@@ -50,6 +52,10 @@ _PLAIN = {
     "SmallIntegerField",
     "TextField",
 }
+
+
+def _prepare(field: Field, value: object, *, connection) -> object:
+    return field.get_db_prep_save(value, connection)
 
 
 @cache
@@ -98,31 +104,27 @@ def _sqlite_datetime(connection) -> Callable[[object], object] | None:
     """SQLite's datetime adaptation without its per-value settings lookups, or None.
 
     Same text as `DatabaseOperations.adapt_datetimefield_value`: the value in the
-    connection's time zone, naive, as `str()` writes it. Naive values go the ORM's way.
+    connection's time zone, naive, as `str()` (`isoformat(" ")`) writes it. Naive values go
+    the ORM's way.
     """
     if connection.vendor != "sqlite" or not settings.USE_TZ:
         return None
     zone = connection.timezone
     slow = connection.ops.adapt_datetimefield_value
-    # Intake repeats its `now` stamps on every row. Equal aware datetimes with the same UTC
-    # offset are the same instant (the offset tells the two sides of a DST fold apart), so
-    # they have the same text whatever their own time zone. In UTC (every `now`) there is no
-    # fold: the value alone is the key.
-    memo: dict[object, str] = {}
+    # Intake repeats its `now` stamps on every row: those (in UTC, where no DST fold can make
+    # equal values different instants) are kept by value. Other values are mostly distinct
+    # (the interactions' own times): a lookup would cost as much as the conversion.
+    memo: dict[dt.datetime, str] = {}
 
     def adapt(value):
         if value.tzinfo is dt.UTC:
             text = memo.get(value)
             if text is None:
-                text = memo[value] = str(value.astimezone(zone).replace(tzinfo=None))
+                text = memo[value] = value.astimezone(zone).replace(tzinfo=None).isoformat(" ")
             return text
-        offset = value.utcoffset()
-        if offset is None:
+        if value.utcoffset() is None:
             return slow(value)
-        text = memo.get((value, offset))
-        if text is None:
-            text = memo[value, offset] = str(value.astimezone(zone).replace(tzinfo=None))
-        return text
+        return value.astimezone(zone).replace(tzinfo=None).isoformat(" ")
 
     return adapt
 
@@ -157,7 +159,7 @@ def _preparers(fields: Sequence, connection) -> list[tuple[int, Callable[[object
         elif kind == "JSONField" and field.encoder is None and connection.vendor == "sqlite":
             out.append((i, json.dumps))  # what JSONField.get_db_prep_save ends in on SQLite
         else:
-            out.append((i, lambda value, field=field: field.get_db_prep_save(value, connection)))
+            out.append((i, functools.partial(_prepare, field, connection=connection)))
     return out
 
 
@@ -206,15 +208,108 @@ def _statement_sizes(connection, fields: Sequence, objs: Sequence[Model]) -> lis
     return sizes
 
 
+def driver_cursor(connection):
+    """Django's cursor wrapper (query log, error translation) around the driver's own cursor,
+    for the bulk statements below, written with `placeholder(connection)`.
+
+    SQLite: Django's cursor rewrites `%s` into `?` with a regex over the whole statement,
+    about 10 µs a row for a 512-row INSERT. PostgreSQL: Django's cursor binds client-side,
+    quoting every value in Python (nine tenths of a bulk INSERT's time); a server-binding
+    cursor sends the values apart from the statement, and psycopg prepares each statement
+    shape from its second run on a connection (`prepare_threshold`, settings.py).
+    """
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        raw = connection.connection.cursor()  # not Django's SQLiteCursorWrapper
+    elif connection.vendor == "postgresql":
+        raw = psycopg.Cursor(connection.connection)
+    else:
+        return connection.cursor()
+    return connection._prepare_cursor(raw)
+
+
+def placeholder(connection) -> str:
+    return "?" if connection.vendor == "sqlite" else "%s"
+
+
+def _array_casts(connection, fields: Sequence) -> list[str]:
+    """PostgreSQL: one array parameter per column, as Django's own bulk_create sends them
+    (types without their length: no truncation)."""
+    return [f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields]
+
+
+def _columns_of(rows: list[list[object]]) -> list[list[object]]:
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+@cache
+def _sequence(alias: str, table: str, column: str) -> str:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+        return cursor.fetchone()[0]
+
+
+def reserve_ids(objs: Sequence[Model]) -> None:
+    """Give each new instance (all of one model) the primary key it will be inserted with,
+    before anything is written: rows that point at each other (a contact's interaction, its
+    invitation) can then be built, and decided on, before any of them is stored.
+
+    PostgreSQL: drawn from the table's sequence, as a default would be. SQLite: its tables
+    have AUTOINCREMENT keys, whose last value is a row of `sqlite_sequence`; moving it
+    on by n (an ordinary UPDATE, which takes the write lock) sets n keys aside for this
+    transaction. If it rolls back, so does the move.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    table, column = model._meta.db_table, model._meta.pk.column
+    with driver_cursor(connection) as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                [_sequence(alias, table, column), len(objs)],
+            )
+            keys = sorted(pk for (pk,) in cursor.fetchall())
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = seq + ? WHERE name = ? RETURNING seq",
+                [len(objs), table],
+            )
+            moved = cursor.fetchone()
+            if moved is None:  # the table never had a row
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, len(objs)]
+                )
+            last = len(objs) if moved is None else moved[0]
+            keys = list(range(last - len(objs) + 1, last + 1))
+        else:
+            raise NotImplementedError(f"reserve_ids: no support for {connection.vendor}")
+    pk_attname = model._meta.pk.attname
+    for obj, pk in zip(objs, keys, strict=True):
+        obj.__dict__[pk_attname] = pk
+
+
 def bulk_insert(objs: Sequence[Model]) -> None:
-    """Insert new instances and set their primary keys (RETURNING, in VALUES order)."""
+    """Insert new instances, with the keys `reserve_ids` gave them (or gives them now).
+
+    PostgreSQL: with COPY, which psycopg writes in C (a multi-row VALUES statement of
+    thousands of parameters was parsed in Python on every run, past psycopg's statement
+    cache, and array parameters are dumped in Python too). SQLite: multi-row VALUES
+    statements of a few fixed sizes.
+    """
     if not objs:
         return
     model = type(objs[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
     ops = connection.ops
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    pk_attname = model._meta.pk.attname
+    unkeyed = [obj for obj in objs if obj.__dict__.get(pk_attname) is None]
+    if unkeyed:
+        reserve_ids(unkeyed)
+    fields = list(model._meta.concrete_fields)  # the key first
     stamped = [
         f.attname
         for f in fields
@@ -225,40 +320,70 @@ def bulk_insert(objs: Sequence[Model]) -> None:
         for attname in stamped:  # auto_now(_add) fields left empty get the current time
             if getattr(obj, attname) is None:
                 setattr(obj, attname, now)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    prefix = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES "
-    suffix = f" RETURNING {ops.quote_name(model._meta.pk.column)}"
-    pk_attname = model._meta.pk.attname
-    start = 0
-    with connection.cursor() as cursor:
-        for size in _statement_sizes(connection, fields, objs):
-            chunk = objs[start : start + size]
-            start += size
-            params = [value for values in _values(chunk, fields, connection) for value in values]
-            cursor.execute(prefix + ", ".join([row] * len(chunk)) + suffix, params)
-            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                obj.__dict__[pk_attname] = pk
-                obj._state.adding = False
-                obj._state.db = alias
+    table = ops.quote_name(str(model._meta.db_table))
+    columns = ", ".join(ops.quote_name(str(f.column)) for f in fields)
+    with driver_cursor(connection) as cursor:
+        if connection.vendor == "postgresql":
+            with (
+                connection.wrap_database_errors,
+                cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for values in _values(objs, fields, connection):
+                    copy.write_row(values)
+        else:
+            row = "(" + ", ".join([placeholder(connection)] * len(fields)) + ")"
+            prefix = f"INSERT INTO {table} ({columns}) VALUES "
+            start = 0
+            for size in _statement_sizes(connection, fields, objs):
+                chunk = objs[start : start + size]
+                start += size
+                params = [v for values in _values(chunk, fields, connection) for v in values]
+                cursor.execute(prefix + ", ".join([row] * size), params)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias
+
+
+def _concrete(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the table, not a reverse relation
+    return field
+
+
+def _quoted(ops, field) -> str:
+    return ops.quote_name(str(field.column))
 
 
 def bulk_set(objs: Sequence[Model], field_names: Sequence[str]) -> None:
-    """UPDATE the named fields of saved instances, one prepared statement for all rows."""
+    """UPDATE the named fields of saved instances (each instance once): one prepared
+    statement for all rows, or on PostgreSQL one `UPDATE … FROM UNNEST(arrays)`."""
     if not objs:
         return
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
     ops = connection.ops
-    fields = [model._meta.get_field(name) for name in field_names]
-    assignments = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
-    sql = (
-        f"UPDATE {ops.quote_name(model._meta.db_table)} SET {assignments} "
-        f"WHERE {ops.quote_name(model._meta.pk.column)} = %s"
-    )
-    params = [
+    fields = [_concrete(model, name) for name in field_names]
+    table = ops.quote_name(str(model._meta.db_table))
+    pk = model._meta.pk
+    rows = [
         [*values, obj.pk]
         for obj, values in zip(objs, _values(objs, fields, connection), strict=True)
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    with driver_cursor(connection) as cursor:
+        if connection.vendor == "postgresql":
+            names = [f"c{i}" for i in range(len(fields))]
+            assignments = ", ".join(
+                f"{_quoted(ops, f)} = v.{n}" for f, n in zip(fields, names, strict=True)
+            )
+            unnest = ", ".join(_array_casts(connection, [*fields, pk]))
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM UNNEST({unnest}) AS v({', '.join(names)}, "
+                f"pk) WHERE {table}.{ops.quote_name(str(pk.column))} = v.pk",
+                _columns_of(rows),
+            )
+            return
+        mark = placeholder(connection)
+        assignments = ", ".join(f"{_quoted(ops, f)} = {mark}" for f in fields)
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments} WHERE {_quoted(ops, pk)} = {mark}", rows
+        )

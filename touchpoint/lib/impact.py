@@ -49,7 +49,7 @@ def impact(
         everyone.detractors - mentioning.detractors,
     )
     n = everyone.n
-    if n == 0 or rest.n == 0:
+    if n == 0 or rest.n == 0 or everyone.nps is None or rest.nps is None:
         return Impact(mentioning.n, mentioning.nps, rest.nps, None, None, None, True)
     point = everyone.nps - rest.nps
     cells = np.array([*mentioning.split, *rest.split], dtype=float) / n

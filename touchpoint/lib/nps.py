@@ -18,6 +18,8 @@ from typing import TypeVar
 
 Z95 = 1.959964  # two-sided 95 %; norm.ppf(0.95) = 1.645 would silently give a 90 % interval
 MIN_N = 30  # below this a figure is flagged "few answers"
+MIN_FLAG_N = 10  # a trend period with fewer answers is never flagged as a shift
+TINY_N = 10  # below this a headline shows its interval as the figure, the raw NPS in small print
 ADJUST = (0.75, 1.5, 0.75)  # adjusted-Wald "(3,T)": pseudo promoters, passives, detractors
 FALLBACK_A0 = 10.0  # prior strength when the sibling units cannot support an estimate
 LANEY_D2 = 1.128  # d2 constant turning a mean moving range of two points into a sigma
@@ -336,26 +338,26 @@ class ControlPoint:
     out_of_control: bool
 
 
-def control_limits(periods: Sequence[Counts], laney: bool = True) -> list[ControlPoint]:
+def control_limits(
+    periods: Sequence[Counts], laney: bool = True, min_n: int = MIN_FLAG_N
+) -> list[ControlPoint]:
     """Shewhart-style chart for NPS per period: centre NPS̄ = (ΣP - ΣD)/Σn, limits
     NPS̄ ± 3·sigma_z·sqrt(V̄/n_t), clipped to [-100, 100].
 
     With large n the plain limits (sigma_z = 1) flag every period because real period-to-period
     variation exceeds sampling noise; Laney's p' correction scales them by sigma_z = mean moving
     range of z_t / 1.128 (used when laney=True and at least 2 periods have answers; consecutive
-    means consecutive among periods with answers). A point strictly outside the limits is flagged.
+    means consecutive among periods with answers). Laney's factor only ever widens the limits
+    (sigma_z below 1 is taken as 1: with few answers the moving range is itself noise, and
+    narrower limits would flag chance). A point strictly outside the limits is flagged, unless
+    its period holds fewer than `min_n` answers (10): such a period is never called a shift.
     """
     total = sum(periods, Counts())
     if total.n == 0:
         return [ControlPoint(None, c.n, None, None, None, False) for c in periods]
     centre, se2 = _wald(*total.split)
     v_bar = se2 * total.n  # per-answer variance of all periods pooled
-    answered = [c for c in periods if c.n]
-    sigma_z = 1.0
-    if laney and len(answered) >= 2 and v_bar > 0:
-        zs = [(c.promoters - c.detractors) / c.n - centre for c in answered]
-        zs = [dz / math.sqrt(v_bar / c.n) for dz, c in zip(zs, answered, strict=True)]
-        sigma_z = sum(abs(b - a) for a, b in pairwise(zs)) / (len(zs) - 1) / LANEY_D2
+    sigma_z = laney_sigma(periods) if laney else 1.0
     points = []
     for c in periods:
         if c.n == 0:
@@ -365,5 +367,141 @@ def control_limits(periods: Sequence[Counts], laney: bool = True) -> list[Contro
         lower, upper = max(-100.0, 100.0 * (centre - width)), min(100.0, 100.0 * (centre + width))
         nps = 100.0 * (c.promoters - c.detractors) / c.n
         outside = nps < lower - _TOLERANCE or nps > upper + _TOLERANCE
-        points.append(ControlPoint(nps, c.n, 100.0 * centre, lower, upper, outside))
+        points.append(
+            ControlPoint(nps, c.n, 100.0 * centre, lower, upper, outside and c.n >= min_n)
+        )
     return points
+
+
+def laney_sigma(periods: Sequence[Counts]) -> float:
+    """Laney's sigma_z for these periods, never below 1 (1 when it cannot be estimated)."""
+    total = sum(periods, Counts())
+    answered = [c for c in periods if c.n]
+    if total.n == 0 or len(answered) < 2:
+        return 1.0
+    centre, se2 = _wald(*total.split)
+    v_bar = se2 * total.n
+    if v_bar <= 0:
+        return 1.0
+    zs = [((c.promoters - c.detractors) / c.n - centre) / math.sqrt(v_bar / c.n) for c in answered]
+    sigma_z = sum(abs(b - a) for a, b in pairwise(zs)) / (len(zs) - 1) / LANEY_D2
+    return max(1.0, sigma_z)
+
+
+# --- Small units and headlines (NPS_STATISTICS.md, "Small units and headlines") ------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """How to show one figure. `tiny`: show the interval [low, high] as the figure and the
+    raw NPS in small print (below TINY_N answers, or whenever the raw NPS lies outside its
+    own interval); otherwise the raw NPS, which then always lies within [low, high]."""
+
+    nps: float | None
+    n: int
+    low: float
+    high: float
+    tiny: bool
+    few_answers: bool
+
+    @property
+    def shown(self) -> float | None:
+        """The single number a page may print large; None in the tiny form or without answers."""
+        return None if self.tiny else self.nps
+
+
+def headline(e: Estimate) -> Headline:
+    raw = e.nps
+    outside = raw is not None and not (e.low - _TOLERANCE <= raw <= e.high + _TOLERANCE)
+    tiny = raw is not None and (e.n < TINY_N or outside)
+    return Headline(raw, e.n, e.low, e.high, tiny, e.few_answers)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change between two periods as news: `verdict` is "up" or "down" only when the
+    two-group test says so, "none" ("no real change") otherwise, "unknown" when a side has no
+    answers. `points` is the raw difference (None when a side has no answers)."""
+
+    verdict: str
+    points: float | None
+    comparison: Comparison | None
+
+    @property
+    def real(self) -> bool:
+        return self.verdict in ("up", "down")
+
+
+def change(now: Counts, before: Counts, alpha: float = 0.05) -> Change:
+    if not now.n or not before.n:
+        return Change("unknown", None, None)
+    tested = compare(now, before, alpha)
+    points = (now.nps or 0.0) - (before.nps or 0.0)
+    if not tested.significant:
+        return Change("none", points, tested)
+    return Change("up" if tested.difference > 0 else "down", points, tested)
+
+
+# --- Targets: how sure we are a unit is at or above its target ------------------------------
+
+
+def probability_at_least(estimate: ShrunkEstimate, target: float) -> float:
+    """P(true NPS >= target) under the unit's posterior (normal approximation to the
+    Dirichlet posterior of NPS, with its mean and sd)."""
+    if estimate.sd <= 0:
+        return 1.0 if estimate.mean >= target else 0.0
+    return 1.0 - NormalDist(estimate.mean, estimate.sd).cdf(target)
+
+
+def answers_to_know(
+    counts: Counts, prior: tuple[float, float, float], target: float, certainty: float = 0.9
+) -> int | None:
+    """More answers needed, if the unit keeps its present posterior mix, before we are
+    `certainty` sure which side of the target it is on: the posterior sd shrinks as
+    1/sqrt(n + a0 + 1). 0 when already sure; None when the estimate sits on the target."""
+    now = shrunk(counts, prior)
+    if probability_at_least(now, target) >= certainty or (
+        1 - probability_at_least(now, target) >= certainty
+    ):
+        return 0
+    gap = abs(now.mean - target) / 100.0
+    if gap < 1e-6:
+        return None
+    a0 = sum(prior)
+    m_p = (counts.promoters + prior[0]) / (counts.n + a0)
+    m_d = (counts.detractors + prior[2]) / (counts.n + a0)
+    v = max(m_p + m_d - (m_p - m_d) ** 2, 1e-9)
+    z = NormalDist().inv_cdf(certainty)
+    needed = z * z * v / (gap * gap) - a0 - 1 - counts.n
+    return max(1, math.ceil(needed))
+
+
+def median_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval for the median of `values` (order statistics, binomial
+    with p = 1/2): the widest symmetric pair of ranks whose coverage reaches `confidence`,
+    or the whole range when there are too few values to reach it."""
+    ordered = sorted(values)
+    k = len(ordered)
+    if k == 0:
+        raise ValueError("a median needs at least one value")
+    pmf = [math.comb(k, i) / 2**k for i in range(k + 1)]
+    best = (0, k - 1)
+    for j in range(k // 2, -1, -1):  # ranks j and k-1-j, from the middle outwards
+        coverage = sum(pmf[j + 1 : k - j])  # P(median lies between these two ranks)
+        if coverage >= confidence:
+            best = (j, k - 1 - j)
+            break
+    return ordered[best[0]], ordered[best[1]]
+
+
+def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion (a recovery rate), as fractions 0..1."""
+    if trials <= 0 or not 0 <= successes <= trials:
+        raise ValueError(f"need 0 <= successes <= trials and trials > 0, got {successes}/{trials}")
+    z = z_value(confidence)
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = (
+        z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    )
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -1,9 +1,10 @@
 """Writing notifications: one call per event, inside the transaction of the change itself.
 
 `do_notify` renders each recipient's email now (what they read is what was true when it
-happened), skips people who turned ticket mail off, holds it for those who take a daily
-digest, and writes one signed webhook delivery per endpoint that wants the event. A
-`dedupe_key` makes the whole call idempotent: calling it twice notifies once.
+happened), skips people who turned ticket mail off and holds it for those who take a daily
+digest. A `dedupe_key` makes the whole call idempotent: calling it twice notifies once.
+Webhooks are not written here: every domain event reaches the endpoints that want it through
+the events outbox (`notifications.subscribers`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account
-from touchpoint.notifications.models import Delivery, Endpoint, Preference
+from touchpoint.notifications.models import Delivery, Preference
 
 
 def preference_of(user) -> str:
@@ -38,11 +39,8 @@ def do_notify(
     users: Iterable = (),
     template: str = "",
     context: dict | None = None,
-    data: dict | None = None,
-    summary: str = "",
 ) -> list[Delivery]:
-    """Queue an event for `users` (by email, template `<template>.txt/.html/_subject.txt`)
-    and for the account's webhook endpoints (`data` as JSON, `summary` for Slack)."""
+    """Queue an event's email for `users` (template `<template>.txt/.html/_subject.txt`)."""
     now = timezone.now()
     event_id = uuid.uuid4()
     rows: list[Delivery] = []
@@ -72,31 +70,6 @@ def do_notify(
                 send_at=now,
             )
         )
-    if data is not None:
-        for endpoint in Endpoint.objects.filter(account=account, is_active=True):
-            if not endpoint.wants(event_type):
-                continue
-            if endpoint.kind == Endpoint.Kind.SLACK:
-                payload = {"text": summary or event_type}
-            else:
-                payload = {
-                    "event_type": event_type,
-                    "event_id": str(event_id),
-                    "created_at": int(now.timestamp()),
-                    "data": data,
-                }
-            rows.append(
-                Delivery(
-                    account=account,
-                    event_type=event_type,
-                    event_id=event_id,
-                    dedupe_key=f"{dedupe_key}:endpoint:{endpoint.pk}",
-                    channel=Delivery.Channel.WEBHOOK,
-                    endpoint=endpoint,
-                    payload=payload,
-                    send_at=now,
-                )
-            )
     # A repeat of the same event (same dedupe key) is silently skipped, never sent twice.
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return rows

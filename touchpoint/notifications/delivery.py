@@ -1,8 +1,10 @@
-"""Sending queued notifications: claim, send, record; retries with back-off; daily digests.
+"""Notifications through the outbox engine: emails to people and webhooks to endpoints,
+composed and recorded here; claims, leases, retries, circuits and sweeps are the engine's.
+And the daily digests of held ticket emails.
 
-Safe with any number of workers: a delivery is claimed by one conditional UPDATE. Webhooks
-are sent at least once (a receiver drops a repeat by its event id); an email whose hand-off
-to the mail server was interrupted is marked failed rather than risk a second copy.
+A webhook whose hand-off was interrupted is simply sent again (receivers drop a repeated
+event id); an email whose hand-off was interrupted is marked failed rather than risk a
+second copy.
 """
 
 from __future__ import annotations
@@ -15,94 +17,115 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from touchpoint.notifications.models import Delivery, Endpoint
-from touchpoint.notifications.transports import WebhookTransport
-from touchpoint.surveys.transports import EmailTransport, TransportError
+from touchpoint.outbox import engine
+from touchpoint.outbox.transports import (
+    TransportError,
+    Transports,
+    WebhookMessage,
+    smtp_destination,
+    webhook_destination,
+)
 
 log = logging.getLogger("touchpoint.notifications")
 
-LEASE = dt.timedelta(minutes=2)
-BACKOFF = (
-    dt.timedelta(minutes=1),
-    dt.timedelta(minutes=5),
-    dt.timedelta(minutes=30),
-    dt.timedelta(hours=2),
-    dt.timedelta(hours=6),
-)
-MAX_ATTEMPTS = len(BACKOFF) + 1
 DIGEST_HOUR = 8  # daily digests go out from 08:00 in the account's time zone
 State = Delivery.State
 
 
-def send_due_deliveries(*, limit: int = 200) -> int:
-    """Send up to `limit` due notifications; returns how many were sent."""
-    due = (
-        Delivery.objects.filter(state=State.PENDING, send_at__lte=timezone.now())
-        .order_by("send_at")
-        .values_list("pk", flat=True)[:limit]
+class DeliveryQueue(engine.Queue):
+    model = Delivery
+    name = "delivery"
+    waiting = State.PENDING
+    lease = dt.timedelta(minutes=2)
+    backoff = (
+        dt.timedelta(minutes=1),
+        dt.timedelta(minutes=5),
+        dt.timedelta(minutes=30),
+        dt.timedelta(hours=2),
+        dt.timedelta(hours=6),
     )
-    email, webhooks = EmailTransport(), WebhookTransport()
-    try:
-        return sum(deliver(pk, email=email, webhooks=webhooks) for pk in list(due))
-    finally:
-        email.close()
+    resendable = Q(channel=Delivery.Channel.WEBHOOK)
+    related = ("endpoint", "account")
 
+    def without(self, rows: QuerySet, down: set[str]) -> QuerySet:
+        if smtp_destination() in down:
+            rows = rows.exclude(channel=Delivery.Channel.EMAIL)
+        hosts = {d for d in down if d.startswith("webhook:")}
+        if hosts:
+            paused = [
+                pk
+                for pk, url in Endpoint.objects.values_list("pk", "url")
+                if webhook_destination(url) in hosts
+            ]
+            rows = rows.exclude(endpoint_id__in=paused)
+        return rows
 
-def claim(pk: int) -> Delivery | None:
-    now = timezone.now()
-    taken = Delivery.objects.filter(pk=pk, state=State.PENDING, send_at__lte=now).update(
-        state=State.SENDING,
-        attempts=F("attempts") + 1,
-        lease_expires_at=now + LEASE,
-        handed_off_at=None,
-        updated_at=now,
-    )
-    if not taken:
-        return None
-    return Delivery.objects.select_related("endpoint", "account").get(pk=pk)
-
-
-def deliver(pk: int, *, email: EmailTransport, webhooks: WebhookTransport) -> bool:
-    delivery = claim(pk)
-    if delivery is None:
-        return False
-
-    def mark_handoff() -> None:
-        Delivery.objects.filter(pk=pk, state=State.SENDING).update(handed_off_at=timezone.now())
-
-    status = None
-    try:
+    def compose(self, delivery: Delivery, transports: Transports):
         if delivery.channel == Delivery.Channel.EMAIL:
-            email.send(compose(delivery), before_handoff=mark_handoff)
-        else:
-            endpoint = delivery.endpoint
-            if endpoint is None or not endpoint.is_active:
-                _finish(delivery, State.FAILED, "the endpoint was removed or turned off")
-                return False
-            status = webhooks.send(
-                endpoint.url,
-                delivery.payload,
-                message_id=str(delivery.event_id),
-                secret=endpoint.secret if endpoint.kind == Endpoint.Kind.JSON else None,
-                before_handoff=mark_handoff,
+            return transports.email(), compose(delivery)
+        endpoint = delivery.endpoint
+        if endpoint is None or not endpoint.is_active:
+            Delivery.objects.filter(
+                pk=delivery.pk, state=State.SENDING, claimed_by=delivery.claimed_by
+            ).update(
+                state=State.FAILED,
+                last_error="the endpoint was removed or turned off",
+                lease_expires_at=None,
+                claimed_by="",
+                updated_at=timezone.now(),
             )
-    except TransportError as error:
-        _after_failure(delivery, error)
-        return False
-    now = timezone.now()
-    Delivery.objects.filter(pk=pk, state=State.SENDING).update(
-        state=State.SENT,
-        sent_at=now,
-        response_status=status,
-        lease_expires_at=None,
-        last_error="",
-        updated_at=now,
-    )
-    return True
+            return None
+        message = WebhookMessage(
+            url=endpoint.url,
+            payload=delivery.payload,
+            message_id=str(delivery.event_id),
+            secret=endpoint.secret if endpoint.kind == Endpoint.Kind.JSON else None,
+        )
+        return transports.webhook(), message
+
+    def sent(self, delivery: Delivery, status, now: dt.datetime) -> dict:
+        return {"state": State.SENT, "sent_at": now, "response_status": status, "last_error": ""}
+
+    def retry(self, delivery, error: TransportError, wait, now) -> dict:
+        return {
+            "response_status": error.status,
+            "last_error": f"attempt {delivery.attempts}: {error}; retry in {wait}"[:500],
+        }
+
+    def failed(self, delivery, error: TransportError, reason: str, now) -> dict:
+        return {
+            "state": State.FAILED,
+            "response_status": error.status,
+            "last_error": f"attempt {delivery.attempts}: {error}"[:500],
+        }
+
+    def after_failure(self, delivery: Delivery, error: TransportError) -> None:
+        # REST Hooks: a receiver answering 410 Gone has unsubscribed.
+        if error.status == 410 and delivery.endpoint_id is not None:
+            Endpoint.objects.filter(pk=delivery.endpoint_id).update(is_active=False)
+            log.info("endpoint %s answered 410 Gone: unsubscribed", delivery.endpoint_id)
+
+    def interrupted(self, now: dt.datetime) -> dict:
+        return {
+            "state": State.FAILED,
+            "last_error": "the worker stopped while handing the email to the mail server; it "
+            "may have been delivered, so it is not sent again",
+        }
+
+
+QUEUE = DeliveryQueue()
+LEASE = QUEUE.lease
+MAX_ATTEMPTS = QUEUE.max_attempts
+
+
+def send_due_deliveries(*, limit: int = 200, transports: Transports | None = None) -> int:
+    """Send up to `limit` due notifications; returns how many were sent."""
+    return engine.send_due(QUEUE, limit=limit, transports=transports)
 
 
 def compose(delivery: Delivery) -> EmailMultiAlternatives:
@@ -123,58 +146,9 @@ def compose(delivery: Delivery) -> EmailMultiAlternatives:
     return message
 
 
-def _after_failure(delivery: Delivery, error: TransportError) -> None:
-    now = timezone.now()
-    status = getattr(error.__cause__, "code", None)
-    if error.retryable and delivery.attempts < MAX_ATTEMPTS:
-        wait = BACKOFF[delivery.attempts - 1]
-        Delivery.objects.filter(pk=delivery.pk, state=State.SENDING).update(
-            state=State.PENDING,
-            send_at=now + wait,
-            lease_expires_at=None,
-            handed_off_at=None,
-            response_status=status,
-            last_error=f"attempt {delivery.attempts}: {error}; retry in {wait}"[:500],
-            updated_at=now,
-        )
-        log.warning("delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, error)
-        return
-    _finish(delivery, State.FAILED, f"attempt {delivery.attempts}: {error}", status=status)
-    log.error("delivery %s failed: %s", delivery.pk, error)
-
-
-def _finish(delivery: Delivery, state: str, error: str, *, status: int | None = None) -> None:
-    Delivery.objects.filter(pk=delivery.pk, state=State.SENDING).update(
-        state=state,
-        last_error=error[:500],
-        response_status=status,
-        lease_expires_at=None,
-        updated_at=timezone.now(),
-    )
-
-
 def sweep() -> dict[str, int]:
-    """Recover deliveries whose worker died mid-send. Idempotent; run it every minute."""
-    now = timezone.now()
-    stale = Delivery.objects.filter(state=State.SENDING, lease_expires_at__lte=now)
-    return {
-        # Receivers drop a repeated event id, so a webhook is simply tried again.
-        "webhooks_again": stale.filter(channel=Delivery.Channel.WEBHOOK).update(
-            state=State.PENDING, send_at=now, lease_expires_at=None, updated_at=now
-        ),
-        "emails_again": stale.filter(
-            channel=Delivery.Channel.EMAIL, handed_off_at__isnull=True
-        ).update(state=State.PENDING, send_at=now, lease_expires_at=None, updated_at=now),
-        "emails_interrupted": stale.filter(
-            channel=Delivery.Channel.EMAIL, handed_off_at__isnull=False
-        ).update(
-            state=State.FAILED,
-            lease_expires_at=None,
-            last_error="the worker stopped while handing the email to the mail server; it "
-            "may have been delivered, so it is not sent again",
-            updated_at=now,
-        ),
-    }
+    """Recover deliveries whose worker died mid-send (the engine's sweep)."""
+    return engine.sweep(QUEUE)
 
 
 def bundle_digests(*, now: dt.datetime | None = None) -> int:

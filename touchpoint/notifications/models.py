@@ -6,6 +6,7 @@ reports (an outbox), then sent by the worker: a rollback sends nothing, a crash 
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
 
@@ -13,18 +14,22 @@ from django.conf import settings
 from django.db import models
 
 from touchpoint.accounts.models import Account
+from touchpoint.events.models import matches
 
 
 def new_endpoint_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """24 random bytes as Standard Webhooks secrets are written: whsec_ and base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 class Endpoint(models.Model):
-    """An account's outbound webhook: a signed JSON POST, or a Slack-compatible message."""
+    """An account's outbound webhook: a signed JSON POST, a Slack-compatible message, or a
+    Microsoft Teams Adaptive Card."""
 
     class Kind(models.TextChoices):
         JSON = "json", "JSON webhook (signed)"
         SLACK = "slack", "Slack-compatible incoming webhook"
+        TEAMS = "teams", "Microsoft Teams (Adaptive Card, incoming webhook or Workflows)"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="endpoints")
     name = models.CharField(max_length=100)
@@ -38,7 +43,7 @@ class Endpoint(models.Model):
     events = models.JSONField(
         default=list,
         blank=True,
-        help_text='Event types to send, e.g. ["ticket.opened", "ticket.escalated"]; '
+        help_text='Event types to send, e.g. ["ticket.opened", "ticket.*", "response.created"]; '
         "empty sends every event.",
     )
     is_active = models.BooleanField(default=True)
@@ -48,7 +53,10 @@ class Endpoint(models.Model):
         return f"{self.name} ({self.get_kind_display()})"
 
     def wants(self, event_type: str) -> bool:
-        return self.is_active and (not self.events or event_type in self.events)
+        """Every event when the list is empty; else those named, exactly or by family."""
+        return self.is_active and (
+            not self.events or any(matches(pattern, event_type) for pattern in self.events)
+        )
 
 
 class Preference(models.Model):
@@ -112,6 +120,8 @@ class Delivery(models.Model):
     send_at = models.DateTimeField()
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
+    # The sending pass that holds it (the outbox engine claims rows in batches).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
@@ -124,5 +134,5 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        to = self.to_email or (self.endpoint.name if self.endpoint_id else "?")
+        to = self.to_email or (self.endpoint.name if self.endpoint else "?")
         return f"{self.event_type} → {to} ({self.state})"

@@ -13,7 +13,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from touchpoint.reports.queries import TrendPoint
+from touchpoint.reports.figures import TrendPoint
 
 RIGHT, TOP, BOTTOM = 12, 24, 44
 

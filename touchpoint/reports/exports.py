@@ -13,7 +13,8 @@ from typing import IO
 
 import xlsxwriter
 
-from touchpoint.reports.queries import Figure, Report
+from touchpoint.reports.figures import Figure, Report
+from touchpoint.reports.league import League
 
 COLUMNS = [
     "section",
@@ -32,6 +33,8 @@ COLUMNS = [
     "high",
     "mean_score",
     "few_answers",
+    "tiny_sample",
+    "change",
     "ranked_nps",
     "lower_limit",
     "upper_limit",
@@ -69,6 +72,7 @@ def _row(section: str, figure: Figure, *, group: str = "", start=None, end=None,
         "high": _round(e.high),
         "mean_score": _round(figure.mean),
         "few_answers": "yes" if e.few_answers else "no",
+        "tiny_sample": "yes" if figure.headline.tiny else "no",
         **extra,
     }
 
@@ -76,7 +80,14 @@ def _row(section: str, figure: Figure, *, group: str = "", start=None, end=None,
 def rows(report: Report) -> Iterator[dict]:
     """Every figure of the report, section by section, in the page's order."""
     request, previous = report.request, report.previous_request
-    yield _row("headline", report.headline, group="current", start=request.start, end=request.end)
+    yield _row(
+        "headline",
+        report.headline,
+        group="current",
+        start=request.start,
+        end=request.end,
+        change=CHANGE_WORDS[report.change.verdict],
+    )
     yield _row(
         "headline", report.previous, group="previous", start=previous.start, end=previous.end
     )
@@ -99,6 +110,9 @@ def rows(report: Report) -> Iterator[dict]:
     for kind, board in report.leaderboard:
         for row in board:
             yield _row("leaderboard", row.figure, group=kind, ranked_nps=_round(row.shrunk.mean))
+
+
+CHANGE_WORDS = {"up": "up", "down": "down", "none": "no real change", "unknown": "unknown"}
 
 
 def filename(report: Report, extension: str) -> str:
@@ -152,6 +166,95 @@ def xlsx_file(report: Report) -> IO[bytes]:
             else:
                 sheet.write_string(counts[section], col, str(value))
         counts[section] += 1
+    book.close()
+    out.seek(0)
+    return out
+
+
+# --- league tables ----------------------------------------------------------------------------
+
+LEAGUE_COLUMNS = [
+    "rank",
+    "unit_code",
+    "unit",
+    "n",
+    "promoters",
+    "passives",
+    "detractors",
+    "nps",
+    "low",
+    "high",
+    "ranked_nps",
+    "few_answers",
+    "tiny_sample",
+    "previous_nps",
+    "previous_n",
+    "change_points",
+    "change",
+]
+
+
+def league_rows(table: League) -> Iterator[dict]:
+    for row in table.rows:
+        e, before = row.figure.estimate, row.previous.estimate
+        yield {
+            "rank": row.rank if row.rank is not None else "",
+            "unit_code": row.unit.code,
+            "unit": row.unit.name,
+            "n": e.n,
+            "promoters": e.promoters,
+            "passives": e.passives,
+            "detractors": e.detractors,
+            "nps": _round(e.nps),
+            "low": _round(e.low) if e.n else None,
+            "high": _round(e.high) if e.n else None,
+            "ranked_nps": _round(row.shrunk.mean) if row.rank is not None else None,
+            "few_answers": "yes" if e.few_answers else "no",
+            "tiny_sample": "yes" if row.figure.headline.tiny else "no",
+            "previous_nps": _round(before.nps),
+            "previous_n": before.n,
+            "change_points": _round(row.change.points),
+            "change": CHANGE_WORDS[row.change.verdict],
+        }
+
+
+def league_filename(table: League, extension: str) -> str:
+    r = table.request
+    return (
+        f"league-{r.unit.code}-{table.kind}-{r.start.isoformat()}-{r.end.isoformat()}.{extension}"
+    )
+
+
+def league_csv_lines(table: League) -> Iterator[str]:
+    writer = csv.DictWriter(_Line(), fieldnames=LEAGUE_COLUMNS, restval="")
+    yield "\ufeff" + writer.writeheader()
+    for row in league_rows(table):
+        yield writer.writerow(row)
+
+
+def league_xlsx_file(table: League) -> IO[bytes]:
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (returned open, closed by the response)
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
+    bold = book.add_format({"bold": True})
+    sheet = book.add_worksheet("League")
+    sheet.write_row(0, 0, LEAGUE_COLUMNS, bold)
+    for i, row in enumerate(league_rows(table), start=1):
+        for col, name in enumerate(LEAGUE_COLUMNS):
+            value = row.get(name)
+            if value is None or value == "":
+                continue
+            if isinstance(value, int | float):
+                sheet.write_number(i, col, value)
+            else:
+                sheet.write_string(i, col, str(value))
+    about = book.add_worksheet("Filters")
+    described = {**table.request.describe(), "kind": table.kind, "source": table.request.source}
+    described["segments"] = "; ".join(
+        f"{k} = {', '.join(v)}" for k, v in described["segments"].items()
+    )
+    for i, (key, value) in enumerate(described.items()):
+        about.write_string(i, 0, key, bold)
+        about.write_string(i, 1, "" if value is None else str(value))
     book.close()
     out.seek(0)
     return out

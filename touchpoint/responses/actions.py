@@ -1,18 +1,45 @@
-"""Recording answers, with the attribution snapshot that keeps reports right over time."""
+"""The one door for answers.
+
+Every score that enters Touchpoint, and every change to one, goes through these functions,
+whatever brought it (survey page, email click, SMS reply, widget, in-app, kiosk, phone
+interview, intake with an answer, CSV and Delighted history, the Delighted API):
+
+- `do_answer_invitation`: a contact answers the survey they were sent (or answers again);
+- `do_answer_anonymously`: someone we do not know (website widget, in-store kiosk);
+- `do_store_given`: answers collected elsewhere, stored in bulk with their interactions;
+- `do_change_answer`: a stored answer changes (a later comment, follow-up answers, an edit
+  through the Delighted API).
+
+They validate alike (`check_score`, `check_comment`: one comment limit) and end in one place,
+`_publish`, which writes one domain event per answer (`response.created` or
+`response.updated`) in the same transaction. The features that must move with an answer
+(rollups, ticket rules) subscribe to those events; the others hear of them through the
+outbox. A repeat of the same input changes nothing and publishes nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from touchpoint.accounts.models import Unit
-from touchpoint.delighted import webhooks as delighted_webhooks
-from touchpoint.reports import rollups
+from touchpoint.accounts.models import Account, Unit
+from touchpoint.events import actions as events
+from touchpoint.lib.bulk import build, bulk_insert
 from touchpoint.responses.models import Response
-from touchpoint.surveys.models import Invitation
-from touchpoint.tickets import actions as tickets
+from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
+
+MAX_COMMENT = 10_000
+# An answer given longer ago than this when it is stored is history (an import): it counts
+# in every report but opens no ticket. Subscribers read it as `event.data["history"]`.
+HISTORY_AGE = dt.timedelta(days=7)
+
+CREATED, UPDATED, RESTATED = "response.created", "response.updated", "response.restated"
+ERASED = "response.erased"  # its words and its link to the person removed (the contact erased)
 
 
 class InvalidAnswer(ValueError):
@@ -37,6 +64,20 @@ def check_score(raw: object) -> int:
     return raw
 
 
+def check_comment(raw: object) -> str:
+    """A comment: text, trimmed, at most MAX_COMMENT characters (never cut silently)."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise InvalidAnswer("The comment must be text.", field="comment")
+    comment = raw.strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidAnswer(
+            f"Please keep your comment under {MAX_COMMENT:,} characters.", field="comment"
+        )
+    return comment
+
+
 def attribution_for(unit: Unit, units_by_id: Mapping[int, Unit] | None = None) -> dict:
     """The unit and its ancestors, keyed by kind: {"store": {"id", "code", "name"}, ...}.
 
@@ -54,86 +95,46 @@ def attribution_for(unit: Unit, units_by_id: Mapping[int, Unit] | None = None) -
     return out
 
 
-def do_record_anonymous_response(
-    *, touchpoint, unit: Unit, channel: str, score: object, comment: str = "", locale: str = ""
-) -> Response:
-    """An answer from someone we do not know (website widget, kiosk): no contact, no
-    invitation; attributed to the unit the embedding chose."""
-    score = check_score(score)
-    comment = (comment or "").strip()
-    if len(comment) > 10000:
-        raise InvalidAnswer("Please keep your comment under 10,000 characters.", field="comment")
-    with transaction.atomic():
-        response = Response.objects.create(
-            account_id=touchpoint.account_id,
-            touchpoint=touchpoint,
-            channel=channel,
-            score=score,
-            comment=comment,
-            locale=locale,
-            unit=unit,
-            unit_path=unit.path,
-            attribution=attribution_for(unit),
-            answered_at=timezone.now(),
-        )
-        rollups.add_responses(touchpoint.account, [response])
-    return response
+# --- The doors --------------------------------------------------------------------------------
 
 
-def do_record_answers(*, response: Response, answers: dict, asked: list[str]) -> Response:
-    """Store follow-up answers under their question keys (checked by `questions.check_answers`).
-
-    The questions asked this time are answered afresh (one left empty is removed); answers
-    to other questions (asked before a changed score) are kept.
-    """
-    with transaction.atomic():
-        response = Response.objects.select_for_update().get(pk=response.pk)
-        kept = {k: v for k, v in response.answers.items() if k not in asked}
-        response.answers = {**kept, **answers}
-        response.save(update_fields=["answers", "updated_at"])
-    return response
-
-
-def do_record_response(
+def do_answer_invitation(
+    invitation: Invitation,
     *,
-    invitation,
     score: object,
-    comment: str = "",
+    comment: object = "",
     answers: dict | None = None,
     locale: str = "",
     interviewer=None,
 ) -> tuple[Response, bool]:
     """Store the answer to an invitation, or update it when the contact answers again.
 
-    The invitation row is locked so two quick submissions cannot create two responses.
+    The invitation row is locked, so two quick submissions cannot make two responses.
     `interviewer` is the person who took the answer down on the contact's behalf (a phone
     interview). Returns the response and whether it was created.
     """
-    score = check_score(score)
-    comment = (comment or "").strip()
-    if len(comment) > 10000:
-        raise InvalidAnswer("Please keep your comment under 10,000 characters.", field="comment")
-    now = timezone.now()
+    score, comment = check_score(score), check_comment(comment)
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update().select_related("unit").get(pk=invitation.pk)
+            Invitation.objects.select_for_update()
+            .select_related("unit", "account")
+            .get(pk=invitation.pk)
         )
         response = Response.objects.filter(invitation=invitation).first()
         if response is not None:
-            old_score = response.score
-            response.score, response.comment = score, comment
-            response.answers = answers if answers is not None else response.answers
-            response.locale = locale or response.locale
-            response.interviewer = interviewer or response.interviewer
-            response.save(
-                update_fields=["score", "comment", "answers", "locale", "interviewer", "updated_at"]
+            response.account = invitation.account
+            _change(
+                response,
+                score=score,
+                comment=comment,
+                answers=answers,
+                locale=locale or None,
+                interviewer=interviewer,
             )
-            rollups.change_score(invitation.account, response, old_score)
-            tickets.on_response_saved(response, created=False)
-            delighted_webhooks.notify_response(response, created=False)
             return response, False
-        response = Response.objects.create(
-            account_id=invitation.account_id,
+        now = timezone.now()
+        response = Response(
+            account=invitation.account,
             invitation=invitation,
             interaction_id=invitation.interaction_id,
             contact_id=invitation.contact_id,
@@ -149,13 +150,230 @@ def do_record_response(
             attribution=attribution_for(invitation.unit),
             answered_at=now,
         )
-        rollups.add_responses(invitation.account, [response])
-        tickets.on_response_saved(response, created=True)
-        delighted_webhooks.notify_response(response, created=True)
+        response.save(force_insert=True)
         Invitation.objects.filter(pk=invitation.pk).update(
             state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now
         )
-        return response, True
+        _publish(invitation.account, created=[response])
+    return response, True
+
+
+def do_answer_anonymously(
+    *,
+    touchpoint: Touchpoint,
+    unit: Unit,
+    channel: str,
+    score: object,
+    comment: object = "",
+    locale: str = "",
+    kiosk=None,
+    key: str = "",
+) -> tuple[Response, bool]:
+    """An answer from someone we do not know (website widget, kiosk): no contact, no
+    invitation; attributed to the unit the embedding chose.
+
+    `key` is the client's id for this one answer (a nonce in the form or the widget): the
+    same key again is the same answer (a double tap, a retried request) and changes nothing.
+    Returns the response and whether it was created.
+    """
+    score, comment = check_score(score), check_comment(comment)
+    if key and (found := _by_key(touchpoint.account_id, key)) is not None:
+        return found, False
+    account = touchpoint.account
+    response = Response(
+        account=account,
+        touchpoint=touchpoint,
+        channel=channel,
+        score=score,
+        comment=comment,
+        locale=locale,
+        unit=unit,
+        unit_path=unit.path,
+        attribution=attribution_for(unit),
+        kiosk=kiosk,
+        client_key=key or None,
+        answered_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            response.save(force_insert=True)
+            _publish(account, created=[response])
+    except IntegrityError:
+        if key and (found := _by_key(touchpoint.account_id, key)) is not None:
+            return found, False  # the same answer, stored by a concurrent request
+        raise
+    return response, True
+
+
+def _by_key(account_id: int, key: str) -> Response | None:
+    return Response.objects.filter(account_id=account_id, client_key=key).first()
+
+
+@dataclass(slots=True)
+class GivenAnswer:
+    """An answer collected elsewhere that arrives with its interaction (history, a phone
+    interview done outside Touchpoint, the Delighted API)."""
+
+    interaction: Interaction
+    touchpoint: Touchpoint
+    contact_id: int
+    score: object
+    comment: object = ""
+    channel: str = ""
+    answered_at: dt.datetime | None = None
+    locale: str = ""
+
+
+def do_store_given(account: Account, given: Sequence[GivenAnswer]) -> list[Response]:
+    """Store answers collected elsewhere, in bulk, with their own dates. Call it inside the
+    transaction that stores their interactions. Answers older than HISTORY_AGE are history
+    (no ticket); all count in the reports on the day they were given."""
+    if not given:
+        return []
+    checked = [(g, check_score(g.score), check_comment(g.comment)) for g in given]
+    unit_ids = {g.interaction.unit_id for g in given}
+    ancestor_ids = {a for u in Unit.objects.filter(pk__in=unit_ids) for a in u.ancestor_ids}
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)}
+    responses = []
+    for g, score, comment in checked:
+        unit = units[g.interaction.unit_id]
+        response = build(
+            Response,
+            account_id=account.pk,
+            interaction_id=g.interaction.pk,
+            contact_id=g.contact_id,
+            touchpoint_id=g.touchpoint.pk,
+            channel=g.channel or g.touchpoint.channel,
+            score=score,
+            comment=comment,
+            locale=g.locale,
+            unit_id=unit.pk,
+            unit_path=unit.path,
+            attribution=attribution_for(unit, units),
+            answered_at=g.answered_at or g.interaction.occurred_at,
+        )
+        response.account = account
+        response.touchpoint = g.touchpoint
+        responses.append(response)
+    with transaction.atomic():
+        bulk_insert(responses)
+        _publish(account, created=responses)
+    return responses
+
+
+_KEEP = object()
+
+
+def do_change_answer(
+    response: Response,
+    *,
+    score: object = _KEEP,
+    comment: object = _KEEP,
+    answers: dict | None = None,
+    asked: Sequence[str] | None = None,
+    also_changed: bool = False,
+) -> Response:
+    """Change a stored answer: its score, its comment, follow-up answers.
+
+    With `asked`, `answers` holds the answers to those questions only: each is answered
+    afresh (one left empty is removed) and answers to other questions are kept. Set
+    `also_changed` when something stored beside the answer changed too (Delighted's tags or
+    properties), so subscribers hear of it even if score and comment stay. Nothing changed:
+    nothing is written or published.
+    """
+    new_score = response.score if score is _KEEP else check_score(score)
+    new_comment = response.comment if comment is _KEEP else check_comment(comment)
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related("account").get(pk=response.pk)
+        if answers is not None and asked is not None:
+            kept = {k: v for k, v in locked.answers.items() if k not in asked}
+            answers = {**kept, **answers}
+        _change(
+            locked,
+            score=new_score,
+            comment=new_comment,
+            answers=answers,
+            also_changed=also_changed,
+        )
+    return locked
+
+
+def _change(
+    response: Response,
+    *,
+    score: int,
+    comment: str,
+    answers: dict | None = None,
+    locale: str | None = None,
+    interviewer=None,
+    also_changed: bool = False,
+) -> bool:
+    """Apply new values to a locked response; save and publish if anything changed."""
+    old_score = response.score
+    new = {
+        "score": score,
+        "comment": comment,
+        "answers": response.answers if answers is None else answers,
+        "locale": locale or response.locale,
+        "interviewer_id": interviewer.pk if interviewer is not None else response.interviewer_id,
+    }
+    fields = [name for name, value in new.items() if getattr(response, name) != value]
+    if not fields and not also_changed:
+        return False
+    for name in fields:
+        setattr(response, name, new[name])
+    response.save(update_fields=[*fields, "updated_at"])
+    _publish(response.account, changed=[(response, old_score, fields)])
+    return True
+
+
+# --- The one place that applies the consequences ------------------------------------------------
+
+
+def _publish(
+    account: Account,
+    *,
+    created: Sequence[Response] = (),
+    changed: Sequence[tuple[Response, int, list[str]]] = (),
+) -> None:
+    """One domain event per answer, written with it; its subscribers move the rollups and
+    apply the ticket rules in this same transaction. The event keeps the answer as it was
+    (`snapshot`), so what is relayed later says what was true when it happened."""
+    history_before = timezone.now() - HISTORY_AGE
+    new_events = [
+        events.new(
+            CREATED,
+            account_id=account.pk,
+            subject=response,
+            data={**snapshot(response), "history": response.answered_at < history_before},
+        )
+        for response in created
+    ]
+    new_events += [
+        events.new(
+            UPDATED,
+            account_id=account.pk,
+            subject=response,
+            data={**snapshot(response), "old_score": old_score, "changed": fields},
+        )
+        for response, old_score, fields in changed
+    ]
+    events.publish(new_events)
+
+
+def snapshot(response: Response) -> dict:
+    return {"score": response.score, "comment": response.comment, "answers": response.answers}
+
+
+def as_published(response: Response, event) -> Response:
+    """A copy of the response as it was when `event` was published (relayed subscribers
+    render this, not what it became since)."""
+    then = copy.copy(response)
+    for name in ("score", "comment", "answers"):
+        if name in event.data:
+            setattr(then, name, event.data[name])
+    then.updated_at = event.created_at
+    return then
 
 
 def do_restate_history(*, unit: Unit, batch: int = 5_000) -> int:
@@ -164,11 +382,9 @@ def do_restate_history(*, unit: Unit, batch: int = 5_000) -> int:
     Normally an answer stays where it was given (its attribution snapshot), so moving a store
     to another region leaves its past with the old region. An admin who decides the move
     should rewrite the past calls this: each answer's path and attribution are taken anew from
-    its responsible unit, its rollups move from the old ancestors to the new ones, and its
-    ticket follows. One transaction; returns how many answers changed.
+    its responsible unit, and a `response.restated` event per answer (with the old path)
+    lets its rollups and its ticket follow. One transaction; returns how many answers changed.
     """
-    from touchpoint.tickets.models import Ticket
-
     account = unit.account
     subtree = {u.pk: u for u in Unit.objects.filter(account=account, path__startswith=unit.path)}
     ancestors = {
@@ -183,17 +399,22 @@ def do_restate_history(*, unit: Unit, batch: int = 5_000) -> int:
             .order_by("pk")
         )
         while chunk := list(stale.select_for_update()[:batch]):
-            rollups.add_responses(account, chunk, sign=-1)
+            restated = []
             for response in chunk:
+                old_path = response.unit_path
                 now_at = subtree[response.unit_id]
                 response.unit_path = now_at.path
                 response.attribution = attribution_for(now_at, ancestors)
+                response.account = account
+                restated.append(
+                    events.new(
+                        RESTATED,
+                        account_id=account.pk,
+                        subject=response,
+                        data={"from": old_path, "to": response.unit_path},
+                    )
+                )
             Response.objects.bulk_update(chunk, ["unit_path", "attribution"])
-            rollups.add_responses(account, chunk)
-            by_path: dict[str, list[int]] = {}
-            for response in chunk:
-                by_path.setdefault(response.unit_path, []).append(response.pk)
-            for path, ids in by_path.items():
-                Ticket.objects.filter(response_id__in=ids).update(unit_path=path)
+            events.publish(restated)
             changed += len(chunk)
     return changed

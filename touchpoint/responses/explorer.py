@@ -17,14 +17,13 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 
-from touchpoint.accounts.access import top_units
+from touchpoint.accounts.access import access_unit, top_units
 from touchpoint.accounts.models import Unit
-from touchpoint.lib import nps
+from touchpoint.lib import nps, periods
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 
 PAGE_SIZE = 50
-PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 CATEGORIES = {
     "promoter": Q(score__gte=9),
     "passive": Q(score__gte=7, score__lte=8),
@@ -77,7 +76,7 @@ def access_response(user, pk: int) -> Response:
 
 @dataclass
 class Filters:
-    period: str = "90d"
+    period: str = periods.DEFAULT_PRESET
     start: dt.date | None = None
     end: dt.date | None = None
     unit: Unit | None = None
@@ -121,45 +120,49 @@ class Filters:
 def check_filters(user, params: QueryDict) -> Filters:
     """Read the filters; a value that makes no sense is an error (not silently ignored),
     and a unit outside the user's scope is a 404."""
-    from touchpoint.accounts.access import access_unit
+
+    def value(name: str) -> str:
+        return str(params.get(name) or "")
 
     f = Filters()
-    f.period = params.get("period") or "90d"
-    if f.period == "custom" or params.get("from") or params.get("to"):
+    f.period = value("period") or periods.DEFAULT_PRESET
+    if f.period == "custom" or value("from") or value("to"):
         f.period = "custom"
         try:
-            f.start = dt.date.fromisoformat(params["from"]) if params.get("from") else None
-            f.end = dt.date.fromisoformat(params["to"]) if params.get("to") else None
+            f.start = dt.date.fromisoformat(value("from")) if value("from") else None
+            f.end = dt.date.fromisoformat(value("to")) if value("to") else None
         except ValueError as error:
             raise FilterError("from", "Dates are written YYYY-MM-DD.") from error
         if f.start and f.end and f.start > f.end:
             raise FilterError("from", "The start date is after the end date.")
-    elif f.period != "all" and f.period not in PERIODS:
-        raise FilterError("period", f"Unknown period {f.period!r}.")
-    if params.get("unit"):
-        if not params["unit"].isdigit():
+    elif f.period != "all" and f.period not in periods.PRESETS:
+        raise FilterError(
+            "period", f"Unknown period {f.period!r}: one of {', '.join(periods.PRESETS)}, all."
+        )
+    if value("unit"):
+        if not value("unit").isdigit():
             raise FilterError("unit", "Unknown unit.")
-        f.unit = access_unit(user, int(params["unit"]))
-    if params.get("touchpoint"):
-        if not params["touchpoint"].isdigit():
+        f.unit = access_unit(user, int(value("unit")))
+    if value("touchpoint"):
+        if not value("touchpoint").isdigit():
             raise FilterError("touchpoint", "Unknown touchpoint.")
-        f.touchpoint = int(params["touchpoint"])
-    f.channel = params.get("channel", "")
+        f.touchpoint = int(value("touchpoint"))
+    f.channel = value("channel")
     if f.channel and f.channel not in Channel.values:
         raise FilterError("channel", f"Unknown channel {f.channel!r}.")
-    f.category = params.get("category", "")
+    f.category = value("category")
     if f.category and f.category not in CATEGORIES:
         raise FilterError("category", "Category is promoter, passive or detractor.")
-    if params.get("score", "") != "":
-        if params["score"] not in {str(n) for n in range(11)}:
+    if value("score") != "":
+        if value("score") not in {str(n) for n in range(11)}:
             raise FilterError("score", "A score is a whole number from 0 to 10.")
-        f.score = int(params["score"])
-    f.has_comment = params.get("comment") in {"1", "on", "true", "yes"}
-    f.q = params.get("q", "").strip()[:200]
-    if params.get("attr"):
-        f.attribute = check_attribute(params["attr"])
+        f.score = int(value("score"))
+    f.has_comment = value("comment") in {"1", "on", "true", "yes"}
+    f.q = value("q").strip()[:200]
+    if value("attr"):
+        f.attribute = check_attribute(value("attr"))
     for name, extra in EXTRA_FILTERS.items():
-        raw = params.get(name, "").strip()[:100]
+        raw = value(name).strip()[:100]
         if raw:
             f.extra[name] = raw
             f.checked[name] = extra.check(user, raw)
@@ -194,8 +197,8 @@ def _bounds(f: Filters, tz: ZoneInfo, now: dt.datetime) -> tuple[dt.datetime | N
             start_of(f.start) if f.start else None,
             start_of(f.end + dt.timedelta(days=1)) if f.end else None,
         )
-    today = now.astimezone(tz).date()
-    return start_of(today - dt.timedelta(days=PERIODS[f.period] - 1)), None
+    start, end = periods.preset_range(f.period, now.astimezone(tz).date())
+    return start_of(start), start_of(end + dt.timedelta(days=1))
 
 
 def filtered(user, f: Filters, *, now: dt.datetime) -> QuerySet[Response]:
@@ -325,17 +328,3 @@ def invitation_history(user, response: Response) -> list[Invitation]:
         .select_related("touchpoint", "unit")
         .order_by("-send_at")[:50]
     )
-
-
-def ticket_context(response: Response) -> dict:
-    """TICKET HOOK: what the response page shows about this answer's ticket (the block
-    `responses/_ticket.html`). Whoever may see the answer sees that it has a ticket; the
-    ticket page itself checks its own access."""
-    from django.apps import apps
-
-    if not apps.is_installed("touchpoint.tickets"):
-        return {}
-    from touchpoint.tickets.models import Ticket
-
-    ticket = Ticket.objects.filter(response=response).select_related("holder").first()
-    return {"ticket": ticket} if ticket else {}

@@ -51,6 +51,8 @@ class Response(models.Model):
     kiosk = models.ForeignKey(
         "kiosks.Kiosk", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The client's id for an anonymous answer (widget, kiosk): the same id twice is one answer.
+    client_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,7 +61,12 @@ class Response(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(score__gte=0, score__lte=10), name="response_score_0_10"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["account", "client_key"],
+                condition=models.Q(client_key__isnull=False),
+                name="response_client_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from touchpoint.accounts.models import Account
 from touchpoint.contacts.actions import do_opt_in, do_opt_out
 from touchpoint.contacts.models import Contact
-from touchpoint.responses.actions import do_record_response
+from touchpoint.responses.actions import InvalidAnswer, do_answer_invitation, do_change_answer
 from touchpoint.sms.models import InboundSms
 from touchpoint.surveys.models import Invitation
 from touchpoint.surveys.wording import language_for
@@ -89,7 +89,7 @@ def do_receive_sms(
                 account=account,
                 message_sid=message_sid,
                 from_number=from_number,
-                body=body[:2000],
+                body=body,
                 outcome=Outcome.NOT_UNDERSTOOD,
             )
             _act(inbound)
@@ -122,27 +122,35 @@ def _act(inbound: InboundSms) -> None:
             return
         inbound.invitation = invitation
         answered = invitation.state == Invitation.State.ANSWERED
-        if reply.kind == "score":
-            do_record_response(
-                invitation=invitation, score=reply.score, comment=reply.comment, locale=lang
-            )
-            inbound.outcome = Outcome.ANSWERED
-            inbound.reply = (
-                gettext("Thank you for your answer!")
-                if reply.comment
-                else gettext("Thank you! If you like, reply with the main reason for your score.")
-            )
-        elif reply.kind == "comment" and answered:
-            response = invitation.response
-            comment = f"{response.comment}\n{reply.comment}" if response.comment else reply.comment
-            do_record_response(
-                invitation=invitation, score=response.score, comment=comment, locale=lang
-            )
-            inbound.outcome = Outcome.COMMENTED
-            inbound.reply = gettext("Thank you, we have added your comment.")
-        else:
+        try:
+            if reply.kind == "score":
+                do_answer_invitation(
+                    invitation, score=reply.score, comment=reply.comment, locale=lang
+                )
+                inbound.outcome = Outcome.ANSWERED
+                inbound.reply = (
+                    gettext("Thank you for your answer!")
+                    if reply.comment
+                    else gettext(
+                        "Thank you! If you like, reply with the main reason for your score."
+                    )
+                )
+                return
+            if reply.kind == "comment" and answered:
+                response = invitation.response
+                comment = (
+                    f"{response.comment}\n{reply.comment}" if response.comment else reply.comment
+                )
+                do_change_answer(response, comment=comment)
+                inbound.outcome = Outcome.COMMENTED
+                inbound.reply = gettext("Thank you, we have added your comment.")
+                return
+        except InvalidAnswer:  # the one comment limit, as on every other way in
             inbound.outcome = Outcome.NOT_UNDERSTOOD
-            inbound.reply = gettext(
-                "Sorry, we did not understand. Please reply with a number from 0 (not likely) "
-                "to 10 (very likely)."
-            )
+            inbound.reply = gettext("Sorry, that message is too long. Please send a shorter one.")
+            return
+        inbound.outcome = Outcome.NOT_UNDERSTOOD
+        inbound.reply = gettext(
+            "Sorry, we did not understand. Please reply with a number from 0 (not likely) "
+            "to 10 (very likely)."
+        )

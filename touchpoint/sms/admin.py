@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from touchpoint.sms.models import InboundSms, SmsSettings
+from touchpoint.outbox.models import SmsSettings
+from touchpoint.sms.models import InboundSms
 
 
 class SmsSettingsForm(forms.ModelForm):

@@ -10,6 +10,7 @@ MESSAGES = (
     "Thank you for your answer!",
     "Thank you! If you like, reply with the main reason for your score.",
     "Thank you, we have added your comment.",
+    "Sorry, that message is too long. Please send a shorter one.",
     "Sorry, we did not understand. Please reply with a number from 0 (not likely) "
     "to 10 (very likely).",
     "I am calling on behalf of {brand}. Do you have one minute for two questions?",

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from touchpoint.outbox.models import SmsSettings
 from touchpoint.sms.actions import do_receive_sms
-from touchpoint.sms.models import SmsSettings
 
 log = logging.getLogger("touchpoint.sms")
 

@@ -45,10 +45,12 @@ class TouchpointAdmin(admin.ModelAdmin):
     ]
 
 
+INVITATION_FIELDS = ("channel", "state", "reason", "detail", "send_at", "sent_at", "attempts")
+
+
 class InvitationInline(admin.TabularInline):
     model = Invitation
-    fields = ["channel", "state", "reason", "detail", "send_at", "sent_at", "attempts"]
-    readonly_fields = fields
+    fields = readonly_fields = INVITATION_FIELDS
     extra = 0
     can_delete = False
 

@@ -1,7 +1,8 @@
-"""Sending due invitations: claim, send, record; and the sweep that keeps the queue honest.
+"""Survey invitations through the outbox engine: how an invitation is composed, checked
+at the last moment (expiry, opt-out) and recorded; and the sweep that expires what is stale.
 
-Every step is safe with any number of workers on any number of machines: an invitation is
-claimed by one conditional UPDATE, so only one worker ever sends it.
+Claims, leases, hand-offs, retries, circuits and the recovery of dead workers are the
+engine's (`touchpoint.outbox.engine`), the same for every outbound message.
 """
 
 from __future__ import annotations
@@ -9,159 +10,178 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zone
-from touchpoint.lib import sms
-from touchpoint.surveys import rules
-from touchpoint.surveys.actions import new_token
-from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.transports import (
+from touchpoint.contacts.actions import do_opt_out
+from touchpoint.outbox import engine
+from touchpoint.outbox.circuits import Circuits
+from touchpoint.outbox.transports import (
     TWILIO_UNSUBSCRIBED,
-    SmsMessage,
     TransportError,
     Transports,
+    smtp_destination,
 )
-from touchpoint.surveys.wording import direction, language_for, wording_for
+from touchpoint.surveys import reminders, rules
+from touchpoint.surveys.compose import compose_email, compose_sms
+from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.tokens import new_token
 
 log = logging.getLogger("touchpoint.delivery")
 
-LEASE = dt.timedelta(minutes=5)
-# Wait before attempt 2, 3, 4, 5; after the fifth failure the invitation is "failed".
-BACKOFF = (
-    dt.timedelta(minutes=1),
-    dt.timedelta(minutes=5),
-    dt.timedelta(minutes=30),
-    dt.timedelta(hours=2),
-)
-MAX_ATTEMPTS = len(BACKOFF) + 1
 # An SMS invitation costs at most this many segments (two: 306 GSM-7 or 134 UCS-2 characters).
 SMS_MAX_SEGMENTS = 2
 State, Reason = Invitation.State, Invitation.Reason
 
 
-def send_due_invitations(*, limit: int = 200) -> int:
-    """Send up to `limit` invitations that are due; returns how many were sent."""
-    now = timezone.now()
-    due = (
-        Invitation.objects.filter(state=State.SCHEDULED, send_at__lte=now)
-        .order_by("send_at")
-        .values_list("pk", flat=True)[:limit]
+class InvitationQueue(engine.Queue):
+    model = Invitation
+    name = "invitation"
+    waiting = State.SCHEDULED
+    lease = dt.timedelta(minutes=5)
+    # Wait before attempt 2, 3, 4, 5; after the fifth failure the invitation is "failed".
+    backoff = (
+        dt.timedelta(minutes=1),
+        dt.timedelta(minutes=5),
+        dt.timedelta(minutes=30),
+        dt.timedelta(hours=2),
     )
-    with Transports() as transports:  # one SMTP connection for the whole pass
-        return sum(deliver(pk, transports=transports) for pk in list(due))
+    related = ("account", "contact", "touchpoint", "unit", "interaction")
 
+    def without(self, rows: QuerySet, down: set[str]) -> QuerySet:
+        if smtp_destination() in down:
+            rows = rows.exclude(channel="email")
+        accounts = [int(d.split(":", 1)[1]) for d in down if d.startswith("sms:")]
+        if accounts:
+            rows = rows.exclude(Q(channel="sms") & Q(account_id__in=accounts))
+        return rows
 
-def claim(pk: int) -> Invitation | None:
-    """Take the invitation for this worker, or None if it is not due or someone else has it."""
-    now = timezone.now()
-    taken = Invitation.objects.filter(pk=pk, state=State.SCHEDULED, send_at__lte=now).update(
-        state=State.SENDING,
-        attempts=F("attempts") + 1,
-        lease_expires_at=now + LEASE,
-        handed_off_at=None,
-        updated_at=now,
-    )
-    if not taken:
-        return None
-    return Invitation.objects.select_related(
-        "account", "contact", "touchpoint", "unit", "interaction"
-    ).get(pk=pk)
-
-
-def deliver(pk: int, *, transports: Transports | None = None) -> bool:
-    """Claim one invitation and send it. Returns True if it was sent."""
-    if transports is None:
-        with Transports() as own:
-            return deliver(pk, transports=own)
-    invitation = claim(pk)
-    if invitation is None:
-        return False
-    now = timezone.now()
-    if now >= invitation.expires_at:
-        _finish(invitation, State.EXPIRED, Reason.STALE, "not sent before its expiry")
-        return False
-    contact = invitation.contact
-    if contact.opted_out_of(invitation.channel):
-        _finish(invitation, State.SUPPRESSED, Reason.OPTED_OUT, "opted out before sending")
-        return False
-    transport = transports.for_channel(invitation.channel, invitation.account)
-    if transport is None:
-        _finish(
+    def compose(self, invitation: Invitation, transports: Transports):
+        now = timezone.now()
+        if now >= invitation.expires_at:
+            return _finish(invitation, State.EXPIRED, Reason.STALE, "not sent before its expiry")
+        if invitation.contact.opted_out_of(invitation.channel):
+            return _finish(
+                invitation, State.SUPPRESSED, Reason.OPTED_OUT, "opted out before sending"
+            )
+        if invitation.channel == "sms":
+            transport = transports.sms(invitation.account)
+            if transport is None:
+                return _finish(
+                    invitation,
+                    State.SUPPRESSED,
+                    Reason.CHANNEL_UNAVAILABLE,
+                    "no SMS transport is set up",
+                )
+            return transport, compose_sms(invitation)
+        if invitation.channel == "email":
+            return transports.email(), compose_email(invitation)
+        return _finish(
             invitation,
             State.SUPPRESSED,
             Reason.CHANNEL_UNAVAILABLE,
-            f"no {invitation.get_channel_display()} transport is set up",
+            f"{invitation.get_channel_display()} is not sent by the outbox",
         )
-        return False
-    message = compose_sms(invitation) if invitation.channel == "sms" else compose_email(invitation)
-    try:
-        provider_id = transport.send(message, before_handoff=lambda: _mark_handoff(invitation))
-    except TransportError as error:
-        _after_failure(invitation, error)
-        return False
-    sent_at = timezone.now()
-    expiry = dt.timedelta(days=invitation.touchpoint.expiry_days)
-    Invitation.objects.filter(pk=invitation.pk, state=State.SENDING).update(
-        state=State.SENT,
-        sent_at=sent_at,
-        expires_at=sent_at + expiry,
-        lease_expires_at=None,
-        provider_message_id=provider_id or "",
-        reason="",
-        detail="",
-        updated_at=sent_at,
-    )
-    log.info("invitation %s sent (attempt %s)", invitation.pk, invitation.attempts)
-    return True
+
+    def sent(self, invitation: Invitation, provider_id, now: dt.datetime) -> dict:
+        log.info("invitation %s sent (attempt %s)", invitation.pk, invitation.attempts)
+        return {
+            "state": State.SENT,
+            "sent_at": now,
+            "expires_at": now + dt.timedelta(days=invitation.touchpoint.expiry_days),
+            "provider_message_id": provider_id or "",
+            "reason": "",
+            "detail": "",
+        }
+
+    def after_sent(self, invitation: Invitation) -> None:
+        if invitation.touchpoint.reminder_count:
+            invitation.refresh_from_db(fields=["sent_at", "expires_at", "state"])
+            reminders.plan_reminders(invitation)
+
+    def retry(self, invitation, error: TransportError, wait, now) -> dict:
+        detail = f"attempt {invitation.attempts} failed, retry in {wait}: {error}"
+        return {"reason": Reason.DELIVERY_ERROR, "detail": detail[:500]}
+
+    def failed(self, invitation, error: TransportError, reason: str, now) -> dict:
+        if error.code == TWILIO_UNSUBSCRIBED:
+            # The person texted STOP to the provider directly: our opt-out too (below).
+            return {
+                "state": State.SUPPRESSED,
+                "reason": Reason.OPTED_OUT,
+                "detail": f"provider: {error}"[:500],
+            }
+        reasons = {
+            engine.INTERRUPTED: Reason.HANDOFF_INTERRUPTED,
+            engine.RETRIES_EXHAUSTED: Reason.RETRIES_EXHAUSTED,
+            engine.REFUSED: Reason.DELIVERY_ERROR,
+        }
+        return {
+            "state": State.FAILED,
+            "reason": reasons[reason],
+            "detail": f"attempt {invitation.attempts}: {error}"[:500],
+        }
+
+    def after_failure(self, invitation, error: TransportError) -> None:
+        if error.code == TWILIO_UNSUBSCRIBED:
+            do_opt_out(contact=invitation.contact, channel="sms")
+        elif not error.maybe_delivered:  # an interrupted hand-off may have gone out
+            fall_back(invitation)
+
+    def interrupted(self, now: dt.datetime) -> dict:
+        return {
+            "state": State.FAILED,
+            "reason": Reason.HANDOFF_INTERRUPTED,
+            "detail": "the worker stopped while handing the message to the mail server; it may "
+            "have been delivered, so it is not sent again",
+        }
+
+
+QUEUE = InvitationQueue()
+LEASE = QUEUE.lease
+MAX_ATTEMPTS = QUEUE.max_attempts
+
+
+def send_due_invitations(*, limit: int = 200) -> int:
+    """Send up to `limit` invitations that are due; returns how many were sent."""
+    return engine.send_due(QUEUE, limit=limit)
+
+
+def claim(pk: int) -> Invitation | None:
+    """Take one invitation for this worker, or None if it is not due or someone has it."""
+    claimed = engine.claim(QUEUE, [pk])
+    return claimed[0] if claimed else None
+
+
+def deliver(pk: int) -> bool:
+    """Claim one invitation and send it. Returns True if it was sent."""
+    with Transports() as transports:
+        invitation = claim(pk)
+        if invitation is None:
+            return False
+        return engine.deliver(QUEUE, invitation, transports=transports, circuits=Circuits.load())
 
 
 def _mark_handoff(invitation: Invitation) -> None:
+    """Record the hand-off of a claimed invitation (what the engine does before sending)."""
     Invitation.objects.filter(pk=invitation.pk, state=State.SENDING).update(
         handed_off_at=timezone.now()
     )
 
 
-def _after_failure(invitation: Invitation, error: TransportError) -> None:
-    if error.code == TWILIO_UNSUBSCRIBED:
-        from touchpoint.contacts.actions import do_opt_out
-
-        # The person texted STOP to the provider directly: record it as our opt-out too.
-        _finish(invitation, State.SUPPRESSED, Reason.OPTED_OUT, f"provider: {error}")
-        do_opt_out(contact=invitation.contact, channel="sms")
-        return
-    if error.maybe_delivered:
-        _finish(invitation, State.FAILED, Reason.HANDOFF_INTERRUPTED, str(error))
-        log.error("invitation %s may have been sent, not retried: %s", invitation.pk, error)
-        return
-    if error.retryable and invitation.attempts < MAX_ATTEMPTS:
-        wait = BACKOFF[invitation.attempts - 1]
-        now = timezone.now()
-        Invitation.objects.filter(pk=invitation.pk, state=State.SENDING).update(
-            state=State.SCHEDULED,
-            send_at=now + wait,
-            lease_expires_at=None,
-            handed_off_at=None,
-            reason=Reason.DELIVERY_ERROR,
-            detail=f"attempt {invitation.attempts} failed, retry in {wait}: {error}"[:500],
-            updated_at=now,
-        )
-        log.warning(
-            "invitation %s attempt %s failed, retrying: %s",
-            invitation.pk,
-            invitation.attempts,
-            error,
-        )
-        return
-    reason = Reason.RETRIES_EXHAUSTED if error.retryable else Reason.DELIVERY_ERROR
-    _finish(invitation, State.FAILED, reason, f"attempt {invitation.attempts}: {error}")
-    fall_back(invitation)
-    log.error("invitation %s failed: %s", invitation.pk, error)
+def _finish(invitation: Invitation, state: str, reason: str, detail: str) -> None:
+    """The invitation is done without being sent (expired, opted out, no transport)."""
+    Invitation.objects.filter(
+        pk=invitation.pk, state=State.SENDING, claimed_by=invitation.claimed_by
+    ).update(
+        state=state,
+        reason=reason,
+        detail=detail[:500],
+        lease_expires_at=None,
+        claimed_by="",
+        updated_at=timezone.now(),
+    )
 
 
 def fall_back(invitation: Invitation) -> Invitation | None:
@@ -205,143 +225,28 @@ def fall_back(invitation: Invitation) -> Invitation | None:
     return fallback if created else None
 
 
-def _finish(invitation: Invitation, state: str, reason: str, detail: str) -> None:
-    Invitation.objects.filter(pk=invitation.pk, state=State.SENDING).update(
-        state=state,
-        reason=reason,
-        detail=detail[:500],
-        lease_expires_at=None,
-        updated_at=timezone.now(),
-    )
-
-
 def sweep() -> dict[str, int]:
-    """Recover from dead workers and expire what is stale. Idempotent; run it every minute.
+    """Recover from dead workers (the engine's sweep) and expire what is stale. Idempotent;
+    every worker runs it.
 
-    - A claim whose lease ran out before the hand-off to the mail server: the worker died
-      before sending, so the invitation is scheduled again.
-    - A lease that ran out after the hand-off: the message may have gone out. It is marked
-      failed with that reason rather than risk a second email.
+    - A claim whose lease ran out before the hand-off: scheduled again.
+    - A lease that ran out after the hand-off: the message may have gone out; it is failed
+      with that reason rather than risk a second one.
     - Invitations not sent, or not answered, before their expiry become expired.
     """
     now = timezone.now()
-    stale = Invitation.objects.filter(state=State.SENDING, lease_expires_at__lte=now)
-    counts = {
-        "reclaimed": stale.filter(handed_off_at__isnull=True).update(
-            state=State.SCHEDULED,
-            send_at=now,
-            lease_expires_at=None,
-            updated_at=now,
-            detail="the worker stopped before sending; scheduled again",
-        ),
-        "interrupted": stale.filter(handed_off_at__isnull=False).update(
-            state=State.FAILED,
-            reason=Reason.HANDOFF_INTERRUPTED,
-            lease_expires_at=None,
-            detail="the worker stopped while handing the message to the mail server; it may "
-            "have been delivered, so it is not sent again",
-            updated_at=now,
-        ),
-        "expired_unsent": Invitation.objects.filter(
-            state=State.SCHEDULED, expires_at__lte=now
-        ).update(
-            state=State.EXPIRED,
-            reason=Reason.STALE,
-            detail="not sent before its expiry",
-            updated_at=now,
-        ),
-        "expired_unanswered": Invitation.objects.filter(
-            state=State.SENT, expires_at__lte=now
-        ).update(state=State.EXPIRED, reason=Reason.NOT_ANSWERED, updated_at=now),
-    }
-    if any(counts.values()):
+    counts = engine.sweep(QUEUE)
+    counts["expired_unsent"] = Invitation.objects.filter(
+        state=State.SCHEDULED, expires_at__lte=now
+    ).update(
+        state=State.EXPIRED,
+        reason=Reason.STALE,
+        detail="not sent before its expiry",
+        updated_at=now,
+    )
+    counts["expired_unanswered"] = Invitation.objects.filter(
+        state=State.SENT, expires_at__lte=now
+    ).update(state=State.EXPIRED, reason=Reason.NOT_ANSWERED, updated_at=now)
+    if counts["expired_unsent"] or counts["expired_unanswered"]:
         log.info("sweep: %s", counts)
     return counts
-
-
-def survey_url(invitation: Invitation, score: int | None = None) -> str:
-    url = f"{settings.SITE_URL}/s/{invitation.token}"
-    return url if score is None else f"{url}?score={score}"
-
-
-def unsubscribe_url(invitation: Invitation) -> str:
-    return f"{settings.SITE_URL}/u/{invitation.token}"
-
-
-def compose_email(invitation: Invitation) -> EmailMultiAlternatives:
-    """The invitation email: multipart, localised, eleven one-click scores, unsubscribe."""
-    account, contact = invitation.account, invitation.contact
-    lang = language_for(contact.locale, account.default_locale)
-    texts = wording_for(
-        invitation.touchpoint,
-        lang,
-        brand=account.name,
-        unit=invitation.unit.name,
-        name=contact.name,
-    )
-    context = {
-        "texts": texts,
-        "lang": lang,
-        "contact": contact,
-        "account": account,
-        "scores": [
-            (n, survey_url(invitation, n), texts["out_of_ten"].replace("{score}", str(n)))
-            for n in range(11)
-        ],
-        "dir": direction(lang),
-        "survey_url": survey_url(invitation),
-        "unsubscribe_url": unsubscribe_url(invitation),
-    }
-    sender = f"{account.sender_name or account.name} <{settings.DEFAULT_FROM_EMAIL}>"
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
-    message = EmailMultiAlternatives(
-        subject=texts["subject"],
-        body=render_to_string("surveys/email/invitation.txt", context),
-        from_email=sender,
-        to=[contact.email],
-        reply_to=[account.reply_to] if account.reply_to else None,
-        headers={
-            # The same id on every attempt: mail systems fold a rare duplicate into one.
-            "Message-ID": f"<invitation-{invitation.pk}.{invitation.token[:12]}@{domain}>",
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-            "Content-Language": lang,
-        },
-    )
-    message.attach_alternative(
-        render_to_string("surveys/email/invitation.html", context), "text/html"
-    )
-    return message
-
-
-def compose_sms(invitation: Invitation) -> SmsMessage:
-    """The invitation SMS, in the contact's language, within SMS_MAX_SEGMENTS segments.
-
-    The fullest text that fits is chosen: context, question, "reply with a number" and the
-    survey link; then without the context; then the short question with the link or the
-    reply instruction. Typographic look-alikes are folded to GSM-7 first, so one curly quote
-    does not turn the message into UCS-2 and halve its room.
-    """
-    account, contact = invitation.account, invitation.contact
-    lang = language_for(contact.locale, account.default_locale)
-    texts = wording_for(invitation.touchpoint, lang, brand=account.name, unit=invitation.unit.name)
-    with translation.override(lang):
-        reply = gettext("Reply with a number from 0 to 10.")
-        link = gettext("Or answer here: {url}").format(url=survey_url(invitation))
-        stop = gettext("Reply STOP to opt out.")
-    brand = f"{account.sender_name or account.name}:"
-    variants = [
-        [brand, texts["context"], texts["question"], reply, link, stop],
-        [brand, texts["question"], reply, link, stop],
-        [brand, texts["question"], reply, stop],
-        [brand, texts["subject"], link, stop],
-        [brand, texts["subject"], reply, stop],
-    ]
-    for parts in variants:
-        body = sms.normalise(" ".join(part for part in parts if part))
-        if sms.measure(body).segments <= SMS_MAX_SEGMENTS:
-            break
-    else:
-        log.warning("invitation %s: SMS wording longer than %s segments", invitation.pk, 2)
-    return SmsMessage(to=contact.phone, body=body)

@@ -98,6 +98,18 @@ class Touchpoint(models.Model):
         help_text="When the website widget asks: "
         '{"delay_seconds": 10, "min_page_views": 2, "url_patterns": ["/shop/*"]}.',
     )
+    # Reminders to contacts who neither answered nor opted out (`surveys.reminders`): at most
+    # `reminder_count`, `reminder_after_days` apart, on the invitation's channel.
+    reminder_count = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(3)],
+        help_text="At most this many reminders to people who have not answered (0: none).",
+    )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Days after the invitation (or the previous reminder).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -215,6 +227,8 @@ class Invitation(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
+    # The sending pass that holds it (the outbox engine claims rows in batches).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     # The SMS provider's id for the message (Twilio's SM… sid), once it accepted it.
     provider_message_id = models.CharField(max_length=64, blank=True)
@@ -330,3 +344,50 @@ class RecurringMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} in {self.survey.name}"
+
+
+class Reminder(models.Model):
+    """One reminder of a survey not answered yet, sent on the invitation's channel through
+    the outbox engine. Planned when the invitation goes out (its touchpoint's
+    `reminder_count`, `reminder_after_days` apart, out of quiet hours, before the expiry);
+    cancelled by an answer or an opt-out, and never sent after an answer (the hand-off checks
+    the invitation under its row lock)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Not needed (answered, opted out, expired)"
+        FAILED = "failed", "Failed"
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="reminders")
+    number = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    detail = models.CharField(max_length=500, blank=True)
+    send_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "number"], name="one_reminder_number")
+        ]
+        indexes = [
+            models.Index(
+                fields=["send_at"], condition=models.Q(state="pending"), name="reminder_due"
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(state="sending"),
+                name="reminder_lease",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.number} of invitation {self.invitation_id} ({self.state})"

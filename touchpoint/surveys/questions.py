@@ -4,11 +4,13 @@ A question is a dict in `Touchpoint.questions`:
 
     {"key": "reasons", "type": "multiple_choice", "text": "Why are you leaving?",
      "options": [{"key": "price", "label": "Price"}, ...],
-     "show_to": ["detractor", "passive"], "required": false}
+     "show_to": ["detractor", "passive"], "required": false, "retired": false}
 
 `key` is stable: answers are stored under it in `Response.answers`, so wording can change
-without breaking reports. `text` and option labels are a string (an English message the
-catalogues translate, or the account's own words) or {"en": ..., "fr": ...}.
+without breaking reports. A question whose key has answers is never deleted, only retired:
+no longer asked, its answers kept and still readable. `text` and option labels are a string
+(an English message the catalogues translate, or the account's own words) or
+{"en": ..., "fr": ...}.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def check_questions(questions: Any) -> None:
             raise QuestionError(f"{where}: type must be one of {', '.join(TYPES)}")
         if not _is_text(q.get("text")):
             raise QuestionError(f"{where}: text must be a string or {{language: string}}")
+        if not isinstance(q.get("required", False), bool):
+            raise QuestionError(f"{where}: required must be true or false")
+        if not isinstance(q.get("retired", False), bool):
+            raise QuestionError(f"{where}: retired must be true or false")
         show_to = q.get("show_to", list(CATEGORIES))
         if not isinstance(show_to, list) or not set(show_to) <= set(CATEGORIES):
             raise QuestionError(f"{where}: show_to takes promoter, passive and detractor")
@@ -94,18 +100,28 @@ def _is_text(value: Any) -> bool:
 
 
 def localise(value: str | Mapping[str, str], lang: str) -> str:
-    """The words in `lang`: the account's own per-language text, else the catalogue's."""
+    """The words in `lang`: the account's own per-language text, else the catalogue's
+    translation of the English text, else the English (or any) text."""
     if isinstance(value, Mapping):
-        return value.get(lang) or value.get("en") or next(iter(value.values()))
+        if value.get(lang):
+            return value[lang]
+        if not value.get("en"):
+            return next(iter(value.values()))
+        value = value["en"]
     with translation.override(lang):
         return translation.gettext(value)
+
+
+def active_questions(questions: Sequence[dict]) -> list[dict]:
+    """The questions still asked (retired ones keep their answers but are not shown)."""
+    return [q for q in questions if not q.get("retired")]
 
 
 def questions_for(questions: Sequence[dict], score: int, lang: str) -> list[dict]:
     """The questions a respondent with this score sees, in their language, ready to render."""
     category = nps.classify(score)
     out = []
-    for q in questions:
+    for q in active_questions(questions):
         if category not in q.get("show_to", CATEGORIES):
             continue
         shown = {
@@ -178,4 +194,36 @@ def check_answers(shown: Sequence[dict], given: Mapping[str, Any], lang: str) ->
                     out.errors[key] = _("Choose a number from 1 to 5.")
                 else:
                     out.answers[key] = int(value)
+    return out
+
+
+@dataclass(frozen=True)
+class LabelledAnswer:
+    key: str
+    question: str  # the question's words (its key when the question no longer exists)
+    answer: str  # option labels, "4 / 5", or the text given
+
+
+def labelled_answers(questions: Sequence[dict], answers: Mapping[str, Any], lang: str = "en"):
+    """A response's follow-up answers as people read them: each question's words and the
+    labels of the options chosen, in `lang`, in the order the survey asks them. An answer to
+    a question since removed keeps its key and raw value."""
+    by_key = {q.get("key"): q for q in questions if isinstance(q, dict)}
+    order = [q.get("key") for q in questions if isinstance(q, dict)]
+    out = []
+    for key in sorted(answers, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        value = answers[key]
+        q = by_key.get(key)
+        if q is None:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            out.append(LabelledAnswer(key, key, shown))
+            continue
+        labels = {o["key"]: localise(o["label"], lang) for o in q.get("options") or []}
+        if isinstance(value, list):
+            shown = ", ".join(labels.get(str(v), str(v)) for v in value)
+        elif q["type"] == "scale":
+            shown = f"{value} / {max(SCALE)}"
+        else:
+            shown = labels.get(str(value), str(value))
+        out.append(LabelledAnswer(key, localise(q["text"], lang), shown))
     return out

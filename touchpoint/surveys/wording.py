@@ -45,6 +45,9 @@ TEXTS: dict[str, str] = {
     "unsubscribe_button": _("Unsubscribe"),
     "unsubscribed": _("You will not receive any more surveys from {brand}."),
     "footer": _("You received this because of your recent contact with {brand}."),
+    # A reminder, on the invitation's channel, to someone who has not answered yet.
+    "reminder_subject": _("A reminder: how likely are you to recommend {brand}?"),
+    "reminder_intro": _("We would still love to hear from you: it takes a few seconds."),
     # Follow-up questions, after the score.
     "more": _("A few more questions"),
     "more_hint": _("Optional unless marked required. Thank you for your time."),
@@ -137,5 +140,24 @@ def wording_for(
     if not name:
         out["greeting"] = ""
         out["dear"] = out["hello"]
-    out["context"] = out.get(touchpoint.kind, "")
+    # The context line: the touchpoint's own ("context"), else its kind's.
+    if "context" not in out:
+        out["context"] = out.get(touchpoint.kind, "")
     return out
+
+
+def invitation_wording(invitation, *preferred: str, name: bool = False) -> tuple[str, dict]:
+    """The language to address an invitation's contact in — theirs, else what the reader's
+    browser asks for (`preferred`), else the account's — and the touchpoint's texts in it,
+    with the brand and unit (and, with `name`, the contact's name) filled in. Load the
+    invitation with its account, contact, touchpoint and unit."""
+    account, contact = invitation.account, invitation.contact
+    lang = language_for(contact.locale, *preferred, account.default_locale)
+    texts = wording_for(
+        invitation.touchpoint,
+        lang,
+        brand=account.name,
+        unit=invitation.unit.name,
+        name=contact.name if name else "",
+    )
+    return lang, texts

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,16 +23,22 @@ from django.utils import timezone
 from touchpoint.accounts.access import paths_q, top_units
 from touchpoint.accounts.models import ApiKey, Membership, Unit
 from touchpoint.lib import nps
-from touchpoint.notifications.actions import do_notify, do_queue_email
+from touchpoint.notifications.actions import do_queue_email
 from touchpoint.responses.models import Response
 from touchpoint.surveys.wording import direction, language_for, wording_for
 from touchpoint.tickets.models import Priority, RootCause, Ticket, TicketEvent, TicketRule
+from touchpoint.tickets.notices import (
+    mail_domain,
+    notify,
+    others,
+    person_of,
+    record_event,
+)
 
 User = get_user_model()
 State, Kind = Ticket.State, TicketEvent.Kind
 RESPONSIBLE_ROLES = (Membership.Role.MANAGER, Membership.Role.ADMIN)
 WARN_FRACTION = 0.25  # warn when a quarter of the window is left
-HISTORY_AGE = dt.timedelta(days=7)  # older answers (imports) never open a ticket
 
 # Which states a ticket may move to from each state. Resolved and closed tickets reopen
 # to "in progress".
@@ -151,16 +157,18 @@ def _unit_ids_of(ticket: Ticket) -> list[int]:
 # --- Opening --------------------------------------------------------------------------------
 
 
+@transaction.atomic(savepoint=False)  # joins the answer's transaction: no extra round trips
 def on_response_saved(response: Response, *, created: bool) -> Ticket | None:
-    """Open, or update, the ticket of a response that was just stored. Call it inside the
-    transaction that stores the response: the ticket exists exactly when the answer does."""
+    """Open, or update, the ticket of a response that was just stored or changed. Runs in the
+    transaction that stores the answer (a subscriber of its events, `tickets.subscribers`):
+    the ticket exists exactly when the answer does."""
     now = timezone.now()
-    if created and response.answered_at < now - HISTORY_AGE:
-        return None  # an imported answer from the past is history, not a case to work
     ticket = None if created else Ticket.objects.filter(response=response).first()
     if ticket is not None:
-        _event(ticket, None, Kind.UPDATED, f"New score {response.score}", {"score": response.score})
-        _notify(ticket, "ticket.updated", f"updated:{response.updated_at.isoformat()}")
+        record_event(
+            ticket, None, Kind.UPDATED, f"New score {response.score}", {"score": response.score}
+        )
+        notify(ticket, "ticket.updated", f"updated:{response.updated_at.isoformat()}")
         return ticket
     rule = rule_for(response.touchpoint)
     reason = ticket_reason(rule, response.score, response.comment)
@@ -169,6 +177,7 @@ def on_response_saved(response: Response, *, created: bool) -> Ticket | None:
     return do_open_ticket(response, rule=rule, reason=reason, now=now)
 
 
+@transaction.atomic(savepoint=False)
 def do_open_ticket(response: Response, *, rule: TicketRule, reason: str, now) -> Ticket:
     found = holder_for(response.unit)
     holder, users = found if found else (Unit.objects.get(pk=response.unit.ancestor_ids[0]), [])
@@ -191,8 +200,8 @@ def do_open_ticket(response: Response, *, rule: TicketRule, reason: str, now) ->
     )
     ticket.assignees.set(users)
     names = ", ".join(u.get_full_name() or u.username for u in users) or "nobody yet"
-    _event(ticket, None, Kind.OPENED, f"Opened: {reason}. Assigned to {names}.")
-    _notify(ticket, "ticket.opened", "opened", users=users)
+    record_event(ticket, None, Kind.OPENED, f"Opened: {reason}. Assigned to {names}.")
+    notify(ticket, "ticket.opened", "opened", users=users)
     return ticket
 
 
@@ -219,19 +228,6 @@ def _locked(ticket: Ticket) -> Ticket:
     )
 
 
-def _user(actor):
-    """The person behind an action, or None for the system and for API keys."""
-    return None if actor is None or isinstance(actor, ApiKey) else actor
-
-
-def name_of(actor) -> str:
-    if actor is None:
-        return "Touchpoint"
-    if isinstance(actor, ApiKey):
-        return f"API key “{actor.name}”"
-    return actor.get_full_name() or actor.get_username()
-
-
 def _responded(ticket: Ticket, actor, now) -> None:
     """The first action by a person stops the first-response clock; the ticket now climbs
     only if it is not resolved in time."""
@@ -252,12 +248,12 @@ def do_add_note(ticket: Ticket, *, actor, text: str) -> TicketEvent:
         ticket = _locked(ticket)
         _responded(ticket, actor, now)
         ticket.save()
-        event = _event(ticket, actor, Kind.NOTE, text)
-        _notify(
+        event = record_event(ticket, actor, Kind.NOTE, text)
+        notify(
             ticket,
             "ticket.note",
             f"note:{event.pk}",
-            users=_others(ticket, actor),
+            users=others(ticket, actor),
             actor=actor,
             text=text,
         )
@@ -280,7 +276,7 @@ def do_change_state(ticket: Ticket, *, actor, state: str, root_cause_id: int | N
             if cause is None:
                 raise TicketError("Choose a root cause from the list.")
             ticket.root_cause = cause
-            _event(ticket, actor, Kind.ROOT_CAUSE, cause.name, {"root_cause": cause.code})
+            record_event(ticket, actor, Kind.ROOT_CAUSE, cause.name, {"root_cause": cause.code})
         old = ticket.state
         ticket.state = state
         _responded(ticket, actor, now)
@@ -298,11 +294,11 @@ def do_change_state(ticket: Ticket, *, actor, state: str, root_cause_id: int | N
             ticket.warn_at = _warn_at(now, ticket.resolution_due_at)
         ticket.save()
         label = Ticket.State(state).label
-        event = _event(ticket, actor, Kind.STATE, label, {"from": old, "to": state})
+        event = record_event(ticket, actor, Kind.STATE, label, {"from": old, "to": state})
         if state == State.RESOLVED:
             _send_follow_up(ticket, now)
-        _notify(
-            ticket, "ticket.state", f"state:{event.pk}", users=_others(ticket, actor), actor=actor
+        notify(
+            ticket, "ticket.state", f"state:{event.pk}", users=others(ticket, actor), actor=actor
         )
     return ticket
 
@@ -315,13 +311,13 @@ def do_set_priority(ticket: Ticket, *, actor, priority: str) -> Ticket:
         ticket = _locked(ticket)
         old, ticket.priority = ticket.priority, priority
         ticket.save()
-        _event(ticket, actor, Kind.PRIORITY, ticket.get_priority_display(), {"from": old})
+        record_event(ticket, actor, Kind.PRIORITY, ticket.get_priority_display(), {"from": old})
     return ticket
 
 
 def do_assign(ticket: Ticket, *, actor, user_ids: Iterable[int]) -> Ticket:
     """Hand the ticket to other managers, among those the actor may choose."""
-    if _user(actor) is None:
+    if person_of(actor) is None:
         raise TicketError("Only a person can reassign a ticket.")
     check_can_act(actor, ticket)
     allowed = {u.pk: u for u in assignable_users(ticket, actor)}
@@ -335,9 +331,9 @@ def do_assign(ticket: Ticket, *, actor, user_ids: Iterable[int]) -> Ticket:
         _responded(ticket, actor, timezone.now())
         ticket.save()
         names = ", ".join(u.get_full_name() or u.username for u in chosen)
-        event = _event(ticket, actor, Kind.ASSIGNED, f"Assigned to {names}")
+        event = record_event(ticket, actor, Kind.ASSIGNED, f"Assigned to {names}")
         new = [u for u in chosen if u.pk not in before and u.pk != actor.pk]
-        _notify(ticket, "ticket.assigned", f"assigned:{event.pk}", users=new, actor=actor)
+        notify(ticket, "ticket.assigned", f"assigned:{event.pk}", users=new, actor=actor)
     return ticket
 
 
@@ -346,7 +342,7 @@ def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
     text = (text or "").strip()
     if not text:
         raise TicketError("Write the reply first.")
-    if _user(actor) is None:
+    if person_of(actor) is None:
         raise TicketError("Only a person can reply to the customer.")
     check_can_act(actor, ticket)
     contact = ticket.contact
@@ -360,7 +356,7 @@ def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
         if ticket.state in (State.NEW, State.IN_PROGRESS):
             ticket.state = State.WAITING
         ticket.save()
-        event = _event(ticket, actor, Kind.REPLY, text, {"to": contact.email})
+        event = record_event(ticket, actor, Kind.REPLY, text, {"to": contact.email})
         domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
         thread = f"<ticket-{ticket.pk}@{domain}>"
         lang, texts = customer_texts(ticket)
@@ -389,7 +385,7 @@ def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
                 "Content-Language": lang,
             },
         )
-        _notify(ticket, "ticket.replied", f"reply:{event.pk}", users=_others(ticket, actor))
+        notify(ticket, "ticket.replied", f"reply:{event.pk}", users=others(ticket, actor))
     return event
 
 
@@ -404,7 +400,7 @@ def do_log_call(ticket: Ticket, *, actor, text: str) -> TicketEvent:
         _responded(ticket, actor, now)
         ticket.contacted_at = ticket.contacted_at or now
         ticket.save()
-        return _event(ticket, actor, Kind.CALL, text)
+        return record_event(ticket, actor, Kind.CALL, text)
 
 
 # --- Escalation -----------------------------------------------------------------------------
@@ -422,9 +418,13 @@ def sweep_tickets(*, now: dt.datetime | None = None) -> dict[str, int]:
             if escalate_at is None or escalate_at <= now:
                 continue  # it climbs right away instead
             ticket = Ticket.objects.select_related("account", "touchpoint").get(pk=pk)
+            if not rule_for(ticket.touchpoint).escalate:
+                continue  # its rule keeps it where it is: nothing to warn about
             hours = max(1, round((escalate_at - now).total_seconds() / 3600))
-            _event(ticket, None, Kind.SLA_WARNING, f"Escalates in about {hours} h if not handled.")
-            _notify(ticket, "ticket.sla_warning", f"warning:{escalate_at.isoformat()}", hours=hours)
+            record_event(
+                ticket, None, Kind.SLA_WARNING, f"Escalates in about {hours} h if not handled."
+            )
+            notify(ticket, "ticket.sla_warning", f"warning:{escalate_at.isoformat()}", hours=hours)
             counts["warned"] += 1
     due = Ticket.objects.filter(state__in=Ticket.OPEN_STATES, escalate_at__lte=now)
     for pk in list(due.values_list("pk", flat=True)):
@@ -441,15 +441,19 @@ def _escalate(pk: int, now: dt.datetime) -> int:
         )
         if not ticket.is_open or ticket.escalate_at is None or ticket.escalate_at > now:
             return 0  # handled meanwhile, or another worker escalated it
+        rule = rule_for(ticket.touchpoint)
+        if not rule.escalate:  # overdue, but its rule keeps it with its holders
+            ticket.escalate_at = ticket.warn_at = None
+            ticket.save()
+            return 0
         found = holder_for(ticket.unit, above=ticket.holder)
         if found is None:  # nobody higher: it stays with the top, noted once
             ticket.escalate_at = ticket.warn_at = None
             ticket.save()
             note = "Overdue, and there is no one higher to escalate to."
-            _event(ticket, None, Kind.ESCALATED, note)
+            record_event(ticket, None, Kind.ESCALATED, note)
             return 0
         holder, users = found
-        rule = rule_for(ticket.touchpoint)
         window = dt.timedelta(hours=rule.first_response_hours)
         previous = ticket.holder
         ticket.holder = holder
@@ -458,7 +462,7 @@ def _escalate(pk: int, now: dt.datetime) -> int:
         ticket.warn_at = _warn_at(now, ticket.escalate_at)
         ticket.save()
         ticket.assignees.add(*users)
-        _event(
+        record_event(
             ticket,
             None,
             Kind.ESCALATED,
@@ -466,7 +470,7 @@ def _escalate(pk: int, now: dt.datetime) -> int:
             f"(level {ticket.escalation_level}).",
             {"from_unit": previous.pk, "to_unit": holder.pk, "level": ticket.escalation_level},
         )
-        _notify(
+        notify(
             ticket,
             "ticket.escalated",
             f"escalated:{ticket.escalation_level}",
@@ -532,9 +536,9 @@ def _send_follow_up(ticket: Ticket, now) -> None:
         subject=texts["follow_up_subject"],
         body_text=render_to_string("tickets/email/follow_up.txt", context),
         body_html=render_to_string("tickets/email/follow_up.html", context),
-        headers={"In-Reply-To": f"<ticket-{ticket.pk}@{_domain()}>", "Content-Language": lang},
+        headers={"In-Reply-To": f"<ticket-{ticket.pk}@{mail_domain()}>", "Content-Language": lang},
     )
-    _event(ticket, None, Kind.FOLLOW_UP_SENT, f"Follow-up sent to {contact.email}")
+    record_event(ticket, None, Kind.FOLLOW_UP_SENT, f"Follow-up sent to {contact.email}")
 
 
 def access_follow_up(token: str) -> Ticket:
@@ -562,122 +566,8 @@ def do_record_follow_up(ticket: Ticket, *, score: int | None = None, solved: boo
         ticket.follow_up_answered_at = timezone.now()
         ticket.save()
         said = f"score {score}" if score is not None else ("solved" if solved else "not solved")
-        event = _event(ticket, None, Kind.FOLLOW_UP_ANSWERED, f"The customer answered: {said}.")
-        _notify(ticket, "ticket.follow_up_answered", f"follow_up:{event.pk}", said=said)
+        event = record_event(
+            ticket, None, Kind.FOLLOW_UP_ANSWERED, f"The customer answered: {said}."
+        )
+        notify(ticket, "ticket.follow_up_answered", f"follow_up:{event.pk}", said=said)
     return ticket
-
-
-# --- Events and notifications ---------------------------------------------------------------
-
-
-def _event(ticket: Ticket, actor, kind: str, text: str = "", data: dict | None = None):
-    data = dict(data or {})
-    if isinstance(actor, ApiKey):
-        data["api_key"] = actor.name
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        actor=_user(actor),
-        kind=kind,
-        text=text,
-        data=data,
-        created_at=timezone.now(),
-    )
-
-
-def _others(ticket: Ticket, actor) -> list:
-    """Everyone on the ticket but the person acting."""
-    user = _user(actor)
-    return [u for u in ticket.assignees.all() if user is None or u.pk != user.pk]
-
-
-def _domain() -> str:
-    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
-
-
-def _notify(ticket: Ticket, event_type: str, key: str, *, users=None, **context) -> None:
-    """Email `users` (the assignees by default) and every webhook that wants the event."""
-    if users is None:
-        users = list(ticket.assignees.all())
-    url = f"{settings.SITE_URL}/tickets/{ticket.pk}/"
-    response = ticket.response
-    headline = _headline(ticket, event_type, context)
-    summary = f"{headline} — score {response.score}, {ticket.touchpoint.name} <{url}>"
-    do_notify(
-        account=ticket.account,
-        event_type=event_type,
-        dedupe_key=f"ticket:{ticket.pk}:{key}",
-        users=users,
-        template="tickets/email/notice",
-        context={
-            "ticket": ticket,
-            "response": response,
-            "url": url,
-            "headline": headline,
-            "event_type": event_type,
-            "who": name_of(context.get("actor")),
-            **context,
-        },
-        data=ticket_data(ticket),
-        summary=summary,
-    )
-
-
-def _headline(ticket: Ticket, event_type: str, context: dict) -> str:
-    who = name_of(context.get("actor"))
-    where = ticket.unit.name
-    return {
-        "ticket.opened": f"New ticket #{ticket.pk} at {where}: {ticket.reason}",
-        "ticket.updated": f"Ticket #{ticket.pk} at {where}: the customer changed their answer",
-        "ticket.note": f"{who} added a note to ticket #{ticket.pk} ({where})",
-        "ticket.state": f"{who} set ticket #{ticket.pk} ({where}) to "
-        f"{ticket.get_state_display().lower()}",
-        "ticket.assigned": f"{who} assigned ticket #{ticket.pk} ({where}) to you",
-        "ticket.replied": f"{who} replied to the customer on ticket #{ticket.pk} ({where})",
-        "ticket.sla_warning": f"Ticket #{ticket.pk} at {where} escalates in about "
-        f"{context.get('hours')} h",
-        "ticket.escalated": f"Ticket #{ticket.pk} at {where} is overdue and escalated to "
-        f"{ticket.holder.name}",
-        "ticket.follow_up_answered": f"Follow-up on ticket #{ticket.pk} ({where}): "
-        f"{context.get('said')}",
-    }.get(event_type, f"Ticket #{ticket.pk} at {where}")
-
-
-def ticket_data(ticket: Ticket) -> dict:
-    """The JSON shape of a ticket, shared by webhooks and the API."""
-    response = ticket.response
-    return {
-        "id": ticket.pk,
-        "state": ticket.state,
-        "priority": ticket.priority,
-        "reason": ticket.reason,
-        "unit": {"id": ticket.unit_id, "code": ticket.unit.code, "name": ticket.unit.name},
-        "holder": {"id": ticket.holder_id, "code": ticket.holder.code},
-        "escalation_level": ticket.escalation_level,
-        "touchpoint": ticket.touchpoint.slug,
-        "response": {
-            "id": response.pk,
-            "score": response.score,
-            "comment": response.comment,
-            "channel": response.channel,
-            "answered_at": response.answered_at.isoformat(),
-        },
-        "assignees": [u.email or u.username for u in ticket.assignees.all()],
-        "opened_at": ticket.opened_at.isoformat(),
-        "first_response_due_at": ticket.first_response_due_at.isoformat(),
-        "resolution_due_at": ticket.resolution_due_at.isoformat(),
-        "first_responded_at": _iso(ticket.first_responded_at),
-        "resolved_at": _iso(ticket.resolved_at),
-        "root_cause": ticket.root_cause.code if ticket.root_cause_id else None,
-        "url": f"{settings.SITE_URL}/tickets/{ticket.pk}/",
-    }
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def overdue_q(now: dt.datetime) -> Q:
-    return Q(state__in=Ticket.OPEN_STATES) & (
-        Q(first_responded_at__isnull=True, first_response_due_at__lte=now)
-        | Q(resolution_due_at__lte=now)
-    )

@@ -6,7 +6,7 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from touchpoint.lib import nps
@@ -94,3 +94,125 @@ def loop_metrics(tickets: QuerySet[Ticket], *, now: dt.datetime | None = None) -
         won_back=won,
         recovery_rate=won / answered if answered else None,
     )
+
+
+# --- Open, overdue, due soon: one definition each, for every page, digest, export and API ---
+
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def next_due() -> Case:
+    """The ticket's next deadline: its first response while none was given, else its
+    resolution."""
+    return Case(
+        When(first_responded_at__isnull=True, then=F("first_response_due_at")),
+        default=F("resolution_due_at"),
+    )
+
+
+def open_q() -> Q:
+    return Q(state__in=Ticket.OPEN_STATES)
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Open, and past its first-response deadline without a response, or past resolution."""
+    return open_q() & (
+        Q(first_responded_at__isnull=True, first_response_due_at__lte=now)
+        | Q(resolution_due_at__lte=now)
+    )
+
+
+def due_soon_q(now: dt.datetime) -> Q:
+    """Open, not overdue, and its next deadline within the next 24 hours."""
+    soon = now + DUE_SOON
+    return (
+        open_q()
+        & ~overdue_q(now)
+        & (
+            Q(first_responded_at__isnull=True, first_response_due_at__lte=soon)
+            | Q(resolution_due_at__lte=soon)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TicketCounts:
+    open: int
+    overdue: int
+    due_soon: int
+
+    def as_dict(self) -> dict:
+        return {"open": self.open, "overdue": self.overdue, "due_soon": self.due_soon}
+
+
+def ticket_counts(tickets: QuerySet[Ticket], *, now: dt.datetime) -> TicketCounts:
+    """Open, overdue and due-soon tickets among `tickets` (already scoped): one statement."""
+    row = tickets.aggregate(
+        open=Count("pk", filter=open_q()),
+        overdue=Count("pk", filter=overdue_q(now)),
+        due_soon=Count("pk", filter=due_soon_q(now)),
+    )
+    return TicketCounts(row["open"], row["overdue"], row["due_soon"])
+
+
+def by_next_due(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Most urgent first: overdue ones before those due later, whatever their level."""
+    return tickets.annotate(next_due_at=next_due()).order_by("next_due_at", "-pk")
+
+
+# --- Root causes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CauseRow:
+    cause: str  # the root cause's name, or "" for resolved tickets without one
+    code: str
+    resolved: int
+    share: float  # of the resolved tickets
+    follow_ups_answered: int
+    won_back: int
+    recovery_rate: float | None
+    recovery_low: float | None  # Wilson 95 % interval of the recovery rate
+    recovery_high: float | None
+
+
+def root_causes(tickets: QuerySet[Ticket]) -> list[CauseRow]:
+    """Resolved (and closed) tickets by root cause, most frequent first, with how many
+    customers the follow-up won back per cause. `tickets` is already scoped and limited to
+    a period by the caller."""
+    rows = tickets.filter(resolved_at__isnull=False).values_list(
+        "root_cause__name",
+        "root_cause__code",
+        "follow_up_answered_at",
+        "follow_up_score",
+        "follow_up_solved",
+    )
+    tally: dict[tuple[str, str], list[int]] = {}
+    total = 0
+    for name, code, answered_at, score, solved in rows.iterator(chunk_size=2000):
+        counts = tally.setdefault((name or "", code or ""), [0, 0, 0])
+        counts[0] += 1
+        total += 1
+        if answered_at is not None:
+            counts[1] += 1
+            if score is not None:
+                counts[2] += nps.classify(score) == "promoter"
+            else:
+                counts[2] += bool(solved)
+    out = []
+    for (name, code), (resolved, answered, won) in tally.items():
+        low, high = nps.wilson(won, answered) if answered else (None, None)
+        out.append(
+            CauseRow(
+                name,
+                code,
+                resolved,
+                resolved / total,
+                answered,
+                won,
+                won / answered if answered else None,
+                low,
+                high,
+            )
+        )
+    return sorted(out, key=lambda r: (-r.resolved, r.cause == "", r.cause))

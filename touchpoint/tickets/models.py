@@ -51,6 +51,11 @@ class TicketRule(models.Model):
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     first_response_hours = models.PositiveIntegerField(default=24)
     resolution_hours = models.PositiveIntegerField(default=72)
+    escalate = models.BooleanField(
+        default=True,
+        help_text="A ticket not handled in time climbs to the managers of the unit above. "
+        "Off: it stays with its holders and is only marked overdue.",
+    )
     follow_up = models.CharField(max_length=10, choices=FollowUp.choices, default=FollowUp.SCORE)
 
     def __str__(self) -> str:

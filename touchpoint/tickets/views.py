@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,13 +15,22 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from touchpoint.accounts.access import access_unit, paths_q, top_units
+from touchpoint.accounts.access import (
+    access_unit,
+    identity_paths,
+    paths_q,
+    sees_identity,
+    top_units,
+)
+from touchpoint.accounts.models import Unit
+from touchpoint.lib import periods
 from touchpoint.notifications.actions import do_set_preference, preference_of
 from touchpoint.notifications.models import Preference
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Touchpoint
+from touchpoint.surveys.questions import labelled_answers
 from touchpoint.surveys.wording import direction
-from touchpoint.tickets import actions
+from touchpoint.tickets import actions, metrics
 from touchpoint.tickets.metrics import loop_metrics
 from touchpoint.tickets.models import RootCause, Ticket, TicketRule
 
@@ -29,48 +40,78 @@ VIEWS = {
     "overdue": "Overdue",
     "done": "Resolved and closed",
 }
-PERIODS = {"7": "7 days", "30": "30 days", "90": "90 days", "365": "12 months"}
 
 
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    """Mine / my team's / overdue / done, filtered by unit, touchpoint and state."""
-    now = timezone.now()
-    scoped = actions.scoped_tickets(request.user)
-    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "mine"
-    tickets = scoped
-    if view == "mine":
-        tickets = tickets.filter(assignees=request.user, state__in=Ticket.OPEN_STATES)
-    elif view == "open":
-        tickets = tickets.filter(state__in=Ticket.OPEN_STATES)
-    elif view == "overdue":
-        tickets = tickets.filter(actions.overdue_q(now))
-    else:
-        tickets = tickets.filter(state__in=(Ticket.State.RESOLVED, Ticket.State.CLOSED))
+@dataclass(frozen=True)
+class Period:
+    preset: str
+    label: str
+    since: dt.datetime
+    until: dt.datetime
+
+
+def _period(request: HttpRequest, account, now: dt.datetime) -> Period:
+    """One of the report presets (default: the last 3 months), in local days of the account."""
+    preset = request.GET.get("period")
+    if preset not in periods.PRESETS:
+        preset = periods.DEFAULT_PRESET
+    zone = ZoneInfo(account.time_zone if account else "UTC")
+    start, end = periods.preset_range(preset, now.astimezone(zone).date())
+    return Period(
+        preset,
+        periods.label(start, end, preset),
+        dt.datetime.combine(start, dt.time(), zone),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone),
+    )
+
+
+def _filtered(request: HttpRequest):
+    """The person's tickets narrowed by the unit and touchpoint filters: what the tiles, the
+    tabs and their counts all read, so they agree."""
+    tickets = actions.scoped_tickets(request.user)
     unit = None
     if request.GET.get("unit", "").isdigit():
         unit = access_unit(request.user, int(request.GET["unit"]))
         tickets = tickets.filter(unit_path__startswith=unit.path)
-    touchpoints = Touchpoint.objects.filter(
-        account_id__in={u.account_id for u in top_units(request.user)}
-    ).order_by("name")
+    tops = top_units(request.user)
+    touchpoints = Touchpoint.objects.filter(account_id__in={u.account_id for u in tops}).order_by(
+        "name"
+    )
     touchpoint = touchpoints.filter(slug=request.GET.get("touchpoint", "")).first()
     if touchpoint:
         tickets = tickets.filter(touchpoint=touchpoint)
-    order = "-opened_at" if view == "done" else "escalate_at"
-    tickets = tickets.select_related("unit", "touchpoint", "response", "holder").order_by(
-        order, "-pk"
-    )
+    account = unit.account if unit else (tops[0].account if tops else None)
+    return tickets, unit, touchpoint, touchpoints, tops, account
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Mine / all open / overdue / done, filtered by unit and touchpoint, most urgent first.
+    Open and overdue counts are the same figures as the tabs, the digest and the API
+    (`metrics.ticket_counts`)."""
+    now = timezone.now()
+    base, unit, touchpoint, touchpoints, tops, account = _filtered(request)
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "mine"
+    mine = base.filter(metrics.open_q(), assignees=request.user)
+    if view == "mine":
+        tickets = mine
+    elif view == "open":
+        tickets = base.filter(metrics.open_q())
+    elif view == "overdue":
+        tickets = base.filter(metrics.overdue_q(now))
+    else:
+        tickets = base.filter(state__in=(Ticket.State.RESOLVED, Ticket.State.CLOSED))
+    tickets = tickets.select_related("unit", "touchpoint", "response", "holder")
+    if view == "done":
+        tickets = tickets.order_by("-resolved_at", "-pk")
+    else:
+        tickets = metrics.by_next_due(tickets)
     page = Paginator(tickets, 50).get_page(request.GET.get("page"))
-    period = request.GET.get("days") if request.GET.get("days") in PERIODS else "30"
-    base = scoped.filter(unit_path__startswith=unit.path) if unit else scoped
-    metrics = loop_metrics(
-        base.filter(opened_at__gte=now - dt.timedelta(days=int(period))), now=now
+    period = _period(request, account, now)
+    loop = loop_metrics(
+        base.filter(opened_at__gte=period.since, opened_at__lt=period.until), now=now
     )
-    counts = {
-        "mine": scoped.filter(assignees=request.user, state__in=Ticket.OPEN_STATES).count(),
-        "overdue": scoped.filter(actions.overdue_q(now)).count(),
-    }
+    counts = metrics.ticket_counts(base, now=now)
     return render(
         request,
         "tickets/inbox.html",
@@ -79,14 +120,44 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "view": view,
             "views": VIEWS,
             "counts": counts,
+            "mine_count": mine.count(),
             "unit": unit,
-            "units": top_units(request.user),
+            "units": tops,
             "touchpoints": touchpoints,
             "touchpoint": touchpoint,
-            "metrics": metrics,
+            "metrics": loop,
             "period": period,
-            "periods": PERIODS,
+            "periods": periods.PRESETS,
             "now": now,
+        },
+    )
+
+
+@login_required
+def root_causes(request: HttpRequest) -> HttpResponse:
+    """Resolved tickets by root cause, for a unit (default: all of one's own) and a period,
+    with the recovery rate per cause; and the same per unit below."""
+    now = timezone.now()
+    base, unit, touchpoint, touchpoints, tops, account = _filtered(request)
+    period = _period(request, account, now)
+    resolved = base.filter(resolved_at__gte=period.since, resolved_at__lt=period.until)
+    children = []
+    for child in Unit.objects.filter(parent=unit).order_by("name") if unit else tops:
+        rows = metrics.root_causes(resolved.filter(unit_path__startswith=child.path))
+        if rows:
+            children.append((child, rows))
+    return render(
+        request,
+        "tickets/root_causes.html",
+        {
+            "rows": metrics.root_causes(resolved),
+            "children": children,
+            "unit": unit,
+            "units": tops,
+            "touchpoints": touchpoints,
+            "touchpoint": touchpoint,
+            "period": period,
+            "periods": periods.PRESETS,
         },
     )
 
@@ -149,7 +220,9 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
             "ticket": ticket,
             "response": response,
             "interaction": response.interaction,
+            "follow_ups": labelled_answers(ticket.touchpoint.questions, response.answers or {}),
             "history": history,
+            "show_contact": sees_identity(identity_paths(request.user), ticket.unit_path),
             "events": ticket.events.select_related("actor"),
             "assignees": list(ticket.assignees.all()),
             "can_act": can_act,

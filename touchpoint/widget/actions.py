@@ -1,17 +1,14 @@
-"""Publishable keys, the shared rate limit, and what the website widget may do with a key."""
+"""Publishable keys, and what the website widget may do with a key."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.surveys.models import Channel, Touchpoint
-from touchpoint.widget.models import PublishableKey, RateCounter
+from touchpoint.widget.models import PublishableKey
 
 KEY_PREFIX = "tpp_"
 
@@ -65,33 +62,3 @@ def access_widget_touchpoint(key: PublishableKey, slug: str) -> Touchpoint | Non
         return None
     touchpoint.account = key.account
     return touchpoint
-
-
-def check_rate(bucket: str, *, limit: int, window: int = 60) -> tuple[bool, int]:
-    """Count one hit for `bucket` in the current fixed window; (allowed, seconds to wait).
-
-    The count lives in the database, so every web process shares it: an UPDATE ... + 1 (the
-    row lock serialises concurrent hits), or the first hit's INSERT, where a racing insert
-    loses on the unique constraint and counts with an UPDATE instead.
-    """
-    now = timezone.now()
-    epoch = int(now.timestamp())
-    start = dt.datetime.fromtimestamp(epoch - epoch % window, tz=dt.UTC)
-    rows = RateCounter.objects.filter(bucket=bucket, window_start=start)
-    with transaction.atomic():
-        if not rows.update(hits=F("hits") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(bucket=bucket, window_start=start, hits=1)
-            except IntegrityError:
-                rows.update(hits=F("hits") + 1)
-            # The first hit of a window clears this bucket's earlier windows.
-            RateCounter.objects.filter(bucket=bucket, window_start__lt=start).delete()
-        hits = rows.values_list("hits", flat=True).get()
-    return hits <= limit, window - epoch % window
-
-
-def prune_rate_counters(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
-    """Forget finished windows (the worker calls this now and then)."""
-    deleted, _ = RateCounter.objects.filter(window_start__lt=timezone.now() - older_than).delete()
-    return deleted

@@ -58,22 +58,3 @@ class PublishableKey(models.Model):
     @property
     def origins(self) -> set[str]:
         return {line.strip().rstrip("/") for line in self.allowed_origins.split() if line.strip()}
-
-
-class RateCounter(models.Model):
-    """Hits per bucket (a key and a client address) per fixed window, shared by all processes."""
-
-    bucket = models.CharField(max_length=200)
-    window_start = models.DateTimeField()
-    hits = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["bucket", "window_start"], name="one_counter_per_window"
-            )
-        ]
-        indexes = [models.Index(fields=["window_start"], name="ratecounter_window")]
-
-    def __str__(self) -> str:
-        return f"{self.bucket} at {self.window_start:%H:%M}: {self.hits}"

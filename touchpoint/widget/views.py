@@ -19,19 +19,21 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from touchpoint.intake.actions import do_ask_now
+from touchpoint.intake.schemas import ContactIn, field_errors
+from touchpoint.lib.languages import accepted_languages
+from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.responses.actions import (
     InvalidAnswer,
-    do_record_anonymous_response,
-    do_record_response,
+    do_answer_anonymously,
+    do_answer_invitation,
 )
-from touchpoint.surveys.actions import access_open_invitation, do_ask_now
 from touchpoint.surveys.models import Channel
-from touchpoint.surveys.schemas import ContactIn, field_errors
+from touchpoint.surveys.tokens import access_open_invitation
 from touchpoint.surveys.wording import direction, language_for, wording_for
 from touchpoint.widget.actions import (
     access_publishable_key,
     access_widget_touchpoint,
-    check_rate,
 )
 from touchpoint.widget.models import PublishableKey
 
@@ -66,9 +68,11 @@ class AnswerIn(_Strict):
     touchpoint: Annotated[str, Field(max_length=60)] = ""
     token: Annotated[str, Field(max_length=64)] = ""
     score: Annotated[StrictInt, Field(ge=0, le=10)]
-    comment: Annotated[str, Field(max_length=10000)] = ""
+    comment: str = ""  # checked by the answer door, like every other comment
     lang: Annotated[str, Field(max_length=16)] = ""
     url: Annotated[str, Field(max_length=2000)] = ""
+    # The widget's id for this answer: sending it again (a retry) changes nothing.
+    id: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] = ""
 
 
 def _error(status: int, error: str, detail, origin: str = "") -> HttpResponse:
@@ -111,7 +115,7 @@ def widget_endpoint(methods: tuple[str, ...]) -> Callable:
             if request.method not in methods:
                 return _error(405, "method_not_allowed", f"Use {' or '.join(methods)}.", origin)
             client = client_address(request)
-            allowed, wait = check_rate(
+            allowed, wait = ratelimits.take(
                 f"widget:{publishable.pk}:{client}", limit=settings.WIDGET_RATE_LIMIT
             )
             if not allowed:
@@ -162,8 +166,8 @@ def config(request: HttpRequest, key: PublishableKey, origin: str) -> HttpRespon
     touchpoint = access_widget_touchpoint(key, request.GET.get("touchpoint", ""))
     if touchpoint is None:
         return _unknown_touchpoint(origin)
-    accept = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
-    lang = language_for(request.GET.get("lang", ""), accept, key.account.default_locale)
+    accept = accepted_languages(request.headers.get("Accept-Language", ""))
+    lang = language_for(request.GET.get("lang", ""), *accept, key.account.default_locale)
     texts = wording_for(touchpoint, lang, brand=key.account.name, unit=key.unit.name)
     rules = touchpoint.widget_rules or {}
     return JsonResponse(
@@ -236,27 +240,33 @@ def responses(request: HttpRequest, key: PublishableKey, origin: str) -> HttpRes
                 [{"field": "token", "message": "is unknown, expired or not for this widget"}],
                 origin,
             )
-        response, created = do_record_response(
-            invitation=invitation, score=given.score, comment=given.comment, locale=lang
-        )
+        try:
+            response, created = do_answer_invitation(
+                invitation, score=given.score, comment=given.comment, locale=lang
+            )
+        except InvalidAnswer as invalid:
+            return _error(
+                422, "invalid_request", [{"field": invalid.field, "message": str(invalid)}], origin
+            )
         return JsonResponse({"id": response.pk}, status=201 if created else 200)
     touchpoint = access_widget_touchpoint(key, given.touchpoint)
     if touchpoint is None:
         return _unknown_touchpoint(origin)
     try:
-        response = do_record_anonymous_response(
+        response, created = do_answer_anonymously(
             touchpoint=touchpoint,
             unit=key.unit,
             channel=Channel.WIDGET,
             score=given.score,
             comment=given.comment,
             locale=lang,
+            key=f"widget:{key.pk}:{given.id}" if given.id else "",
         )
     except InvalidAnswer as invalid:
         return _error(
             422, "invalid_request", [{"field": invalid.field, "message": str(invalid)}], origin
         )
-    return JsonResponse({"id": response.pk}, status=201)
+    return JsonResponse({"id": response.pk}, status=201 if created else 200)
 
 
 def demo_shop(request: HttpRequest) -> HttpResponse:

@@ -59,7 +59,7 @@ def evaluate(
     out: dict[str, Scores] = defaultdict(Scores)
     for item in items:
         got = analyser(item)
-        found = {}
+        found: dict[str, str] = {}
         for mention in got.mentions:
             found.setdefault(mention.theme, mention.sentiment)
         for key in (item.language, "all"):

@@ -94,7 +94,7 @@ def _trigrams() -> tuple[dict[str, tuple[float, ...]], tuple[float, ...]]:
     """The log-probability of each letter trigram in each Latin-script language's labelled
     training comments (add-one smoothed; one tuple per trigram, in LATIN's order), and that
     of a trigram never seen."""
-    counts = {language: Counter() for language in LATIN}
+    counts: dict[str, Counter[str]] = {language: Counter() for language in LATIN}
     for item in training_items():
         if item.language in counts:
             counts[item.language].update(_grams([t.text for t in tokenise(item.text.lower())]))
@@ -159,10 +159,12 @@ def detect(text: str, hint: str | None = None) -> Detected:
         scores["hi"] += devanagari / 4
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] < 0.9 and (hint or latin < 4):
-        return Detected(hint or (max(scores, key=scores.get) if ranked[0] > 0 else ""), False)
+        return Detected(
+            hint or (max(scores, key=scores.__getitem__) if ranked[0] > 0 else ""), False
+        )
     if ranked[0] < 0.9:  # no function word, no hint: English unless the letters clearly differ
         letters = _trigram_scores(words)
-        best = max(letters, key=letters.get)
+        best = max(letters, key=letters.__getitem__)
         if best != "en" and letters["en"] <= -DIFFERENT:
             return Detected(best, True)
         return Detected("", False)
@@ -170,8 +172,7 @@ def detect(text: str, hint: str | None = None) -> Detected:
     if ranked[0] < 3 or ranked[0] - ranked[1] < CLEAR:  # letters decide what words cannot
         for language, value in _trigram_scores(words).items():
             judged[language] += TRIGRAM_WEIGHT * value
-    ranked = sorted(judged.items(), key=lambda kv: -kv[1])
-    best, top = ranked[0]
+    best, top = max(judged.items(), key=lambda kv: kv[1])
     if hint and hint != best and judged[hint] >= top - max(0.2 * abs(top), 0.5):
         best = hint  # a near tie goes to the language the customer was surveyed in
     others = sorted((v, k) for k, v in scores.items() if k != best)

@@ -31,7 +31,7 @@ def fold(word: str) -> str:
 def _drops(char: str) -> bool:
     if char == "\u093c":  # Devanagari nukta
         return True
-    return unicodedata.combining(char) and "\u0300" <= char <= "\u036f"
+    return bool(unicodedata.combining(char)) and "\u0300" <= char <= "\u036f"
 
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})

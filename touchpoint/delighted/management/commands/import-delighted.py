@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from touchpoint.delighted.actions import DelightedError, access_project
 from touchpoint.delighted.importer import import_export
-from touchpoint.surveys.management.csv_command import CsvImportCommand
+from touchpoint.intake.management.csv_command import CsvImportCommand
 
 
 class Command(CsvImportCommand):

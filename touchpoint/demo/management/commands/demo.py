@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand
 
 from touchpoint.accounts.actions import do_create_api_key
 from touchpoint.accounts.models import Account
-from touchpoint.demo.channels import KIOSK_NAME
-from touchpoint.demo.seed import DEMO_PASSWORD, DEMO_PEOPLE
+from touchpoint.demo.seed.channels import KIOSK_NAME
+from touchpoint.demo.seed.org import DEMO_PASSWORD, DEMO_PEOPLE
 from touchpoint.kiosks.actions import do_new_kiosk_link
 from touchpoint.kiosks.models import Kiosk
 
@@ -86,8 +86,9 @@ class Command(BaseCommand):
             )
             + f"  Admin:       {base}/admin/   (user {DEMO_USER})\n"
             + f"  Responses:   {base}/responses/   (filter, search, open, export)\n"
-            + f"  Dev outbox:  {base}/dev/outbox/   (survey emails to answer, weekly digests,\n"
-            + "               and SMS, kept there since no Twilio credentials are set)\n"
+            + f"  Dev outbox:  {base}/dev/outbox/   (signed in as {DEMO_USER}: survey emails to\n"
+            + "               answer, weekly digests, and SMS, kept there since no Twilio\n"
+            + "               credentials are set)\n"
             + f"  Interviews:  {base}/interviews/   (as london-manager: phone calls due now)\n"
             + (f"  Kiosk:       {base}{kiosk_path}   (Oxford Street tablet)\n" if kiosk else "")
             + f"  API docs:    {base}/api/v1/docs\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from touchpoint.digests import actions
+from touchpoint.notifications.delivery import send_due_deliveries
 
 
 class Command(BaseCommand):
@@ -17,5 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, now: bool, **options):
         created = actions.schedule_digests(force=now)
-        sent = actions.send_due_digests(limit=10_000)
-        self.stdout.write(f"{created} digest(s) scheduled, {sent} sent")
+        built = actions.send_due_digests(limit=10_000)
+        # They are in the outbox now; send them at once rather than wait for the worker.
+        while send_due_deliveries(limit=500):
+            pass
+        self.stdout.write(f"{created} digest(s) scheduled, {built} sent")

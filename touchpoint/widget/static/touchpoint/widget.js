@@ -114,6 +114,10 @@
     var before = document.activeElement;
     var score = null;
     var sent = false;
+    // This answer's own id: a retried request (or a second send) is then the same answer.
+    var answerId = window.crypto && crypto.randomUUID
+      ? crypto.randomUUID()
+      : Date.now().toString(36) + Math.random().toString(36).slice(2);
 
     function finish() {
       host.remove();
@@ -123,7 +127,7 @@
     function send(comment) {
       sent = true;
       return request("responses", {
-        touchpoint: config.touchpoint, token: token || "", score: score,
+        touchpoint: config.touchpoint, token: token || "", score: score, id: answerId,
         comment: comment || "", lang: config.lang, url: location.href
       });
     }
@@ -159,7 +163,7 @@
       body.textContent = "";
       var form = el("form", {class: "more"});
       var textLabel = el("label", {for: "tp-comment", class: "comment-label"}, t.widget_comment);
-      var text = el("textarea", {id: "tp-comment", rows: "3", maxlength: "2000"});
+      var text = el("textarea", {id: "tp-comment", rows: "3", maxlength: "10000"});
       var error = el("p", {class: "error", role: "alert"});
       var actions = el("div", {class: "actions"});
       var submit = el("button", {type: "submit", class: "primary"}, t.send);

@@ -1,0 +1,67 @@
+"""Alert pages: the alerts of one's units, one alert with its evidence, muting."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from touchpoint.alerts import actions
+from touchpoint.alerts.conditions import TITLES
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    alerts = actions.scoped_alerts(request.user)
+    state = request.GET.get("state", "open")
+    if state in ("open", "cleared"):
+        alerts = alerts.filter(state=state)
+    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "alerts/list.html",
+        {"page": page, "state": state, "mutes": actions.mutes_of(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def alert_page(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = actions.access_alert(request.user, pk)
+    mutes = actions.mutes_of(request.user)
+    evidence = alert.evidence or {}
+    return render(
+        request,
+        "alerts/alert.html",
+        {
+            "alert": alert,
+            "now": evidence.get("now"),
+            "comparisons": [evidence[k] for k in ("before", "baseline") if evidence.get(k)],
+            "evidence": evidence,
+            "evidence_url": actions.evidence_url(alert),
+            "muted_kind": (alert.unit_id, alert.kind) in mutes,
+            "muted_all": (alert.unit_id, "") in mutes,
+            "kind_title": TITLES.get(alert.kind, alert.kind),
+        },
+    )
+
+
+@login_required
+@require_POST
+def alert_mute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mute (or unmute) this kind of alert, or every alert, at the alert's unit."""
+    alert = actions.access_alert(request.user, pk)
+    kind = alert.kind if request.POST.get("what") == "kind" else ""
+    if request.POST.get("action") == "unmute":
+        actions.do_unmute(user=request.user, unit=alert.unit, kind=kind)
+        messages.success(request, "Alerts are on again.")
+    else:
+        actions.do_mute(user=request.user, unit=alert.unit, kind=kind)
+        messages.success(
+            request,
+            f"Muted: no more {'alerts like this' if kind else 'alerts'} at {alert.unit.name}.",
+        )
+    return redirect("alert", pk=alert.pk)
