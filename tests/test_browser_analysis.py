@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.conftest import answer
+from tests.test_analysis import resolved_with_cause
 from tests.test_browser import ARTIFACTS
 from touchpoint.analysis import sweep
 from touchpoint.analysis.models import Theme
@@ -41,8 +42,11 @@ def test_a_manager_follows_a_theme_from_the_dashboard_to_its_comments(
         (9, "Friendly staff and quick service"),
         (1, "Charged twice for the same phone"),
     ]
-    for n, (score, text) in enumerate(comments):
+    answers = [
         answer(brand, brand.store, score, text, n=n, at=recent)
+        for n, (score, text) in enumerate(comments)
+    ]
+    resolved_with_cause(brand, answers[0], "Understaffed store")
     answer(brand, brand.other_store, 1, "South: the queue never moves", n=9, at=recent)
     analyse_all()
     page = browser.new_page(viewport={"width": 1200, "height": 900})
@@ -65,6 +69,11 @@ def test_a_manager_follows_a_theme_from_the_dashboard_to_its_comments(
     assert {m.inner_text().lower() for m in marks.all()} == {"queue", "waited"}
     assert page.get_by_label("Theme").input_value() == "waiting"
     page.screenshot(path=ARTIFACTS / "explorer-theme.png", full_page=True)
+
+    page.goto(f"{live_server.url}/units/{brand.north.pk}/themes/")
+    causes = page.get_by_role("table", name="Resolved tickets by root cause")
+    assert causes.get_by_role("row", name="Understaffed store").is_visible()
+    page.screenshot(path=ARTIFACTS / "unit-themes.png", full_page=True)
     page.close()
 
 

@@ -15,7 +15,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.apps import apps
 from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncDate
 
@@ -34,6 +33,9 @@ from touchpoint.reports.figures import trend_grain
 from touchpoint.reports.models import HISTOGRAM
 from touchpoint.reports.params import SEGMENT_SOURCES, ReportRequest
 from touchpoint.responses.models import Response
+from touchpoint.tickets import metrics as ticket_metrics
+from touchpoint.tickets.metrics import CauseRow
+from touchpoint.tickets.models import Ticket
 
 
 def answers(request: ReportRequest) -> QuerySet[Response]:
@@ -109,7 +111,6 @@ class ThemeReport:
     analysed: int
     rows: list[ThemeRow]
     grain: str
-    root_causes: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def pending(self) -> int:
@@ -153,7 +154,6 @@ def theme_report(
     Counted from the theme rollups (a few rows per theme and period), or from the answers
     themselves when segment filters ask for contact or interaction attributes (`source`
     "answers" forces that, for checks and benchmarks)."""
-    base = answers(request)
     everyone = report_counts(request)
     grain = trend_grain(request, everyone.n).grain
     source = source or ("answers" if request.segments else "rollups")
@@ -200,7 +200,6 @@ def theme_report(
         analysed=n_analysed,
         rows=rows,
         grain=grain,
-        root_causes=root_causes(base),
     )
 
 
@@ -386,13 +385,8 @@ def tally_answers(request: ReportRequest, grain: str) -> Tally:
     return tally
 
 
-def root_causes(base: QuerySet[Response]) -> list[tuple[str, int]]:
-    """Root causes chosen on the tickets of these answers, most frequent first."""
-    if not apps.is_installed("touchpoint.tickets"):
-        return []
-    return list(
-        base.filter(ticket__root_cause__isnull=False)
-        .values_list("ticket__root_cause__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n")[:10]
-    )
+def root_causes(request: ReportRequest) -> list[CauseRow]:
+    """The root causes chosen when resolving the tickets these answers opened, counted the
+    way the tickets' own root-cause page counts them (resolved, share, customers won back),
+    to read beside the themes: what customers said, and what the team found."""
+    return ticket_metrics.root_causes(Ticket.objects.filter(response__in=answers(request)))

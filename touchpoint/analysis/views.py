@@ -54,6 +54,7 @@ def unit_themes(request: HttpRequest, pk: int) -> HttpResponse:
         "unit": unit,
         "report": report,
         "drivers": found,
+        "causes": queries.root_causes(report_request),
         "query": report_request.query_string(),
         "error": error,
         "can_edit": _can_edit(request.user, unit.account_id),
