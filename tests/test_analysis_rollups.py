@@ -12,14 +12,23 @@ import pytest
 import time_machine
 
 from tests.conftest import answer
+from touchpoint.accounts.actions import do_create_unit, do_move_unit
 from touchpoint.analysis import actions, drivers, rollups, sweep
 from touchpoint.analysis.hooks import request_analysis
-from touchpoint.analysis.models import CommentRollup, DriverResult, Theme, ThemeRollup
+from touchpoint.analysis.models import (
+    CommentAnalysis,
+    CommentRollup,
+    DriverResult,
+    Theme,
+    ThemeRollup,
+)
 from touchpoint.analysis.queries import tally_answers, tally_rollups, theme_report
 from touchpoint.analysis.starter import do_create_starter_taxonomy
+from touchpoint.events.actions import relay
 from touchpoint.lib import drivers as lmg_drivers
 from touchpoint.reports.figures import trend_grain
 from touchpoint.reports.params import check_report_request
+from touchpoint.responses.actions import do_change_answer, do_restate_history
 from touchpoint.responses.models import Response
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +151,50 @@ def test_the_rollups_stay_exact_through_edits_rescoring_and_retagging(themed):
     assert_rollups_count_what_the_answers_say(themed)
     before = stored_rollups(themed.account)
     assert rollups.rebuild(themed.account) == 30 - 1  # analysed with a comment, one erased
+    assert stored_rollups(themed.account) == before
+
+
+def test_the_rollups_follow_answers_changed_and_restated_through_the_door(themed):
+    # Given analysed answers at a store of the north region, and elsewhere
+    stored = given_answers(themed)
+    at_store = [r for r in stored if r.unit_id == themed.store.pk]
+    # When one answer's score changes, another's comment, and a third's follow-ups only
+    with time_machine.travel(NOW, tick=False):
+        do_change_answer(stored[0], score=8)
+        do_change_answer(stored[1], comment="The queue took ages")
+        do_change_answer(stored[2], answers={"reason": "price"})
+        relay()
+        drain()
+    # Then the first two are analysed again, and every answer counts with its score now
+    runs = dict(CommentAnalysis.objects.values_list("response_id", "runs"))
+    assert (runs[stored[0].pk], runs[stored[1].pk], runs[stored[2].pk]) == (2, 2, 1)
+    counted = CommentAnalysis.objects.filter(counted_score__isnull=False)
+    assert all(a.counted_score == a.response.score for a in counted.select_related("response"))
+    assert_rollups_count_what_the_answers_say(themed)
+
+    # When the store moves to a new region and its past is restated there
+    east = do_create_unit(
+        account=themed.account, kind="region", code="east", name="East", parent=themed.brand
+    )
+    do_move_unit(unit=themed.store, new_parent=east)
+    assert do_restate_history(unit=east) == len(at_store)
+    # Then its themes count in the new region at once, none are left in the old one, and
+    # a worker analysing one of its answers afterwards takes it from where it is now
+    themed.store.refresh_from_db()
+    assert_rollups_count_what_the_answers_say(themed)
+    east_request = check_report_request(
+        unit=east, start=dt.date(2026, 6, 9), end=NOW.date(), now=NOW
+    )
+    grain = trend_grain(east_request).grain
+    assert nonzero(tally_rollups(east_request, grain)) == nonzero(
+        tally_answers(east_request, grain)
+    )
+    assert tally_rollups(east_request, grain).analysed == len([r for r in at_store if r.comment])
+    request_analysis([at_store[0].pk])
+    drain()
+    assert_rollups_count_what_the_answers_say(themed)
+    before = stored_rollups(themed.account)
+    rollups.rebuild(themed.account)
     assert stored_rollups(themed.account) == before
 
 

@@ -18,3 +18,4 @@ class AnalysisConfig(AppConfig):
         exports.register()
         for event_type in ("response.created", "response.updated", "response.erased"):
             subscribe(event_type, subscribers.on_answers)
+        subscribe("response.restated", subscribers.on_restated, in_transaction=True)

@@ -10,8 +10,9 @@ An answer counts where it was given (attribution snapshot), on its local day in 
 account's time zone. `rebuild` recomputes an account's rollups from its analyses alone (after
 a time-zone change, or to check them: `analyse-comments --rebuild-rollups`).
 
-The contract with the answer path: an answer whose score or comment changes is analysed
-again (`hooks.request_analysis`); until then the rollups count it with the score it had.
+The contract with the answer path (`subscribers`): an answer whose score, comment or
+language changes is analysed again (`hooks.request_analysis`); until then the rollups count
+it with the score it had. An answer restated under a new path moves at once (`restate`).
 """
 
 from __future__ import annotations
@@ -79,6 +80,28 @@ def move(account_ids: dict[int, int], before: dict[int, Counted], after: dict[in
             by_account[account_id].add(counted, ZoneInfo(zones[account_id]), sign)
     for account_id, deltas in by_account.items():
         _write(account_id, deltas)
+
+
+def restate(moved: list[tuple[Response, str]]) -> None:
+    """Answers now counted under another path (`responses.actions.do_restate_history`, each
+    with its old path): every analysed one leaves its old path and joins its new one, with
+    the score and the themes it is counted with. Its analysis row is locked first, so a
+    worker writing the same answer sees the move (`sweep._where`)."""
+    by_pk = {response.pk: (response, old) for response, old in moved}
+    counted = dict(
+        CommentAnalysis.objects.select_for_update()
+        .filter(response_id__in=list(by_pk), counted_score__isnull=False)
+        .values_list("response_id", "counted_score")
+    )
+    themes = feelings(list(counted)) if counted else {}
+    before, after, accounts = {}, {}, {}
+    for pk, score in counted.items():
+        response, old = by_pk[pk]
+        where = (response.touchpoint_id, response.channel, response.answered_at, score)
+        before[pk] = Counted(old, *where, themes.get(pk, {}))
+        after[pk] = Counted(response.unit_path, *where, themes.get(pk, {}))
+        accounts[pk] = response.account_id
+    move(accounts, before, after)
 
 
 def feelings(response_ids: list[int]) -> dict[int, dict[int, frozenset[str]]]:

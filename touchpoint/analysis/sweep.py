@@ -154,34 +154,23 @@ class _Result:
     ids: dict[str, int]  # theme ids by key
     commented: bool
     account_id: int
-    where: tuple  # (unit_path, touchpoint_id, channel, answered_at): where it counts
-    score: int
 
 
 def _analyse(response_ids: list[int]) -> dict[int, _Result]:
-    """Each answer's analysis with the taxonomy version it used, the theme ids, and what the
-    rollups need of the answer."""
+    """Each answer's analysis with the taxonomy version it used and the theme ids."""
     rows = Response.objects.filter(pk__in=response_ids).values_list(
-        "pk",
-        "account_id",
-        "comment",
-        "locale",
-        "unit_path",
-        "touchpoint_id",
-        "channel",
-        "answered_at",
-        "score",
+        "pk", "account_id", "comment", "locale"
     )
     out = {}
     taxonomies: dict[int, tuple[int, Compiled, dict[str, int]]] = {}
-    for pk, account_id, comment, locale, *where, score in rows:
+    for pk, account_id, comment, locale in rows:
         if account_id not in taxonomies:
             taxonomies[account_id] = compiled(account_id)
         version, matcher, ids = taxonomies[account_id]
         hint = (locale or "").split("-")[0].lower()
         commented = bool((comment or "").strip())
         found = analyse(comment, matcher, hint=hint)
-        out[pk] = _Result(found, version, ids, commented, account_id, tuple(where), score)
+        out[pk] = _Result(found, version, ids, commented, account_id)
     return out
 
 
@@ -190,23 +179,38 @@ def _owned(rows) -> dict[int, int | None]:
     return dict(rows.select_for_update().values_list("pk", "counted_score"))
 
 
+def _where(response_ids: list[int]) -> dict[int, tuple]:
+    """Where and with which score each answer counts, read once its analysis row is locked:
+    a restatement (`rollups.restate`) that moved it meanwhile has committed by then, so the
+    rollups take it away from, and add it to, the place it is counted now."""
+    return {
+        pk: (unit_path, touchpoint_id, channel, answered_at, score)
+        for pk, unit_path, touchpoint_id, channel, answered_at, score in Response.objects.filter(
+            pk__in=response_ids
+        ).values_list("pk", "unit_path", "touchpoint_id", "channel", "answered_at", "score")
+    }
+
+
 def _write(owned: dict[int, int | None], results: dict[int, _Result], now: dt.datetime) -> None:
     """Replace the mentions, fill in the rows of `owned` (locked by the caller's transaction,
     with the score each counted for) and move the theme rollups from what these answers
     counted for to what they count for now. One UPDATE per row, sent as a batch: Django's
     bulk_update builds a CASE per field and row, and spent 90 % of a backfill's time."""
-    recount = [pk for pk, score in owned.items() if score is not None and pk in results]
-    feelings = rollups.feelings(recount) if recount else {}
+    where = _where(list(owned))
+    recount = [pk for pk, score in owned.items() if score is not None and pk in where]
+    counted_feelings = rollups.feelings(recount) if recount else {}
     before = {
-        pk: rollups.Counted(*results[pk].where, owned[pk], feelings.get(pk, {})) for pk in recount
+        pk: rollups.Counted(*where[pk][:4], owned[pk], counted_feelings.get(pk, {}))
+        for pk in recount
     }
     ThemeMention.objects.filter(response_id__in=list(owned)).delete()
     mentions, updates = [], []
     after: dict[int, rollups.Counted] = {}
     accounts: dict[int, int] = {}
     for pk in owned:
-        if pk not in results:  # the answer is gone
+        if pk not in results or pk not in where:  # the answer is gone
             continue
+        *place, score = where[pk]
         result = results[pk]
         found = result.found
         accounts[pk] = result.account_id
@@ -217,7 +221,7 @@ def _write(owned: dict[int, int | None], results: dict[int, _Result], now: dt.da
                 found.score if result.commented else None,
                 result.version,
                 now,
-                result.score if result.commented else None,
+                score if result.commented else None,
                 pk,
             )
         )
@@ -239,7 +243,7 @@ def _write(owned: dict[int, int | None], results: dict[int, _Result], now: dt.da
             for m in kept:
                 feelings[result.ids[m.theme]].add(m.sentiment)
             themes = {theme: frozenset(f) for theme, f in feelings.items()}
-            after[pk] = rollups.Counted(*result.where, result.score, themes)
+            after[pk] = rollups.Counted(*place, score, themes)
     bulk_insert(mentions)
     table = connection.ops.quote_name(CommentAnalysis._meta.db_table)
     with connection.cursor() as cursor:
