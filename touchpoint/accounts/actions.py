@@ -263,8 +263,25 @@ def _mint(invitation) -> str:
     return token
 
 
+def do_mint_member_link(invitation) -> str | None:
+    """The secret of the link in the invitation's email, minted as the email is composed
+    (None when the invitation was accepted or revoked meanwhile). The previous link stops
+    working; the invitation is open for INVITATION_DAYS from now."""
+    from touchpoint.accounts.models import MemberInvitation
+
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + dt.timedelta(days=INVITATION_DAYS)
+    minted = MemberInvitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(token_hash=_token_hash(token), expires_at=expires_at)
+    if not minted:
+        return None
+    invitation.token_hash, invitation.expires_at = _token_hash(token), expires_at
+    return token
+
+
 def do_invite_member(*, by, unit: Unit, email: str, role: str):
-    """Invite a person by email to `unit` with `role`, and send the link on commit.
+    """Invite a person by email to `unit` with `role`; the outbox mails the link.
 
     Returns the invitation. An open invitation for the same address and unit is replaced.
     `by` None: the account itself invites (a unit file, an account-wide API key)."""
@@ -289,16 +306,16 @@ def do_invite_member(*, by, unit: Unit, email: str, role: str):
         invitation = MemberInvitation(
             account=unit.account, unit=unit, role=role, email=email, invited_by=by
         )
-        token = _mint(invitation)
+        _mint(invitation)
         invitation.save()
-        transaction.on_commit(lambda: notify_member_invitation(invitation, token))
+        queue_member_mails([invitation], by=by)
     return invitation
 
 
 def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
     """Invite many people at once (a unit file): each (unit, email, role) checked as
     `do_invite_member` checks one, then one UPDATE revoking the open invitations they replace
-    and one INSERT; every link is mailed on commit. All or nothing: PeopleError names the
+    and one INSERT; every link is mailed by the outbox. All or nothing: PeopleError names the
     first address at fault."""
     from django.core.validators import validate_email
     from django.db.models.functions import Lower
@@ -352,65 +369,74 @@ def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
             MemberInvitation(account=unit.account, unit=unit, role=role, email=email, invited_by=by)
             for unit, email, role in checked
         ]
-        tokens = [_mint(invitation) for invitation in invitations]
+        for invitation in invitations:
+            _mint(invitation)
         MemberInvitation.objects.bulk_create(invitations, batch_size=500)
-
-        def notify_all() -> None:
-            for invitation, token in zip(invitations, tokens, strict=True):
-                notify_member_invitation(invitation, token)
-
-        transaction.on_commit(notify_all)
+        queue_member_mails(invitations, by=by)
     return invitations
 
 
 def do_resend_member_invitation(*, by, invitation) -> None:
-    """A new link (and a new expiry) for an invitation not yet accepted or revoked."""
-    from touchpoint.accounts.models import MemberInvitation
+    """A new link (and a new expiry) for an invitation not yet accepted or revoked: the old
+    link stops working at once, the outbox mails the new one."""
+    from touchpoint.accounts.models import MemberInvitation, MemberMail
 
     check_may_grant(by, unit=invitation.unit, role=invitation.role)
     with transaction.atomic():
         invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.revoked_at:
             raise PeopleError("This invitation is closed: invite the person again.")
-        token = _mint(invitation)
+        _mint(invitation)
         invitation.save(update_fields=["token_hash", "expires_at"])
-        transaction.on_commit(lambda: notify_member_invitation(invitation, token))
+        _cancel_mails(MemberMail.objects.filter(invitation=invitation))
+        queue_member_mails([invitation], by=by)
 
 
 def do_revoke_member_invitation(*, by, invitation) -> None:
-    from touchpoint.accounts.models import MemberInvitation
+    from touchpoint.accounts.models import MemberInvitation, MemberMail
 
     check_may_grant(by, unit=invitation.unit, role=invitation.role)
-    MemberInvitation.objects.filter(
-        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        MemberInvitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        _cancel_mails(MemberMail.objects.filter(invitation=invitation))
 
 
-def notify_member_invitation(invitation, token: str) -> None:
-    """Send the invitation email (HTML and plain text) and note when it went."""
-    from django.conf import settings
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.urls import reverse
+def queue_member_mails(invitations: Sequence, *, by) -> None:
+    """Each invitation's email, for the outbox (its link is minted when it is composed)."""
+    from touchpoint.accounts.models import MemberMail
 
-    from touchpoint.accounts.models import MemberInvitation
-
-    context = {
-        "invitation": invitation,
-        "inviter": invitation.invited_by,
-        "link": settings.SITE_URL + reverse("accept-invitation", args=[token]),
-        "days": INVITATION_DAYS,
-    }
-    message = EmailMultiAlternatives(
-        subject=f"You are invited to {invitation.account.name} on Touchpoint",
-        body=render_to_string("accounts/email/invitation.txt", context),
-        to=[invitation.email],
+    now = timezone.now()
+    MemberMail.objects.bulk_create(
+        [
+            MemberMail(
+                account_id=invitation.account_id,
+                kind=MemberMail.Kind.INVITATION,
+                to_email=invitation.email,
+                invitation=invitation,
+                unit_name=invitation.unit.name[:200],
+                by_name=_person_name(by),
+                send_at=now,
+            )
+            for invitation in invitations
+        ],
+        batch_size=500,
     )
-    message.attach_alternative(
-        render_to_string("accounts/email/invitation.html", context), "text/html"
+
+
+def _cancel_mails(mails) -> None:
+    from touchpoint.accounts.models import MemberMail
+
+    mails.filter(state=MemberMail.State.PENDING).update(
+        state=MemberMail.State.CANCELLED, updated_at=timezone.now()
     )
-    message.send()
-    MemberInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+
+
+def _person_name(by) -> str:
+    if by is None:
+        return ""
+    return (by.get_full_name() or by.get_username())[:200]
 
 
 def access_member_invitation_by_token(token: str):
@@ -500,10 +526,24 @@ def do_change_membership(*, by, membership, role: str) -> None:
 
 
 def do_remove_membership(*, by, membership) -> None:
+    """Remove a membership; the person is told by email (through the outbox) that their
+    access to the unit ended, and by whom."""
+    from touchpoint.accounts.models import MemberMail
+
     check_may_grant(by, unit=membership.unit, role=membership.role)
     if by is not None and membership.user_id == by.pk:
         raise PeopleError("You cannot remove your own membership.")
-    membership.delete()
+    with transaction.atomic():
+        membership.delete()
+        if membership.user.email:
+            MemberMail.objects.create(
+                account_id=membership.unit.account_id,
+                kind=MemberMail.Kind.REMOVAL,
+                to_email=membership.user.email,
+                unit_name=membership.unit.name[:200],
+                by_name=_person_name(by),
+                send_at=timezone.now(),
+            )
 
 
 def units_q(units: list[Unit], field: str = "unit") -> Q:

@@ -204,6 +204,8 @@ class Invitation(models.Model):
         UNREACHABLE = "unreachable", "No answer after every call attempt"
         REFUSED = "refused", "Refused the interview"
         WRONG_NUMBER = "wrong_number", "Wrong number"
+        SUPPRESSED_ADDRESS = "suppressed_address", "Address suppressed (bounced or complained)"
+        ADDRESS_REFUSED = "address_refused", "The address or number was refused for good"
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="invitations", db_index=False
