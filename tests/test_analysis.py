@@ -11,9 +11,11 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from tests.conftest import answer
 from touchpoint.accounts.actions import do_create_api_key
+from touchpoint.accounts.models import Membership
 from touchpoint.analysis import actions, sweep
 from touchpoint.analysis.hooks import request_analysis
 from touchpoint.analysis.models import (
@@ -223,7 +225,7 @@ def test_the_theme_report_counts_impact_and_its_interval(themed):
 
 
 def test_key_drivers_rank_the_theme_that_moves_the_score(themed):
-    from touchpoint.analysis.queries import driver_report
+    from touchpoint.analysis.drivers import driver_report
     from touchpoint.reports.params import check_report_request
 
     n = 0
@@ -231,9 +233,12 @@ def test_key_drivers_rank_the_theme_that_moves_the_score(themed):
         answer(themed, themed.store, 1, "The queue was endless", n=(n := n + 1), at=NOW)
         answer(themed, themed.store, 9, "The price is fine", n=(n := n + 1), at=NOW)
         answer(themed, themed.store, 8, "Paid a fair price, staff were ok", n=(n := n + 1), at=NOW)
+        # Comments about neither: without them every answer would mention the queue or the
+        # price, the two would be one driver (perfectly collinear) and tie.
+        answer(themed, themed.store, 8, "Nothing more to say", n=(n := n + 1), at=NOW)
     drain()
     found = driver_report(check_report_request(unit=themed.brand, now=NOW))
-    assert found.n == 75 and found.rows[0].key == "waiting" and found.rows[0].sign == -1
+    assert found.n == 100 and found.rows[0].key == "waiting" and found.rows[0].sign == -1
     assert found.rows[0].low <= found.rows[0].share <= found.rows[0].high
     assert sum(r.share for r in found.rows) == pytest.approx(found.r2)
 
@@ -251,6 +256,42 @@ def test_a_manager_sees_the_themes_of_their_part_of_the_tree_only(themed, people
         assert client.get(f"/units/{themed.other_store.pk}/themes/").status_code == 404
         dash = client.get(f"/units/{themed.north.pk}/").content.decode()
     assert "What customers talk about" in dash and "theme=waiting" in dash
+
+
+def resolved_with_cause(brand, response: Response, cause: str):
+    from touchpoint.tickets import actions as tickets
+    from touchpoint.tickets.models import RootCause
+
+    found, _ = RootCause.objects.get_or_create(
+        account=brand.account, code=cause.lower().replace(" ", "-"), defaults={"name": cause}
+    )
+    ticket = tickets.do_open_ticket(
+        response, rule=tickets.rule_for(response.touchpoint), reason="detractor", now=timezone.now()
+    )
+    admin = Membership.objects.get(unit=brand.brand, role="admin").user
+    tickets.do_change_state(ticket, actor=admin, state="resolved", root_cause_id=found.pk)
+
+
+def test_root_causes_chosen_on_tickets_are_shown_beside_the_themes(themed, people, client):
+    # Given detractors in two regions whose tickets were resolved with a root cause
+    for n in range(3):
+        angry = answer(themed, themed.store, 2, "The queue never moved", n=n, at=NOW)
+        resolved_with_cause(themed, angry, "Understaffed store" if n < 2 else "Till broken")
+    south = answer(themed, themed.other_store, 1, "Charged twice", n=9, at=NOW)
+    resolved_with_cause(themed, south, "Billing system error")
+    drain()
+    client.force_login(people["north_manager"])
+    # When the north manager opens the themes of their region
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(f"/units/{themed.north.pk}/themes/?period=30d").content.decode()
+    # Then the causes the team found sit beside what customers said, counted as the
+    # tickets' own page counts them, and only for the answers of their part of the tree
+    causes = page[page.index("Root causes chosen on the tickets of these answers") :]
+    assert "Waiting" in page[: page.index("Root causes chosen")]
+    assert 'Understaffed store</th><td class="num">2</td>' in causes
+    assert 'Till broken</th><td class="num">1</td>' in causes
+    assert "Billing system error" not in page
+    assert f"/tickets/root-causes/?unit={themed.north.pk}" in causes
 
 
 def test_the_explorer_filters_by_theme_and_highlights_the_phrase(themed, people, client):

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.conftest import answer
+from tests.test_analysis import resolved_with_cause
 from tests.test_browser import ARTIFACTS
 from touchpoint.analysis import sweep
 from touchpoint.analysis.models import Theme
@@ -41,8 +42,11 @@ def test_a_manager_follows_a_theme_from_the_dashboard_to_its_comments(
         (9, "Friendly staff and quick service"),
         (1, "Charged twice for the same phone"),
     ]
-    for n, (score, text) in enumerate(comments):
+    answers = [
         answer(brand, brand.store, score, text, n=n, at=recent)
+        for n, (score, text) in enumerate(comments)
+    ]
+    resolved_with_cause(brand, answers[0], "Understaffed store")
     answer(brand, brand.other_store, 1, "South: the queue never moves", n=9, at=recent)
     analyse_all()
     page = browser.new_page(viewport={"width": 1200, "height": 900})
@@ -65,6 +69,11 @@ def test_a_manager_follows_a_theme_from_the_dashboard_to_its_comments(
     assert {m.inner_text().lower() for m in marks.all()} == {"queue", "waited"}
     assert page.get_by_label("Theme").input_value() == "waiting"
     page.screenshot(path=ARTIFACTS / "explorer-theme.png", full_page=True)
+
+    page.goto(f"{live_server.url}/units/{brand.north.pk}/themes/")
+    causes = page.get_by_role("table", name="Resolved tickets by root cause")
+    assert causes.get_by_role("row", name="Understaffed store").is_visible()
+    page.screenshot(path=ARTIFACTS / "unit-themes.png", full_page=True)
     page.close()
 
 
@@ -98,4 +107,32 @@ def test_an_admin_adopts_a_suggested_theme_in_one_click(brand, people, live_serv
     analyse_all()
     page.reload()
     assert "History tagged with the current themes" in page.get_by_role("status").inner_text()
+    page.close()
+
+
+def test_an_answers_page_shows_what_its_comment_says(brand, people, live_server, browser):
+    do_create_starter_taxonomy(brand.account)
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    text = "Friendly staff, but the queue took forever."
+    mixed = answer(brand, brand.store, 6, text, n=1, at=recent)
+    analyse_all()
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    sign_in(page, live_server.url, "north-manager")
+    page.goto(f"{live_server.url}/responses/{mixed.pk}/")
+    marks = page.locator("blockquote.comment-full mark")
+    assert {"staff", "queue"} <= {m.inner_text().lower() for m in marks.all()}
+    section = page.locator("section.comment-analysis")
+    assert section.get_by_role("heading", name="What the comment says").is_visible()
+    staff = section.get_by_role("listitem").filter(has_text="Staff")
+    assert staff.locator(".tag").inner_text() == "positive"
+    assert (
+        section.get_by_role("listitem").filter(has_text="Waiting").locator(".tag").inner_text()
+        == "negative"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "answer-analysis.png", full_page=True)
+    section.get_by_role("link", name="Waiting").click()
+    page.wait_for_url("**/responses/?theme=waiting**")
+    assert page.get_by_label("Theme").input_value() == "waiting"
+    assert page.locator("table.responses mark").first.inner_text() == "queue"
     page.close()

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 
 from touchpoint.accounts.models import Account, Unit
+from touchpoint.lib.text.highlight import pieces
+from touchpoint.reports.models import Histogram
 from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Channel, Touchpoint
 
 
 class Theme(models.Model):
@@ -77,6 +81,11 @@ class CommentAnalysis(models.Model):
     taxonomy_version = models.PositiveIntegerField(default=0)
     runs = models.PositiveIntegerField(default=0, help_text="Times this answer was analysed.")
     analysed_at = models.DateTimeField(null=True, blank=True)
+    counted_score = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The score the theme rollups count this answer with (blank: not counted).",
+    )
 
     class Meta:
         verbose_name_plural = "comment analyses"
@@ -87,6 +96,35 @@ class CommentAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"analysis of response {self.response_id} ({self.state})"
+
+    @cached_property
+    def theme_mentions(self) -> list[ThemeMention]:
+        """The themes found in the comment, in the order it names them (the answer's page)."""
+        return list(
+            ThemeMention.objects.filter(response_id=self.response_id)
+            .select_related("theme")
+            .order_by("start", "pk")
+        )
+
+    @cached_property
+    def themes_found(self) -> list[dict]:
+        """One entry per theme, in the order the comment names them: the theme, the words
+        that named it, and how the customer felt about it where first named."""
+        out: dict[int, dict] = {}
+        for mention in self.theme_mentions:
+            found = out.setdefault(
+                mention.theme_id,
+                {"theme": mention.theme, "phrases": [], "sentiment": mention.sentiment},
+            )
+            found["phrases"].append(mention.phrase)
+        return list(out.values())
+
+    @cached_property
+    def highlighted(self) -> list[tuple[str, bool]]:
+        """The whole comment in pieces, the words that named a theme marked."""
+        comment = self.response.comment or ""
+        spans = [(m.start, m.end) for m in self.theme_mentions]
+        return pieces(comment, spans, limit=max(len(comment), 1))
 
 
 class ThemeMention(models.Model):
@@ -195,3 +233,62 @@ class ThemeRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.theme.key} → {self.unit}"
+
+
+class ThemeRollup(Histogram):
+    """The answers whose comment mentions a theme, given at or below a unit, for one
+    touchpoint and channel in a local day or month: their score histogram, and how many were
+    negative or positive about the theme there. Written by the sweep in the transaction that
+    writes the analyses (`analysis.rollups`), so the theme reports read a few rows instead of
+    every answer; `rollups.rebuild` recomputes them from the analyses."""
+
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, db_index=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, db_index=False, related_name="+")
+    negative = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "grain", "period", "touchpoint", "channel", "theme"],
+                name="theme_rollup_key",
+            )
+        ]
+
+
+class CommentRollup(Histogram):
+    """The answers with an analysed comment, given at or below a unit, for one touchpoint and
+    channel in a local day or month: the denominators of the theme reports' shares."""
+
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, db_index=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "grain", "period", "touchpoint", "channel"],
+                name="comment_rollup_key",
+            )
+        ]
+
+
+class DriverResult(models.Model):
+    """The key drivers of one report request (a unit, period, touchpoint and channel), kept
+    so that the themes page does not redo its bootstrap at every view: used while its
+    taxonomy version is current and it is fresh (`drivers.driver_report`)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    request = models.CharField(max_length=500, help_text="The request's query string.")
+    taxonomy_version = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+    result = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "request"], name="driver_result_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"drivers of {self.unit_id} {self.request!r}"

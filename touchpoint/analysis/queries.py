@@ -1,34 +1,41 @@
 """What customers talk about, for a report request (the dashboard's filters): themes by
 volume, NPS among the answers mentioning each, impact in NPS points with its interval, trend
-and the comments behind each; root causes chosen on tickets; key drivers of the score.
+and the comments behind each; root causes chosen on tickets.
 
-Figures are counted from the raw answers of the request (unit subtree by attribution
-snapshot, local days, touchpoint, channel, segments) joined to their analysis, since
-rollups know nothing of comments. Statistics: `lib/impact.py` and `lib/drivers.py`.
+Theme figures come from the theme rollups (`rollups.py`: a few rows per theme and period,
+whatever the number of answers), or from the answers themselves when segment filters ask for
+contact or interaction attributes; both count the same answers the same way (the analysed
+ones with a comment, with the score the rollups count them with). All answers' figures come
+from the reports' rollups. Statistics: `lib/impact.py`; key drivers: `drivers.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import numpy as np
-from django.apps import apps
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber, TruncDate
 
-from touchpoint.analysis.models import CommentAnalysis, Theme, ThemeMention
+from touchpoint.analysis.models import (
+    CommentAnalysis,
+    CommentRollup,
+    Theme,
+    ThemeMention,
+    ThemeRollup,
+)
 from touchpoint.lib import nps
-from touchpoint.lib.drivers import MAX_EXACT, key_drivers
 from touchpoint.lib.impact import Impact, impact
 from touchpoint.lib.text.highlight import pieces
+from touchpoint.reports.counting import counts as report_counts
 from touchpoint.reports.figures import trend_grain
+from touchpoint.reports.models import HISTOGRAM
 from touchpoint.reports.params import ReportRequest, segment_q
 from touchpoint.responses.models import Response
-
-MIN_DRIVER_MENTIONS = 10  # a theme rarer than this in the sample is no driver
-MAX_THEME_DRIVERS = 7
+from touchpoint.tickets import metrics as ticket_metrics
+from touchpoint.tickets.metrics import CauseRow
+from touchpoint.tickets.models import Ticket
 
 
 def answers(request: ReportRequest) -> QuerySet[Response]:
@@ -50,13 +57,6 @@ def answers(request: ReportRequest) -> QuerySet[Response]:
     for name, values in request.segments:
         rows = rows.filter(segment_q(name, values))
     return rows
-
-
-def _counts(rows) -> nps.Counts:
-    histogram = [0] * 11
-    for score, n in rows:
-        histogram[score] += n
-    return nps.Counts.from_histogram(histogram)
 
 
 @dataclass
@@ -110,7 +110,6 @@ class ThemeReport:
     analysed: int
     rows: list[ThemeRow]
     grain: str
-    root_causes: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def pending(self) -> int:
@@ -129,68 +128,70 @@ def _label(start: dt.date, grain: str) -> str:
     return f"{start:%b %Y}" if grain == "month" else f"{start:%-d %b}"
 
 
+@dataclass
+class Tally:
+    """What the theme report counts, from the rollups or from the answers themselves."""
+
+    per_theme: dict[int, list[int]]  # theme id: score histogram of the answers mentioning it
+    feeling: dict[tuple[int, str], int]  # (theme id, "negative"/"positive"): answers
+    analysed: int  # answers with an analysed comment
+    by_period: dict[int, dict[dt.date, int]]  # theme id: trend period: answers mentioning it
+    analysed_by_period: dict[dt.date, int]
+
+
 def theme_report(
-    request: ReportRequest, *, language: str = "en", examples: int = 3, limit: int = 20
+    request: ReportRequest,
+    *,
+    language: str = "en",
+    examples: int = 3,
+    limit: int = 20,
+    source: str = "",
 ) -> ThemeReport:
     """Themes by volume (answers mentioning them) with NPS, impact and its bootstrap
-    interval, share of negative mentions, trend, and the latest comments behind each."""
-    base = answers(request)
-    everyone = _counts(base.values_list("score").annotate(n=Count("pk")).order_by())
-    commented = base.exclude(comment="")
-    n_commented = commented.count()
-    n_analysed = CommentAnalysis.objects.filter(
-        response__in=commented, state=CommentAnalysis.State.DONE
-    ).count()
-    mentions = ThemeMention.objects.filter(response__in=base)
-    per_theme: dict[int, list[int]] = defaultdict(lambda: [0] * 11)
-    for theme_id, score, n in (
-        mentions.values_list("theme_id", "response__score")
-        .annotate(n=Count("response_id", distinct=True))
-        .order_by()
-    ):
-        per_theme[theme_id][score] += n
-    feeling: dict[tuple[int, str], int] = {
-        (theme_id, sentiment): n
-        for theme_id, sentiment, n in mentions.values_list("theme_id", "sentiment")
-        .annotate(n=Count("response_id", distinct=True))
-        .order_by()
-    }
-    themes = Theme.objects.in_bulk(list(per_theme))
-    rows = []
-    for theme_id, histogram in per_theme.items():
-        counts = nps.Counts.from_histogram(histogram)
-        theme = themes[theme_id]
-        rows.append(
-            ThemeRow(
-                theme=theme,
-                name=theme.name(language),
-                estimate=nps.estimate(counts),
-                impact=impact(everyone, counts),
-                negative=feeling.get((theme_id, "negative"), 0),
-                positive=feeling.get((theme_id, "positive"), 0),
-                share=100.0 * counts.n / n_analysed if n_analysed else 0.0,
-            )
+    interval, share of negative mentions, trend, and the latest comments behind each.
+
+    Counted from the theme rollups (a few rows per theme and period), or from the answers
+    themselves when segment filters ask for contact or interaction attributes (`source`
+    "answers" forces that, for checks and benchmarks)."""
+    everyone = report_counts(request)
+    grain = trend_grain(request, everyone.n).grain
+    source = source or ("answers" if request.segments else "rollups")
+    tally = (tally_answers if source == "answers" else tally_rollups)(request, grain)
+    n_analysed = tally.analysed
+    n_commented = n_analysed + _waiting(request)
+    themes = Theme.objects.in_bulk(list(tally.per_theme))
+    found = [
+        (themes[theme_id], nps.Counts.from_histogram(histogram))
+        for theme_id, histogram in tally.per_theme.items()
+        if theme_id in themes and sum(histogram)
+    ]
+    found.sort(key=lambda pair: (-pair[1].n, pair[0].name(language)))
+    rows = [
+        ThemeRow(
+            theme=theme,
+            name=theme.name(language),
+            estimate=nps.estimate(counts),
+            impact=impact(everyone, counts),  # 1,000 resamples: only for the themes shown
+            negative=tally.feeling.get((theme.pk, "negative"), 0),
+            positive=tally.feeling.get((theme.pk, "positive"), 0),
+            share=100.0 * counts.n / n_analysed if n_analysed else 0.0,
         )
-    rows.sort(key=lambda r: (-r.mentions, r.name))
-    rows = rows[:limit]
-    grain = trend_grain(request).grain
-    _trends(request, base, commented, rows, grain)
-    if examples:
-        for row in rows:
-            found = (
-                mentions.filter(theme=row.theme)
-                .select_related("response__unit", "response__touchpoint")
-                .order_by("-response__answered_at", "-response_id")[: examples * 3]
+        for theme, counts in found[:limit]
+    ]
+    for row in rows:
+        found = tally.by_period.get(row.theme.pk, {})
+        row.trend = [
+            (
+                _label(p, grain),
+                found.get(p, 0),
+                100.0 * found.get(p, 0) / tally.analysed_by_period[p]
+                if tally.analysed_by_period.get(p)
+                else 0.0,
             )
-            seen: dict[int, list] = {}
-            for mention in found:
-                seen.setdefault(mention.response_id, [mention.response, []])[1].append(
-                    (mention.start, mention.end)
-                )
-            row.examples = [
-                (response, pieces(response.comment, spans, limit=200))
-                for response, spans in list(seen.values())[:examples]
-            ]
+            for p in _periods(request, grain)
+        ]
+    if examples:
+        _examples(request, rows, examples)
     return ThemeReport(
         request=request,
         everyone=nps.estimate(everyone),
@@ -198,12 +199,79 @@ def theme_report(
         analysed=n_analysed,
         rows=rows,
         grain=grain,
-        root_causes=root_causes(base),
     )
 
 
-def _trends(request, base, commented, rows: list[ThemeRow], grain: str) -> None:
+def _waiting(request: ReportRequest) -> int:
+    """Answers with a comment in the request that wait for their first analysis (read from
+    the pending analyses, few, rather than from every answer of the period)."""
     zone = request.zone
+    return (
+        CommentAnalysis.objects.filter(
+            state=CommentAnalysis.State.PENDING,
+            counted_score__isnull=True,
+            account_id=request.unit.account_id,
+            response__unit_path__startswith=request.unit.path,
+            response__answered_at__gte=dt.datetime.combine(request.start, dt.time(), zone),
+            response__answered_at__lt=dt.datetime.combine(
+                request.end + dt.timedelta(1), dt.time(), zone
+            ),
+            **({"response__touchpoint_id": request.touchpoint.pk} if request.touchpoint else {}),
+            **({"response__channel": request.channel} if request.channel else {}),
+        )
+        .exclude(response__comment="")
+        .count()
+    )
+
+
+RECENT = dt.timedelta(days=30)
+
+
+def _examples(request: ReportRequest, rows: list[ThemeRow], examples: int) -> None:
+    """The latest comments behind each theme, the words that named it highlighted. The last
+    30 days of the period are read first (one query, numbering each theme's mentions newest
+    first with a window function); the whole period only for themes still short of comments,
+    so a year's page does not read a year of mentions."""
+    latest: dict[int, dict[int, list]] = defaultdict(dict)
+    recent = replace(request, start=max(request.start, request.end - RECENT))
+    short = rows
+    for part in (recent, request) if recent.start > request.start else (request,):
+        for mention in _latest_mentions(answers(part), [r.theme for r in short], examples):
+            found = latest[mention.theme_id]
+            found.setdefault(mention.response_id, [mention.response, []])[1].append(
+                (mention.start, mention.end)
+            )
+        short = [r for r in rows if len(latest[r.theme.pk]) < examples]
+        if not short:
+            break
+    for row in rows:
+        row.examples = [
+            (response, pieces(response.comment, spans, limit=200))
+            for response, spans in list(latest[row.theme.pk].values())[:examples]
+        ]
+
+
+def _latest_mentions(base: QuerySet[Response], themes: list[Theme], examples: int):
+    ranked = (
+        ThemeMention.objects.filter(response__in=base, theme__in=themes)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("theme_id")],
+                order_by=[F("response__answered_at").desc(), F("response_id").desc()],
+            )
+        )
+        .filter(rank__lte=examples * 3)
+        .values_list("pk", flat=True)
+    )
+    return (
+        ThemeMention.objects.filter(pk__in=list(ranked))
+        .select_related("response__unit", "response__touchpoint")
+        .order_by("theme_id", "-response__answered_at", "-response_id")
+    )
+
+
+def _periods(request: ReportRequest, grain: str) -> list[dt.date]:
     periods: list[dt.date] = []
     day = _period(request.start, grain)
     while day <= request.end:
@@ -214,165 +282,110 @@ def _trends(request, base, commented, rows: list[ThemeRow], grain: str) -> None:
             day += dt.timedelta(7)
         else:
             day = (day.replace(day=28) + dt.timedelta(4)).replace(day=1)
-    totals: dict[dt.date, int] = defaultdict(int)
+    return periods
+
+
+def _span(request: ReportRequest, grain: str) -> list[tuple[str, dt.date, dt.date]]:
+    """The rollup rows whose sum is the request's days, as (grain, first, last): days only
+    for a trend by day or week; else whole months from month rows and the days of a month
+    the period covers in part."""
+    start, end = request.start, request.end
+    if grain != "month":
+        return [("day", start, end)]
+    parts = []
+    months_from, months_to = start.replace(day=1), end.replace(day=1)
+    if start != months_from:
+        following = (months_from.replace(day=28) + dt.timedelta(4)).replace(day=1)
+        parts.append(("day", start, min(end, following - dt.timedelta(1))))
+        months_from = following
+    last_day = (end.replace(day=28) + dt.timedelta(4)).replace(day=1) - dt.timedelta(1)
+    if end != last_day and months_to >= months_from:
+        parts.append(("day", months_to, end))
+        months_to = (months_to - dt.timedelta(1)).replace(day=1)
+    if months_from <= months_to:
+        parts.append(("month", months_from, months_to))
+    return parts
+
+
+def tally_rollups(request: ReportRequest, grain: str) -> Tally:
+    """The tally from the theme rollups of the request's unit: one grouped read per part of
+    the period (`_span`), whatever the number of answers."""
+    where = {"account_id": request.unit.account_id, "unit_id": request.unit.pk}
+    if request.touchpoint is not None:
+        where["touchpoint_id"] = request.touchpoint.pk
+    if request.channel:
+        where["channel"] = request.channel
+    sums = {name: Sum(name) for name in HISTOGRAM}
+    tally = Tally(defaultdict(lambda: [0] * 11), defaultdict(int), 0, defaultdict(dict), {})
+    analysed_by_period: dict[dt.date, int] = defaultdict(int)
+    for part, first, last in _span(request, grain):
+        rows = (
+            ThemeRollup.objects.filter(**where, grain=part, period__range=(first, last))
+            .values_list("theme_id", "period")
+            .annotate(**sums, negative_n=Sum("negative"), positive_n=Sum("positive"))
+            .order_by()
+        )
+        for theme_id, period, *cells, negative, positive in rows:
+            histogram = tally.per_theme[theme_id]
+            for i, n in enumerate(cells):
+                histogram[i] += n
+            tally.feeling[(theme_id, "negative")] += negative
+            tally.feeling[(theme_id, "positive")] += positive
+            key = _period(period, grain)
+            tally.by_period[theme_id][key] = tally.by_period[theme_id].get(key, 0) + sum(cells)
+        for period, *cells in (
+            CommentRollup.objects.filter(**where, grain=part, period__range=(first, last))
+            .values_list("period")
+            .annotate(**sums)
+            .order_by()
+        ):
+            tally.analysed += sum(cells)
+            analysed_by_period[_period(period, grain)] += sum(cells)
+    tally.analysed_by_period = dict(analysed_by_period)
+    return tally
+
+
+def tally_answers(request: ReportRequest, grain: str) -> Tally:
+    """The tally from the answers themselves (segment filters, and the rollups' check): the
+    analysed answers with a comment, and the mentions they count for (with the score the
+    rollups count them with)."""
+    counted = CommentAnalysis.objects.filter(
+        response__in=answers(request), counted_score__isnull=False
+    )
+    zone = request.zone
+    tally = Tally(defaultdict(lambda: [0] * 11), defaultdict(int), 0, defaultdict(dict), {})
+    analysed_by_period: dict[dt.date, int] = defaultdict(int)
     for local_day, n in (
-        commented.annotate(local_day=TruncDate("answered_at", tzinfo=zone))
+        counted.annotate(local_day=TruncDate("response__answered_at", tzinfo=zone))
         .values_list("local_day")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        totals[_period(local_day, grain)] += n
-    by_theme: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    for theme_id, local_day, n in (
-        ThemeMention.objects.filter(response__in=base, theme__in=[r.theme for r in rows])
-        .annotate(local_day=TruncDate("response__answered_at", tzinfo=zone))
-        .values_list("theme_id", "local_day")
+        tally.analysed += n
+        analysed_by_period[_period(local_day, grain)] += n
+    tally.analysed_by_period = dict(analysed_by_period)
+    mentions = ThemeMention.objects.filter(response_id__in=counted.values("response_id"))
+    for theme_id, local_day, score, n in (
+        mentions.annotate(local_day=TruncDate("response__answered_at", tzinfo=zone))
+        .values_list("theme_id", "local_day", "response__analysis__counted_score")
         .annotate(n=Count("response_id", distinct=True))
         .order_by()
     ):
-        by_theme[theme_id][_period(local_day, grain)] += n
-    for row in rows:
-        found = by_theme.get(row.theme.pk, {})
-        row.trend = [
-            (
-                _label(p, grain),
-                found.get(p, 0),
-                100.0 * found.get(p, 0) / totals[p] if totals.get(p) else 0.0,
-            )
-            for p in periods
-        ]
-
-
-def root_causes(base: QuerySet[Response]) -> list[tuple[str, int]]:
-    """Root causes chosen on the tickets of these answers, most frequent first."""
-    if not apps.is_installed("touchpoint.tickets"):
-        return []
-    return list(
-        base.filter(ticket__root_cause__isnull=False)
-        .values_list("ticket__root_cause__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n")[:10]
-    )
-
-
-# --- key drivers ---------------------------------------------------------------------------
-
-
-@dataclass
-class DriverRow:
-    key: str
-    label: str
-    kind: str  # theme, answer
-    present: int  # answers where the driver is 1 (or answered, for a scale)
-    share: float  # % of the score's variance it explains (LMG)
-    low: float
-    high: float
-    sign: int
-    coefficient: float
-
-    def as_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "kind": self.kind,
-            "present": self.present,
-            "importance": round(self.share, 4),
-            "low": round(self.low, 4),
-            "high": round(self.high, 4),
-            "sign": self.sign,
-            "effect_points": round(self.coefficient, 4),
-        }
-
-
-@dataclass
-class DriverReport:
-    request: ReportRequest
-    n: int
-    r2: float
-    rows: list[DriverRow]
-    note: str = ""
-
-
-def _question_columns(request: ReportRequest, answered: list[dict]) -> list[tuple]:
-    """(key, label, kind, values per answer) for the follow-up answers of the touchpoint:
-    each choice option as 0/1, each 1-5 scale (unanswered: the mean of those answered)."""
-    if request.touchpoint is None:
-        return []
-    out = []
-    for q in request.touchpoint.questions or []:
-        key, text = q["key"], q["text"] if isinstance(q["text"], str) else q["text"].get("en")
-        if q["type"] in ("single_choice", "multiple_choice"):
-            for option in q.get("options", []):
-                label = option["label"]
-                label = label if isinstance(label, str) else label.get("en", option["key"])
-                values = []
-                for a in answered:
-                    given = a.get(key)
-                    chosen = given if isinstance(given, list) else [given]
-                    values.append(1.0 if option["key"] in chosen else 0.0)
-                if sum(values) >= MIN_DRIVER_MENTIONS:
-                    out.append((f"{key}.{option['key']}", f"{text}: {label}", "answer", values))
-        elif q["type"] == "scale":
-            given = [a.get(key) for a in answered]
-            known = [float(v) for v in given if isinstance(v, int | float)]
-            if len(known) >= MIN_DRIVER_MENTIONS:
-                mean = sum(known) / len(known)
-                values = [float(v) if isinstance(v, int | float) else mean for v in given]
-                out.append((key, f"{text} (1-5)", "answer", values))
-    return out
-
-
-def driver_report(request: ReportRequest, *, language: str = "en") -> DriverReport:
-    """LMG relative importance of the themes (mentioned or not, among analysed comments) and,
-    for one touchpoint, its follow-up answers, for the 0-10 score; bootstrap intervals."""
-    sample = answers(request).filter(
-        Q(analysis__state=CommentAnalysis.State.DONE) & ~Q(analysis__sentiment="")
-    )
-    rows = list(sample.values_list("pk", "score", "answers").order_by("pk"))
-    if len(rows) < 30:
-        return DriverReport(request, len(rows), 0.0, [], note="few")
-    position = {pk: i for i, (pk, _, _) in enumerate(rows)}
-    counts = (
-        ThemeMention.objects.filter(response__in=sample)
-        .values_list("theme_id")
+        tally.per_theme[theme_id][score] += n
+        key = _period(local_day, grain)
+        tally.by_period[theme_id][key] = tally.by_period[theme_id].get(key, 0) + n
+    for theme_id, sentiment, n in (
+        mentions.filter(sentiment__in=["negative", "positive"])
+        .values_list("theme_id", "sentiment")
         .annotate(n=Count("response_id", distinct=True))
-        .order_by("-n")
-    )
-    chosen = [t for t, n in counts if n >= MIN_DRIVER_MENTIONS]
-    columns = _question_columns(request, [a or {} for _, _, a in rows])
-    room = max(0, MAX_EXACT - len(columns))
-    chosen = chosen[: min(MAX_THEME_DRIVERS, room) if columns else min(MAX_EXACT, room)]
-    themes = Theme.objects.in_bulk(chosen)
-    flags = np.zeros((len(rows), len(chosen)))
-    for theme_id, response_id in (
-        ThemeMention.objects.filter(response__in=sample, theme_id__in=chosen)
-        .values_list("theme_id", "response_id")
-        .distinct()
+        .order_by()
     ):
-        flags[position[response_id], chosen.index(theme_id)] = 1.0
-    meta = [(themes[t].key, themes[t].name(language), "theme") for t in chosen]
-    matrix = [flags] + [np.array(values)[:, None] for *_, values in columns]
-    meta += [(key, label, kind) for key, label, kind, _ in columns]
-    if not meta:
-        return DriverReport(request, len(rows), 0.0, [], note="none")
-    x = np.hstack(matrix)
-    y = np.array([score for _, score, _ in rows], dtype=float)
-    found = key_drivers(x, y)
-    out = [
-        DriverRow(
-            key=meta[d.index][0],
-            label=meta[d.index][1],
-            kind=meta[d.index][2],
-            present=int((x[:, d.index] > 0).sum())
-            if meta[d.index][2] == "theme" or set(np.unique(x[:, d.index])) <= {0.0, 1.0}
-            else len(rows),
-            share=100.0 * d.lmg,
-            low=100.0 * d.low,
-            high=100.0 * d.high,
-            sign=d.sign,
-            coefficient=d.coefficient,
-        )
-        for d in found.drivers
-    ]
-    out.sort(key=lambda r: -r.share)
-    return DriverReport(request, found.n, 100.0 * found.r2, out)
+        tally.feeling[(theme_id, sentiment)] += n
+    return tally
+
+
+def root_causes(request: ReportRequest) -> list[CauseRow]:
+    """The root causes chosen when resolving the tickets these answers opened, counted the
+    way the tickets' own root-cause page counts them (resolved, share, customers won back),
+    to read beside the themes: what customers said, and what the team found."""
+    return ticket_metrics.root_causes(Ticket.objects.filter(response__in=answers(request)))

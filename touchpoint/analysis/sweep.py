@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from touchpoint.analysis import rollups
 from touchpoint.analysis.models import (
     CommentAnalysis,
     RetagJob,
@@ -30,6 +32,7 @@ from touchpoint.analysis.models import (
     Theme,
     ThemeMention,
 )
+from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.text import Analysis, analyse
 from touchpoint.lib.text.engine import Taxonomy as Compiled
 from touchpoint.responses.models import Response
@@ -144,7 +147,16 @@ def claim(
 # --- analysing and writing ------------------------------------------------------------------
 
 
-def _analyse(response_ids: list[int]) -> dict[int, tuple[Analysis, int, dict[str, int], bool]]:
+@dataclass(frozen=True)
+class _Result:
+    found: Analysis
+    version: int  # of the taxonomy it was tagged with
+    ids: dict[str, int]  # theme ids by key
+    commented: bool
+    account_id: int
+
+
+def _analyse(response_ids: list[int]) -> dict[int, _Result]:
     """Each answer's analysis with the taxonomy version it used and the theme ids."""
     rows = Response.objects.filter(pk__in=response_ids).values_list(
         "pk", "account_id", "comment", "locale"
@@ -157,52 +169,91 @@ def _analyse(response_ids: list[int]) -> dict[int, tuple[Analysis, int, dict[str
         version, matcher, ids = taxonomies[account_id]
         hint = (locale or "").split("-")[0].lower()
         commented = bool((comment or "").strip())
-        out[pk] = (analyse(comment, matcher, hint=hint), version, ids, commented)
+        found = analyse(comment, matcher, hint=hint)
+        out[pk] = _Result(found, version, ids, commented, account_id)
     return out
 
 
-def _write(owned: list[int], results, now: dt.datetime) -> None:
-    """Replace the mentions and fill in the rows of `owned` (locked by the caller's
-    transaction). One UPDATE per row, sent as a batch: Django's bulk_update builds a CASE per
-    field and row, and spent 90 % of a backfill's time doing so."""
-    ThemeMention.objects.filter(response_id__in=owned).delete()
+def _owned(rows) -> dict[int, int | None]:
+    """The rows a worker holds (locked), with the score each counts for in the rollups."""
+    return dict(rows.select_for_update().values_list("pk", "counted_score"))
+
+
+def _where(response_ids: list[int]) -> dict[int, tuple]:
+    """Where and with which score each answer counts, read once its analysis row is locked:
+    a restatement (`rollups.restate`) that moved it meanwhile has committed by then, so the
+    rollups take it away from, and add it to, the place it is counted now."""
+    return {
+        pk: (unit_path, touchpoint_id, channel, answered_at, score)
+        for pk, unit_path, touchpoint_id, channel, answered_at, score in Response.objects.filter(
+            pk__in=response_ids
+        ).values_list("pk", "unit_path", "touchpoint_id", "channel", "answered_at", "score")
+    }
+
+
+def _write(owned: dict[int, int | None], results: dict[int, _Result], now: dt.datetime) -> None:
+    """Replace the mentions, fill in the rows of `owned` (locked by the caller's transaction,
+    with the score each counted for) and move the theme rollups from what these answers
+    counted for to what they count for now. One UPDATE per row, sent as a batch: Django's
+    bulk_update builds a CASE per field and row, and spent 90 % of a backfill's time."""
+    where = _where(list(owned))
+    recount = [pk for pk, score in owned.items() if score is not None and pk in where]
+    counted_feelings = rollups.feelings(recount) if recount else {}
+    before = {
+        pk: rollups.Counted(*where[pk][:4], owned[pk], counted_feelings.get(pk, {}))
+        for pk in recount
+    }
+    ThemeMention.objects.filter(response_id__in=list(owned)).delete()
     mentions, updates = [], []
+    after: dict[int, rollups.Counted] = {}
+    accounts: dict[int, int] = {}
     for pk in owned:
-        if pk not in results:  # the answer is gone
+        if pk not in results or pk not in where:  # the answer is gone
             continue
-        found, version, ids, commented = results[pk]
+        *place, score = where[pk]
+        result = results[pk]
+        found = result.found
+        accounts[pk] = result.account_id
         updates.append(
             (
                 found.language,
-                found.sentiment if commented else "",
-                found.score if commented else None,
-                version,
+                found.sentiment if result.commented else "",
+                found.score if result.commented else None,
+                result.version,
                 now,
+                score if result.commented else None,
                 pk,
             )
         )
+        kept = [m for m in found.mentions if m.theme in result.ids]
         mentions.extend(
             ThemeMention(
                 response_id=pk,
-                theme_id=ids[m.theme],
+                theme_id=result.ids[m.theme],
                 phrase=m.phrase[:200],
                 start=m.start,
                 end=m.end,
                 sentiment=m.sentiment,
                 score=m.score,
             )
-            for m in found.mentions
-            if m.theme in ids
+            for m in kept
         )
-    ThemeMention.objects.bulk_create(mentions, batch_size=1000)
+        if result.commented:
+            feelings: dict[int, set[str]] = defaultdict(set)
+            for m in kept:
+                feelings[result.ids[m.theme]].add(m.sentiment)
+            themes = {theme: frozenset(f) for theme, f in feelings.items()}
+            after[pk] = rollups.Counted(*place, score, themes)
+    bulk_insert(mentions)
     table = connection.ops.quote_name(CommentAnalysis._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET language = %s, sentiment = %s, score = %s, "  # noqa: S608
             "taxonomy_version = %s, state = 'done', claim = '', claimed_until = NULL, "
-            "runs = runs + 1, analysed_at = %s WHERE response_id = %s",
+            "runs = runs + 1, analysed_at = %s, counted_score = %s WHERE response_id = %s",
             updates,
         )
+    rollups.move(accounts, before, after)
 
 
 def process_claimed(token: str, response_ids: list[int], *, now: dt.datetime | None = None):
@@ -212,11 +263,7 @@ def process_claimed(token: str, response_ids: list[int], *, now: dt.datetime | N
     now = now or timezone.now()
     results = _analyse(response_ids)
     with transaction.atomic():
-        owned = list(
-            CommentAnalysis.objects.select_for_update()
-            .filter(pk__in=response_ids, claim=token)
-            .values_list("pk", flat=True)
-        )
+        owned = _owned(CommentAnalysis.objects.filter(pk__in=response_ids, claim=token))
         _write(owned, results, now)
     return len(owned)
 
@@ -273,11 +320,7 @@ def run_retag_jobs(limit: int = BATCH, *, now: dt.datetime | None = None) -> int
         held = RetagJob.objects.select_for_update().filter(pk=job.pk, claim=token).first()
         if held is None or held.state != RetagJob.State.RUNNING:
             return 0  # superseded, or our lease ran out and another worker took it
-        owned = list(
-            CommentAnalysis.objects.select_for_update()
-            .filter(pk__in=ids, state=State.DONE)
-            .values_list("pk", flat=True)
-        )
+        owned = _owned(CommentAnalysis.objects.filter(pk__in=ids, state=State.DONE))
         _write(owned, results, now)
         if ids:
             RetagJob.objects.filter(pk=job.pk).update(

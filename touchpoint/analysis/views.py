@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from touchpoint.accounts.access import access_unit
 from touchpoint.accounts.models import Account, Membership
-from touchpoint.analysis import actions, queries, suggestions
+from touchpoint.analysis import actions, drivers, queries, suggestions
 from touchpoint.analysis.models import SuggestedTheme, Theme
 from touchpoint.analysis.sweep import retag_progress
 from touchpoint.lib.text.stems import LANGUAGES
@@ -49,11 +49,12 @@ def unit_themes(request: HttpRequest, pk: int) -> HttpResponse:
     unit = access_unit(request.user, pk)
     report_request, error = _request(request, unit)
     report = queries.theme_report(report_request)
-    drivers = queries.driver_report(report_request)
+    found = drivers.driver_report(report_request)
     context = {
         "unit": unit,
         "report": report,
-        "drivers": drivers,
+        "drivers": found,
+        "causes": queries.root_causes(report_request),
         "query": report_request.query_string(),
         "error": error,
         "can_edit": _can_edit(request.user, unit.account_id),

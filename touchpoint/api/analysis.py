@@ -12,7 +12,7 @@ from pydantic import StrictInt, StrictStr
 from pydantic import ValidationError as PydanticError
 
 from touchpoint.accounts.access import access_unit_for_key
-from touchpoint.analysis import queries
+from touchpoint.analysis import drivers, queries
 from touchpoint.analysis.models import Theme
 from touchpoint.analysis.sweep import compiled
 from touchpoint.api.errors import ErrorOut
@@ -233,7 +233,7 @@ def drivers_report(request: HttpRequest):
     report_request, failure = _report_request(request)
     if failure is not None:
         return failure
-    report = queries.driver_report(report_request)
+    report = drivers.driver_report(report_request)
     unit = report_request.unit
     return {
         "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind},

@@ -4,18 +4,26 @@ Steps of `analyse`:
 1. clean the text (cut at the stored limit, HTML tags blanked: offsets stay those of the text
    as given) and find its language (given, else detected, else the hint);
 2. tokenise and stem in that language (and in a second one when the comment mixes two);
-3. sentiment: each lexicon word or phrase found counts with its weight, flipped by a negation
-   just before it (after it in Hindi), raised by "very", lowered by "a bit"; words after a
-   contrast ("but", "aber", "pero", "mais", "लेकिन") count 1.5 times and those before it half,
-   as people put what matters after the "but"; emoji count too. The sum s gives the score
-   s / sqrt(s² + 6), in -1..1;
-4. themes: the taxonomy's phrases found, each with the words it matched and their offsets;
-   a mention's sentiment is that of its clause (the words up to the next comma, stop or
-   contrast), or the comment's when the clause itself says nothing either way.
+3. lexicon evidence: each sentiment word or phrase found counts with its weight, flipped by a
+   negation just before it (after it in Hindi), raised by "very", lowered by "a bit"; words
+   after a contrast ("but", "aber", "pero", "mais", "लेकिन") count 1.5 times and those before
+   it half, as people put what matters after the "but", and a summing-up clause ("overall",
+   "insgesamt") counts 1.5 times and the rest half; emoji count too;
+4. sentiment: a classifier trained on labelled comments (`classifier.py`) weighs that
+   evidence with the comment's words; its probabilities give the label and the score
+   P(positive) - P(negative), in -1..1;
+5. themes: the taxonomy's phrases found, each with the words it matched and their offsets;
+   a mention's sentiment comes from a second classifier that reads its clause (the words up
+   to the next comma, stop or contrast) beside the comment's verdict, so "friendly staff but
+   the repair took forever" is positive about staff and negative about the repair.
+
+`learnt=False` skips both classifiers (the lexicon sum s gives s / sqrt(s² + 6), and a
+mention takes its clause's sum when it says something clearly): the README compares both.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -23,9 +31,11 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from touchpoint.lib.text import classifier
+from touchpoint.lib.text.labelled import training_items
 from touchpoint.lib.text.language import LANGUAGES, detect
 from touchpoint.lib.text.lexicon import Lexicon, lexicon
 from touchpoint.lib.text.phrases import PhraseMatcher
+from touchpoint.lib.text.starter import starter_themes
 from touchpoint.lib.text.stems import fold, stem
 from touchpoint.lib.text.tokens import Token, clean, tokenise
 
@@ -120,20 +130,33 @@ def _read(text: str, language: str) -> _Reading:
     )
 
 
+def _starts(reading: _Reading, i: int, phrases: frozenset[str]) -> bool:
+    """Whether one of `phrases` (stems joined by spaces, up to four words) starts at token i."""
+    for size in range(1, min(4, len(reading.stems) - i) + 1):
+        if " ".join(reading.stems[i : i + size]) in phrases:
+            return True
+    return False
+
+
 def _contrast(reading: _Reading, lex: Lexicon) -> None:
-    """Clause ids that also break at contrast words, and the 0.5 / 1.5 weights around them."""
+    """Clause ids that also break at contrast words, and the weights of each token's
+    sentiment: 0.5 before a contrast word and 1.5 after it, in its sentence; 1.5 in the
+    clause of a summing-up word ("overall") and 0.5 everywhere else."""
     n = len(reading.tokens)
     reading.clause = [0] * n
     reading.factor = [1.0] * n
     clause_id = -1
     previous = None
+    summary = None
     for i, token in enumerate(reading.tokens):
         key = (token.sentence, token.clause)
         if key != previous:
             clause_id += 1
             previous = key
-        two = f"{reading.stems[i]} {reading.stems[i + 1]}" if i + 1 < n else ""
-        if reading.stems[i] in lex.contrast or two in lex.contrast:
+        opens = i == 0 or reading.tokens[i - 1].clause != token.clause
+        if _starts(reading, i, lex.contrast) or (
+            opens and reading.stems[i] in lex.contrast_opening
+        ):
             clause_id += 1
             sentence = token.sentence
             for j in range(i - 1, -1, -1):
@@ -144,10 +167,17 @@ def _contrast(reading: _Reading, lex: Lexicon) -> None:
                 if reading.tokens[j].sentence != sentence:
                     break
                 reading.factor[j] = 1.5
+        if summary is None and _starts(reading, i, lex.summary):
+            summary = key
         reading.clause[i] = clause_id
+    if summary is not None:
+        for j, token in enumerate(reading.tokens):
+            reading.factor[j] = 1.5 if (token.sentence, token.clause) == summary else 0.5
 
 
-def _sentiment(reading: _Reading, lex: Lexicon, weights: list[float]) -> list[int]:
+def _sentiment(
+    reading: _Reading, lex: Lexicon, weights: list[float], hits_out: list | None = None
+) -> list[int]:
     """Add each lexicon hit's weight, with its modifiers, to `weights` (per token). A negation
     that turns nothing around still counts a little against ("it wouldn't load")."""
     hits = sorted(
@@ -163,19 +193,22 @@ def _sentiment(reading: _Reading, lex: Lexicon, weights: list[float]) -> list[in
             owner[i] = len(claimed)
         claimed.append((hit.first, hit.last, float(hit.payload)))
     used: set[int] = set()
-    for first, last, weight in claimed:
+    for first, last, listed in claimed:
+        weight = listed
         negator = _negation(reading, lex, first, last, owner)
         if negator is not None:
             weight *= -0.75
             used.add(negator)
         weight *= _degree(reading, lex, first)
         weights[first] += weight * reading.factor[first]
+        if hits_out is not None:
+            hits_out.append((first, listed, negator is not None))
     for first, _last, weight in claimed:
         if first in used and weight < 0:
             weights[first] -= weight * reading.factor[first]  # "nobody" counted via its flip
     unused = []
     for i, s in enumerate(reading.stems):
-        if owner[i] < 0 and i not in used and s in lex.negations:
+        if owner[i] < 0 and i not in used and s in lex.negations and s not in lex.quiet:
             weights[i] += UNUSED_NEGATION * reading.factor[i]
             unused.append(i)
     return unused
@@ -189,9 +222,7 @@ def _negation(
         window = range(last + 1, min(last + 3, len(stems)))
     else:
         window = range(first - 1, max(first - 4, -1), -1)
-    for j in window:
-        if clause[j] != clause[first]:
-            break
+    for j in itertools.takewhile(lambda j: clause[j] == clause[first], window):
         two = f"{stems[j - 1]} {stems[j]}" if j > 0 else ""
         if owner[j] >= 0:
             continue  # part of another phrase ("no problem"): that phrase says it all
@@ -220,9 +251,29 @@ def _emoji(text: str) -> float:
 @cache
 def _model() -> classifier.Model:
     return classifier.train(
-        (sentiment_features(text, language), label)
-        for language, text, label in classifier.training_texts()
+        (sentiment_features(item.text, item.language), item.sentiment) for item in training_items()
     )
+
+
+@cache
+def _mention_model() -> classifier.Model:
+    """The sentiment of a theme mention from its clause's features and the comment's verdict,
+    learnt from the labelled corpus's mentions (found with the starter taxonomy's phrases,
+    which the corpus's theme labels use)."""
+    phrases = Taxonomy(starter_themes()).matcher
+    examples = []
+    for item in training_items():
+        evidence = _evidence(clean(item.text), item.language)
+        overall = _judge(evidence.features())[0]
+        primary = evidence.readings[0]
+        groups = _clause_groups(evidence)
+        seen = set()
+        for match in phrases.find(primary.tokens, primary.stems, primary.folded, item.language):
+            if match.payload in item.themes and match.payload not in seen:
+                seen.add(match.payload)
+                found = _mention_features(evidence, groups, primary.clause[match.first], overall)
+                examples.append((found, item.themes[match.payload]))
+    return classifier.train(examples)
 
 
 @dataclass
@@ -231,15 +282,24 @@ class _Evidence:
     weights: list[float]  # per token of the first reading
     unused: list[int]  # negations that turned nothing around
     emoji: float
+    hits: list = field(default_factory=list)  # (token, weight as listed, negated)
+
+    def plain(self, i: int) -> float:
+        """Token i's sentiment without the contrast weights: what it says in its clause."""
+        return self.weights[i] / self.readings[0].factor[i]
 
     def features(self, indexes: Sequence[int] | None = None) -> dict[str, float]:
+        """The whole comment's features, or (given `indexes`) one clause's, read plainly."""
         primary = self.readings[0]
         chosen = range(len(primary.tokens)) if indexes is None else indexes
         whole = indexes is None
+        inside = set(chosen)
         return classifier.features(
             primary.language,
             [primary.stems[i] for i in chosen],
-            [self.weights[i] for i in chosen],
+            [self.weights[i] if whole else self.plain(i) for i in chosen],
+            clauses=[primary.clause[i] for i in chosen],
+            hits=[(base, negated) for at, base, negated in self.hits if at in inside],
             unused_negations=sum(1 for i in self.unused if whole or i in chosen),
             contrast=any(primary.factor[i] != 1.0 for i in chosen),
             emoji=self.emoji if whole else 0.0,
@@ -253,11 +313,12 @@ def _evidence(text: str, language: str, second: str = "") -> _Evidence:
     primary = readings[0]
     weights = [0.0] * len(primary.tokens)
     unused: list[int] = []
+    hits: list = []
     for reading in readings:
         lex = lexicon(reading.language)
         _contrast(reading, lex)
         if reading is primary:
-            unused = _sentiment(reading, lex, weights)
+            unused = _sentiment(reading, lex, weights, hits)
         else:
             extra = [0.0] * len(reading.tokens)
             _sentiment(reading, lex, extra)
@@ -268,7 +329,7 @@ def _evidence(text: str, language: str, second: str = "") -> _Evidence:
                 for t, w in zip(primary.tokens, weights, strict=True)
             ]
     emoji = _emoji(text) if not text.isascii() else 0.0
-    return _Evidence(readings, weights, unused, emoji)
+    return _Evidence(readings, weights, unused, emoji, hits)
 
 
 def sentiment_features(text: str, language: str) -> dict[str, float]:
@@ -277,7 +338,11 @@ def sentiment_features(text: str, language: str) -> dict[str, float]:
 
 
 def _judge(found: dict[str, float]) -> tuple[str, float]:
-    negative, neutral, positive = _model().probabilities(found)
+    return _verdict(_model().probabilities(found))
+
+
+def _verdict(probabilities: tuple[float, float, float]) -> tuple[str, float]:
+    negative, neutral, positive = probabilities
     best = max(
         (negative, "negative"), (neutral, "neutral"), (positive, "positive"), key=lambda p: p[0]
     )
@@ -313,20 +378,45 @@ def analyse(
     evidence = _evidence(text, language, second)
     judge = _judge if learnt else _lexicon_judge
     sentiment, score = judge(evidence.features())
-    mentions = _mentions(text, evidence, taxonomy, (sentiment, score))
+    mentions = _mentions(text, evidence, taxonomy, (sentiment, score), learnt=learnt)
     return Analysis(language, detected, sentiment, score, tuple(mentions))
 
 
+def _clause_groups(evidence: _Evidence) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for i, clause in enumerate(evidence.readings[0].clause):
+        groups.setdefault(clause, []).append(i)
+    return groups
+
+
+def _mention_features(
+    evidence: _Evidence, groups: dict[int, list[int]], clause: int, overall: str
+) -> dict[str, float]:
+    """The clause's own features (prefixed "c"), the comment's verdict, what the clause's
+    lexicon words add up to and how many clauses say something either way."""
+    found = {f"c{name}": value for name, value in evidence.features(groups[clause]).items()}
+    sums = [sum(evidence.plain(i) for i in tokens) for tokens in groups.values()]
+    said = sum(evidence.plain(i) for i in groups[clause])
+    found[f"overall:{overall}"] = 1.0
+    found["said"] = math.tanh(said / 2)
+    found["clauses"] = float(sum(1 for v in sums if abs(v) >= CLAUSE_EVIDENCE))
+    return found
+
+
 def _mentions(
-    text: str, evidence: _Evidence, taxonomy: Taxonomy, overall: tuple[str, float]
+    text: str,
+    evidence: _Evidence,
+    taxonomy: Taxonomy,
+    overall: tuple[str, float],
+    *,
+    learnt: bool = True,
 ) -> list[Mention]:
-    """Each theme phrase found, with the sentiment of its clause when the clause's own words
-    say it clearly (their lexicon sum, contrast weights included, is at least
-    CLAUSE_EVIDENCE either way), else the comment's."""
+    """Each theme phrase found, with its sentiment: learnt from its clause and the comment's
+    verdict (`_mention_model`); without learning, the clause's own when its lexicon sum,
+    contrast weights included, is at least CLAUSE_EVIDENCE either way, else the comment's.
+    A phrase found only in a second language's reading takes the comment's."""
     primary = evidence.readings[0]
-    clauses: dict[int, list[int]] = {}
-    for i, clause in enumerate(primary.clause):
-        clauses.setdefault(clause, []).append(i)
+    groups = _clause_groups(evidence)
     judged: dict[int, tuple[str, float]] = {}
     found: list[Mention] = []
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -345,13 +435,25 @@ def _mentions(
             if reading is primary:
                 clause = primary.clause[match.first]
                 if clause not in judged:
-                    said = sum(evidence.weights[i] for i in clauses[clause])
-                    judged[clause] = (
-                        (label(normalise(said)), round(normalise(said), 4))
-                        if abs(said) >= CLAUSE_EVIDENCE
-                        else overall
-                    )
+                    judged[clause] = _clause_verdict(evidence, groups, clause, overall, learnt)
                 verdict = judged[clause]
             found.append(Mention(key, text[start:end], start, end, verdict[0], verdict[1]))
     found.sort(key=lambda m: (m.start, m.theme))
     return found
+
+
+def _clause_verdict(
+    evidence: _Evidence,
+    groups: dict[int, list[int]],
+    clause: int,
+    overall: tuple[str, float],
+    learnt: bool,
+) -> tuple[str, float]:
+    if learnt:
+        return _verdict(
+            _mention_model().probabilities(_mention_features(evidence, groups, clause, overall[0]))
+        )
+    said = sum(evidence.weights[i] for i in groups[clause])
+    if abs(said) >= CLAUSE_EVIDENCE:
+        return label(normalise(said)), round(normalise(said), 4)
+    return overall

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 SENTIMENT = {"+": "positive", "=": "neutral", "-": "negative"}
+HERE = Path(__file__).parent
+DATA = HERE / "data"  # the demo's comments, labelled
+TRAINING = HERE / "training"  # comments written for training the sentiment models
 
 
 @dataclass(frozen=True)
@@ -54,3 +58,23 @@ def load(directory: Path, stem: str = "comments_eval") -> list[Labelled]:
     for path in sorted(directory.glob(f"{stem}_*.txt")):
         out.extend(parse(path.read_text(encoding="utf-8"), path.stem.rsplit("_", 1)[1]))
     return out
+
+
+@cache
+def training_items() -> tuple[Labelled, ...]:
+    """The labelled demo corpus (`data/`) and the comments written for training
+    (`training/`), less the demo comments listed in `training/excluded.txt` (near copies of
+    evaluation comments): never the evaluation set."""
+    excluded = {
+        line.strip()
+        for line in (TRAINING / "excluded.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    out: list[Labelled] = []
+    for path in sorted(DATA.glob("??.txt")) + sorted(TRAINING.glob("??.txt")):
+        out.extend(
+            item
+            for item in parse(path.read_text(encoding="utf-8"), path.stem)
+            if item.text not in excluded
+        )
+    return tuple(out)

@@ -28,6 +28,9 @@ class Lexicon:
     intensifiers: frozenset[str]
     dampeners: frozenset[str]
     contrast: frozenset[str]
+    contrast_opening: frozenset[str]  # contrast words only where a clause opens (Hindi "पर")
+    summary: frozenset[str]  # "overall": its clause sums the comment up
+    quiet: frozenset[str]  # negations that say nothing alone ("without", French "ne")
 
 
 def entries(text: str) -> list[str]:
@@ -61,7 +64,7 @@ def _stems(text: str, language: str) -> frozenset[str]:
 def lexicon(language: str) -> Lexicon:
     module = MODULES[language]
     words = PhraseMatcher(gap=0)
-    for entry, weight in weighted(module.WORDS):
+    for entry, weight in dict(weighted(module.WORDS)).items():  # an entry listed twice: last
         words.add(entry, weight, languages=(language,))
     return Lexicon(
         language=language,
@@ -69,5 +72,10 @@ def lexicon(language: str) -> Lexicon:
         negations=_stems(module.NEGATIONS, language),
         intensifiers=_stems(module.INTENSIFIERS, language),
         dampeners=_stems(module.DAMPENERS, language),
-        contrast=_stems(module.CONTRAST, language),
+        contrast=_stems(", ".join(e for e in entries(module.CONTRAST) if e[0] != "^"), language),
+        contrast_opening=_stems(
+            ", ".join(e[1:] for e in entries(module.CONTRAST) if e[0] == "^"), language
+        ),
+        summary=_stems(module.SUMMARY, language),
+        quiet=_stems(module.QUIET_NEGATIONS, language),
     )

@@ -34,9 +34,17 @@ def _drops(char: str) -> bool:
     return bool(unicodedata.combining(char)) and "\u0300" <= char <= "\u036f"
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
+    """The word's Snowball stem, folded. German keeps its umlauts as ae, oe, ue: folded
+    away, "schön" (beautiful) would be "schon" (already), and "wäre" "Ware"."""
     stemmer = _STEMMERS.get(language)
     if stemmer is None or word.isdigit():
         return fold(word)
-    return fold(stemmer.stemWord(word))
+    stemmed = stemmer.stemWord(word)
+    if language == "de":
+        stemmed = stemmed.lower().translate(_UMLAUTS)
+    return fold(stemmed)

@@ -1,6 +1,9 @@
 """`touchpoint analyse-comments [--account SLUG]`: analyse every answer's comment not yet
 analysed (history, after an install or an import). Resumable: killed, it starts again where
-it was (rows already done stay done; rows it held are free again when their lease ends)."""
+it was (rows already done stay done; rows it held are free again when their lease ends).
+
+`--rebuild-rollups` recomputes the theme rollups from the analyses instead (after changing an
+account's time zone, or to check them), account by account, each in one transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from touchpoint.accounts.models import Account
-from touchpoint.analysis import sweep
+from touchpoint.analysis import rollups, sweep
 from touchpoint.analysis.models import CommentAnalysis
 from touchpoint.responses.models import Response
 
@@ -22,14 +25,31 @@ class Command(BaseCommand):
         parser.add_argument("--account", help="Account slug (default: every account).")
         parser.add_argument("--batch", type=int, default=500)
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--rebuild-rollups", action="store_true", help="Recompute the theme rollups only."
+        )
 
-    def handle(self, *args, account: str | None, batch: int, no_progress: bool, **options):
+    def handle(
+        self,
+        *args,
+        account: str | None,
+        batch: int,
+        no_progress: bool,
+        rebuild_rollups: bool,
+        **options,
+    ):
         account_id = None
         if account:
             found = Account.objects.filter(slug=account).first()
             if found is None:
                 raise CommandError(f"No account with slug {account!r}.")
             account_id = found.pk
+        if rebuild_rollups:
+            accounts = Account.objects.filter(pk=account_id) if account_id else Account.objects
+            for each in accounts.order_by("pk"):
+                counted = rollups.rebuild(each)
+                self.stdout.write(f"{each.slug}: theme rollups rebuilt from {counted} answers")
+            return
         created = self._mark(account_id)
         pending = CommentAnalysis.objects.filter(state=CommentAnalysis.State.PENDING)
         if account_id is not None:
