@@ -181,7 +181,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         if unit is None:
             messages.error(request, f"No unit with code {code!r} in your part of the tree.")
             return redirect("people")
-    elif not unit_id.isdigit():
+    elif not (unit_id.isascii() and unit_id.isdigit()):
         messages.error(request, "Choose a unit.")
         return redirect("people")
     else:

@@ -108,7 +108,9 @@ def _plain(item: dict, number: int) -> list[Report]:
     if not address:
         raise FeedbackError(f"{where}address is missing.")
     channel = "email" if "@" in address else "sms"
-    if channel == "sms" and not (address.startswith("+") and address[1:].isdigit()):
+    if channel == "sms" and not (
+        address.startswith("+") and (address[1:].isascii() and address[1:].isdigit())
+    ):
         raise FeedbackError(f"{where}address must be an email address or an E.164 number.")
     reason = PLAIN_TYPES[kind]
     if (reason == Reason.INVALID_NUMBER) != (channel == "sms"):

@@ -79,7 +79,7 @@ def parse_time(value: str) -> dt.datetime:
     """Unix seconds, ISO 8601, or Delighted's "2024-04-19 03:29:56 UTC" / "… -0700".
     A time without an offset is UTC, as in Delighted's exports."""
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return dt.datetime.fromtimestamp(int(text), tz=dt.UTC)
     text = re.sub(r"\s*(UTC|GMT|Z)$", "+00:00", text)
     text = re.sub(r"\s+([+-]\d{2}):?(\d{2})$", r"\1:\2", text)
@@ -215,7 +215,7 @@ def _parse(
         "contact": _contact(known),
         "properties": properties,
         "response": {
-            "score": int(score) if score.isdigit() else score,
+            "score": int(score) if (score.isascii() and score.isdigit()) else score,
             "comment": known.get("comment", ""),
             "answered_at": answered_at,
         },

@@ -145,11 +145,11 @@ def check_filters(user, params: QueryDict) -> Filters:
             "period", f"Unknown period {f.period!r}: one of {', '.join(periods.PRESETS)}, all."
         )
     if value("unit"):
-        if not value("unit").isdigit():
+        if not (value("unit").isascii() and value("unit").isdigit()):
             raise FilterError("unit", "Unknown unit.")
         f.unit = access_unit(user, int(value("unit")))
     if value("touchpoint"):
-        if not value("touchpoint").isdigit():
+        if not (value("touchpoint").isascii() and value("touchpoint").isdigit()):
             raise FilterError("touchpoint", "Unknown touchpoint.")
         f.touchpoint = int(value("touchpoint"))
     f.channel = value("channel")

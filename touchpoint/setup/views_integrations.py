@@ -172,7 +172,7 @@ def api_keys(request: HttpRequest, account: Account) -> HttpResponse:
 @setup_view
 def webhooks(request: HttpRequest, account: Account) -> HttpResponse:
     editing = None
-    if request.GET.get("edit", "").isdigit():
+    if request.GET.get("edit", "").isascii() and request.GET.get("edit", "").isdigit():
         editing = Endpoint.objects.filter(account=account, pk=int(request.GET["edit"])).first()
     initial = (
         integrations.endpoint_data(editing) if editing else {"is_active": True, "kind": "json"}

@@ -132,7 +132,7 @@ def suppression_list(request: HttpRequest, account: Account) -> HttpResponse:
 def _cell(value: str) -> str:
     """Spreadsheet-safe, but an E.164 number stays as it is (a spreadsheet reads it as a
     number, never as a formula)."""
-    if value.startswith("+") and value[1:].isdigit():
+    if value.startswith("+") and (value[1:].isascii() and value[1:].isdigit()):
         return value
     return safe(value)
 

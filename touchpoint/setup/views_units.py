@@ -51,7 +51,7 @@ def units(request: HttpRequest, account: Account) -> HttpResponse:
         listed = base.filter(Q(code__icontains=q) | Q(name__icontains=q)).order_by("path")
     else:
         unit_id = request.GET.get("unit", "")
-        if unit_id.isdigit():
+        if unit_id.isascii() and unit_id.isdigit():
             current = Unit.objects.filter(account=account, pk=int(unit_id)).first()
             if current is None:
                 raise Http404("No such unit.")

@@ -70,7 +70,7 @@ def _filtered(request: HttpRequest):
     tabs and their counts all read, so they agree."""
     tickets = actions.scoped_tickets(request.user)
     unit = None
-    if request.GET.get("unit", "").isdigit():
+    if request.GET.get("unit", "").isascii() and request.GET.get("unit", "").isdigit():
         unit = access_unit(request.user, int(request.GET["unit"]))
         tickets = tickets.filter(unit_path__startswith=unit.path)
     tops = top_units(request.user)
@@ -188,7 +188,7 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
                     ticket,
                     actor=user,
                     state=request.POST.get("state", ""),
-                    root_cause_id=int(cause) if cause.isdigit() else None,
+                    root_cause_id=int(cause) if (cause.isascii() and cause.isdigit()) else None,
                 )
                 messages.success(request, "Ticket updated.")
             elif action == "assign":
@@ -262,7 +262,7 @@ def follow_up(request: HttpRequest, token: str) -> HttpResponse:
             if solved_kind:
                 actions.do_record_follow_up(ticket, solved={"yes": True, "no": False}.get(raw))
             else:
-                score = int(raw) if raw.isdigit() else None
+                score = int(raw) if (raw.isascii() and raw.isdigit()) else None
                 actions.do_record_follow_up(ticket, score=score)
         except actions.TicketError:
             error = texts["choose_yes_no"] if solved_kind else texts["choose"]
