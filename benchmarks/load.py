@@ -301,7 +301,7 @@ class Server:
         )
         if self.worker:
             self._start("worker", ["worker"])
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a busy machine boots Django slowly
         ready = 0
         while ready < 3 * self.web:  # every worker process up (a request or more each)
             if serve.poll() is not None or time.monotonic() > deadline:

@@ -61,6 +61,7 @@ def same(fast: bytes, slow: bytes) -> None:
 
 
 def test_emails_filled_in_are_the_emails_rendered_one_by_one(brand):
+    compose._skeletons.clear()  # what earlier tests rendered
     given = invitations(
         brand,
         [
@@ -90,6 +91,15 @@ def test_emails_filled_in_are_the_emails_rendered_one_by_one(brand):
     assert "Dev &quot;&lt;b&gt;&amp;&lt;/b&gt;&quot; O&#x27;Neil" in html
     assert given[2].token in text and f"<invitation-{given[2].pk}." in parsed["Message-ID"]
     assert parsed["Date"]
+
+
+def test_a_changed_site_address_is_in_the_next_email(brand, settings):
+    (invitation,) = invitations(brand, [{"email": "ana@example.com", "name": "Ana"}])
+    before = settings.SITE_URL
+    assert f"{before}/s/".encode() in prepare_email(invitation).data
+    settings.SITE_URL = "https://nps.example.org"
+    fast = prepare_email(invitation)
+    assert b"https://nps.example.org/s/" in fast.data and before.encode() not in fast.data
 
 
 def test_a_name_in_the_subject_is_rendered_in_full(brand):

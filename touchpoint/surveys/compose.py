@@ -176,6 +176,8 @@ def prepare_email(invitation: Invitation, *, reminder: int = 0) -> EmailMessage 
         json.dumps(touchpoint.wording, sort_keys=True),
         bool(unit),
         unit.isascii(),
+        settings.SITE_URL,
+        settings.DEFAULT_FROM_EMAIL,
     )
     skeleton = _skeleton(shape, invitation, reminder)
     if skeleton is None:
