@@ -18,6 +18,7 @@ from touchpoint.outbox.transports import SMTP_BACKEND, EmailTransport, PreparedE
 from touchpoint.surveys import compose
 from touchpoint.surveys.compose import compose_email, prepare_email
 from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.tokens import survey_token
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)
@@ -89,7 +90,7 @@ def test_emails_filled_in_are_the_emails_rendered_one_by_one(brand):
     html = parsed.get_body(("html",)).get_content()
     assert 'Dev "<b>&</b>" O\'Neil' in text
     assert "Dev &quot;&lt;b&gt;&amp;&lt;/b&gt;&quot; O&#x27;Neil" in html
-    assert given[2].token in text and f"<invitation-{given[2].pk}." in parsed["Message-ID"]
+    assert survey_token(given[2]) in text and f"<invitation-{given[2].pk}." in parsed["Message-ID"]
     assert parsed["Date"]
 
 
