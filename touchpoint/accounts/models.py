@@ -186,6 +186,13 @@ class MemberInvitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="The language of the invitation email and, once accepted, of the person's "
+        "pages and emails. Empty: the account's language.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["unit", "accepted_at"], name="member_invitation_unit")]
@@ -201,3 +208,16 @@ class MemberInvitation(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "pending"
+
+
+class Profile(models.Model):
+    """A person's own settings: the language their pages, emails and digests speak. No row,
+    or an empty language, means the language of their account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or 'account language'})"
