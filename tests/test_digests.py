@@ -159,7 +159,7 @@ def test_the_digest_shows_ones_own_level_only(brand, people, smtp, week):
     mail = next(m for m in smtp.messages if m["To"] == "north-manager@example.com")
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
-    assert mail["Subject"] == "Your week at North: NPS +100 (16 Nov to 22 Nov 2026)"
+    assert mail["Subject"] == "Your week at North: NPS +100 (16 November to 22 Nov 2026)"
     assert "NPS last week (16 Nov to 22 Nov 2026): 100 ± " in text and "from 32 answers" in text
     assert "+200 points, a real change" in text  # from -100 the week before
     assert "Lovely team 61" in text and "Lovely team 58" in text

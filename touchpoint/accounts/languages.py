@@ -24,6 +24,9 @@ from django.utils import timezone, translation
 from touchpoint.accounts.models import Account, Membership, Profile
 from touchpoint.lib.time_zones import country_of
 
+# Countries writing English dates month first (Django's "en" formats); elsewhere English
+# without formats of its own (en_FR, en_IN...) is written day first, as in en_GB.
+MONTH_FIRST = frozenset({"US", "PR", "GU", "AS", "MP", "VI", "UM", "PH", "FM", "MH", "PW"})
 LANGUAGE_CODES: tuple[str, ...] = tuple(code for code, _ in settings.LANGUAGES)
 
 
@@ -76,6 +79,8 @@ def format_locale(language: str, account: Account | None) -> str:
     region = region or country_of(account.time_zone)
     if region and _has_formats(f"{language}_{region.upper()}"):
         return f"{language}-{region.lower()}"
+    if language == "en" and region and region.upper() not in MONTH_FIRST:
+        return "en-gb"  # English written day first, as everywhere but the US and a few
     return language
 
 

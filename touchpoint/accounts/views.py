@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -16,12 +17,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from touchpoint.accounts import actions
 from touchpoint.accounts.access import access_unit, scoped_units, top_units
-from touchpoint.accounts.models import ROLE_RANK, MemberInvitation, Membership
+from touchpoint.accounts.languages import account_of, do_set_language, shipped_language, speaking
+from touchpoint.accounts.models import ROLE_RANK, MemberInvitation, Membership, Profile
 
 GRANTING = {Membership.Role.ADMIN, Membership.Role.MANAGER}
 
@@ -289,8 +292,18 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """The reset email speaks the person's own language, not the visitor's browser's."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with speaking(context["user"]):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Links in the email use SITE_URL, never the request's Host header."""
+
+    form_class = PasswordResetForm
 
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/email/password_reset.txt"
@@ -314,3 +327,34 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: the language of their pages, emails and digests."""
+    account = account_of(request.user)
+    if request.method == "POST":
+        try:
+            do_set_language(request.user, request.POST.get("language", ""))
+        except ValueError:
+            messages.error(request, gettext("Choose one of the languages offered."))
+            return redirect("profile")
+        with speaking(request.user, account=account):  # the confirmation in the new language
+            messages.success(request, gettext("Saved. Touchpoint now speaks your language."))
+        return redirect("profile")
+    own = Profile.objects.filter(user=request.user).values_list("language", flat=True).first()
+    account_language = dict(settings.LANGUAGES).get(
+        shipped_language(account.default_locale if account else None), ""
+    )
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "languages": settings.LANGUAGES,
+            "current": own or "",
+            "account_language": account_language,
+            "zone": account.time_zone if account else settings.TIME_ZONE,
+            "now": timezone.now(),
+        },
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import zoneinfo
 from functools import cache
 from importlib import resources
@@ -24,10 +25,8 @@ def _countries() -> dict[str, str]:
     """Zone name -> ISO 3166 country code, from the time zone database's zone.tab (the
     system's, or the tzdata package's when the system has none)."""
     places = [Path(p) / "zone.tab" for p in zoneinfo.TZPATH]
-    try:
+    with contextlib.suppress(ModuleNotFoundError):
         places.append(Path(str(resources.files("tzdata") / "zoneinfo" / "zone.tab")))
-    except ModuleNotFoundError:
-        pass
     for place in places:
         if place.is_file():
             out = {}
