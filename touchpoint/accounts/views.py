@@ -160,6 +160,7 @@ def people(request: HttpRequest) -> HttpResponse:
             for v, label in Membership.Role.choices
             if own_best and ROLE_RANK[v] <= ROLE_RANK[own_best]
         ],
+        "languages": settings.LANGUAGES,
         "dev_outbox": settings.DEV_OUTBOX,
     }
     return render(request, "accounts/people.html", context)
@@ -191,7 +192,11 @@ def invite(request: HttpRequest) -> HttpResponse:
     email = request.POST.get("email", "")
     try:
         actions.do_invite_member(
-            by=request.user, unit=unit, email=email, role=request.POST.get("role", "")
+            by=request.user,
+            unit=unit,
+            email=email,
+            role=request.POST.get("role", ""),
+            language=request.POST.get("language", ""),
         )
     except actions.PeopleError as error:
         return _done(request, error, "")

@@ -18,10 +18,9 @@ from touchpoint.analysis.dashboard import themes_context
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.lib import nps
 from touchpoint.lib.languages import accepted_languages
-from touchpoint.reports import exports, figures, league
+from touchpoint.reports import exports, figures, labels, league
 from touchpoint.reports.chart import trend_svg
 from touchpoint.reports.params import (
-    PRESETS,
     ReportError,
     check_report_request,
     parse_report_params,
@@ -263,7 +262,7 @@ def _filters(report_request) -> dict:
     account_id = report_request.unit.account_id
     chosen = dict(report_request.segments)
     return {
-        "presets": list(PRESETS.items()),
+        "presets": labels.presets(),
         "preset": report_request.preset or "custom",
         "start": report_request.start.isoformat(),
         "end": report_request.end.isoformat(),

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib import periods
+from touchpoint.reports import labels
 from touchpoint.surveys.models import Channel, Interaction, Touchpoint
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -72,7 +73,7 @@ class ReportRequest:
 
     @property
     def label(self) -> str:
-        return periods.label(self.start, self.end, self.preset)
+        return labels.label(self.start, self.end, self.preset)  # in the reader's language
 
     def previous(self) -> ReportRequest:
         """The period just before, of the same shape (`periods.previous_range`)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
@@ -15,10 +16,10 @@ from touchpoint.surveys.models import Touchpoint
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 class TicketRule(models.Model):
@@ -29,15 +30,15 @@ class TicketRule(models.Model):
     """
 
     class OpenOn(models.TextChoices):
-        DETRACTORS = "detractors", "Detractors (0 to 6)"
-        NOT_PROMOTERS = "not_promoters", "Detractors and passives (0 to 8)"
-        KEYWORDS_ONLY = "keywords", "Only comments that match the words below"
-        NEVER = "never", "Never"
+        DETRACTORS = "detractors", _("Detractors (0 to 6)")
+        NOT_PROMOTERS = "not_promoters", _("Detractors and passives (0 to 8)")
+        KEYWORDS_ONLY = "keywords", _("Only comments that match the words below")
+        NEVER = "never", _("Never")
 
     class FollowUp(models.TextChoices):
-        NONE = "none", "No follow-up"
-        SCORE = "score", "Ask the 0 to 10 question again"
-        SOLVED = "solved", 'Ask "Did we solve it?"'
+        NONE = "none", _("No follow-up")
+        SCORE = "score", _("Ask the 0 to 10 question again")
+        SOLVED = "solved", _('Ask "Did we solve it?"')
 
     touchpoint = models.OneToOneField(
         Touchpoint, on_delete=models.CASCADE, related_name="ticket_rule"
@@ -84,11 +85,11 @@ class RootCause(models.Model):
 
 class Ticket(models.Model):
     class State(models.TextChoices):
-        NEW = "new", "New"
-        IN_PROGRESS = "in_progress", "In progress"
-        WAITING = "waiting", "Waiting for customer"
-        RESOLVED = "resolved", "Resolved"
-        CLOSED = "closed", "Closed"
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING = "waiting", _("Waiting for customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
 
     OPEN_STATES = (State.NEW, State.IN_PROGRESS, State.WAITING)
 
@@ -168,19 +169,19 @@ class TicketEvent(models.Model):
     """The audit trail: every change to a ticket, who made it and when."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "Opened"
-        UPDATED = "updated", "Answer updated"
-        ASSIGNED = "assigned", "Assigned"
-        STATE = "state", "State changed"
-        PRIORITY = "priority", "Priority changed"
-        ROOT_CAUSE = "root_cause", "Root cause set"
-        NOTE = "note", "Internal note"
-        REPLY = "reply", "Reply to the customer"
-        CALL = "call", "Call with the customer"
-        SLA_WARNING = "sla_warning", "SLA warning"
-        ESCALATED = "escalated", "Escalated"
-        FOLLOW_UP_SENT = "follow_up_sent", "Follow-up sent"
-        FOLLOW_UP_ANSWERED = "follow_up_answered", "Follow-up answered"
+        OPENED = "opened", _("Opened")
+        UPDATED = "updated", _("Answer updated")
+        ASSIGNED = "assigned", _("Assigned")
+        STATE = "state", _("State changed")
+        PRIORITY = "priority", _("Priority changed")
+        ROOT_CAUSE = "root_cause", _("Root cause set")
+        NOTE = "note", _("Internal note")
+        REPLY = "reply", _("Reply to the customer")
+        CALL = "call", _("Call with the customer")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        ESCALATED = "escalated", _("Escalated")
+        FOLLOW_UP_SENT = "follow_up_sent", _("Follow-up sent")
+        FOLLOW_UP_ANSWERED = "follow_up_answered", _("Follow-up answered")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -26,6 +26,7 @@ from touchpoint.accounts.models import Unit
 from touchpoint.lib import periods
 from touchpoint.notifications.actions import do_set_preference, preference_of
 from touchpoint.notifications.models import Preference
+from touchpoint.reports import labels
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Touchpoint
 from touchpoint.surveys.questions import labelled_answers
@@ -59,7 +60,7 @@ def _period(request: HttpRequest, account, now: dt.datetime) -> Period:
     start, end = periods.preset_range(preset, now.astimezone(zone).date())
     return Period(
         preset,
-        periods.label(start, end, preset),
+        labels.label(start, end, preset),
         dt.datetime.combine(start, dt.time(), zone),
         dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone),
     )
@@ -127,7 +128,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "touchpoint": touchpoint,
             "metrics": loop,
             "period": period,
-            "periods": periods.PRESETS,
+            "periods": dict(labels.presets()),
             "now": now,
         },
     )
@@ -157,7 +158,7 @@ def root_causes(request: HttpRequest) -> HttpResponse:
             "touchpoints": touchpoints,
             "touchpoint": touchpoint,
             "period": period,
-            "periods": periods.PRESETS,
+            "periods": dict(labels.presets()),
         },
     )
 
