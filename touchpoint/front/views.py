@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -67,7 +68,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         selected, comment = request.POST.get("score"), request.POST.get("comment", "")
         try:
-            response, _ = do_answer_invitation(
+            response, _changed = do_answer_invitation(
                 invitation, score=selected, comment=comment, locale=lang
             )
         except InvalidAnswer as invalid:
@@ -235,7 +236,7 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         for ancestor in Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth")
         if any(ancestor.path.startswith(top.path) for top in tops)
     ]
-    chart_title = f"NPS of {unit.name} by {report.trend_grain}"
+    chart_title = _("NPS of {unit}: {trend}").format(unit=unit.name, trend=report.trend_title)
     standing = league.standing(report_request, report.headline)
     context = {
         "unit": unit,
