@@ -3,6 +3,8 @@ of its responsible unit, climbing the tree when nobody acts in time."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -142,6 +144,20 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"Ticket #{self.pk}"
+
+    @property
+    def reason_label(self) -> str:
+        """The stored reason (written in English by `actions.ticket_reason`) in the active
+        language."""
+        found = re.fullmatch(r"(detractor|passive) \(score (\d+)\)", self.reason)
+        if found and found[1] == "detractor":
+            return _("detractor (score {score})").format(score=found[2])
+        if found:
+            return _("passive (score {score})").format(score=found[2])
+        found = re.fullmatch(r'comment mentions "(.*)"', self.reason, flags=re.S)
+        if found:
+            return _("comment mentions “{keyword}”").format(keyword=found[1])
+        return self.reason
 
     @property
     def is_open(self) -> bool:
