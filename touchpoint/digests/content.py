@@ -129,7 +129,7 @@ class DigestContent:
         if s.rolling:
             figure = _("{figure} over {window}").format(figure=figure, window=s.window)
         dates = _("{start} to {end}").format(
-            start=date_format(self.start, "MONTH_DAY_FORMAT"),
+            start=date_format(self.start, "DATE_FORMAT"),
             end=date_format(self.end, "DATE_FORMAT"),
         )
         if len(self.sections) > 1:
