@@ -146,7 +146,12 @@ def people(request: HttpRequest) -> HttpResponse:
         "page": page,
         "q": q,
         "sort": sort,
-        "sorts": [("person", "Person"), ("unit", "Unit"), ("role", "Role"), ("since", "Since")],
+        "sorts": [
+            ("person", gettext("Person")),
+            ("unit", gettext("Unit")),
+            ("role", gettext("Role")),
+            ("since", gettext("Since")),
+        ],
         "query": urlencode({"q": q, "sort": sort}) + "&",
         "invitations": [
             {"i": i, "state": i.state(now), "may": bool(grantable(i.unit_id))}
@@ -182,10 +187,13 @@ def invite(request: HttpRequest) -> HttpResponse:
     if code:
         unit = scoped_units(request.user).filter(code=code).first()
         if unit is None:
-            messages.error(request, f"No unit with code {code!r} in your part of the tree.")
+            messages.error(
+                request,
+                gettext("No unit with code {code!r} in your part of the tree.").format(code=code),
+            )
             return redirect("people")
     elif not unit_id.isdigit():
-        messages.error(request, "Choose a unit.")
+        messages.error(request, gettext("Choose a unit."))
         return redirect("people")
     else:
         unit = access_unit(request.user, int(unit_id))
@@ -200,7 +208,9 @@ def invite(request: HttpRequest) -> HttpResponse:
         )
     except actions.PeopleError as error:
         return _done(request, error, "")
-    return _done(request, None, f"Invitation sent to {email.strip().lower()}.")
+    return _done(
+        request, None, gettext("Invitation sent to {email}.").format(email=email.strip().lower())
+    )
 
 
 @login_required
@@ -211,7 +221,9 @@ def resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_resend_member_invitation(by=request.user, invitation=invitation)
     except actions.PeopleError as error:
         return _done(request, error, "")
-    return _done(request, None, f"A new link was sent to {invitation.email}.")
+    return _done(
+        request, None, gettext("A new link was sent to {email}.").format(email=invitation.email)
+    )
 
 
 @login_required
@@ -222,7 +234,11 @@ def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_revoke_member_invitation(by=request.user, invitation=invitation)
     except actions.PeopleError as error:
         return _done(request, error, "")
-    return _done(request, None, f"The invitation for {invitation.email} was revoked.")
+    return _done(
+        request,
+        None,
+        gettext("The invitation for {email} was revoked.").format(email=invitation.email),
+    )
 
 
 @login_required
@@ -235,7 +251,11 @@ def change_membership(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except actions.PeopleError as error:
         return _done(request, error, "")
-    return _done(request, None, f"{membership.user.get_username()}'s role was changed.")
+    return _done(
+        request,
+        None,
+        gettext("{name}'s role was changed.").format(name=membership.user.get_username()),
+    )
 
 
 @login_required
@@ -247,7 +267,11 @@ def remove_membership(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.PeopleError as error:
         return _done(request, error, "")
     return _done(
-        request, None, f"{membership.user.get_username()} was removed from {membership.unit.name}."
+        request,
+        None,
+        gettext("{name} was removed from {unit}.").format(
+            name=membership.user.get_username(), unit=membership.unit.name
+        ),
     )
 
 
@@ -268,7 +292,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 membership = actions.do_accept_invitation(token=token, user=request.user)
             else:
                 if request.POST.get("password") != request.POST.get("password2"):
-                    raise actions.PeopleError("The two passwords differ.", "password2")
+                    raise actions.PeopleError(gettext("The two passwords differ."), "password2")
                 membership = actions.do_accept_invitation(
                     token=token,
                     name=request.POST.get("name", ""),
@@ -278,23 +302,26 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except actions.PeopleError as failure:
             error = failure
         else:
-            messages.success(
-                request,
-                f"Welcome! You are now {membership.get_role_display().lower()} "
-                f"of {membership.unit.name}.",
-            )
+            with speaking(membership.user):  # their language, now theirs
+                messages.success(
+                    request,
+                    gettext("Welcome! You are now {role} of {unit}.").format(
+                        role=str(membership.get_role_display()).lower(), unit=membership.unit.name
+                    ),
+                )
             return redirect("home")
-    return render(
-        request,
-        "accounts/accept.html",
-        {
-            "invitation": invitation,
-            "existing": existing,
-            "error": error,
-            "name": request.POST.get("name", ""),
-        },
-        status=400 if error else 200,
-    )
+    with speaking(account=invitation.account, language=invitation.language or None):
+        return render(
+            request,
+            "accounts/accept.html",
+            {
+                "invitation": invitation,
+                "existing": existing,
+                "error": error,
+                "name": request.POST.get("name", ""),
+            },
+            status=400 if error else 200,
+        )
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
