@@ -484,7 +484,7 @@ def do_accept_invitation(*, token: str, name: str = "", password: str = "", user
         try:
             validate_password(password)
         except ValidationError as error:
-            raise PeopleError(_(" ").join(error.messages), "password") from error
+            raise PeopleError(" ".join(error.messages), "password") from error
     elif (user.email or "").lower() != invitation.email:
         raise PeopleError(
             _("This invitation is for {email}: sign in as that person.").format(
