@@ -64,7 +64,8 @@ MODULES = [
 ]
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}
 PLURAL = {"ngettext", "ngettext_lazy"}
-_CALL = re.compile(r"\b(n?gettext)\(((?:u?'(?:[^'\\]|\\.)*'|u?\"(?:[^\"\\]|\\.)*\")(?:, ?(?:u?'(?:[^'\\]|\\.)*'|u?\"(?:[^\"\\]|\\.)*\"))?)")
+_LITERAL = r"u?'(?:[^'\\]|\\.)*'|u?\"(?:[^\"\\]|\\.)*\""
+_CALL = re.compile(rf"\b(n?gettext)\(((?:{_LITERAL})(?:, ?(?:{_LITERAL}))?)")
 
 
 def from_template(path: Path) -> set[str | tuple[str, str]]:

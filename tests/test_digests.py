@@ -160,7 +160,9 @@ def test_the_digest_shows_ones_own_level_only(brand, people, smtp, week):
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert mail["Subject"] == "Your week at North: NPS +100 (16 Nov 2026 to 22 Nov 2026)"
-    assert "NPS last week (16 Nov 2026 to 22 Nov 2026): 100 ± " in text and "from 32 answers" in text
+    assert (
+        "NPS last week (16 Nov 2026 to 22 Nov 2026): 100 ± " in text and "from 32 answers" in text
+    )
     assert "+200 points, a real change" in text  # from -100 the week before
     assert "Lovely team 61" in text and "Lovely team 58" in text
     assert "Waited forever" not in text  # the week before is not last week

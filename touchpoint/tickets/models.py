@@ -213,3 +213,63 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on ticket #{self.ticket_id}"
+
+    @property
+    def text_label(self) -> str:
+        """The text in the active language: what Touchpoint itself wrote (stored in English by
+        `tickets.actions`) is worded again; what a person wrote stays as written."""
+        return event_text(self.kind, self.text, self.data or {})
+
+
+_SAID = {"solved": _("solved"), "not solved": _("not solved")}
+_EVENT_TEXTS = [
+    (
+        re.compile(r"Opened: (?P<reason>.*)\. Assigned to (?P<names>.*)\.", re.S),
+        _("Opened: {reason}. Assigned to {names}."),
+    ),
+    (re.compile(r"Assigned to (?P<names>.*)", re.S), _("Assigned to {names}")),
+    (re.compile(r"New score (?P<score>\d+)"), _("New score {score}")),
+    (re.compile(r"Follow-up sent to (?P<email>.*)", re.S), _("Follow-up sent to {email}")),
+    (
+        re.compile(r"Escalates in about (?P<hours>\d+) h if not handled\."),
+        _("Escalates in about {hours} h if not handled."),
+    ),
+    (
+        re.compile(
+            r"Overdue at (?P<previous>.*); escalated to (?P<holder>.*) \(level (?P<level>\d+)\)\."
+        ),
+        _("Overdue at {previous}; escalated to {holder} (level {level})."),
+    ),
+    (
+        re.compile(r"Overdue, and there is no one higher to escalate to\."),
+        _("Overdue, and there is no one higher to escalate to."),
+    ),
+    (re.compile(r"The customer answered: (?P<said>.*)\."), _("The customer answered: {said}.")),
+]
+_SYSTEM_KINDS = {"opened", "updated", "assigned", "follow_up_sent", "sla_warning", "escalated"}
+
+
+def event_text(kind: str, text: str, data: dict) -> str:
+    if kind == TicketEvent.Kind.STATE and data.get("to") in Ticket.State.values:
+        return str(Ticket.State(data["to"]).label)
+    if kind == TicketEvent.Kind.PRIORITY:
+        value = text.lower()  # stored as its English label: "High"
+        return str(Priority(value).label) if value in Priority.values else text
+    if kind not in _SYSTEM_KINDS and kind != TicketEvent.Kind.FOLLOW_UP_ANSWERED:
+        return text  # a note, a reply, a call: a person's words
+    for pattern, wording in _EVENT_TEXTS:
+        found = pattern.fullmatch(text)
+        if found:
+            parts = found.groupdict()
+            if "reason" in parts:
+                parts["reason"] = Ticket(reason=parts["reason"]).reason_label
+            if "said" in parts:
+                score = re.fullmatch(r"score (\d+)", parts["said"])
+                said = _SAID.get(parts["said"])
+                parts["said"] = (
+                    str(_("score {score}")).format(score=score[1])
+                    if score
+                    else str(said or parts["said"])
+                )
+            return str(wording).format(**parts)
+    return text
