@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import os
 import re
 from html import unescape
 from pathlib import Path
@@ -26,6 +27,8 @@ from touchpoint.digests import actions as digests
 from touchpoint.tickets.models import Ticket
 
 SHIPPED = ["de", "es", "fr", "hi"]
+# Playwright's sync API runs an event loop in this thread; Django ORM calls stay synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+(?:![rs])?\}")
 FRIDAY_10_PARIS = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
 MONDAY_9_PARIS = dt.datetime(2026, 11, 23, 8, tzinfo=dt.UTC)
