@@ -208,9 +208,9 @@ def record(n: int, rng: random.Random):
 
     from touchpoint.accounts.actions import do_create_unit
     from touchpoint.accounts.models import Account
-    from touchpoint.surveys.actions import record_interactions
+    from touchpoint.intake.actions import record_interactions
+    from touchpoint.intake.schemas import InteractionIn
     from touchpoint.surveys.models import Invitation, Touchpoint
-    from touchpoint.surveys.schemas import InteractionIn
 
     with transaction.atomic():
         account = Account.objects.create(

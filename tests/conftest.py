@@ -112,7 +112,15 @@ class Mailbox:
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     connections: set = field(default_factory=set)  # client (host, port) of each SMTP session
     refuse: int = 0
+    # Recipients refused for good at RCPT (550 user unknown): a hard bounce.
+    unknown: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.unknown:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:

@@ -56,6 +56,7 @@ MODULES = [
     "tickets/views.py",
     "notifications/models.py",
     "notifications/delivery.py",
+    "notifications/people.py",
     "digests/content.py",
     "digests/views.py",
     "reports/labels.py",

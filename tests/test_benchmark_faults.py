@@ -19,7 +19,7 @@ SCRIPT = ROOT / "benchmarks" / "faults.py"
 # 451 to the first attempt of 30% of the messages.
 SMALL = (
     *("--invitations", "60", "--workers", "2", "--worker-kill-every", "2"),
-    *("--smtp-kill-every", "2", "--smtp-down", "1", "--refuse-share", "0.3", "--timeout", "120"),
+    *("--smtp-kill-every", "2", "--smtp-down", "1", "--refuse-share", "0.3", "--timeout", "300"),
 )
 
 
@@ -58,7 +58,7 @@ def test_the_fault_benchmark_accounts_for_every_invitation_and_sends_none_twice(
         env={**os.environ, "DATABASE_URL": bench_url, "TMPDIR": str(tmp_path)},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=480,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout

@@ -170,6 +170,7 @@ def test_every_setup_page_photographed(brand, people, live_server, browser, sett
         ("api-keys", "/setup/api-keys/", "Mint a key"),
         ("webhooks", "/setup/webhooks/", "Add an endpoint"),
         ("sms", "/setup/sms/", "SMS settings (Twilio)"),
+        ("suppressions", "/setup/suppressions/", "Bounce and complaint addresses"),
         ("audit", "/setup/audit/", "Every setup change"),
         ("people", "/people/", "Add people from a file"),
     ]

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from touchpoint.contacts.models import Contact
 from touchpoint.lib import bulk
@@ -84,3 +85,16 @@ def test_keys_set_aside_before_the_insert_are_never_given_to_another_row(brand):
     stored = dict(Contact.objects.values_list("email", "pk"))
     assert [stored[f"r{i}@example.com"] for i in range(3)] == keys
     assert Contact.objects.create(account=brand.account, email="c@example.com").pk > later.pk
+
+
+def test_bulk_statements_are_logged_when_queries_are(brand):
+    """With DEBUG (or a test counting queries) the bulk insert is in the query log, as
+    written, and still inserts: Django's SQLite log formatting cannot read `?` statements."""
+    contacts = [
+        bulk.build(Contact, account_id=brand.account.pk, email=f"logged{n}@example.com")
+        for n in range(3)
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        bulk.bulk_insert(contacts)
+    assert Contact.objects.filter(email__startswith="logged").count() == 3
+    assert any("INSERT" in q["sql"] or "COPY" in q["sql"] for q in captured.captured_queries)

@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from touchpoint.accounts import actions
-from touchpoint.accounts.models import MemberInvitation, Membership
+from touchpoint.accounts.models import MemberInvitation, MemberMail, Membership
+from touchpoint.notifications import people as people_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)  # mail goes out on commit
 User = get_user_model()
@@ -22,6 +23,12 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def sent(smtp) -> list:
+    """What the mail server received, once the outbox has sent what is due."""
+    people_mail.send_due_member_mails()
+    return smtp.messages
 
 
 def link_in(message, pattern: str) -> str:
@@ -41,8 +48,8 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(people, smtp):
     client = Client()
     response = client.post("/password-reset/", {"email": "NORTH-MANAGER@example.com"})
     assert response.status_code == 302
-    assert len(smtp.messages) == 1
-    mail = smtp.messages[0]
+    assert len(sent(smtp)) == 1
+    mail = sent(smtp)[0]
     assert mail["To"] == "north-manager@example.com"
     assert mail["Subject"] == "Your Touchpoint password"
     path = link_in(mail, "password-reset/")
@@ -63,13 +70,13 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(people, smtp):
 def test_a_reset_for_an_unknown_address_sends_nothing_and_says_the_same(people, smtp):
     response = Client().post("/password-reset/", {"email": "nobody@example.com"}, follow=True)
     assert b"Check your email" in response.content
-    assert smtp.messages == []
+    assert sent(smtp) == []
 
 
 def test_the_reset_link_uses_the_site_address_not_the_request_host(people, smtp, settings):
     settings.ALLOWED_HOSTS = ["*"]
     Client().post("/password-reset/", {"email": "cx-lead@example.com"}, HTTP_HOST="evil.example")
-    text = smtp.messages[0].get_body(("plain",)).get_content()
+    text = sent(smtp)[0].get_body(("plain",)).get_content()
     assert "evil.example" not in text
     assert "http://testserver/password-reset/" in text
 
@@ -83,7 +90,7 @@ def test_an_admin_invites_a_person_who_joins_from_the_email(brand, people, smtp)
         "/people/invite", {"email": " Zoe@Example.com ", "unit": brand.store.pk, "role": "manager"}
     )
     assert response.status_code == 302
-    mail = smtp.messages[-1]
+    mail = sent(smtp)[-1]
     assert mail["To"] == "zoe@example.com"
     assert "Lille Centre" in mail.get_body(("plain",)).get_content()
     path = link_in(mail, "join/")
@@ -116,7 +123,7 @@ def test_an_invitation_link_expires_after_seven_days(brand, people, smtp):
         actions.do_invite_member(
             by=people["brand_admin"], unit=brand.north, email="late@example.com", role="viewer"
         )
-        path = link_in(smtp.messages[-1], "join/")
+        path = link_in(sent(smtp)[-1], "join/")
         clock.move_to(dt.datetime(2026, 11, 8, 8, 59, tzinfo=dt.UTC))
         assert Client().get(path).status_code == 200
         clock.move_to(dt.datetime(2026, 11, 8, 9, 0, 1, tzinfo=dt.UTC))
@@ -135,9 +142,9 @@ def test_resending_replaces_the_link_and_revoking_closes_it(brand, people, smtp)
     invitation = actions.do_invite_member(
         by=admin, unit=brand.north, email="sam@example.com", role="viewer"
     )
-    first = link_in(smtp.messages[-1], "join/")
+    first = link_in(sent(smtp)[-1], "join/")
     signed_in(admin).post(f"/people/invitations/{invitation.pk}/resend")
-    second = link_in(smtp.messages[-1], "join/")
+    second = link_in(sent(smtp)[-1], "join/")
     assert first != second
     assert Client().get(first).status_code == 404
     assert Client().get(second).status_code == 200
@@ -150,7 +157,7 @@ def test_an_existing_user_accepts_while_signed_in(brand, people, smtp):
     actions.do_invite_member(
         by=people["brand_admin"], unit=brand.vendor, email=manager.email, role="viewer"
     )
-    path = link_in(smtp.messages[-1], "join/")
+    path = link_in(sent(smtp)[-1], "join/")
     anonymous = Client().post(path)
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
     accepted = signed_in(manager).post(path)
@@ -176,7 +183,7 @@ def test_a_manager_invites_within_their_scope_and_not_above_their_role(brand, pe
         "/people/invite", {"email": "e@example.com", "unit": brand.other_store.pk, "role": "viewer"}
     )
     assert page.status_code == 404
-    assert [m["To"] for m in smtp.messages] == ["a@example.com"]
+    assert [m["To"] for m in sent(smtp)] == ["a@example.com"]
 
 
 # --- the People page -----------------------------------------------------------------------------
@@ -229,8 +236,60 @@ def test_invitations_of_another_scope_are_not_found(brand, people, smtp):
         assert client.post(f"/people/invitations/{invitation.pk}/revoke").status_code == 404
         assert client.post(f"/people/invitations/{invitation.pk}/resend").status_code == 404
     assert MemberInvitation.objects.get(pk=invitation.pk).revoked_at is None
-    assert len(smtp.messages) == 1
+    assert len(sent(smtp)) == 1
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(db):
     assert Client().get("/people/")["Location"].startswith("/login/")
+
+
+def test_an_invitation_waits_out_a_mail_server_outage_and_no_link_is_stored(
+    brand, people, smtp_down, settings
+):
+    actions.do_invite_member(
+        by=people["brand_admin"], unit=brand.north, email="kim@example.com", role="viewer"
+    )
+    assert people_mail.send_due_member_mails() == 0  # the server is down: nothing lost
+    [mail] = MemberMail.objects.all()
+    assert (mail.state, mail.to_email) == ("pending", "kim@example.com")
+    # What is stored cannot act: only a hash of a link that is minted at sending time.
+    stored = " ".join(str(v) for v in MemberMail.objects.values().get().values())
+    stored += " ".join(str(v) for v in MemberInvitation.objects.values().get().values())
+    assert "/join/" not in stored
+
+
+def test_a_removed_member_is_told_by_email(brand, people, smtp):
+    agent = Membership.objects.get(user=people["agent"])
+    assert (
+        signed_in(people["vendor_manager"]).post(f"/people/members/{agent.pk}/remove").status_code
+        == 302
+    )
+    [mail] = sent(smtp)
+    assert mail["To"] == "agent-431@example.com"
+    assert (
+        mail["Subject"] == f"Your access to {brand.agent.name} in {brand.account.name} was removed"
+    )
+    assert "callco-manager removed your access" in mail.get_body(("plain",)).get_content()
+
+
+def test_a_revoked_invitation_waiting_to_be_sent_is_never_sent(brand, people, smtp):
+    invitation = actions.do_invite_member(
+        by=people["brand_admin"], unit=brand.north, email="lou@example.com", role="viewer"
+    )
+    actions.do_revoke_member_invitation(by=people["brand_admin"], invitation=invitation)
+    assert sent(smtp) == []
+    assert MemberMail.objects.get().state == "cancelled"
+
+
+def test_a_password_reset_asked_twice_while_waiting_sends_one_email(people, smtp_down):
+    for _ in range(2):
+        Client().post("/password-reset/", {"email": "cx-lead@example.com"})
+    assert people_mail.send_due_member_mails() == 0  # the mail server is down
+    [mail] = MemberMail.objects.all()
+    assert (mail.kind, mail.state, mail.to_email) == (
+        "password_reset",
+        "pending",
+        "cx-lead@example.com",
+    )
+    stored = " ".join(str(v) for v in MemberMail.objects.values().get().values())
+    assert "password-reset/" not in stored

@@ -10,6 +10,7 @@ from django.test import Client
 from tests.conftest import answer
 from touchpoint.accounts.actions import do_create_api_key
 from touchpoint.accounts.models import MemberInvitation, Membership, Unit
+from touchpoint.notifications import people as people_mail
 from touchpoint.responses.models import Response
 from touchpoint.setup.models import SetupChange
 
@@ -77,6 +78,7 @@ def test_a_file_is_applied_in_one_go_and_a_second_run_changes_nothing(
         ("max@nimbus.example", "manager", "store-050"),
         ("ida@nimbus.example", "viewer", "store-050"),
     }
+    people_mail.send_due_member_mails()
     assert sorted(m["To"] for m in smtp.messages) == sorted(e for e, _r, _u in invited)
     # The change is on record, with its details.
     change = SetupChange.objects.get(subject="units")
@@ -86,6 +88,7 @@ def test_a_file_is_applied_in_one_go_and_a_second_run_changes_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import-units", file)
     assert "Nothing to change" in capsys.readouterr().out
+    people_mail.send_due_member_mails()
     assert len(smtp.messages) == 3
     assert SetupChange.objects.filter(subject="units").count() == 1
 

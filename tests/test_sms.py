@@ -11,6 +11,7 @@ import time_machine
 
 from tests.conftest import interaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, error, sms_settings
+from touchpoint.contacts.models import Suppression
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import InteractionIn
 from touchpoint.lib import sms
@@ -175,9 +176,18 @@ def test_an_invalid_number_fails_at_once(brand, sms_purchase, credentials, twili
     invitation = scheduled(brand)
     assert delivery.send_due_invitations() == 0
     current = refreshed(invitation)
-    assert (current.state, current.reason, current.attempts) == ("failed", "delivery_error", 1)
+    assert (current.state, current.reason, current.attempts) == ("failed", "address_refused", 1)
     assert "Twilio answered 400 (error 21211)" in current.detail
     assert len(twilio.requests) == 1
+    # The number is suppressed: the next survey to it is not even planned.
+    [suppression] = Suppression.objects.filter(account=brand.account)
+    assert (suppression.channel, suppression.address, suppression.reason) == (
+        "sms",
+        PHONE,
+        "invalid_number",
+    )
+    later = scheduled(brand, external_id="sale-2")
+    assert (later.state, later.reason) == ("suppressed", "suppressed_address")
 
 
 def test_a_twilio_outage_pauses_the_accounts_sms_and_spends_no_attempt(

@@ -10,16 +10,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Lower, Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from touchpoint.accounts.languages import speaking
-from touchpoint.accounts.models import Account, ApiKey, Unit
+from touchpoint.accounts.access import paths_q, top_units
+from touchpoint.accounts.models import (
+    ROLE_RANK,
+    Account,
+    ApiKey,
+    MemberInvitation,
+    MemberMail,
+    Membership,
+    Profile,
+    Unit,
+)
 
 API_KEY_PREFIX = "tpk_"
 
@@ -221,7 +233,6 @@ class PeopleError(ValueError):
 
 def role_over(user, unit: Unit) -> str | None:
     """The highest role the user holds on this unit or any unit above it (None: no access)."""
-    from touchpoint.accounts.models import ROLE_RANK, Membership
 
     if not user.is_authenticated:
         return None
@@ -241,7 +252,6 @@ def check_may_grant(user, *, unit: Unit, role: str) -> None:
 
     `user` None is the account itself (a unit file or an account-wide API key, whose right
     the caller has checked): any role, anywhere in the account."""
-    from touchpoint.accounts.models import ROLE_RANK, Membership
 
     if role not in ROLE_RANK:
         raise PeopleError(_("{role!r} is not a role.").format(role=role), "role")
@@ -266,15 +276,28 @@ def _mint(invitation) -> str:
     return token
 
 
+def do_mint_member_link(invitation) -> str | None:
+    """The secret of the link in the invitation's email, minted as the email is composed
+    (None when the invitation was accepted or revoked meanwhile). The previous link stops
+    working; the invitation is open for INVITATION_DAYS from now."""
+
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + dt.timedelta(days=INVITATION_DAYS)
+    minted = MemberInvitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(token_hash=_token_hash(token), expires_at=expires_at)
+    if not minted:
+        return None
+    invitation.token_hash, invitation.expires_at = _token_hash(token), expires_at
+    return token
+
+
 def do_invite_member(*, by, unit: Unit, email: str, role: str, language: str = ""):
-    """Invite a person by email to `unit` with `role`, and send the link on commit, in
+    """Invite a person by email to `unit` with `role`; the outbox mails the link, in
     `language` (empty: the account's), which becomes theirs when they accept.
 
     Returns the invitation. An open invitation for the same address and unit is replaced.
     `by` None: the account itself invites (a unit file, an account-wide API key)."""
-    from django.core.validators import validate_email
-
-    from touchpoint.accounts.models import MemberInvitation, Membership
 
     email = email.strip().lower()
     try:
@@ -300,21 +323,17 @@ def do_invite_member(*, by, unit: Unit, email: str, role: str, language: str = "
             invited_by=by,
             language=language,
         )
-        token = _mint(invitation)
+        _mint(invitation)
         invitation.save()
-        transaction.on_commit(lambda: notify_member_invitation(invitation, token))
+        queue_member_mails([invitation], by=by)
     return invitation
 
 
 def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
     """Invite many people at once (a unit file): each (unit, email, role) checked as
     `do_invite_member` checks one, then one UPDATE revoking the open invitations they replace
-    and one INSERT; every link is mailed on commit. All or nothing: PeopleError names the
+    and one INSERT; every link is mailed by the outbox. All or nothing: PeopleError names the
     first address at fault."""
-    from django.core.validators import validate_email
-    from django.db.models.functions import Lower
-
-    from touchpoint.accounts.models import MemberInvitation, Membership
 
     checked: list[tuple[Unit, str, str]] = []
     granted: set[tuple[int, str]] = set()
@@ -368,73 +387,92 @@ def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
             MemberInvitation(account=unit.account, unit=unit, role=role, email=email, invited_by=by)
             for unit, email, role in checked
         ]
-        tokens = [_mint(invitation) for invitation in invitations]
+        for invitation in invitations:
+            _mint(invitation)
         MemberInvitation.objects.bulk_create(invitations, batch_size=500)
-
-        def notify_all() -> None:
-            for invitation, token in zip(invitations, tokens, strict=True):
-                notify_member_invitation(invitation, token)
-
-        transaction.on_commit(notify_all)
+        queue_member_mails(invitations, by=by)
     return invitations
 
 
 def do_resend_member_invitation(*, by, invitation) -> None:
-    """A new link (and a new expiry) for an invitation not yet accepted or revoked."""
-    from touchpoint.accounts.models import MemberInvitation
+    """A new link (and a new expiry) for an invitation not yet accepted or revoked: the old
+    link stops working at once, the outbox mails the new one."""
 
     check_may_grant(by, unit=invitation.unit, role=invitation.role)
     with transaction.atomic():
         invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.revoked_at:
             raise PeopleError(_("This invitation is closed: invite the person again."))
-        token = _mint(invitation)
+        _mint(invitation)
         invitation.save(update_fields=["token_hash", "expires_at"])
-        transaction.on_commit(lambda: notify_member_invitation(invitation, token))
+        _cancel_mails(MemberMail.objects.filter(invitation=invitation))
+        queue_member_mails([invitation], by=by)
 
 
 def do_revoke_member_invitation(*, by, invitation) -> None:
-    from touchpoint.accounts.models import MemberInvitation
 
     check_may_grant(by, unit=invitation.unit, role=invitation.role)
-    MemberInvitation.objects.filter(
-        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        MemberInvitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        _cancel_mails(MemberMail.objects.filter(invitation=invitation))
 
 
-def notify_member_invitation(invitation, token: str) -> None:
-    """Send the invitation email (HTML and plain text) and note when it went."""
-    from django.conf import settings
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.urls import reverse
+def queue_member_mails(invitations: Sequence, *, by) -> None:
+    """Each invitation's email, for the outbox (its link is minted when it is composed)."""
 
-    from touchpoint.accounts.models import MemberInvitation
+    now = timezone.now()
+    MemberMail.objects.bulk_create(
+        [
+            MemberMail(
+                account_id=invitation.account_id,
+                kind=MemberMail.Kind.INVITATION,
+                to_email=invitation.email,
+                invitation=invitation,
+                unit_name=invitation.unit.name[:200],
+                by_name=_person_name(by),
+                send_at=now,
+            )
+            for invitation in invitations
+        ],
+        batch_size=500,
+    )
 
-    context = {
-        "invitation": invitation,
-        "inviter": invitation.invited_by,
-        "link": settings.SITE_URL + reverse("accept-invitation", args=[token]),
-        "days": INVITATION_DAYS,
-    }
-    with speaking(account=invitation.account, language=invitation.language or None):
-        message = EmailMultiAlternatives(
-            subject=_("You are invited to {account} on Touchpoint").format(
-                account=invitation.account.name
-            ),
-            body=render_to_string("accounts/email/invitation.txt", context),
-            to=[invitation.email],
+
+def do_queue_password_reset(user) -> bool:
+    """The person's password-reset email, for the outbox (its link is minted when it is
+    composed). One waits at a time: asking again while it waits adds nothing."""
+    with transaction.atomic():
+        waiting = MemberMail.objects.filter(
+            user=user, kind=MemberMail.Kind.PASSWORD_RESET, state=MemberMail.State.PENDING
         )
-        message.attach_alternative(
-            render_to_string("accounts/email/invitation.html", context), "text/html"
+        if waiting.exists():
+            return False
+        MemberMail.objects.create(
+            kind=MemberMail.Kind.PASSWORD_RESET,
+            to_email=user.email,
+            user=user,
+            send_at=timezone.now(),
         )
-    message.send()
-    MemberInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    return True
+
+
+def _cancel_mails(mails) -> None:
+
+    mails.filter(state=MemberMail.State.PENDING).update(
+        state=MemberMail.State.CANCELLED, updated_at=timezone.now()
+    )
+
+
+def _person_name(by) -> str:
+    if by is None:
+        return ""
+    return (by.get_full_name() or by.get_username())[:200]
 
 
 def access_member_invitation_by_token(token: str):
     """The open invitation this link is for, or None (unknown, used, revoked or expired)."""
-    from touchpoint.accounts.models import MemberInvitation
 
     if not token or len(token) > 64:
         return None
@@ -452,7 +490,6 @@ def access_member_invitation_by_token(token: str):
 
 def existing_user_for(email: str):
     """The account this address already signs in with (as its user name or its email)."""
-    from django.contrib.auth import get_user_model
 
     return (
         get_user_model()
@@ -466,10 +503,6 @@ def do_accept_invitation(*, token: str, name: str = "", password: str = "", user
     """Accept an invitation: create the user (name, password; the email is the sign-in name)
     unless an existing user is given, then the membership. Single use: two tabs posting at
     once create one user, the second gets PeopleError."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-
-    from touchpoint.accounts.models import MemberInvitation, Membership, Profile
 
     invitation = access_member_invitation_by_token(token)
     if invitation is None:
@@ -515,7 +548,6 @@ def do_accept_invitation(*, token: str, name: str = "", password: str = "", user
 
 
 def do_change_membership(*, by, membership, role: str) -> None:
-    from touchpoint.accounts.models import Membership
 
     check_may_grant(by, unit=membership.unit, role=membership.role)
     check_may_grant(by, unit=membership.unit, role=role)
@@ -525,10 +557,23 @@ def do_change_membership(*, by, membership, role: str) -> None:
 
 
 def do_remove_membership(*, by, membership) -> None:
+    """Remove a membership; the person is told by email (through the outbox) that their
+    access to the unit ended, and by whom."""
+
     check_may_grant(by, unit=membership.unit, role=membership.role)
     if by is not None and membership.user_id == by.pk:
         raise PeopleError(_("You cannot remove your own membership."))
-    membership.delete()
+    with transaction.atomic():
+        membership.delete()
+        if membership.user.email:
+            MemberMail.objects.create(
+                account_id=membership.unit.account_id,
+                kind=MemberMail.Kind.REMOVAL,
+                to_email=membership.user.email,
+                unit_name=membership.unit.name[:200],
+                by_name=_person_name(by),
+                send_at=timezone.now(),
+            )
 
 
 def units_q(units: list[Unit], field: str = "unit") -> Q:
@@ -541,8 +586,6 @@ def units_q(units: list[Unit], field: str = "unit") -> Q:
 
 
 def access_membership(user, pk: int):
-    from touchpoint.accounts.access import top_units
-    from touchpoint.accounts.models import Membership
 
     found = (
         Membership.objects.filter(units_q(top_units(user)), pk=pk)
@@ -555,8 +598,6 @@ def access_membership(user, pk: int):
 
 
 def access_member_invitation(user, pk: int):
-    from touchpoint.accounts.access import paths_q, top_units
-    from touchpoint.accounts.models import MemberInvitation
 
     found = (
         MemberInvitation.objects.filter(paths_q(top_units(user), "unit__path"), pk=pk)

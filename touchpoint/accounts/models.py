@@ -211,6 +211,61 @@ class MemberInvitation(models.Model):
         return "pending"
 
 
+class MemberMail(models.Model):
+    """An email to a colleague about their access, waiting for the outbox engine
+    (`notifications.people` sends it): an invitation's link, the notice that a membership
+    was removed, a password-reset link. Links are minted when the mail is composed, so no
+    working link is ever stored, not even while the mail waits."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        REMOVAL = "removal", "Access removed"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Not needed any more"
+
+    # None for a password reset: a person may belong to several accounts.
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    to_email = models.EmailField()
+    invitation = models.ForeignKey(
+        MemberInvitation, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Whose password is reset.",
+    )
+    unit_name = models.CharField(max_length=200, blank=True)
+    by_name = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    send_at = models.DateTimeField()
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "send_at"], name="member_mail_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to_email} ({self.state})"
+
+
 class Profile(models.Model):
     """A person's own settings: the language their pages, emails and digests speak. No row,
     or an empty language, means the language of their account."""

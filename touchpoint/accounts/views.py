@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
@@ -324,28 +324,19 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """The reset email speaks the person's own language, not the visitor's browser's."""
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's form, but the email goes through the outbox like every other (its link is
+    minted when it is sent, from SITE_URL, never the request's Host header)."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        with speaking(context["user"]):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+    def save(self, *args, **kwargs) -> None:
+        for user in self.get_users(self.cleaned_data["email"]):
+            actions.do_queue_password_reset(user)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Links in the email use SITE_URL, never the request's Host header."""
-
-    form_class = PasswordResetForm
-
     template_name = "accounts/password_reset_form.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    html_email_template_name = "accounts/email/password_reset.html"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = OutboxPasswordResetForm
     success_url = reverse_lazy("password_reset_done")
-
-    def form_valid(self, form):
-        self.extra_email_context = {"site_url": settings.SITE_URL}
-        return super().form_valid(form)
 
 
 password_reset = PasswordResetView.as_view()

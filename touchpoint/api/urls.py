@@ -22,6 +22,7 @@ from touchpoint.api.hooks import router as hooks_router
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
 from touchpoint.api.setup_org import router as setup_org_router
+from touchpoint.api.setup_suppressions import router as setup_suppressions_router
 from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
@@ -207,6 +208,7 @@ api.add_router("/reports", reports_router)
 api.add_router("/targets", targets_router)
 api.add_router("/", setup_touchpoints_router)
 api.add_router("/", setup_org_router)
+api.add_router("/", setup_suppressions_router)
 api.add_router("/", analysis_router)
 api.add_router("/", hooks_router)
 api.add_router("/", connectors_router)

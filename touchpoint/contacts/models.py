@@ -57,3 +57,60 @@ class Contact(models.Model):
         if channel == "phone":
             return self.phone_opted_out_at is not None
         return False
+
+
+class Suppression(models.Model):
+    """An address or number the account must not survey on one channel: a hard bounce, a
+    complaint, a number that cannot take SMS, or an admin's decision. Kept after it is lifted
+    (who, when, why), so the list is also its own history."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce (the mail server refused the address)"
+        COMPLAINT = "complaint", "Complaint (marked as spam)"
+        INVALID_NUMBER = "invalid_number", "The number cannot receive SMS"
+        MANUAL = "manual", "Added by an admin"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="suppressions")
+    channel = models.CharField(max_length=10)  # "email" or "sms"
+    address = models.CharField(max_length=254, help_text="Lower-cased email or E.164 number.")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=100, blank=True, help_text="What reported it.")
+    created_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=200, blank=True)
+    lift_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "channel", "address"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="one_active_suppression",
+            )
+        ]
+        indexes = [models.Index(fields=["account", "created_at"], name="suppression_list")]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.channel}): {self.get_reason_display()}"
+
+
+class FeedbackKey(models.Model):
+    """The secret in a bounce-and-complaint address (`/hooks/feedback/<key>`) that a mail or
+    SMS provider posts its reports to. One per provider, named after it; only a SHA-256 of
+    the secret is stored."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="feedback_keys")
+    name = models.CharField(max_length=100, help_text="The provider that posts to it.")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zones
 from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts import suppressions
 from touchpoint.contacts.actions import match_contacts, save_contacts
 from touchpoint.contacts.models import Contact
 from touchpoint.intake.schemas import (
@@ -341,6 +342,7 @@ def _decide_invitations(
     if not rows:
         return [], []
     unit_zones = unit_time_zones(account, {interaction.unit_id for interaction, _, _ in rows})
+    blocked = _suppressed_addresses(account, rows)
     invited: dict[int, Contact] = {}
     invitations = []
     for interaction, touchpoint, contact in rows:
@@ -365,7 +367,13 @@ def _decide_invitations(
             expires_at=max(send_at, now) + expiry,
         )
         reason, detail = _suppression(
-            contact, touchpoint, interaction, send_at=send_at, now=now, expiry=expiry
+            contact,
+            touchpoint,
+            interaction,
+            send_at=send_at,
+            now=now,
+            expiry=expiry,
+            blocked=blocked,
         )
         if reason:
             invitation.state = Invitation.State.SUPPRESSED
@@ -383,6 +391,28 @@ def _decide_invitations(
     return invitations, list(invited.values())
 
 
+def _suppressed_addresses(
+    account: Account, rows: Sequence[tuple[Interaction, Touchpoint, Contact]]
+) -> set[tuple[str, str]]:
+    """(channel, address) of the batch's addresses on the suppression list: one query per
+    channel the batch sends on."""
+    wanted: dict[str, set[str]] = {}
+    for _, touchpoint, contact in rows:
+        if touchpoint.channel in ADDRESS_FIELD:
+            wanted.setdefault(touchpoint.channel, set()).add(
+                _normalised(contact, touchpoint.channel)
+            )
+    return {
+        (channel, address)
+        for channel, addresses in wanted.items()
+        for address in suppressions.suppressed(account, channel, addresses)
+    }
+
+
+def _normalised(contact: Contact, channel: str) -> str:
+    return suppressions.normalise(channel, suppressions.contact_address(contact, channel))
+
+
 def _suppression(
     contact: Contact,
     touchpoint: Touchpoint,
@@ -391,6 +421,7 @@ def _suppression(
     send_at: dt.datetime,
     now: dt.datetime,
     expiry: dt.timedelta,
+    blocked: set[tuple[str, str]],
 ) -> tuple[str, str]:
     reason = Invitation.Reason
     if not touchpoint.is_active:
@@ -400,6 +431,8 @@ def _suppression(
     address = ADDRESS_FIELD.get(touchpoint.channel)
     if address and not getattr(contact, address):
         return reason.NO_ADDRESS, f"contact has no {address}"
+    if address and (touchpoint.channel, _normalised(contact, touchpoint.channel)) in blocked:
+        return reason.SUPPRESSED_ADDRESS, f"the {address} is on the suppression list"
     if send_at + expiry <= now:
         return reason.STALE, f"interaction of {interaction.occurred_at:%Y-%m-%d} is too old"
     key = f"{touchpoint.id}:{interaction.external_id or interaction.id}"

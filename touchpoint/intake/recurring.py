@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from touchpoint.contacts.models import Contact
+from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import ContactIn, InteractionIn
 from touchpoint.surveys.models import Invitation, RecurringMember, RecurringSurvey
 
@@ -180,8 +181,6 @@ def _interaction_for(
 def run_due(*, now: dt.datetime | None = None, limit: int = BATCH) -> int:
     """One planning pass: re-read due segments, then survey due members. Returns interactions
     recorded. Called by `touchpoint worker` on every loop."""
-    from touchpoint.intake.actions import record_interactions
-
     now = now or timezone.now()
     for survey in RecurringSurvey.objects.filter(
         is_active=True, audience=RecurringSurvey.Audience.SEGMENT

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from operator import itemgetter
@@ -23,6 +24,7 @@ from typing import TypeVar
 import psycopg
 from django.conf import settings
 from django.db import connections, router
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.db.models.lookups import In
@@ -192,8 +194,6 @@ def _statement_sizes(connection, fields: Sequence, objs: Sequence[Model]) -> lis
     shape per batch size a 400,000-row import grew to 427 MB (197 MB with a handful).
     """
     if connection.vendor == "sqlite":
-        import sqlite3
-
         connection.ensure_connection()
         limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     else:
@@ -221,11 +221,30 @@ def driver_cursor(connection):
     connection.ensure_connection()
     if connection.vendor == "sqlite":
         raw = connection.connection.cursor()  # not Django's SQLiteCursorWrapper
+        if connection.queries_logged:  # DEBUG, or a test counting queries
+            connection.validate_thread_sharing()
+            return _QmarkDebugCursor(raw, connection)
     elif connection.vendor == "postgresql":
         raw = psycopg.Cursor(connection.connection)
     else:
         return connection.cursor()
     return connection._prepare_cursor(raw)
+
+
+class _QmarkDebugCursor(CursorDebugWrapper):
+    """The query log around a raw SQLite cursor: the statement is logged as written (`?`
+    placeholders), since Django's SQLite `last_executed_query` formats with `%s`."""
+
+    def execute(self, sql, params=None):
+        with (
+            self.debug_sql(sql, params, use_last_executed_query=False),
+            self.db.wrap_database_errors,
+        ):
+            return self.cursor.execute(sql, params or ())
+
+    def executemany(self, sql, param_list):
+        with self.debug_sql(sql, param_list, many=True), self.db.wrap_database_errors:
+            return self.cursor.executemany(sql, param_list)
 
 
 def placeholder(connection) -> str:

@@ -43,6 +43,8 @@ log = logging.getLogger("touchpoint.outbox")
 
 # Twilio: "attempt to send to unsubscribed recipient" (the person texted STOP to the number).
 TWILIO_UNSUBSCRIBED = 21610
+# Twilio: an invalid number, not a mobile number, not reachable by SMS.
+TWILIO_BAD_NUMBER = {21211, 21612, 21614}
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 WEBHOOK_TIMEOUT = 10.0
 # Client errors that a later attempt may well get past.
@@ -59,11 +61,15 @@ class TransportError(Exception):
         retryable: bool,
         maybe_delivered: bool = False,
         server_down: bool = False,
+        address_refused: bool = False,
         code: int | None = None,
         status: int | None = None,
         retry_after: dt.timedelta | None = None,
     ) -> None:
         super().__init__(message)
+        # The address or number itself is refused for good (a hard bounce, a number that
+        # cannot take SMS): the sender suppresses it.
+        self.address_refused = address_refused
         self.maybe_delivered = maybe_delivered
         self.server_down = server_down and not maybe_delivered
         self.retryable = (retryable or self.server_down) and not maybe_delivered
@@ -150,8 +156,12 @@ class EmailTransport:
             raise
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
+            temporary = all(400 <= c < 500 for c in codes)
             raise TransportError(
-                f"recipient refused: {codes}", retryable=all(400 <= c < 500 for c in codes)
+                f"recipient refused: {codes}",
+                retryable=temporary,
+                address_refused=not temporary,
+                code=codes[0] if codes else None,
             ) from error
         except smtplib.SMTPResponseException as error:
             self.close()
@@ -258,6 +268,7 @@ class TwilioSmsTransport:
                 f"Twilio answered {error.status} (error {error.code}): {error.msg}",
                 retryable=error.status == 401,
                 server_down=error.status in SERVER_DOWN_STATUS or error.status >= 500,
+                address_refused=error.code in TWILIO_BAD_NUMBER,
                 code=error.code,
                 status=error.status,
             ) from error

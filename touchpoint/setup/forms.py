@@ -462,3 +462,26 @@ class UnitFileForm(forms.Form):
         required=False,
         help_text=_("Admins are never removed by a file. Off: they are only listed."),
     )
+
+
+class SuppressionForm(SetupForm):
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("email", _("Email")), ("sms", _("SMS"))]
+    )
+    address = forms.CharField(
+        label=_("Email address or number"),
+        max_length=254,
+        help_text=_("A number in E.164 form, e.g. +34600111222."),
+    )
+    detail = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        help_text=_("Why, for the next person who reads the list."),
+    )
+
+
+class FeedbackKeyForm(SetupForm):
+    name = forms.CharField(
+        label=_("Provider"), max_length=100, help_text=_("e.g. Amazon SES, Postmark, Twilio")
+    )

@@ -27,6 +27,8 @@ class SetupChange(models.Model):
         CONNECTOR = "connector", _("Connector")
         UNITS = "units", _("Organisation")
         PEOPLE = "people", _("People")
+        SUPPRESSION = "suppression", _("Suppression list")
+        FEEDBACK_KEY = "feedback_key", _("Bounce and complaint address")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)

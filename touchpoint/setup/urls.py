@@ -5,6 +5,7 @@ from touchpoint.setup import (
     views_connectors,
     views_integrations,
     views_questions,
+    views_suppressions,
     views_units,
 )
 
@@ -37,6 +38,13 @@ urlpatterns = [
     path("setup/api-keys/", views_integrations.api_keys, name="setup-api-keys"),
     path("setup/webhooks/", views_integrations.webhooks, name="setup-webhooks"),
     path("setup/sms/", views_integrations.sms_settings, name="setup-sms"),
+    path("setup/suppressions/", views_suppressions.suppression_list, name="setup-suppressions"),
+    path(
+        "setup/suppressions/export.csv",
+        views_suppressions.suppression_export,
+        name="setup-suppressions-export",
+    ),
+    path("hooks/feedback/<str:secret>", views_suppressions.feedback_hook, name="feedback-hook"),
     path("setup/connectors/", views_connectors.connector_list, name="setup-connectors"),
     path("setup/connectors/<slug:kind>/", views_connectors.connector_page, name="setup-connector"),
     path("people/upload", views_units.people_upload, name="people-upload"),

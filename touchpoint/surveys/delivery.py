@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zone
+from touchpoint.contacts import suppressions
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.outbox import engine
 from touchpoint.outbox.circuits import Circuits
@@ -65,6 +66,13 @@ class InvitationQueue(engine.Queue):
             return _finish(
                 invitation, State.SUPPRESSED, Reason.OPTED_OUT, "opted out before sending"
             )
+        if suppressions.is_suppressed(invitation.contact, invitation.channel):
+            return _finish(
+                invitation,
+                State.SUPPRESSED,
+                Reason.SUPPRESSED_ADDRESS,
+                "the address is on the suppression list",
+            )
         if invitation.channel == "sms":
             transport = transports.sms(invitation.account)
             if transport is None:
@@ -112,6 +120,12 @@ class InvitationQueue(engine.Queue):
                 "reason": Reason.OPTED_OUT,
                 "detail": f"provider: {error}"[:500],
             }
+        if error.address_refused:
+            return {
+                "state": State.FAILED,
+                "reason": Reason.ADDRESS_REFUSED,
+                "detail": f"attempt {invitation.attempts}: {error}"[:500],
+            }
         reasons = {
             engine.INTERRUPTED: Reason.HANDOFF_INTERRUPTED,
             engine.RETRIES_EXHAUSTED: Reason.RETRIES_EXHAUSTED,
@@ -126,7 +140,12 @@ class InvitationQueue(engine.Queue):
     def after_failure(self, invitation, error: TransportError) -> None:
         if error.code == TWILIO_UNSUBSCRIBED:
             do_opt_out(contact=invitation.contact, channel="sms")
-        elif not error.maybe_delivered:  # an interrupted hand-off may have gone out
+            return
+        if error.address_refused:
+            suppressions.do_suppress_refused(
+                contact=invitation.contact, channel=invitation.channel, detail=str(error)
+            )
+        if not error.maybe_delivered:  # an interrupted hand-off may have gone out
             fall_back(invitation)
 
     def interrupted(self, now: dt.datetime) -> dict:

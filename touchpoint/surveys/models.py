@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
+from touchpoint.surveys.questions import QuestionError, check_questions, check_widget_rules
 
 
 class Channel(models.TextChoices):
@@ -124,8 +125,6 @@ class Touchpoint(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from touchpoint.surveys.questions import QuestionError, check_questions, check_widget_rules
-
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             raise ValidationError("Quiet hours need both a start and an end, or neither.")
         try:
@@ -205,6 +204,8 @@ class Invitation(models.Model):
         UNREACHABLE = "unreachable", _("No answer after every call attempt")
         REFUSED = "refused", _("Refused the interview")
         WRONG_NUMBER = "wrong_number", _("Wrong number")
+        SUPPRESSED_ADDRESS = "suppressed_address", _("Address suppressed (bounced or complained)")
+        ADDRESS_REFUSED = "address_refused", _("The address or number was refused for good")
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="invitations", db_index=False

@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zone
+from touchpoint.contacts.suppressions import do_suppress_refused, is_suppressed
 from touchpoint.events.models import Event
 from touchpoint.outbox import engine
 from touchpoint.outbox.transports import TransportError, Transports, smtp_destination
@@ -151,6 +152,13 @@ class ReminderQueue(engine.Queue):
     def failed(self, reminder: Reminder, error: TransportError, reason: str, now) -> dict:
         return {"state": State.FAILED, "detail": f"{reason}: {error}"[:500]}
 
+    def after_failure(self, reminder: Reminder, error: TransportError) -> None:
+        if error.address_refused:
+            invitation = reminder.invitation
+            do_suppress_refused(
+                contact=invitation.contact, channel=invitation.channel, detail=str(error)
+            )
+
     def interrupted(self, now: dt.datetime) -> dict:
         return {
             "state": State.FAILED,
@@ -167,6 +175,8 @@ def _needless(invitation: Invitation) -> str:
         return "the survey is closed"
     if invitation.contact.opted_out_of(invitation.channel):
         return "opted out"
+    if is_suppressed(invitation.contact, invitation.channel):
+        return "the address is on the suppression list"
     return ""
 
 

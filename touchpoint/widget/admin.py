@@ -1,5 +1,8 @@
+import secrets
+
 from django.contrib import admin
 
+from touchpoint.widget.actions import KEY_PREFIX
 from touchpoint.widget.models import PublishableKey
 
 
@@ -12,9 +15,5 @@ class PublishableKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not obj.key:
-            import secrets
-
-            from touchpoint.widget.actions import KEY_PREFIX
-
             obj.key = f"{KEY_PREFIX}{secrets.token_urlsafe(18)}"
         super().save_model(request, obj, form, change)

@@ -22,6 +22,7 @@ from touchpoint.digests import actions as digests
 from touchpoint.events import actions as events
 from touchpoint.intake import recurring
 from touchpoint.notifications import delivery as notifications
+from touchpoint.notifications import people
 from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.surveys import delivery as invitations
 from touchpoint.surveys import reminders
@@ -62,6 +63,7 @@ def steps(*, sweep_every: float = 30.0) -> list[Step]:
         Step("reminders", reminders.send_due_reminders, 0, busy=True),
         Step("events", events.relay, 0, busy=True),
         Step("deliveries", notifications.send_due_deliveries, 0, busy=True),
+        Step("member mails", people.send_due_member_mails, 0, busy=True),
         Step("connector calls", connectors.send_due_calls, 0, busy=True),
         Step("comment analysis", analyse_pending, 0, busy=True),
         Step("recurring surveys", recurring.run_due, 0),
@@ -70,6 +72,7 @@ def steps(*, sweep_every: float = 30.0) -> list[Step]:
         Step("reminders sweep", reminders.sweep, sweep_every),
         Step("events sweep", events.sweep, sweep_every),
         Step("deliveries sweep", notifications.sweep, sweep_every),
+        Step("member mails sweep", people.sweep, sweep_every),
         Step("connector calls sweep", connectors.sweep, sweep_every),
         Step("ticket SLAs", sweep_tickets, sweep_every),
         Step("daily digests", notifications.bundle_digests, sweep_every),

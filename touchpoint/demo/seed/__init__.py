@@ -27,7 +27,7 @@ from django.utils import timezone
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.alerts.actions import evaluate_alerts
 from touchpoint.contacts.models import Contact
-from touchpoint.demo.seed.channels import seed_channels
+from touchpoint.demo.seed.channels import ensure_suppressions, seed_channels
 from touchpoint.demo.seed.history import history_id, seed_history
 from touchpoint.demo.seed.live import seed_live
 from touchpoint.demo.seed.org import (
@@ -117,6 +117,7 @@ def seed_demo(
     live = seed_live(account, now=now)
     ensure_recurring(account, units)
     live += seed_channels(account, now=now)
+    ensure_suppressions(account, now=now)
     ensure_people(account, units)
     ensure_managers(account, password=DEMO_PASSWORD, rng=random.Random(seed))
     tickets = seed_tickets(account, now=now, rng=random.Random(seed))

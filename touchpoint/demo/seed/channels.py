@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 from touchpoint.accounts.models import Account, Unit
-from touchpoint.contacts.models import Contact
+from touchpoint.contacts import suppressions
+from touchpoint.contacts.models import Contact, Suppression
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import ContactIn, InteractionIn
 from touchpoint.kiosks.actions import do_create_kiosk
@@ -105,3 +106,47 @@ def seed_channels(account: Account, *, now: dt.datetime) -> int:
             name=KIOSK_NAME,
         )
     return len(items)
+
+
+# A year of sending leaves a few addresses behind: mailboxes that no longer exist, people who
+# pressed "spam", numbers that turned out to be landlines; one was lifted again by the CX team.
+DEMO_SUPPRESSIONS = [
+    ("email", "hard_bounce", "550 5.1.1 <{}>: Recipient address rejected: User unknown", 9),
+    ("email", "complaint", "ARF abuse", 3),
+    ("sms", "invalid_number", "Twilio error 30006", 2),
+]
+
+
+def ensure_suppressions(account: Account, *, now: dt.datetime) -> int:
+    """The demo's suppression list, once: real contacts' addresses, spread over the year."""
+    if Suppression.objects.filter(account=account).exists():
+        return 0
+    made = 0
+    for channel, reason, detail, count in DEMO_SUPPRESSIONS:
+        field = "email" if channel == "email" else "phone"
+        addresses = (
+            Contact.objects.filter(account=account, **{f"{field}__isnull": False})
+            .order_by("-pk")
+            .values_list(field, flat=True)[made * 7 : made * 7 + count]
+        )
+        for n, address in enumerate(addresses):
+            row = suppressions.do_suppress(
+                account_id=account.pk,
+                channel=channel,
+                address=address,
+                reason=reason,
+                detail=detail.format(address),
+                source="SMTP server" if reason == "hard_bounce" else "feedback hook (demo)",
+            )
+            if row is not None:
+                when = now - dt.timedelta(days=11 + 29 * n, hours=3 * n)
+                Suppression.objects.filter(pk=row.pk).update(created_at=when)
+                made += 1
+    lifted = Suppression.objects.filter(account=account, reason="complaint").first()
+    if lifted is not None:
+        suppressions.do_lift(
+            suppression=lifted,
+            by="Chloe Lewis",
+            reason="The customer called: the complaint was a mis-click, she wants our surveys.",
+        )
+    return made

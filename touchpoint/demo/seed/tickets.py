@@ -15,6 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from touchpoint.accounts.models import Account, Membership, Unit
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.schemas import ContactIn, InteractionIn
+from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.responses.models import Response
 from touchpoint.tickets.actions import holder_for, rule_for, ticket_reason
 from touchpoint.tickets.models import RootCause, Ticket, TicketEvent, TicketRule
@@ -346,9 +349,6 @@ FRESH_PREFIX = "answered-"
 
 
 def seed_fresh_answers(account: Account, *, now: dt.datetime) -> int:
-    from touchpoint.intake.actions import record_interactions
-    from touchpoint.intake.schemas import ContactIn, InteractionIn
-    from touchpoint.responses.actions import do_answer_invitation
 
     items = []
     for n, (touchpoint, unit, name, score, comment, minutes) in enumerate(FRESH, start=1):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_unit_attributes'),
+        ('accounts', '0007_password_reset_mails'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
