@@ -124,7 +124,9 @@ def people(request: HttpRequest) -> HttpResponse:
         if own not in GRANTING:
             return []
         return [
-            (v, label) for v, label in Membership.Role.choices if ROLE_RANK[v] <= ROLE_RANK[own]
+            (v, str(label))
+            for v, label in Membership.Role.choices
+            if ROLE_RANK[v] <= ROLE_RANK[own]
         ]
 
     rows = [
@@ -356,7 +358,10 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     """The person's own settings: the language of their pages, emails and digests."""
-    account = account_of(request.user)
+    user = request.user
+    if not user.is_authenticated:  # login_required, said again for the type checker
+        raise Http404
+    account = account_of(user)
     if request.method == "POST":
         try:
             do_set_language(request.user, request.POST.get("language", ""))
@@ -366,7 +371,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         with speaking(request.user, account=account):  # the confirmation in the new language
             messages.success(request, gettext("Saved. Touchpoint now speaks your language."))
         return redirect("profile")
-    own = Profile.objects.filter(user=request.user).values_list("language", flat=True).first()
+    own = Profile.objects.filter(user=user).values_list("language", flat=True).first()
     account_language = dict(settings.LANGUAGES).get(
         shipped_language(account.default_locale if account else None), ""
     )
