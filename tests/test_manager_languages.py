@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.test import Client
 
 from tests.conftest import outbound
@@ -24,6 +23,7 @@ from touchpoint.accounts.actions import do_invite_member
 from touchpoint.accounts.languages import do_set_language, format_locale, language_of
 from touchpoint.accounts.models import Account, MemberInvitation, Unit
 from touchpoint.digests import actions as digests
+from touchpoint.notifications.people import send_due_member_mails
 from touchpoint.tickets.models import Ticket
 
 SHIPPED = ["de", "es", "fr", "hi"]
@@ -177,24 +177,22 @@ def test_a_german_managers_pages_ticket_emails_and_digest_render_in_german(
 
 
 @pytest.mark.django_db
-def test_the_language_chosen_on_the_invitation_becomes_the_persons(
-    brand, people, settings, django_capture_on_commit_callbacks
-):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def test_the_language_chosen_on_the_invitation_becomes_the_persons(brand, people, smtp):
     admin = people["brand_admin"]
     with pytest.raises(ValueError, match="languages offered"):
         do_invite_member(
             by=admin, unit=brand.store, email="x@example.com", role="viewer", language="xx"
         )
     assert not MemberInvitation.objects.exists()  # refused whole, nothing saved
-    with django_capture_on_commit_callbacks(execute=True):
-        do_invite_member(
-            by=admin, unit=brand.store, email="Anne@example.com", role="manager", language="fr"
-        )
-    [invitation_mail] = mail.outbox
-    assert invitation_mail.subject == "Vous êtes invité à Nimbus Mobile sur Touchpoint"
-    assert "comme responsable de Lille Centre" in invitation_mail.body
-    token = re.search(r"/join/([\w-]+)", invitation_mail.body).group(1)
+    do_invite_member(
+        by=admin, unit=brand.store, email="Anne@example.com", role="manager", language="fr"
+    )
+    assert send_due_member_mails() == 1  # the outbox composes it, in French
+    [invitation_mail] = smtp.messages
+    body = invitation_mail.get_body(("plain",)).get_content()
+    assert invitation_mail["Subject"].strip() == "Vous êtes invité à Nimbus Mobile sur Touchpoint"
+    assert "comme responsable de Lille Centre" in body
+    token = re.search(r"/join/([\w-]+)", body).group(1)
     client = Client()
     assert "Rejoindre Nimbus Mobile sur Touchpoint" in client.get(f"/join/{token}").content.decode()
     passphrase = "a long passphrase 9"
