@@ -141,6 +141,10 @@ class Report:
         return labels.trend_title(self.grain.grain)
 
     @property
+    def trend_caption(self) -> str:
+        return labels.trend_caption(self.grain.grain)
+
+    @property
     def grain_reason(self) -> str:
         return labels.grain_reason(self.grain)
 

@@ -53,7 +53,7 @@ def period_label(key: dt.date, first: dt.date, last: dt.date, grain: str) -> str
         whole = first == key and last == periods.month_end(key)
         if whole:
             return month
-        return f"{month} ({first.day}{periods.DASH}{last.day})"
+        return f"{month} ({first.day}\u2013{last.day})"
     if first == last:
         return date_format(first, "MONTH_DAY_FORMAT")
     return (
@@ -74,6 +74,14 @@ def trend_title(grain: str) -> str:
         "day": _("Trend by day"),
         "week": _("Trend by week"),
         "month": _("Trend by month"),
+    }.get(grain, grain)
+
+
+def trend_caption(grain: str) -> str:
+    return {
+        "day": _("NPS by day"),
+        "week": _("NPS by week"),
+        "month": _("NPS by month"),
     }.get(grain, grain)
 
 
