@@ -8,7 +8,7 @@ same messages to the same server without faults.
         [--worker-kill-every 5] [--smtp-kill-every 15] [--smtp-down 3] [--refuse-share 0.14]
         [--time-scale 0.05] [--seed 1] [--timeout 900]
 
-1. Records N interactions through the intake (`surveys.actions.record_interactions`): store
+1. Records N interactions through the intake (`intake.actions.record_interactions`): store
    purchases that just happened, each for its own contact, on the email channel, so N
    invitations are due at once (and the intake queues its wake-up task, as in production).
 2. Anchor: the same N messages, composed by the application, sent by plain smtplib over one

@@ -378,11 +378,10 @@ def schema_floor(path: Path, rows: int) -> dict:
     rows a transaction. No validation, matching, planning or model code: the schema's cost.
     It runs on the tables as the import finds them (empty), and empties them again after,
     so that its rows weigh on no other figure."""
-    import secrets
-
     from django.db import connection, transaction
 
     from touchpoint.accounts.models import Account, Unit
+    from touchpoint.lib import links
     from touchpoint.surveys.models import Touchpoint
 
     account = Account.objects.get(slug="bench").id
@@ -400,8 +399,8 @@ def schema_floor(path: Path, rows: int) -> dict:
         "surveys_interaction": "id account_id touchpoint_id contact_id unit_id occurred_at "
         "external_id properties payload_hash created_at",
         "surveys_invitation": "id account_id interaction_id contact_id touchpoint_id unit_id "
-        "channel state reason detail token send_at expires_at attempts created_at updated_at "
-        "provider_message_id",
+        "channel state reason detail token_nonce token_hash send_at expires_at attempts "
+        "created_at updated_at provider_message_id claimed_by",
     }
     sql = {
         table: f"INSERT INTO {table} ({', '.join(cols.split())}) "
@@ -495,12 +494,13 @@ def schema_floor(path: Path, rows: int) -> dict:
                         "scheduled",
                         "",
                         "",
-                        secrets.token_urlsafe(24),
+                        *links.mint("survey"),
                         occurred,
                         occurred,
                         0,
                         now,
                         now,
+                        "",
                         "",
                     )
                 )

@@ -17,7 +17,7 @@ from touchpoint.alerts.models import Alert, AlertCheck
 from touchpoint.lib import nps
 from touchpoint.notifications.actions import do_set_preference
 from touchpoint.notifications.models import Delivery
-from touchpoint.reports import rollups
+from touchpoint.reports import folding
 from touchpoint.responses.models import Response
 from touchpoint.targets.actions import do_set_target
 
@@ -48,7 +48,7 @@ def answers(brand, unit, score: int, count: int, at: dt.datetime) -> None:
         for n in range(count)
     ]
     Response.objects.bulk_create(made)
-    rollups.add_responses(brand.account, made)
+    folding.add_responses(brand.account, made)
 
 
 def judge(at: dt.datetime) -> dict:

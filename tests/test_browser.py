@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import interaction, outbound
+from tests.conftest import follow_up_path, interaction, outbound
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
@@ -131,8 +131,7 @@ def test_a_store_manager_works_a_ticket_from_the_inbox_to_the_follow_up(
     [follow_up] = [m for m in smtp.messages if m["To"] == "customer1@example.com"]
     ticket.refresh_from_db()
     assert (
-        f"{live_server.url}/f/{ticket.follow_up_token}"
-        in follow_up.get_body(("plain",)).get_content()
+        f"{live_server.url}{follow_up_path(ticket)}" in follow_up.get_body(("plain",)).get_content()
     )
     assert [e.kind for e in ticket.events.all()] == [
         "opened",

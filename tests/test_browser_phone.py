@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.test_browser import ARTIFACTS
 from touchpoint.accounts.actions import do_create_unit
 from touchpoint.accounts.models import Membership
-from touchpoint.reports import rollups
+from touchpoint.reports import folding
 from touchpoint.responses.models import Response
 from touchpoint.targets.actions import do_set_target
 from touchpoint.tickets.actions import do_open_ticket, rule_for
@@ -38,7 +38,7 @@ def given(brand, unit, scores: list[int], comment: str = "", days_ago: int = 2) 
         for n, score in enumerate(scores)
     ]
     Response.objects.bulk_create(made)
-    rollups.add_responses(brand.account, made)
+    folding.add_responses(brand.account, made)
     return made
 
 

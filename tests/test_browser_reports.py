@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from tests.test_browser import ARTIFACTS
-from touchpoint.reports import rollups
+from touchpoint.reports import folding
 from touchpoint.responses.models import Response
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def given(brand, unit, touchpoint, scores: list[int], comment: str = "") -> None
         for n, score in enumerate(scores)
     ]
     Response.objects.bulk_create(made)
-    rollups.add_responses(brand.account, made)
+    folding.add_responses(brand.account, made)
 
 
 def test_a_regional_manager_drills_into_a_store_filters_and_exports(

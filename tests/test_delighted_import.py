@@ -10,9 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from tests.conftest import fold_rollups
 from touchpoint.contacts.models import Contact
 from touchpoint.delighted.models import ResponseExtra
-from touchpoint.reports.models import Rollup
+from touchpoint.reports.models import Rollup, RollupDelta
 from touchpoint.responses.models import Response
 
 HEADER = (
@@ -38,6 +39,7 @@ def run(path, *args):
 
 
 def day_count(brand, day: dt.date) -> list[int]:
+    fold_rollups()
     rows = Rollup.objects.filter(unit=brand.brand, grain="day", period=day)
     return [sum(values) for values in zip(*(r.histogram for r in rows), strict=True)] or [0] * 11
 
@@ -89,7 +91,7 @@ def test_a_file_with_errors_imports_nothing_and_reports_each_row(brand, tmp_path
         run(path)
     assert not Response.objects.exists()
     assert not Contact.objects.exists()
-    assert not Rollup.objects.exists()
+    assert not Rollup.objects.exists() and not RollupDelta.objects.exists()
     with open(f"{path}.errors.csv", encoding="utf-8") as report:
         errors = list(csv.DictReader(report))
     by_line = {(int(e["line"]), e["field"].split(".")[-1]) for e in errors}

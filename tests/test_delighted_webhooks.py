@@ -141,7 +141,7 @@ def test_erasing_a_person_empties_their_ticket_trail_and_mail(brand):
         assert api.delete("/delighted/v1/people/email:ana@example.com").status_code == 202
 
     ticket.refresh_from_db()
-    assert ticket.contact_id is None and ticket.follow_up_token is None
+    assert ticket.contact_id is None and ticket.follow_up_hash is None
     assert set(TicketEvent.objects.filter(ticket=ticket).values_list("text", flat=True)) <= {""}
     mail = Delivery.objects.get(dedupe_key="reply-1")
     assert (mail.to_email, mail.body_text, mail.state) == ("", "", "failed")

@@ -21,6 +21,7 @@ from touchpoint.outbox.models import Circuit
 from touchpoint.outbox.transports import smtp_destination
 from touchpoint.surveys import compose, delivery
 from touchpoint.surveys.models import Invitation
+from touchpoint.surveys.tokens import survey_token
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)
@@ -87,15 +88,15 @@ def test_the_email_asks_the_question_with_eleven_one_click_scores(brand, smtp):
     assert message["To"] == "ana@example.com"
     assert message["Subject"] == "How likely are you to recommend Nimbus Mobile?"
     assert "Nimbus Mobile" in message["From"]
-    assert message["List-Unsubscribe"] == f"<http://testserver/u/{invitation.token}>"
+    assert message["List-Unsubscribe"] == f"<http://testserver/u/{survey_token(invitation)}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert text.startswith("Hello Ana,")
     assert "Thank you for your recent purchase at Lille Centre." in text
     for score in range(11):
-        assert f"http://testserver/s/{invitation.token}?score={score}" in html
-        assert f"{score}: http://testserver/s/{invitation.token}?score={score}" in text
+        assert f"http://testserver/s/{survey_token(invitation)}?score={score}" in html
+        assert f"{score}: http://testserver/s/{survey_token(invitation)}?score={score}" in text
     assert 'lang="en"' in html
     sent = refreshed(invitation)
     assert (sent.state, sent.attempts) == ("sent", 1)

@@ -123,17 +123,31 @@ def test_filters_narrow_the_list(brand, people, answers):
 
 
 def test_attribute_filters_read_contact_and_interaction_attributes(brand, people, answers):
-    promoter = answers["north_promoter"]
-    promoter.contact.attributes = {"tier": "gold"}
-    promoter.contact.save()
-    promoter.interaction.properties = {"phone_model": "Nimbus X5", "amount": 849, "gift": True}
-    promoter.interaction.save()
+    promoter = answer(
+        brand,
+        brand.store,
+        10,
+        n=9,
+        attributes={"tier": "gold"},
+        properties={"phone_model": "Nimbus X5", "amount": 849, "gift": True},
+    )
+    silver = answer(
+        brand, brand.store, 7, n=10, attributes={"tier": "silver"}, properties={"amount": 849}
+    )
     admin = signed_in(people["brand_admin"])
     assert listed(admin, "attr=contact.tier%3Dgold") == {promoter.pk}
     assert listed(admin, "attr=phone_model%3DNimbus+X5") == {promoter.pk}
     assert listed(admin, "attr=interaction.phone_model%3DNimbus+X9") == set()
-    assert listed(admin, "attr=amount%3D849") == {promoter.pk}
+    assert listed(admin, "attr=amount%3D849") == {promoter.pk, silver.pk}
+    assert listed(admin, "attr=amount%3D849.0") == {promoter.pk, silver.pk}
     assert listed(admin, "attr=gift%3Dtrue") == {promoter.pk}
+    # Combined: every condition holds, in one field or in several parameters.
+    assert listed(admin, "attr=amount%3D849%3B+contact.tier%3Dsilver") == {silver.pk}
+    assert listed(admin, "attr=amount%3D849&attr=contact.tier%3Dgold") == {promoter.pk}
+    # What the contact is now does not move their past answers.
+    promoter.contact.attributes = {"tier": "silver"}
+    promoter.contact.save()
+    assert listed(admin, "attr=contact.tier%3Dgold") == {promoter.pk}
 
 
 @pytest.mark.parametrize(
@@ -147,6 +161,7 @@ def test_attribute_filters_read_contact_and_interaction_attributes(brand, people
         "from=yesterday",
         "attr=tier",
         "attr=contact.ti__er%3Dx",
+        "attr=a%3D1%3Bb%3D2%3Bc%3D3%3Bd%3D4%3Be%3D5%3Bf%3D6",
         "after=garbage",
     ],
 )

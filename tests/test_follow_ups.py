@@ -11,6 +11,7 @@ from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys.defaults import CANCELLATION_REASONS
 from touchpoint.surveys.questions import QuestionError, check_questions
+from touchpoint.surveys.tokens import survey_token
 
 QUESTIONS = [
     {
@@ -34,7 +35,7 @@ def token(brand) -> str:
     result = record_interactions(
         brand.account, [InteractionIn(**interaction(brand, touchpoint="sign-up"))]
     )
-    return result.items[0].invitation.token
+    return survey_token(result.items[0].invitation)
 
 
 def test_a_detractor_gets_the_detractor_questions_after_the_score(client, token):
@@ -81,7 +82,7 @@ def test_a_touchpoint_without_questions_goes_straight_to_thanks(client, brand):
     result = record_interactions(
         brand.account, [InteractionIn(**interaction(brand, touchpoint="sign-up"))]
     )
-    token = result.items[0].invitation.token
+    token = survey_token(result.items[0].invitation)
     assert client.post(f"/s/{token}", {"score": "8"})["Location"] == f"/s/{token}/thanks"
     assert client.get(f"/s/{token}/more")["Location"] == f"/s/{token}/thanks"
 

@@ -22,6 +22,7 @@ from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Interaction, Invitation
+from touchpoint.surveys.tokens import survey_token
 from touchpoint.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +181,7 @@ def test_in_app_decisions_and_answers_stay_inside_the_key(brand, world, key_unit
         before = snapshot()
         answer = client.post(
             "/api/v1/in-app/responses",
-            {"token": invitation.token, "score": 4},
+            {"token": survey_token(invitation), "score": 4},
             content_type="application/json",
         )
         if marker in SEES[key_unit]:

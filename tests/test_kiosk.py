@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from tests.conftest import fold_rollups
 from touchpoint.kiosks.actions import do_create_kiosk, do_new_kiosk_link, do_revoke_kiosk
 from touchpoint.kiosks.models import Kiosk
 from touchpoint.reports.models import Rollup
@@ -50,6 +51,7 @@ def test_an_answer_is_attributed_to_the_store_with_channel_kiosk(brand, kiosk, c
     assert (response.score, response.comment, response.channel) == (10, "Lovely staff", "kiosk")
     assert (response.unit, response.kiosk, response.contact) == (brand.store, kiosk.kiosk, None)
     assert response.attribution["region"]["code"] == "north"
+    fold_rollups()  # what the worker does within a second
     assert Rollup.objects.filter(unit=brand.brand, channel="kiosk").exists()
 
 

@@ -13,6 +13,7 @@ from tests.conftest import interaction
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import InteractionIn
 from touchpoint.surveys import defaults, delivery, questions, wording
+from touchpoint.surveys.tokens import survey_token
 
 SHIPPED = ["de", "es", "fr", "hi"]
 SAME_WORDS = {("es", "No"), ("fr", "5 = excellent")}  # the translation is the English word
@@ -85,7 +86,7 @@ def test_a_touchpoints_own_wording_still_wins(brand, client):
     result = record_interactions(
         brand.account, [InteractionIn(**interaction(brand, touchpoint="sign-up", contact=contact))]
     )
-    page = client.get(f"/s/{result.items[0].invitation.token}").content.decode()
+    page = client.get(f"/s/{survey_token(result.items[0].invitation)}").content.decode()
     assert "Nimbus Mobile के बारे में आपकी राय?" in page
     assert "मेरा जवाब भेजें" in page  # the rest from the Hindi catalogue
 

@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import interaction
+from tests.conftest import fold_rollups, interaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, sms_settings
 from touchpoint.events.models import Event
 from touchpoint.intake.actions import record_interactions
@@ -33,6 +33,7 @@ from touchpoint.responses.actions import MAX_COMMENT, do_answer_invitation
 from touchpoint.responses.models import Response
 from touchpoint.surveys.defaults import do_create_journey_touchpoints
 from touchpoint.surveys.models import Invitation, Touchpoint
+from touchpoint.surveys.tokens import survey_token
 from touchpoint.tickets.models import Ticket
 from touchpoint.widget.actions import do_create_publishable_key
 
@@ -89,7 +90,7 @@ def prepare(door: str, brand, people, tmp_path) -> dict:
         invitation = sent_invitation(brand)
         if door == "changed on the survey page":
             do_answer_invitation(invitation, score=9, comment="Fine")
-        return {"token": invitation.token}
+        return {"token": survey_token(invitation)}
     if door == "sms reply":
         sms_settings(brand.account)
         return {"invitation": sent_invitation(brand, "sms", phone=PHONE), "sid": _sid()}
@@ -105,7 +106,7 @@ def prepare(door: str, brand, people, tmp_path) -> dict:
         return {"key": key.key, "id": secrets.token_hex(8)}
     if door == "in-app":
         Touchpoint.objects.create(account=brand.account, slug="app", name="App", channel="in_app")
-        return {"token": sent_invitation(brand, "in_app", touchpoint="app").token}
+        return {"token": survey_token(sent_invitation(brand, "in_app", touchpoint="app"))}
     if door == "kiosk":
         kiosk = do_create_kiosk(
             account=brand.account, unit=brand.store, touchpoint=brand.purchase, name="Till"
@@ -251,6 +252,7 @@ DOORS = [
 
 
 def state(brand) -> dict:
+    fold_rollups()
     totals = [0] * 11
     for row in RollupTotal.objects.filter(unit=brand.brand, grain="day"):
         totals = [a + b for a, b in zip(totals, row.histogram, strict=True)]

@@ -20,6 +20,7 @@ from touchpoint.outbox.transports import Transports
 from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.surveys import delivery, reminders
 from touchpoint.surveys.models import Invitation, Reminder
+from touchpoint.surveys.tokens import survey_token
 
 pytestmark = pytest.mark.django_db
 # Friday 20 November 2026, 10:00 in Paris (the brand's time zone).
@@ -85,7 +86,7 @@ def test_two_reminders_three_days_apart_then_none(reminding, smtp, clock):
     assert first["Message-ID"] != second["Message-ID"] != smtp.messages[0]["Message-ID"]
     body = first.get_body(("plain",)).get_content()
     assert "We would still love to hear from you" in body
-    assert f"/s/{invitation.token}" in body  # the same survey, the same link
+    assert f"/s/{survey_token(invitation)}" in body  # the same survey, the same link
 
 
 def test_a_reminder_waits_for_the_end_of_the_quiet_hours(reminding, smtp):

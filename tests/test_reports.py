@@ -30,16 +30,13 @@ def friday_21_november():
 def answers(brand):
     """North's store: 3 promoters, 1 detractor (one a gold customer); south's store: two
     detractors; the agent: one passive."""
+    tiers = {0: {"tier": "gold"}, 3: {"tier": "standard"}}
     made = [
-        answer(brand, brand.store, score, comment, n=n)
+        answer(brand, brand.store, score, comment, n=n, attributes=tiers.get(n))
         for n, (score, comment) in enumerate(
             [(10, "Lille was great"), (9, ""), (10, ""), (2, "Queue too long in Lille")]
         )
     ]
-    made[0].contact.attributes = {"tier": "gold"}
-    made[0].contact.save()
-    made[3].contact.attributes = {"tier": "standard"}
-    made[3].contact.save()
     answer(brand, brand.other_store, 0, "Nice was awful", n=10)
     answer(brand, brand.other_store, 1, n=11)
     answer(brand, brand.agent, 8, "Agent was fine", n=12)

@@ -240,11 +240,11 @@ def test_history_is_dated_when_it_happened(demo):
 
 def test_rollups_of_the_seed_agree_with_a_rebuild(demo):
     from tests.test_rollups import stored
-    from touchpoint.reports import rollups
+    from touchpoint.reports import folding
 
     before = stored(demo)
     assert any(key[3] is None for key in before) and any(key[3] for key in before)
-    rollups.rebuild(demo)
+    folding.rebuild(demo)
     assert stored(demo) == before
 
 

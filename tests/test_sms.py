@@ -18,6 +18,7 @@ from touchpoint.lib import sms
 from touchpoint.outbox.models import CapturedSms, Circuit
 from touchpoint.surveys import delivery
 from touchpoint.surveys.models import Invitation, Touchpoint
+from touchpoint.surveys.tokens import survey_token
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)
@@ -78,7 +79,7 @@ def test_the_sms_goes_through_twilio_with_the_accounts_credentials(
     assert form["Body"] == (
         "Nimbus Mobile: Thank you for your recent purchase at Lille Centre. How likely are you "
         "to recommend Nimbus Mobile to a friend or colleague? Reply with a number from 0 to 10. "
-        f"Or answer here: http://testserver/s/{sent.token} Reply STOP to opt out."
+        f"Or answer here: http://testserver/s/{survey_token(sent)} Reply STOP to opt out."
     )
     assert sms.measure(form["Body"]).encoding == "GSM-7"
     assert sms.measure(form["Body"]).segments == 2
@@ -142,7 +143,7 @@ def test_a_long_ucs2_wording_drops_to_a_shorter_message_instead_of_a_third_segme
     body = twilio.messages[0]["Body"]
     length = sms.measure(body)
     assert (length.encoding, length.segments) == ("UCS-2", 2)
-    assert refreshed(invitation).token in body  # the link survives; the context went
+    assert survey_token(refreshed(invitation)) in body  # the link survives; the context went
     assert "Thank you for your recent purchase" not in body
 
 
@@ -346,7 +347,7 @@ def test_without_credentials_the_dev_outbox_keeps_the_sms_and_says_so(
         assert delivery.send_due_invitations() == 1
     captured = CapturedSms.objects.get()
     assert captured.to == PHONE
-    assert refreshed(invitation).token in captured.body
+    assert survey_token(refreshed(invitation)) in captured.body
     assert (captured.encoding, captured.segments) == ("GSM-7", 2)
     assert invitation.provider_message_id == f"dev-outbox-{captured.pk}"
     assert "not sent to a phone" in caplog.text

@@ -11,11 +11,12 @@ from html import unescape
 import pytest
 import time_machine
 
-from tests.conftest import interaction, outbound
+from tests.conftest import follow_up_path, interaction, outbound
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys import delivery, wording
+from touchpoint.surveys.tokens import survey_token
 from touchpoint.tickets import actions
 from touchpoint.tickets.models import Ticket, TicketRule
 
@@ -39,7 +40,7 @@ def answered(brand, client, *, locale: str, name: str = "Ana") -> Ticket:
         brand.account, [InteractionIn(**interaction(brand, contact=contact))]
     )
     assert delivery.send_due_invitations() == 1
-    token = result.items[0].invitation.token
+    token = survey_token(result.items[0].invitation)
     assert (
         client.post(f"/s/{token}", {"score": "2", "comment": "Rien ne marche"}).status_code == 302
     )
@@ -128,7 +129,7 @@ def test_the_reply_and_the_follow_up_speak_the_language_of_the_answer(
     assert managers and all("ticket #" in m["Subject"] for m in managers)  # staff: English
 
     ticket.refresh_from_db()
-    url = f"/f/{ticket.follow_up_token}"
+    url = follow_up_path(ticket)
     page = unescape(client.get(f"{url}?score=8").content.decode())
     assert f'<html lang="{lang}" dir="ltr">' in page
     assert expected["page"] in page
@@ -156,7 +157,7 @@ def test_the_yes_no_follow_up_and_a_nameless_customer_are_translated_too(
     assert "Konnten wir es lösen?" in text
     assert "Ja: http" in text and "Nein: http" in text
     ticket.refresh_from_db()
-    url = f"/f/{ticket.follow_up_token}"
+    url = follow_up_path(ticket)
     page = client.get(url).content.decode()
     assert "Haben wir Ihr Problem gelöst?" in page
     assert '<label for="answer-yes">Ja</label>' in page and ">Senden</button>" in page
@@ -172,7 +173,7 @@ def test_the_loop_keeps_the_language_the_survey_was_answered_in(brand, client, p
 
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert actions.customer_texts(ticket)[0] == "fr"
-    page = client.get(f"/f/{ticket.follow_up_token}").content.decode()
+    page = client.get(follow_up_path(ticket)).content.decode()
     assert '<html lang="fr" dir="ltr">' in page
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from tests.conftest import follow_up_path
 from tests.test_tickets import respond
 from touchpoint.notifications.models import Preference
 from touchpoint.tickets.models import Ticket
@@ -67,7 +68,7 @@ def test_a_manager_adds_a_note_and_resolves_from_the_page(client, ticket, people
         f"/tickets/{ticket.pk}/", {"action": "state", "state": "resolved"}, follow=True
     )
     ticket.refresh_from_db()
-    assert ticket.state == "resolved" and ticket.follow_up_token
+    assert ticket.state == "resolved" and ticket.follow_up_hash
     assert "Called the store" in page.content.decode()
 
 
@@ -86,7 +87,7 @@ def test_the_follow_up_link_only_preselects_and_the_post_records(client, ticket,
     client.post(f"/tickets/{ticket.pk}/", {"action": "state", "state": "resolved"})
     client.logout()
     ticket.refresh_from_db()
-    url = f"/f/{ticket.follow_up_token}"
+    url = follow_up_path(ticket)
 
     page = client.get(f"{url}?score=9")
     assert 'value="9" checked' in page.content.decode()

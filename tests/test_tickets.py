@@ -14,7 +14,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from tests.conftest import interaction, outbound
+from tests.conftest import follow_up_path, interaction, outbound
 from touchpoint.accounts.models import Membership
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import InteractionIn
@@ -423,7 +423,7 @@ def test_resolving_sends_one_follow_up_whose_answer_is_a_recovery(brand, staff, 
     assert len(follow_ups) == 1
     ticket.refresh_from_db()
     html = follow_ups[0].get_body(("html",)).get_content()
-    assert f"/f/{ticket.follow_up_token}?score=10" in html
+    assert f"{follow_up_path(ticket)}?score=10" in html
 
     actions.do_record_follow_up(ticket, score=9)
     ticket.refresh_from_db()

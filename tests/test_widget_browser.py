@@ -18,6 +18,7 @@ from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys.defaults import CANCELLATION_REASONS, do_create_journey_touchpoints
+from touchpoint.surveys.tokens import survey_token
 from touchpoint.widget.actions import do_create_publishable_key
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -250,7 +251,7 @@ def test_follow_up_questions_on_the_survey_page(brand, live_server, browser, set
         brand.account, [InteractionIn(**interaction(brand, touchpoint="sign-up"))]
     )
     page = browser.new_page(locale="en-GB")
-    page.goto(f"{live_server.url}/s/{result.items[0].invitation.token}")
+    page.goto(f"{live_server.url}/s/{survey_token(result.items[0].invitation)}")
     page.locator("label[for=score-4]").click()
     page.get_by_role("button", name="Send my answer").click()
     page.wait_for_url("**/more")

@@ -20,6 +20,11 @@ if SECRET_KEY == DEFAULT_SECRET_KEY and not DEBUG:
         "SECRET_KEY is the built-in development key. Set SECRET_KEY to a long random value, "
         "or set DEBUG=true for local development."
     )
+# Former keys, comma-separated, while a new SECRET_KEY takes over: sessions and password-reset
+# links made with them stay valid, and the survey links sent under them can still be rebuilt
+# for reminders (touchpoint/lib/links.py; a link already sent opens whatever the key). Drop a
+# key once the surveys sent under it have expired.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -7,7 +7,9 @@ due: one small query per account). For each account, once per closed local week 
 1. claim the week with a unique row (`AlertCheck`), so any number of workers judge it once;
 2. find the watched units: those a manager or admin holds, and those with a target;
 3. count each unit's windows from the rollups, a handful of statements for all units;
-4. run each registered condition (`conditions.CONDITIONS`) on each unit's week;
+4. run each registered condition (`conditions.CONDITIONS`) on each unit's week; a condition
+   that counts more than the NPS histograms (theme spikes) counts once for all units, kept
+   in the week's `conditions.Evaluation`;
 5. open an alert for a finding that holds and has none open (`rules.step`), clear an open
    one whose condition is gone; a new alert publishes the domain event `alert.opened`
    (webhooks, connectors) and emails the holders through the notifications outbox, in
@@ -26,6 +28,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from touchpoint.accounts.access import paths_q, top_units
 from touchpoint.accounts.models import Account, Membership, Unit
@@ -119,6 +122,7 @@ def _judge(account: Account, sunday: dt.date, now: dt.datetime) -> tuple[int, in
 
     targets = targets_for(units)
     priors = _priors(root, units, windows, targets, counted)
+    evaluation = conditions.Evaluation(account=account, sunday=sunday, units=units, windows=windows)
     opened_alerts: dict[tuple[int, str, str], Alert] = {
         (a.unit_id, a.kind, a.key): a
         for a in Alert.objects.filter(account=account, state=Alert.State.OPEN)
@@ -135,6 +139,7 @@ def _judge(account: Account, sunday: dt.date, now: dt.datetime) -> tuple[int, in
             baseline=counts_of(unit.pk, w.baseline),
             target=target.nps if target else None,
             prior=priors.get((unit.kind, w.rolling)),
+            evaluation=evaluation,
         )
         for condition in conditions.CONDITIONS:
             findings = {(f.kind, f.key): f for f in condition.findings(unit_week)}
@@ -190,7 +195,9 @@ def holders(unit: Unit) -> list:
 
 
 def _open(unit: Unit, window: rules.Window, finding: rules.Finding, now: dt.datetime) -> Alert:
-    title = conditions.TITLES.get(finding.kind, finding.kind.replace("_", " ").capitalize())
+    title = finding.title or conditions.TITLES.get(
+        finding.kind, finding.kind.replace("_", " ").capitalize()
+    )
     alert = Alert.objects.create(
         account_id=unit.account_id,
         unit=unit,
@@ -229,15 +236,29 @@ def _open(unit: Unit, window: rules.Window, finding: rules.Finding, now: dt.date
         dedupe_key=f"alert:{alert.pk}",
         users=[u for u in holders(unit) if u.pk not in muted],
         template="alerts/email/alert",
-        context={"alert": alert, "unit": unit, "url": url, "evidence_url": evidence_url(alert)},
+        context={"alert": alert, "unit": unit, "url": url, "links": evidence_links(alert)},
     )
     return alert
 
 
-def evidence_url(alert: Alert) -> str:
-    """The unit's dashboard over the alert's window."""
-    query = f"from={alert.window_start.isoformat()}&to={alert.window_end.isoformat()}"
-    return f"{settings.SITE_URL}{reverse('unit', args=[alert.unit_id])}?{query}"
+def evidence_links(alert: Alert, *, absolute: bool = True) -> list[tuple[str, str]]:
+    """(label, URL) of the pages behind the alert: its condition's own (a theme spike: the
+    unit's themes and the comments about the theme), else the unit's dashboard and its
+    answers over the alert's window. Absolute for emails, paths for pages."""
+    own = conditions.EVIDENCE.get(alert.kind)
+    if own is not None:
+        links = own(alert)
+    else:
+        query = f"from={alert.window_start.isoformat()}&to={alert.window_end.isoformat()}"
+        links = [
+            (
+                gettext("The dashboard over that window"),
+                f"{reverse('unit', args=[alert.unit_id])}?{query}",
+            ),
+            (gettext("Read the answers"), f"{reverse('responses')}?unit={alert.unit_id}&{query}"),
+        ]
+    site = settings.SITE_URL if absolute else ""
+    return [(label, f"{site}{path}") for label, path in links]
 
 
 def alert_data(alert: Alert) -> dict:

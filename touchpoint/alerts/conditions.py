@@ -1,26 +1,50 @@
-"""The conditions an alert is judged on, as a registry another app can add to.
+"""The conditions an alert is judged on, as a registry.
 
 A condition looks at one unit's week (`UnitWeek`: its windows, their counts, its target and
 the prior of its kind) and returns findings (`rules.Finding`). The built-in one applies
-`rules.judge`: NPS fell (against the previous period or the baseline), below target.
-Comment analysis can add a theme spike later without touching this app:
+`rules.judge`: NPS fell (against the previous period or the baseline), below target. A
+condition with more to count than the NPS histograms (`themes.ThemeSpike`, a theme's share
+of comments) counts it once for every unit of the account's week and keeps it in the week's
+`Evaluation` (`evaluation.memoised`), which lives as long as that one judgement: nothing is
+shared across accounts, weeks or processes.
 
-    from touchpoint.alerts.conditions import register
-    register(ThemeSpike())  # in its AppConfig.ready()
+Conditions are registered in `AlertsConfig.ready()`: the alerts app sits above the features
+it watches (comment analysis), so it imports them, never the other way round.
+
+    register(ThemeSpike(), titles={"theme_spike": "Theme spike"}, evidence={...})
 
 with `kinds = ("theme_spike",)` and findings keyed by theme (`Finding(kind="theme_spike",
 key="queue", ...)`). An open alert of one of a condition's kinds that the condition no longer
-reports is cleared.
+reports is cleared, so a condition reports every key it still has an opinion on.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from touchpoint.accounts.models import Unit
+from touchpoint.accounts.models import Account, Unit
 from touchpoint.alerts import rules
 from touchpoint.lib import nps
+
+
+@dataclass
+class Evaluation:
+    """One account's week being judged: every watched unit and its windows, and what the
+    conditions counted for all of them (`memoised`)."""
+
+    account: Account
+    sunday: dt.date
+    units: list[Unit]
+    windows: dict[int, rules.Windows]
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memoised(self, name: str, compute: Callable[[Evaluation], Any]) -> Any:
+        if name not in self._memo:
+            self._memo[name] = compute(self)
+        return self._memo[name]
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,7 @@ class UnitWeek:
     baseline: nps.Counts
     target: int | None
     prior: tuple[float, float, float] | None
+    evaluation: Evaluation | None = None
 
 
 class Condition(Protocol):
@@ -54,12 +79,22 @@ class BuiltIn:
         )
 
 
+# (label, path) of the pages behind an alert of a kind; kinds without one link to the unit's
+# dashboard and answers over the alert's window (`actions.evidence_links`).
+Links = Callable[[Any], list[tuple[str, str]]]
+
 CONDITIONS: list[Condition] = [BuiltIn()]
 TITLES = dict(rules.LABELS)
+EVIDENCE: dict[str, Links] = {}
 
 
-def register(condition: Condition, titles: dict[str, str] | None = None) -> None:
-    """Add a condition (once per class) and the titles of its kinds."""
+def register(
+    condition: Condition,
+    titles: dict[str, str] | None = None,
+    evidence: dict[str, Links] | None = None,
+) -> None:
+    """Add a condition (once per class), the titles of its kinds and their evidence links."""
     if not any(type(c) is type(condition) for c in CONDITIONS):
         CONDITIONS.append(condition)
     TITLES.update(titles or {})
+    EVIDENCE.update(evidence or {})

@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from touchpoint.alerts import actions
+from touchpoint.alerts import actions, themes
 from touchpoint.alerts.conditions import TITLES
+from touchpoint.alerts.rules import THEME_SPIKE
 
 
 @login_required
@@ -33,15 +34,22 @@ def alert_page(request: HttpRequest, pk: int) -> HttpResponse:
     alert = actions.access_alert(request.user, pk)
     mutes = actions.mutes_of(request.user)
     evidence = alert.evidence or {}
+    spike = alert.kind == THEME_SPIKE and bool(evidence.get("theme"))
     return render(
         request,
         "alerts/alert.html",
         {
             "alert": alert,
-            "now": evidence.get("now"),
-            "comparisons": [evidence[k] for k in ("before", "baseline") if evidence.get(k)],
+            "now": None if spike else evidence.get("now"),
+            "comparisons": []
+            if spike
+            else [evidence[k] for k in ("before", "baseline") if evidence.get(k)],
             "evidence": evidence,
-            "evidence_url": actions.evidence_url(alert),
+            "links": actions.evidence_links(alert, absolute=False),
+            "spike": evidence if spike else None,
+            "spike_rows": themes.evidence_rows(evidence) if spike else [],
+            "chance": themes.odds(evidence.get("p_value")) if spike else "",
+            "needed": themes.odds(evidence.get("level")) if spike else "",
             "muted_kind": (alert.unit_id, alert.kind) in mutes,
             "muted_all": (alert.unit_id, "") in mutes,
             "kind_title": TITLES.get(alert.kind, alert.kind),

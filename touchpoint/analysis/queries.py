@@ -24,7 +24,7 @@ from touchpoint.lib.drivers import MAX_EXACT, key_drivers
 from touchpoint.lib.impact import Impact, impact
 from touchpoint.lib.text.highlight import pieces
 from touchpoint.reports.figures import trend_grain
-from touchpoint.reports.params import SEGMENT_SOURCES, ReportRequest
+from touchpoint.reports.params import ReportRequest, segment_q
 from touchpoint.responses.models import Response
 
 MIN_DRIVER_MENTIONS = 10  # a theme rarer than this in the sample is no driver
@@ -48,8 +48,7 @@ def answers(request: ReportRequest) -> QuerySet[Response]:
     if request.channel:
         rows = rows.filter(channel=request.channel)
     for name, values in request.segments:
-        source, _, key = name.partition(".")
-        rows = rows.filter(**{f"{SEGMENT_SOURCES[source]}__{key}__in": list(values)})
+        rows = rows.filter(segment_q(name, values))
     return rows
 
 

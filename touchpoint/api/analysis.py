@@ -8,6 +8,7 @@ from typing import Literal
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictInt, StrictStr
 from pydantic import ValidationError as PydanticError
 
 from touchpoint.accounts.access import access_unit_for_key
@@ -25,7 +26,7 @@ Language = Literal["en", "de", "es", "fr", "hi"]
 
 
 class CommentIn(Schema):
-    id: str | int = Field(..., description="Your identifier, echoed back.")
+    id: StrictStr | StrictInt = Field(..., description="Your identifier, echoed back.")
     text: str = Field(..., description="The comment; cut at 10,000 characters.")
     language: Language | None = Field(None, description="Omit to detect it.")
 

@@ -12,6 +12,7 @@ from pydantic import Field, StrictInt
 
 from touchpoint.accounts.access import key_covers
 from touchpoint.accounts.models import Unit
+from touchpoint.api.errors import ErrorOut
 from touchpoint.intake.actions import do_ask_now
 from touchpoint.intake.schemas import ContactIn
 from touchpoint.lib import nps
@@ -73,11 +74,6 @@ class AnswerOut(Schema):
     answers: dict[str, Any]
 
 
-class ErrorOut(Schema):
-    error: str
-    detail: list[dict[str, str]] | str
-
-
 def _invalid(field: str, message: str) -> Status:
     return Status(
         422, {"error": "invalid_request", "detail": [{"field": field, "message": message}]}
@@ -127,14 +123,15 @@ def decide(request: HttpRequest, body: DecisionIn):
     lang = language_for(body.contact.locale, account.default_locale)
     texts = wording_for(touchpoint, lang, brand=account.name, unit=unit.name)
     invitation = decision.invitation if decision.ask else None
+    token = decision.token
     return Status(
         201 if decision.ask else 200,
         {
             "survey": decision.ask,
             "reason": decision.reason,
             "detail": decision.detail,
-            "token": invitation.token if invitation else None,
-            "survey_url": survey_url(invitation) if invitation else None,
+            "token": token,
+            "survey_url": survey_url(invitation) if invitation and token else None,
             "expires_at": invitation.expires_at if invitation else None,
             "lang": lang,
             "texts": {k: texts[k] for k in ("question", "low", "high", "why", "send", "thanks")},

@@ -14,7 +14,7 @@ from touchpoint.accounts.access import access_unit_for_key
 from touchpoint.accounts.models import Unit
 from touchpoint.api.errors import ErrorOut
 from touchpoint.lib import nps
-from touchpoint.reports import figures, league
+from touchpoint.reports import counting, figures, league
 from touchpoint.reports.params import (
     PRESETS,
     SEGMENT_SOURCES,
@@ -48,7 +48,7 @@ class FigureOut(Schema):
     shift: bool | None = None  # outside the control limits, on 10 answers or more
 
 
-class ChangeOut(Schema):
+class ComparisonOut(Schema):
     verdict: str  # "up", "down", "none" (no real change) or "unknown" (a side has no answers)
     points: float | None
     p_value: float | None
@@ -60,14 +60,24 @@ class GrainOut(Schema):
     reason: str
 
 
+class ProvenanceOut(Schema):
+    path: str  # rollups, segments (a declared dimension's rollups) or responses (raw answers)
+    label: str
+    why: str  # on the raw path: why not from rollups
+    dimension: str | None
+    as_of: str  # every answer stored before this instant is counted
+    waiting: int  # answers' changes not folded into the rollups yet (counted all the same)
+
+
 class ReportOut(Schema):
     unit: dict
     filters: dict
-    source: str
+    source: str  # rollups, segment rollups or responses
+    provenance: ProvenanceOut
     group_by: str | None
     total: FigureOut
     previous: FigureOut
-    change: ChangeOut
+    change: ComparisonOut
     grain: GrainOut | None = None  # how the trend would be cut (and the grain of time groups)
     groups: list[FigureOut]
 
@@ -78,7 +88,7 @@ class LeagueRowOut(Schema):
     ranked_nps: float
     figure: FigureOut
     previous_nps: float | None
-    change: ChangeOut
+    change: ComparisonOut
 
 
 class LeagueOut(Schema):
@@ -161,6 +171,8 @@ def nps_report(request: HttpRequest):
             group_by = check_group_by(report_request, group_by)
     except ReportError as invalid:
         return _error(422, "invalid_request", invalid.field, invalid.message)
+    segment = group_by and group_by.partition(".")[0] in SEGMENT_SOURCES
+    answered = counting.provenance(report_request, (group_by,) if segment else ())
     seen = figures.overview(report_request)
     _, groups = figures.grouped(report_request, group_by or None)
     grain = {"grain": seen.grain.grain, "reason": seen.grain.reason}
@@ -169,9 +181,10 @@ def nps_report(request: HttpRequest):
     return {
         "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind},
         "filters": report_request.describe(),
-        "source": "responses"
-        if group_by.partition(".")[0] in SEGMENT_SOURCES
-        else report_request.source,
+        "source": {"rollups": "rollups", "segments": "segment rollups"}.get(
+            answered.path, "responses"
+        ),
+        "provenance": answered.as_dict(),
         "group_by": group_by or None,
         "total": replace(seen.current, key="total").as_dict(),
         "previous": seen.previous.as_dict(),
@@ -191,11 +204,25 @@ def change_out(change: nps.Change) -> dict:
     }
 
 
+_LEAGUE = {
+    "parameters": [p for p in _OPENAPI["parameters"] if p["name"] != "group_by"]
+    + [
+        {
+            "name": "kind",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": list(Unit.Kind.values)},
+            "description": "The kind of unit to rank (default: the most numerous below the unit).",
+        }
+    ]
+}
+
+
 @router.get(
     "/league",
     response={200: LeagueOut, 404: ErrorOut, 422: ErrorOut},
     summary="League table of the units of a kind below a unit",
-    openapi_extra=_OPENAPI,
+    openapi_extra=_LEAGUE,
 )
 def league_table(request: HttpRequest):
     """Every unit of `kind` (default: the most numerous kind below the unit) ranked by its

@@ -10,9 +10,11 @@ from typing import Literal
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from touchpoint.accounts.models import ApiKey, Unit
+from touchpoint.api.common import StrictIn as Strict
+from touchpoint.api.common import choice, page_field
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.setup_touchpoints import ERRORS, forbidden_or_none, invalid, not_found
 from touchpoint.kiosks.models import Kiosk
@@ -29,10 +31,6 @@ router = Router(tags=["Setup: organisation and connections"])
 Scalar = str | int | float | bool | None
 
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
 class ManagerIn(Strict):
     email: str
     role: Literal["admin", "manager", "viewer", "frontline"] = "manager"
@@ -41,7 +39,7 @@ class ManagerIn(Strict):
 class UnitIn(Strict):
     code: str
     name: str
-    kind: Unit.Kind
+    kind: choice(Unit.Kind)  # type: ignore[valid-type]
     parent: str | None = Field(None, description="The parent's code; null only for a brand.")
     time_zone: str = Field("", description="IANA, e.g. Europe/Berlin; empty: the parent's.")
     attributes: dict[str, Scalar] = Field(default_factory=dict)
@@ -59,7 +57,7 @@ class UnitsIn(Strict):
     dry_run: bool = Field(False, description="Only return the plan.")
 
 
-class ChangeOut(Schema):
+class PlanChangeOut(Schema):
     kind: str
     code: str
     label: str
@@ -71,7 +69,7 @@ class PlanOut(Schema):
     applied: bool
     counts: dict[str, int]
     unchanged: int
-    changes: list[ChangeOut]
+    changes: list[PlanChangeOut]
 
 
 class UnitOut(Schema):
@@ -95,7 +93,7 @@ class UnitFilters(Schema):
     q: str | None = Field(None, description="Part of a name or code.")
     parent: str | None = Field(None, description="A unit code: its children.")
     include_closed: bool = False
-    page: int = Field(1, ge=1)
+    page: int = page_field()
     per_page: int = Field(100, ge=1, le=1000)
 
 
@@ -419,7 +417,7 @@ def revoke_api_key(request: HttpRequest, key_id: int):
 
 class WebhookIn(Strict):
     name: str = Field(max_length=100)
-    kind: Endpoint.Kind = Endpoint.Kind.JSON
+    kind: choice(Endpoint.Kind) = Endpoint.Kind.JSON  # type: ignore[valid-type]
     url: str = Field(max_length=500)
     events: list[str] = Field(default_factory=list, description="Empty: every event.")
     is_active: bool = True
@@ -427,7 +425,7 @@ class WebhookIn(Strict):
 
 class WebhookPatch(Strict):
     name: str | None = Field(None, max_length=100)
-    kind: Endpoint.Kind | None = None
+    kind: choice(Endpoint.Kind) | None = None  # type: ignore[valid-type]
     url: str | None = Field(None, max_length=500)
     events: list[str] | None = None
     is_active: bool | None = None

@@ -8,8 +8,9 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from touchpoint.api.common import StrictIn, page_field
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.setup_touchpoints import ERRORS, forbidden_or_none, invalid, not_found
 from touchpoint.contacts.models import Suppression
@@ -17,10 +18,6 @@ from touchpoint.setup import deliverability
 from touchpoint.setup.audit import SetupError
 
 router = Router(tags=["Setup: suppression list"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SuppressionOut(Schema):
@@ -48,17 +45,17 @@ class SuppressionFilters(Schema):
     channel: Literal["", "email", "sms"] = ""
     reason: Literal["", "hard_bounce", "complaint", "invalid_number", "manual"] = ""
     state: Literal["active", "lifted", "all"] = "active"
-    page: int = Field(1, ge=1, le=100_000)
+    page: int = page_field()
     per_page: int = Field(100, ge=1, le=1000)
 
 
-class SuppressionIn(Strict):
+class SuppressionIn(StrictIn):
     channel: Literal["email", "sms"]
     address: str = Field(max_length=254, description="An email address, or an E.164 number.")
     detail: str = Field("", max_length=500)
 
 
-class LiftIn(Strict):
+class LiftIn(StrictIn):
     reason: str = Field(max_length=500, description="Why the address may be surveyed again.")
 
 

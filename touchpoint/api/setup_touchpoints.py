@@ -9,9 +9,11 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from touchpoint.accounts.models import Unit
+from touchpoint.api.common import StrictIn as Strict
+from touchpoint.api.common import choice, page_field
 from touchpoint.api.errors import ErrorOut
 from touchpoint.setup import preview, rules
 from touchpoint.setup.audit import SetupError, check_setup_key
@@ -24,10 +26,6 @@ router = Router(tags=["Setup: touchpoints"])
 Category = Literal["promoter", "passive", "detractor"]
 Text = str | dict[str, str]
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OptionIn(Strict):
@@ -55,9 +53,9 @@ class TouchpointIn(Strict):
     """The whole survey rule (PUT). Fields left out take their defaults."""
 
     name: str = Field(max_length=200)
-    kind: Touchpoint.Kind = Touchpoint.Kind.OTHER
+    kind: choice(Touchpoint.Kind) = Touchpoint.Kind.OTHER  # type: ignore[valid-type]
     is_active: bool = True
-    channel: Channel = Channel.EMAIL
+    channel: choice(Channel) = Channel.EMAIL  # type: ignore[valid-type]
     fallback_channel: Literal["", "email", "sms"] = ""
     delay_minutes: int = Field(0, ge=0, le=90 * 24 * 60)
     quiet_hours_start: str | None = Field(None, pattern=HHMM, description="e.g. 21:00")
@@ -79,9 +77,9 @@ class TouchpointPatch(Strict):
 
     slug: str | None = Field(None, max_length=60, description="Renames the touchpoint's code.")
     name: str | None = Field(None, max_length=200)
-    kind: Touchpoint.Kind | None = None
+    kind: choice(Touchpoint.Kind) | None = None  # type: ignore[valid-type]
     is_active: bool | None = None
-    channel: Channel | None = None
+    channel: choice(Channel) | None = None  # type: ignore[valid-type]
     fallback_channel: Literal["", "email", "sms"] | None = None
     delay_minutes: int | None = Field(None, ge=0, le=90 * 24 * 60)
     quiet_hours_start: str | None = Field(None, pattern=HHMM)
@@ -138,13 +136,13 @@ class SendTestOut(Schema):
 
 
 class TicketRuleIn(Strict):
-    open_on: TicketRule.OpenOn = TicketRule.OpenOn.DETRACTORS
+    open_on: choice(TicketRule.OpenOn) = TicketRule.OpenOn.DETRACTORS  # type: ignore[valid-type]
     keywords: list[str] = Field(default_factory=list, description="Words that open a ticket.")
-    priority: Priority = Priority.NORMAL
+    priority: choice(Priority) = Priority.NORMAL  # type: ignore[valid-type]
     first_response_hours: int = Field(24, ge=1, le=2160)
     resolution_hours: int = Field(72, ge=1, le=2160)
     escalate: bool = True
-    follow_up: TicketRule.FollowUp = TicketRule.FollowUp.SCORE
+    follow_up: choice(TicketRule.FollowUp) = TicketRule.FollowUp.SCORE  # type: ignore[valid-type]
 
 
 class TicketRuleOut(Schema):
@@ -168,7 +166,7 @@ class RootCauseOut(Schema):
     is_active: bool
 
 
-class ChangeOut(Schema):
+class SetupChangeOut(Schema):
     at: dt.datetime
     actor: str
     subject: str
@@ -180,14 +178,14 @@ class ChangeOut(Schema):
 
 
 class ChangePage(Schema):
-    changes: list[ChangeOut]
+    changes: list[SetupChangeOut]
     page: int
     total: int
 
 
 class ChangeFilters(Schema):
     subject: SetupChange.Subject | None = None
-    page: int = Field(1, ge=1)
+    page: int = page_field()
 
 
 def forbidden_or_none(request: HttpRequest):

@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from touchpoint.accounts.access import access_unit_for_key
+from touchpoint.api.common import page_field
 from touchpoint.api.errors import ErrorOut
 from touchpoint.tickets import actions, metrics, notices
 from touchpoint.tickets.models import Priority, RootCause, Ticket
@@ -21,7 +22,7 @@ class TicketFilters(Schema):
     unit: str | None = Field(None, description="A unit code: tickets of its whole subtree.")
     touchpoint: str | None = Field(None, description="A touchpoint slug.")
     overdue: bool | None = None
-    page: int = Field(1, ge=1)
+    page: int = page_field()
     per_page: int = Field(50, ge=1, le=200)
 
 

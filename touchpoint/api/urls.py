@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -16,19 +15,28 @@ from touchpoint.accounts.actions import access_api_key
 from touchpoint.accounts.models import ApiKey
 from touchpoint.api.analysis import AnalyseIn
 from touchpoint.api.analysis import router as analysis_router
+from touchpoint.api.common import (
+    BodyRefused,
+    StrictJsonParser,
+    add_common_responses,
+    load_json,
+    nul_in_request,
+)
 from touchpoint.api.connectors import router as connectors_router
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.hooks import router as hooks_router
 from touchpoint.api.in_app import router as in_app_router
 from touchpoint.api.reports import router as reports_router
 from touchpoint.api.setup_org import router as setup_org_router
+from touchpoint.api.setup_segments import router as setup_segments_router
 from touchpoint.api.setup_suppressions import router as setup_suppressions_router
 from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.intake.actions import ItemResult, record_interactions
 from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
-from touchpoint.surveys.compose import survey_url
+from touchpoint.lib.inputs import JSON_ERRORS
+from touchpoint.surveys.compose import survey_url_or_none
 
 
 class ApiKeyAuth(HttpBearer):
@@ -39,10 +47,21 @@ class ApiKeyAuth(HttpBearer):
 
 
 class TouchpointAPI(NinjaAPI):
-    """Adds the request-body models that views parse themselves to the OpenAPI components."""
+    """Adds the request-body models that views parse themselves to the OpenAPI components,
+    and the answers every operation can give (401, 400, 422) to each operation."""
+
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        """Called for every operation after the key is checked and before any parameter is
+        read: a NUL character in the path or the query is refused here, once for all."""
+        field = nul_in_request(request)
+        if field:
+            raise ValidationError(
+                [{"loc": ("query", field), "msg": "must not contain the NUL character"}]
+            )
+        return super().create_temporal_response(request)
 
     def get_openapi_schema(self, **kwargs):  # type: ignore[override]
-        schema = super().get_openapi_schema(**kwargs)
+        schema = add_common_responses(super().get_openapi_schema(**kwargs))
         _, defs = models_json_schema(
             [
                 (InteractionIn, "validation"),
@@ -61,6 +80,7 @@ api = TouchpointAPI(
     description="Send interactions, get surveys out, read answers. Errors are JSON "
     '`{"error": code, "detail": [{"field": ..., "message": ...}]}`.',
     auth=ApiKeyAuth(),
+    parser=StrictJsonParser(),
     urls_namespace="api-v1",
 )
 
@@ -103,6 +123,22 @@ def _unauthorized(request, exc):
     )
 
 
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    """A body ninja could not take: not JSON (400), or JSON that is no object or holds a NUL
+    (422 naming the field)."""
+    if isinstance(exc.__cause__, BodyRefused):
+        detail = [{"field": exc.__cause__.field, "message": str(exc.__cause__)}]
+        return api.create_response(
+            request, {"error": "invalid_request", "detail": detail}, status=422
+        )
+    if exc.status_code == 400:
+        body = {"error": "malformed_json", "detail": "The body is not JSON."}
+    else:
+        body = {"error": "http_error", "detail": exc.message}
+    return api.create_response(request, body, status=exc.status_code)
+
+
 def _field(loc) -> str:
     """`questions.0.type`: the place in the request, without where ninja found it (a body's
     parameter name, "query")."""
@@ -135,7 +171,7 @@ def _item_out(result: ItemResult) -> dict:
             "detail": invitation.detail,
             "send_at": invitation.send_at,
             "expires_at": invitation.expires_at,
-            "survey_url": survey_url(invitation)
+            "survey_url": survey_url_or_none(invitation)
             if invitation.channel not in ("email", "sms") and invitation.state == "sent"
             else None,
         },
@@ -185,9 +221,12 @@ def post_interactions(request: HttpRequest):
     stored.
     """
     try:
-        data = json.loads(request.body or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = load_json(request.body or b"")
+    except JSON_ERRORS as error:
         return Status(400, {"error": "malformed_json", "detail": f"The body is not JSON: {error}"})
+    except BodyRefused as refused:
+        detail = [{"field": refused.field, "message": str(refused)}]
+        return Status(422, {"error": "invalid_request", "detail": detail})
     items, errors = parse_payload(data)
     if errors:
         return Status(422, {"error": "invalid_request", "detail": errors})
@@ -208,6 +247,7 @@ api.add_router("/reports", reports_router)
 api.add_router("/targets", targets_router)
 api.add_router("/", setup_touchpoints_router)
 api.add_router("/", setup_org_router)
+api.add_router("/", setup_segments_router)
 api.add_router("/", setup_suppressions_router)
 api.add_router("/", analysis_router)
 api.add_router("/", hooks_router)

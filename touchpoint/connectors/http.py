@@ -34,8 +34,8 @@ def retry_after(value: str | None) -> dt.timedelta | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        wait = dt.timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        wait = dt.timedelta(seconds=min(int(value), LONGEST_PAUSE.total_seconds()))
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)

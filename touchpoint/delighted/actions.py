@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -24,11 +23,18 @@ from touchpoint.delighted.params import (
     boolean,
     integer,
     mapping,
+    record_id,
     text,
     timestamp,
 )
 from touchpoint.intake.actions import record_interactions
-from touchpoint.intake.schemas import LOCALE_RE, ContactIn, InteractionIn, normalise_phone
+from touchpoint.intake.schemas import (
+    LOCALE_RE,
+    ContactIn,
+    InteractionIn,
+    normalise_phone,
+    validate_email,
+)
 from touchpoint.ratelimits import actions as ratelimits
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import (
@@ -361,8 +367,8 @@ def _find_person(contacts: QuerySet[Contact], identifier: str) -> Contact:
         except PydanticCustomError:
             phone = ""
         contact = contacts.filter(phone=phone).first() if phone else None
-    elif identifier.isdigit():
-        contact = contacts.filter(pk=int(identifier)).first()
+    elif pk := record_id(identifier):
+        contact = contacts.filter(pk=pk).first()
     else:
         contact = None
     if contact is None:

@@ -21,7 +21,7 @@ from touchpoint.delighted.actions import (
     scoped_contacts,
 )
 from touchpoint.delighted.models import Project, ResponseExtra
-from touchpoint.delighted.params import ParamError, mapping, text, timestamp
+from touchpoint.delighted.params import ParamError, mapping, record_id, text, timestamp
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import InteractionIn
 from touchpoint.responses.actions import (
@@ -42,7 +42,8 @@ def responses(key: ApiKey) -> QuerySet[Response]:
 
 
 def access_response(key: ApiKey, response_id: str) -> Response:
-    found = responses(key).filter(pk=int(response_id)).first() if response_id.isdigit() else None
+    pk = record_id(response_id)
+    found = responses(key).filter(pk=pk).first() if pk else None
     if found is None:
         raise DelightedError(404)
     return found
@@ -54,7 +55,8 @@ def trend_unit(key: ApiKey, params: dict) -> Unit | None:
     trend = text(params, "trend")
     if not trend:
         return None
-    unit = Unit.objects.filter(pk=int(trend)).first() if trend.isdigit() else None
+    pk = record_id(trend)
+    unit = Unit.objects.filter(pk=pk).first() if pk else None
     if unit is None or not key_covers(key, unit):
         raise DelightedError.invalid("trend", "is not a unit id of this account")
     return unit
@@ -71,7 +73,8 @@ def do_create_response(project: Project, params: dict, key: ApiKey) -> tuple[Res
     person = text(params, "person")
     if not person:
         raise DelightedError.invalid("person", "can't be blank")
-    contact = scoped_contacts(key).filter(pk=int(person)).first() if person.isdigit() else None
+    pk = record_id(person)
+    contact = scoped_contacts(key).filter(pk=pk).first() if pk else None
     if contact is None:
         raise DelightedError.invalid("person", "does not exist")
     try:

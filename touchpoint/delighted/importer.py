@@ -3,8 +3,8 @@ people lists. Streamed in chunks; the whole file is checked before anything is w
 unless partial, it is imported in one transaction, so a failure leaves nothing behind.
 
 Responses go through intake (`record_interactions` with the answer attached), so they are
-stored with their original dates and their rollups move in the same transaction
-(`reports.rollups.add_responses`). Each response's interaction has the external id
+stored with their original dates and their rollups' changes logged in the same transaction
+(the answer events). Each response's interaction has the external id
 `delighted-<Response ID>`: running the same import again skips what is already in.
 """
 

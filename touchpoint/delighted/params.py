@@ -10,6 +10,8 @@ from collections.abc import Iterable
 
 from django.http import HttpRequest, QueryDict
 
+from touchpoint.lib.inputs import JSON_ERRORS, NUL, nul_field, too_deep
+
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
 
@@ -61,7 +63,26 @@ def nest(pairs: Iterable[tuple[str, str]]) -> dict:
 
 
 def query(request: HttpRequest) -> dict:
-    return nest(_pairs(request.GET))
+    return _safe("query", nest(_pairs(request.GET)))
+
+
+def _safe(where: str, data: dict) -> dict:
+    """Bracketed keys can nest without end (`a[b][c][d]…`): a value nested deeper than any
+    Delighted request needs is refused before it is stored or encoded again. So is a NUL
+    character, which PostgreSQL can neither store nor compare (it names the field)."""
+    if too_deep(data):
+        raise ParamError(where, "is nested too deeply")
+    field = nul_field(data)
+    if field:
+        raise ParamError(field, "must not contain the NUL character")
+    return data
+
+
+def path_values(kwargs: dict) -> None:
+    """The ids and emails a path carries are checked like parameters: no NUL character."""
+    for name, value in kwargs.items():
+        if isinstance(value, str) and NUL in value:
+            raise ParamError(name, "must not contain the NUL character")
 
 
 def body(request: HttpRequest) -> dict:
@@ -71,14 +92,30 @@ def body(request: HttpRequest) -> dict:
     if not raw.strip():
         return {}
     if content_type == "application/x-www-form-urlencoded":
-        return nest(_pairs(QueryDict(raw, encoding="utf-8")))
+        return _safe("body", nest(_pairs(QueryDict(raw, encoding="utf-8"))))
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        raise ParamError("body", "is nested too deeply") from None
+    except JSON_ERRORS as error:
         raise ParamError("body", f"is not valid JSON ({error})") from None
     if not isinstance(data, dict):
         raise ParamError("body", "must be a JSON object")
-    return data
+    return _safe("body", data)
+
+
+# The largest id a database column holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def record_id(raw: str) -> int | None:
+    """An id from a path or a parameter, or None when it cannot be one: only ASCII digits
+    (`"²".isdigit()` is true, yet no int), and no larger than the column holds (a larger
+    one overflows the database's integer instead of matching nothing)."""
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
 
 
 def _pairs(data: QueryDict) -> list[tuple[str, str]]:

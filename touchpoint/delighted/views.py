@@ -20,7 +20,9 @@ from touchpoint.delighted.params import (
     as_list,
     body,
     integer,
+    path_values,
     query,
+    record_id,
     text,
     timestamp,
     unix,
@@ -80,6 +82,7 @@ def endpoint(*methods: str):
                 if request.method not in methods:
                     return _json({"status": 405, "message": "Method Not Allowed"}, 405)
                 request.api_key = api_key
+                path_values(kwargs)
                 return view(request, api_key, *args, **kwargs)
             except ParamError as error:
                 return _json(DelightedError.invalid(error.field, str(error)).body(), 422)
@@ -105,9 +108,11 @@ def _cursor_page(request: HttpRequest, queryset, params: dict, keep: tuple[str, 
     cursor = text(params, "page_info")
     if cursor:
         try:
-            after = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+            after = record_id(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise ParamError("page_info", "is not a cursor this API gave") from None
+            after = None
+        if after is None:
+            raise ParamError("page_info", "is not a cursor this API gave")
         queryset = queryset.filter(pk__gt=after)
     rows = list(queryset.order_by("pk")[: per_page + 1])
     headers = {}
@@ -207,7 +212,7 @@ def survey_responses(request: HttpRequest, key):
         rows = rows.filter(unit_path__startswith=unit.path)
     person_id, person_email = text(params, "person_id"), text(params, "person_email")
     if person_id:
-        rows = rows.filter(contact_id=int(person_id) if person_id.isdigit() else -1)
+        rows = rows.filter(contact_id=record_id(person_id) or -1)
     if person_email:
         rows = rows.filter(contact__email=person_email.lower())
     order = text(params, "order") or "asc"

@@ -29,9 +29,10 @@ from touchpoint.reports.params import (
 )
 from touchpoint.responses.actions import InvalidAnswer, do_answer_invitation, do_change_answer
 from touchpoint.responses.models import Response
+from touchpoint.setup.audit import admin_accounts
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import check_answers, questions_for
-from touchpoint.surveys.tokens import access_open_invitation
+from touchpoint.surveys.tokens import access_invitation, access_open_invitation
 from touchpoint.surveys.wording import defaults_for, direction, invitation_wording, language_for
 
 
@@ -103,7 +104,13 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "front/thanks.html",
-        {"lang": lang, "dir": direction(lang), "texts": texts, "invitation": invitation},
+        {
+            "lang": lang,
+            "dir": direction(lang),
+            "texts": texts,
+            "invitation": invitation,
+            "token": token,
+        },
     )
 
 
@@ -157,13 +164,7 @@ def survey_more(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = (
-        Invitation.objects.select_related("account", "contact", "touchpoint", "unit")
-        .filter(token=token)
-        .first()
-        if token and len(token) <= 64
-        else None
-    )
+    invitation = access_invitation(token)
     if invitation is None:
         return _closed(request)
     lang, texts = _texts(request, invitation)
@@ -253,6 +254,7 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         "breadcrumbs": breadcrumbs,
         "standing": standing,
         "league_kinds": league.descendant_kinds(unit),
+        "can_declare": any(a.pk == unit.account_id for a in admin_accounts(request.user)),
         "dev_outbox": settings.DEV_OUTBOX,
         **themes_context(report_request),
     }

@@ -31,7 +31,7 @@ from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
 from touchpoint.surveys.tasks import send_due_invitations
-from touchpoint.surveys.tokens import new_token
+from touchpoint.surveys.tokens import LinkLost, new_link, survey_token
 
 Item = InteractionIn | CheckedInteraction
 
@@ -380,7 +380,7 @@ def _decide_invitations(
             invitation.reason = reason
             invitation.detail = detail
         else:
-            invitation.token = new_token()
+            new_link(invitation)
             contact.last_invited_at = send_at
             invited[contact.id] = contact
             if touchpoint.channel not in DELIVERED_CHANNELS:
@@ -484,6 +484,19 @@ class Decision:
     @property
     def ask(self) -> bool:
         return self.invitation is not None and not self.reason
+
+    @property
+    def token(self) -> str | None:
+        """The token the caller shows the question with (on a yes), rebuilt in memory: the
+        same on a repeated decision. None if it cannot be rebuilt (SECRET_KEY changed with no
+        fallback, or a decision taken before links were derived)."""
+        if not self.ask:
+            return None
+        assert self.invitation is not None
+        try:
+            return survey_token(self.invitation)
+        except LinkLost:
+            return None
 
 
 def do_ask_now(

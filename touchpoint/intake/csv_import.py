@@ -99,7 +99,8 @@ def row_to_payload(row: dict[str, str]) -> dict:
         elif column in CONTACT_COLUMNS:
             payload["contact"][column[8:]] = value
         elif column == "score":
-            response["score"] = int(value) if value.strip().isdigit() else value
+            score = value.strip()
+            response["score"] = int(score) if score.isascii() and score.isdigit() else value
         elif column == "response_channel":
             response["channel"] = value
         elif column in RESPONSE_COLUMNS:

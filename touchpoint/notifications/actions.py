@@ -90,8 +90,13 @@ def do_queue_email(
     body_text: str,
     body_html: str = "",
     headers: dict | None = None,
+    links: dict[str, dict[str, str]] | None = None,
 ) -> None:
-    """Queue one email to someone who is not a user (a customer), sent by the worker."""
+    """Queue one email to someone who is not a user (a customer), sent by the worker.
+
+    A secret link (touchpoint/lib/links.py) is written in the bodies as its placeholder,
+    with its nonce and hash in `links`: the token is rebuilt only when the email is composed
+    for the mail server, so the queued row does not open it."""
     Delivery.objects.bulk_create(
         [
             Delivery(
@@ -104,6 +109,7 @@ def do_queue_email(
                 body_text=body_text,
                 body_html=body_html,
                 headers=headers or {},
+                payload={"links": links} if links else {},
                 send_at=timezone.now(),
             )
         ],

@@ -24,6 +24,8 @@ from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
 from touchpoint.accounts.languages import speaking
+from touchpoint.lib import links
+from touchpoint.lib.links import LinkLost
 from touchpoint.notifications.models import Delivery, Endpoint
 from touchpoint.outbox import engine
 from touchpoint.outbox.transports import (
@@ -70,19 +72,13 @@ class DeliveryQueue(engine.Queue):
 
     def compose(self, delivery: Delivery, transports: Transports):
         if delivery.channel == Delivery.Channel.EMAIL:
-            return transports.email(), compose(delivery)
+            try:
+                return transports.email(), compose(delivery)
+            except LinkLost as lost:
+                return _give_up(delivery, str(lost))
         endpoint = delivery.endpoint
         if endpoint is None or not endpoint.is_active:
-            Delivery.objects.filter(
-                pk=delivery.pk, state=State.SENDING, claimed_by=delivery.claimed_by
-            ).update(
-                state=State.FAILED,
-                last_error="the endpoint was removed or turned off",
-                lease_expires_at=None,
-                claimed_by="",
-                updated_at=timezone.now(),
-            )
-            return None
+            return _give_up(delivery, "the endpoint was removed or turned off")
         message = WebhookMessage(
             url=endpoint.url,
             payload=delivery.payload,
@@ -131,21 +127,36 @@ def send_due_deliveries(*, limit: int = 200, transports: Transports | None = Non
     return engine.send_due(QUEUE, limit=limit, transports=transports)
 
 
+def _give_up(delivery: Delivery, why: str) -> None:
+    Delivery.objects.filter(
+        pk=delivery.pk, state=State.SENDING, claimed_by=delivery.claimed_by
+    ).update(
+        state=State.FAILED,
+        last_error=why[:500],
+        lease_expires_at=None,
+        claimed_by="",
+        updated_at=timezone.now(),
+    )
+
+
 def compose(delivery: Delivery) -> EmailMultiAlternatives:
+    """The email of a delivery, its secret links filled in (in memory only); LinkLost when
+    one cannot be rebuilt."""
     account = delivery.account
     sender = f"{account.sender_name or account.name} <{settings.DEFAULT_FROM_EMAIL}>"
     headers = {"Auto-Submitted": "auto-generated", **delivery.headers}
     reply_to = headers.pop("Reply-To", None)
+    secret_links = delivery.payload.get("links", {}) if delivery.payload else {}
     message = EmailMultiAlternatives(
         subject=delivery.subject,
-        body=delivery.body_text,
+        body=links.fill(delivery.body_text, secret_links),
         from_email=sender,
         to=[delivery.to_email],
         reply_to=[reply_to] if reply_to else None,
         headers=headers,
     )
     if delivery.body_html:
-        message.attach_alternative(delivery.body_html, "text/html")
+        message.attach_alternative(links.fill(delivery.body_html, secret_links), "text/html")
     return message
 
 

@@ -5,18 +5,21 @@ A queue is a table of messages to send and a `Queue` object that composes and re
 rows; the engine does everything else:
 
 1. Due rows whose destination is not down are claimed in one conditional UPDATE tagged with
-   this pass's token: only rows still waiting are taken, only rows with the token are read
-   back. Each claim holds a lease and counts an attempt.
-2. Per row: the queue composes the message and picks its transport (or finishes the row
-   itself: expired, opted out). The destination's circuit is checked; a row for a
-   destination that is down goes back untouched (its attempt given back). The moment before
-   the message goes on the wire is recorded (`handed_off_at`), conditional on the token, so
-   a row whose lease another worker took over is never sent by this one.
-3. Sent: recorded. Destination down: the row goes back without spending its attempt and
-   the circuit opens; any answer from the destination (even a refusal) closes it. Maybe
-   delivered (the answer to a handed-over message never came): failed with that reason,
-   never sent twice. Retryable: waiting again after the queue's back-off, until its
-   attempts run out. Otherwise failed with the reason.
+   this pass's token: only rows still waiting are taken (on PostgreSQL, rows another worker
+   is claiming are skipped), only rows with the token are read back. Each claim holds a
+   lease and counts an attempt.
+2. The queue composes every claimed row's message and picks its transport (or finishes the
+   row itself: expired, opted out); the transport renders what goes on the wire. Then, per
+   message, the destination's circuit is checked; a row for a destination that is down goes
+   back untouched (its attempt given back). The moment before the message goes on the wire
+   is recorded (`handed_off_at`), conditional on the token, so a row whose lease another
+   worker took over is never sent by this one. Transports keep their connection open across
+   the pass's messages.
+3. Sent (the destination accepted it): recorded, a few rows to an UPDATE. Destination down:
+   the row goes back without spending its attempt and the circuit opens; any answer from the
+   destination (even a refusal) closes it. Maybe delivered (the answer to a handed-over
+   message never came): failed with that reason, never sent twice. Retryable: waiting again
+   after the queue's back-off, until its attempts run out. Otherwise failed with the reason.
 4. `sweep`: rows whose worker died. Not handed off: waiting again, the attempt not spent.
    Handed off: failed as interrupted, except where receivers drop repeats by id
    (webhooks), which go again.
@@ -30,6 +33,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
@@ -99,6 +103,7 @@ class Queue:
 
 # Reasons a row fails for good, recorded by the queues in their own words.
 INTERRUPTED, RETRIES_EXHAUSTED, REFUSED = "handoff_interrupted", "retries_exhausted", "refused"
+COMPOSE_AHEAD = 20  # messages composed and rendered before the first of them is sent
 
 
 def send_due(queue: Queue, *, limit: int = 200, transports: Transports | None = None) -> int:
@@ -108,12 +113,21 @@ def send_due(queue: Queue, *, limit: int = 200, transports: Transports | None = 
             return send_due(queue, limit=limit, transports=own)
     now = timezone.now()
     circuits = Circuits.load()
-    due = queue.without(queue.due(now), circuits.down(now))
-    ids = list(due.order_by("send_at", "pk").values_list("pk", flat=True)[:limit])
-    sent = 0
-    for row in claim(queue, ids, now=now):
-        sent += deliver(queue, row, transports=transports, circuits=circuits)
-    return sent
+    rows = claim_due(queue, limit=limit, now=now, down=circuits.down(now))
+    return send_claimed(queue, rows, transports=transports, circuits=circuits)
+
+
+def claim_due(queue: Queue, *, limit: int, now: dt.datetime, down: set[str]) -> list:
+    """Claim the first `limit` due rows that no other worker is claiming at this moment.
+
+    On PostgreSQL the rows another worker is claiming are skipped (FOR UPDATE SKIP LOCKED),
+    so several workers take consecutive batches instead of racing for the same one; on
+    SQLite the claim's write transaction is taken up front, so claims simply queue.
+    """
+    due = queue.without(queue.due(now), down).order_by("send_at", "pk")
+    with transaction.atomic():
+        free = due.select_for_update(skip_locked=True, of=("self",))
+        return claim(queue, list(free.values_list("pk", flat=True)[:limit]), now=now)
 
 
 def claim(queue: Queue, ids: Sequence[int], *, now: dt.datetime | None = None) -> list:
@@ -142,18 +156,95 @@ def _mine(queue: Queue, row) -> QuerySet:
     )
 
 
+def send_claimed(queue: Queue, rows: Sequence, *, transports: Transports, circuits) -> int:
+    """Send claimed rows and record the outcomes; returns how many went out.
+
+    Messages are composed (and, where their transport can, rendered to what goes on the
+    wire) COMPOSE_AHEAD at a time before any of them is sent, so the sending loop does little
+    more than talk to the destination, and a worker that dies early has sent some. Each
+    hand-off is still recorded on its own, before its message goes; what the destination
+    accepted is recorded in batches (`Accepted`).
+    """
+    accepted = Accepted(queue)
+    try:
+        for start in range(0, len(rows), COMPOSE_AHEAD):
+            ready = []
+            for row in rows[start : start + COMPOSE_AHEAD]:
+                composed = queue.compose(row, transports)
+                if composed is None:
+                    continue
+                transport, message = composed
+                prepare = getattr(transport, "prepare", None)
+                ready.append((row, transport, prepare(message) if prepare else message))
+            for row, transport, message in ready:
+                _send(queue, row, transport, message, circuits=circuits, accepted=accepted)
+    finally:
+        accepted.flush()
+    return accepted.total
+
+
 def deliver(queue: Queue, row, *, transports: Transports, circuits: Circuits) -> bool:
     """Send one claimed row and record the outcome. True if it went out."""
-    composed = queue.compose(row, transports)
-    if composed is None:
-        return False
-    transport, message = composed
+    return send_claimed(queue, [row], transports=transports, circuits=circuits) == 1
+
+
+class Accepted:
+    """Rows whose message the destination accepted, waiting to be recorded as sent: in one
+    UPDATE per set of equal fields, every FLUSH_EVERY rows or FLUSH_AFTER seconds, before any
+    failure is recorded and at the end of the pass.
+
+    A row waiting here has its hand-off recorded, so a worker that dies now leaves it to the
+    sweep as an interrupted hand-off (failed, never sent twice), as a death between the
+    message and its record always did; the batch only widens that moment to a few messages.
+    """
+
+    FLUSH_EVERY = 20
+    FLUSH_AFTER = dt.timedelta(milliseconds=250)
+
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+        self.rows: list[tuple[Any, Any]] = []
+        self.since: dt.datetime | None = None
+        self.total = 0
+
+    def add(self, row, result) -> None:
+        now = timezone.now()
+        self.rows.append((row, result))
+        self.total += 1
+        self.since = self.since or now
+        if len(self.rows) >= self.FLUSH_EVERY or now - self.since >= self.FLUSH_AFTER:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        queue, now = self.queue, timezone.now()
+        groups: list[tuple[str, dict, list]] = []  # (claim token, fields, rows)
+        for row, result in self.rows:
+            fields = queue.sent(row, result, now)
+            same = next((g for g in groups if g[0] == row.claimed_by and g[1] == fields), None)
+            if same is None:
+                groups.append((row.claimed_by, fields, [row]))
+            else:
+                same[2].append(row)
+        for token, fields, rows in groups:
+            queue.model._default_manager.filter(
+                pk__in=[row.pk for row in rows], state=queue.sending, claimed_by=token
+            ).update(**fields, lease_expires_at=None, claimed_by="", updated_at=now)
+            for row in rows:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+        done, self.rows, self.since = self.rows, [], None
+        for row, _result in done:
+            queue.after_sent(row)
+
+
+def _send(queue: Queue, row, transport, message, *, circuits: Circuits, accepted: Accepted):
     destination = transport.destination_of(message)
-    now = timezone.now()
-    state = circuits.check(destination, now)
+    state = circuits.check(destination, timezone.now())
     if state == DOWN:
         give_back(queue, row)
-        return False
+        return
 
     def mark_handoff() -> None:
         if not queue.hand_off(row, timezone.now()):
@@ -163,23 +254,16 @@ def deliver(queue: Queue, row, *, transports: Transports, circuits: Circuits) ->
         result = transport.send(message, before_handoff=mark_handoff)
     except _LostClaim:
         log.info("%s %s: not ours to send any more at the hand-off", queue.name, row.pk)
-        return False
+        return
     except TransportError as error:
+        accepted.flush()
         _after_error(queue, row, error, destination=destination, circuits=circuits)
-        return False
+        return
     if state == PROBE:
         log.info("%s is back: a probe got through", destination)
     if destination in circuits.rows:
         circuits.close(destination)
-    now = timezone.now()
-    _mine(queue, row).update(
-        **queue.sent(row, result, now),
-        lease_expires_at=None,
-        claimed_by="",
-        updated_at=now,
-    )
-    queue.after_sent(row)
-    return True
+    accepted.add(row, result)
 
 
 class _LostClaim(Exception):

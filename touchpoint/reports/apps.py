@@ -12,3 +12,4 @@ class ReportsConfig(AppConfig):
         subscribe("response.created", subscribers.on_created, in_transaction=True)
         subscribe("response.updated", subscribers.on_updated, in_transaction=True)
         subscribe("response.restated", subscribers.on_restated, in_transaction=True)
+        subscribe("response.erased", subscribers.on_erased, in_transaction=True)

@@ -14,15 +14,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connections, router
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps, periods
 from touchpoint.lib.periods import month_end, period_start
 from touchpoint.reports import labels
 from touchpoint.reports.counting import (
+    OTHER,
     Histograms,
+    Provenance,
     counts,
     histograms,
+    provenance,
     raw_responses,
     summed,
 )
@@ -123,6 +127,7 @@ class Report:
     by_channel: list[Figure]
     leaderboard: list[tuple[str, list[LeaderRow]]]
     comments: list[Response] = field(default_factory=list)
+    provenance: Provenance | None = None
 
     @property
     def source(self) -> str:
@@ -317,6 +322,7 @@ def report(request: ReportRequest, *, comments: int = 8) -> Report:
     headline = Figure.of("current", request.label, summed(current))
     grain = trend_grain(request, headline.counts.n)
     return Report(
+        provenance=provenance(request),
         request=request,
         headline=headline,
         previous_request=previous_request,
@@ -355,4 +361,12 @@ def grouped(
     if group_by == "channel":
         return total, _split(histograms(request, ("channel",)), 0, channel_labels())
     found = histograms(request, (group_by,))
-    return total, _split(found, 0, {k: str(k) for (k,) in found})
+    return total, _split(found, 0, {k: segment_label(k) for (k,) in found})
+
+
+def segment_label(value: str | None) -> str:
+    """A segment group's label: its value, "(no value)", or the "other" bucket of a declared
+    dimension's values beyond its cap (never silently left out)."""
+    if value is OTHER:
+        return _("Other values (beyond the values kept apart)")
+    return value or _("(no value)")

@@ -12,20 +12,25 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
+
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
-from touchpoint.lib import periods
+from touchpoint.lib import periods, segments
 from touchpoint.reports import labels
+from touchpoint.reports.dimensions import Declared, declared
+from touchpoint.reports.models import Dimension, DimensionValue
+from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Interaction, Touchpoint
 
 EARLIEST = dt.date(2000, 1, 1)
 MAX_DAYS = 5 * 366  # a longer range is a typo, not a question
-SEGMENT_SOURCES = {"contact": "contact__attributes", "interaction": "interaction__properties"}
+SEGMENT_SOURCES = {"contact": "contact attribute", "interaction": "interaction property"}
 TIME_GROUPS = ("day", "week", "month")
 GROUPS = ("unit", "touchpoint", "channel", *TIME_GROUPS)
 # Query-string keys that are not filters but that pages and exports may carry.
@@ -53,6 +58,8 @@ class ReportRequest:
     channel: str = ""
     segments: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (("contact.tier", ("gold",)),)
     preset: str = ""
+    # Declared dimensions looked up for this request (and the requests made from it).
+    _declared: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -64,8 +71,22 @@ class ReportRequest:
 
     @property
     def source(self) -> str:
-        """ "rollups" when the figures can be summed from rollups, else "responses"."""
-        return "responses" if self.segments else "rollups"
+        """Where the figures are summed from: "rollups", "segment rollups" (one declared
+        dimension) or "responses" (the raw answers); `counting.plan` decides."""
+        if not self.segments:
+            return "rollups"
+        names = {name for name, _ in self.segments}
+        dimension = self.dimension(next(iter(names))) if len(names) == 1 else None
+        values = self.segments[0][1]
+        if dimension and dimension.ready and all(v in dimension.ids for v in values):
+            return "segment rollups"
+        return "responses"
+
+    def dimension(self, name: str, *, fresh: bool = False) -> Declared | None:
+        """The declared dimension `name` of the account (None when it is not declared)."""
+        if fresh or name not in self._declared:
+            self._declared[name] = declared(self.unit.account_id, name)
+        return self._declared[name]
 
     @property
     def channel_label(self) -> str:
@@ -130,14 +151,15 @@ def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def check_segment(account_id: int, name: str) -> str:
-    """A segment name ("contact.tier", "interaction.phone_model") whose attribute exists in
-    the account; returns it, or raises ReportError naming it."""
-    source, _, key = name.partition(".")
-    if source not in SEGMENT_SOURCES or not key:
+    """A segment name ("contact.tier", "interaction.phone_model") that is a declared
+    dimension or an attribute some answer, contact or interaction of the account has;
+    returns it, or raises ReportError naming it."""
+    source, key = segments.split(name)
+    if name.partition(".")[0] not in SEGMENT_SOURCES:
         raise ReportError(name, "is not a known filter")
-    if not key.replace("_", "").replace("-", "").isalnum() or len(key) > 60:
+    if not source:
         raise ReportError(name, "is not a valid attribute name")
-    if key in known_attributes(account_id).get(source, {}):
+    if declared(account_id, name) is not None or key in known_attributes(account_id)[source]:
         return name
     model = Contact if source == "contact" else Interaction
     column = "attributes" if source == "contact" else "properties"
@@ -146,37 +168,53 @@ def check_segment(account_id: int, name: str) -> str:
     return name
 
 
+def segment_q(name: str, values) -> Q:
+    """The answers whose segment snapshot gives `name` one of `values`."""
+    return Q(**{f"segments__{name}__in": list(values)})
+
+
 def known_attributes(account_id: int, sample: int = 500) -> dict[str, dict[str, list[str]]]:
-    """Attribute names and their most frequent values among the latest contacts and
-    interactions: what the segment filters offer. A sample, so two cheap queries."""
-    out: dict[str, dict[str, list[str]]] = {}
-    for source, model, column in (
-        ("contact", Contact, "attributes"),
-        ("interaction", Interaction, "properties"),
-    ):
-        values: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        rows = (
-            model.objects.filter(account_id=account_id)
-            .order_by("-pk")
-            .values_list(column, flat=True)[:sample]
-        )
-        for attributes in rows:
-            for key, value in (attributes or {}).items():
-                if isinstance(value, str):  # numbers are measures, not segments
-                    values[key][value] += 1
-        out[source] = {
-            key: sorted(seen, key=lambda v: (-seen[v], v)) for key, seen in sorted(values.items())
-        }
+    """Attribute names and their most frequent values in the segment snapshots of the latest
+    answers: what the segment filters offer. A sample, so one cheap query."""
+    values: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = (
+        Response.objects.filter(account_id=account_id)
+        .order_by("-pk")
+        .values_list("segments", flat=True)[:sample]
+    )
+    for snapshot in rows:
+        for name, value in (snapshot or {}).items():
+            values[name][value] += 1
+    out: dict[str, dict[str, list[str]]] = {source: {} for source in SEGMENT_SOURCES}
+    for name, seen in sorted(values.items()):
+        source, key = segments.split(name)
+        if source:
+            out[source][key] = sorted(seen, key=lambda v: (-seen[v], v))
     return out
 
 
 def segment_choices(account_id: int, most: int = 30) -> list[tuple[str, str, list[str]]]:
-    """(parameter, label, values) for the filters form: attributes with few distinct values
-    (a tier, a phone model, a city), not identifiers."""
+    """(parameter, label, values) for the filters form: the declared dimensions with every
+    value they keep rollups for (marked "reportable", first), then attributes of the latest
+    answers with few distinct values (a tier, a phone model, a city), not identifiers."""
     out = []
-    for source, attributes in known_attributes(account_id).items():
+    taken = set()
+    known = known_attributes(account_id)
+    for dimension in Dimension.objects.filter(account_id=account_id).order_by("name"):
+        source, key = segments.split(dimension.name)
+        values = sorted(
+            DimensionValue.objects.filter(dimension=dimension, is_other=False)
+            .exclude(value="")
+            .values_list("value", flat=True)
+        )
+        if not values:  # still being counted: the values of the latest answers meanwhile
+            values = sorted(known[source].get(key, ()))
+        label = f"{key.replace('_', ' ').capitalize()} ({source}, reportable)"
+        out.append((dimension.name, label, values))
+        taken.add(dimension.name)
+    for source, attributes in known.items():
         for key, values in attributes.items():
-            if 1 < len(values) <= most:
+            if 1 < len(values) <= most and f"{source}.{key}" not in taken:
                 label = f"{key.replace('_', ' ').capitalize()} ({source})"
                 out.append((f"{source}.{key}", label, sorted(values)))
     return out

@@ -1,6 +1,12 @@
-"""Keeping rollups exact: every stored, changed or imported answer moves its histograms (per
-touchpoint and channel, and their totals) in the same transaction, and `rebuild` recomputes
-them from the responses alone.
+"""Rollup mechanics: what one answer's change counts, and writing it.
+
+A change to anything a rollup counts (an answer stored, its score changed, its history
+restated, its person erased) is one `Change`: a histogram difference (+1 at the new score,
+-1 at the old) on the answer's local day, counted at each unit of an attribution path, for
+the answer's segments. The answer's own transaction only appends it to the delta log
+(`record`, one row, no lock anyone else waits for); the worker folds the log into the rollups
+and segment rollups (`reports.folding`, which also rebuilds them); figures add the changes
+not yet folded (`reports.counting`), so they are exact at every moment.
 
 An answer counts at each unit of its attribution path (the snapshot taken when it was first
 stored), for its local day and month in the account's time zone.
@@ -10,21 +16,81 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection
+from django.utils import timezone
 
 from touchpoint.accounts.models import Account
-from touchpoint.reports.models import HISTOGRAM, Histogram, Rollup, RollupTotal
-from touchpoint.responses.models import Response
+from touchpoint.lib.bulk import build, insert_few
+from touchpoint.reports.models import (
+    HISTOGRAM,
+    FoldState,
+    Histogram,
+    Rollup,
+    RollupDelta,
+    RollupTotal,
+    SegmentRollup,
+    SegmentTotal,
+)
 
 # (unit_id, grain, period, touchpoint_id, channel); a total's key has touchpoint_id None and
 # channel "" (every touchpoint and channel together).
 Key = tuple[int, str, dt.date, int | None, str]
 Deltas = dict[Key, list[int]]
+# (unit_id, grain, period, dimension_id, value_id, touchpoint_id, channel), totals likewise.
+SegmentKey = tuple[int, str, dt.date, int, int, int | None, str]
+SegmentDeltas = dict[SegmentKey, list[int]]
 
 DAY, MONTH = Rollup.Grain.DAY.value, Rollup.Grain.MONTH.value
+
+
+@dataclass(slots=True)
+class Change:
+    response_id: int
+    unit_path: str
+    day: dt.date
+    touchpoint_id: int
+    channel: str
+    histogram: list[int]
+    segments: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def units(self) -> list[int]:
+        return [int(part) for part in self.unit_path.strip("/").split("/")]
+
+
+def local_day(at: dt.datetime, time_zone: str) -> dt.date:
+    return at.astimezone(ZoneInfo(time_zone)).date()
+
+
+def change_of(
+    response,
+    time_zone: str,
+    *,
+    plus: int | None = None,
+    minus: int | None = None,
+    path: str | None = None,
+    segments: Mapping[str, str] | None = None,
+) -> Change:
+    """A response's change: +1 at score `plus`, -1 at score `minus` (either may be None),
+    counted on its attribution path (or `path`) and segments (or `segments`)."""
+    histogram = [0] * 11
+    if plus is not None:
+        histogram[plus] += 1
+    if minus is not None:
+        histogram[minus] -= 1
+    return Change(
+        response_id=response.pk,
+        unit_path=response.unit_path if path is None else path,
+        day=local_day(response.answered_at, time_zone),
+        touchpoint_id=response.touchpoint_id,
+        channel=response.channel,
+        histogram=histogram,
+        segments=response.segments if segments is None else segments,
+    )
 
 
 def _keys(unit_path: str, touchpoint_id: int, channel: str, local_day: dt.date) -> list[Key]:
@@ -53,18 +119,139 @@ def deltas_for(
     return deltas
 
 
-def apply(account: Account, deltas: Deltas) -> None:
+def counted(changes: Iterable[Change], deltas: Deltas | None = None) -> Deltas:
+    """The rollup and total changes of `changes` (added to `deltas` when given)."""
+    out: Deltas = deltas if deltas is not None else defaultdict(lambda: [0] * 11)
+    for change in changes:
+        for key in _keys(change.unit_path, change.touchpoint_id, change.channel, change.day):
+            histogram = out[key]
+            for i, n in enumerate(change.histogram):
+                if n:
+                    histogram[i] += n
+    return out
+
+
+# A dimension as the fold sees it: its id and name, the bucket of a segment text, and
+# whether a change of a given response counts for it yet (a backfill in progress leaves
+# later answers to itself).
+SegmentRule = tuple[int, str, Callable[[str], int], Callable[[int], bool]]
+
+
+def segment_counted(
+    changes: Iterable[Change], rules: Sequence[SegmentRule], deltas: SegmentDeltas | None = None
+) -> SegmentDeltas:
+    out: SegmentDeltas = deltas if deltas is not None else defaultdict(lambda: [0] * 11)
+    if not rules:
+        return out
+    for change in changes:
+        month = change.day.replace(day=1)
+        units = change.units
+        for dimension_id, name, bucket, counts in rules:
+            if not counts(change.response_id):
+                continue
+            value_id = bucket(change.segments.get(name, ""))
+            for unit_id in units:
+                for grain, period in ((DAY, change.day), (MONTH, month)):
+                    for touchpoint_id, channel in (
+                        (change.touchpoint_id, change.channel),
+                        (None, ""),
+                    ):
+                        key = (
+                            unit_id,
+                            grain,
+                            period,
+                            dimension_id,
+                            value_id,
+                            touchpoint_id,
+                            channel,
+                        )
+                        histogram = out[key]
+                        for i, n in enumerate(change.histogram):
+                            if n:
+                                histogram[i] += n
+    return out
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+
+def record(account: Account | int, changes: Sequence[Change]) -> None:
+    """Append changes to the delta log (in the caller's transaction): one statement."""
+    if not changes:
+        return
+    account_id = account if isinstance(account, int) else account.pk
+    now = timezone.now()
+    rows = []
+    for c in changes:
+        if not any(c.histogram):
+            continue
+        rows.append(
+            build(
+                RollupDelta,
+                account_id=account_id,
+                response_id=c.response_id,
+                unit_path=c.unit_path,
+                day=c.day,
+                touchpoint_id=c.touchpoint_id,
+                channel=c.channel,
+                segments=dict(c.segments),
+                created_at=now,
+                **dict(zip(HISTOGRAM, c.histogram, strict=True)),
+            )
+        )
+    insert_few(rows)
+
+
+def apply(account: Account | int, deltas: Deltas) -> None:
     """Add the changes to the stored histograms: one upsert statement per few hundred rows,
-    rollups and totals each into their own table."""
-    detailed = [(key, h) for key, h in deltas.items() if key[3] is not None]
-    totals = [(key[:3], h) for key, h in deltas.items() if key[3] is None]
+    rollups and totals each into their own table, in key order (two writers lock rows in the
+    same order, so they never wait for each other in a circle)."""
+    detailed = sorted((key, h) for key, h in deltas.items() if key[3] is not None and any(h))
+    totals = sorted((key[:3], h) for key, h in deltas.items() if key[3] is None and any(h))
     _upsert(account, Rollup, ["unit_id", "grain", "period", "touchpoint_id", "channel"], detailed)
     _upsert(account, RollupTotal, ["unit_id", "grain", "period"], totals)
 
 
-def _upsert(account: Account, model: type[Histogram], key: list[str], items: list) -> None:
+def apply_segments(account: Account | int, deltas: SegmentDeltas) -> None:
+    detailed = sorted((key, h) for key, h in deltas.items() if key[5] is not None and any(h))
+    totals = sorted((key[:5], h) for key, h in deltas.items() if key[5] is None and any(h))
+    names = ["unit_id", "grain", "period", "dimension_id", "value_id"]
+    # The unique keys list the dimension before the grain (reads bound by unit and dimension).
+    _upsert(
+        account,
+        SegmentRollup,
+        [*names, "touchpoint_id", "channel"],
+        detailed,
+        conflict=[
+            "unit_id",
+            "dimension_id",
+            "grain",
+            "period",
+            "value_id",
+            "touchpoint_id",
+            "channel",
+        ],
+    )
+    _upsert(
+        account,
+        SegmentTotal,
+        names,
+        totals,
+        conflict=["unit_id", "dimension_id", "grain", "period", "value_id"],
+    )
+
+
+def _upsert(
+    account: Account | int,
+    model: type[Histogram],
+    key: list[str],
+    items: list,
+    *,
+    conflict: list[str] | None = None,
+) -> None:
     if not items:
         return
+    account_id = account if isinstance(account, int) else account.pk
     ops = connection.ops
     table = ops.quote_name(model._meta.db_table)
     columns = ["account_id", *key, *HISTOGRAM]
@@ -79,53 +266,26 @@ def _upsert(account: Account, model: type[Histogram], key: list[str], items: lis
             chunk = items[start : start + per_statement]
             params: list = []
             for values, histogram in chunk:
-                params += [account.pk, *values, *histogram]
+                params += [account_id, *values, *histogram]
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "  # noqa: S608
                 f"VALUES {', '.join([row] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(ops.quote_name(c) for c in key)}) "
+                f"ON CONFLICT ({', '.join(ops.quote_name(c) for c in conflict or key)}) "
                 f"DO UPDATE SET {update}",
                 params,
             )
 
 
-def add_responses(account: Account, responses: Iterable[Response], sign: int = 1) -> None:
-    rows = ((r.unit_path, r.touchpoint_id, r.channel, r.answered_at, r.score) for r in responses)
-    apply(account, deltas_for(rows, account.time_zone, sign))
-
-
-def change_score(account: Account, response: Response, old_score: int) -> None:
-    """An answer changed from `old_score` to its current score: move one count."""
-    if old_score == response.score:
-        return
-    row = (response.unit_path, response.touchpoint_id, response.channel, response.answered_at)
-    deltas = deltas_for([(*row, response.score)], account.time_zone)
-    for histogram in deltas.values():
-        histogram[old_score] -= 1
-    apply(account, deltas)
-
-
-@transaction.atomic
-def rebuild(account: Account, *, batch: int = 20_000) -> int:
-    """Recompute every rollup of the account from its responses; returns the answers counted.
-
-    Responses are read in answer order a batch at a time and their changes applied per
-    batch, so memory stays bounded by one batch's keys.
-    """
-    Rollup.objects.filter(account=account).delete()
-    RollupTotal.objects.filter(account=account).delete()
-    rows = (
-        Response.objects.filter(account=account)
-        .order_by("answered_at", "pk")
-        .values_list("unit_path", "touchpoint_id", "channel", "answered_at", "score")
-    )
-    counted = 0
-    pending: list = []
-    for row in rows.iterator(chunk_size=batch):
-        pending.append(row)
-        if len(pending) >= batch:
-            apply(account, deltas_for(pending, account.time_zone))
-            counted += len(pending)
-            pending = []
-    apply(account, deltas_for(pending, account.time_zone))
-    return counted + len(pending)
+def locked(account_id: int, *, wait: bool) -> bool:
+    """Take the account's fold lock for the current transaction (folding, backfilling,
+    rebuilding and dropping a dimension write rollups only under it). Without `wait`, False
+    when another worker holds it. SQLite transactions take the database's one write lock
+    up front (IMMEDIATE), which serialises these writers already."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("the fold lock is held for a transaction: take it inside one")
+    rows = FoldState.objects.filter(account_id=account_id).select_for_update(skip_locked=not wait)
+    if list(rows.values_list("pk", flat=True)):
+        return True
+    _, made = FoldState.objects.get_or_create(account_id=account_id)
+    # Made here (and so held): taken. Else another worker holds the row, or made it meanwhile.
+    return made or bool(list(rows.values_list("pk", flat=True)))

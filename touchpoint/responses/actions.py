@@ -28,7 +28,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account, Unit
+from touchpoint.contacts.models import Contact
 from touchpoint.events import actions as events
+from touchpoint.lib import segments
 from touchpoint.lib.bulk import build, bulk_insert
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
@@ -56,7 +58,7 @@ def check_score(raw: object) -> int:
         raise InvalidAnswer("Choose a score from 0 to 10.")
     if isinstance(raw, str):
         raw = raw.strip()
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):  # "²" is a digit to isdigit, not to int
             raise InvalidAnswer("Choose a score from 0 to 10.")
         raw = int(raw)
     if not isinstance(raw, int) or not 0 <= raw <= 10:
@@ -85,6 +87,8 @@ def attribution_for(unit: Unit, units_by_id: Mapping[int, Unit] | None = None) -
     """
     ids = unit.ancestor_ids
     if units_by_id is None or any(i not in units_by_id for i in ids):
+        units_by_id = _loaded_ancestors(unit)
+    if any(i not in units_by_id for i in ids):
         units_by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
     out: dict[str, dict] = {}
     for unit_id in reversed(ids):
@@ -93,6 +97,42 @@ def attribution_for(unit: Unit, units_by_id: Mapping[int, Unit] | None = None) -
             ancestor.kind, {"id": ancestor.pk, "code": ancestor.code, "name": ancestor.name}
         )
     return out
+
+
+def _loaded_ancestors(unit: Unit) -> dict[int, Unit]:
+    """The unit and the ancestors already loaded with it (`select_related` of its parents),
+    so that an answer's attribution costs no query of its own."""
+    found = {}
+    current: Unit | None = unit
+    while current is not None:
+        found[current.pk] = current
+        if current.parent_id is None or not Unit.parent.is_cached(current):
+            break
+        current = current.parent
+    return found
+
+
+# Relations loaded with the invitation an answer is for, in the one query that locks it:
+# the answer's own (its unit and four levels of parents for the attribution, its contact and
+# interaction for the segments, a response already given) and those a feature asks for to
+# react without a round trip of its own (`load_with_answers`, e.g. the touchpoint's ticket
+# rule), so that storing a promoter's answer costs five statements.
+_ANSWER_RELATED = [
+    "account",
+    "unit__parent__parent__parent__parent",
+    "contact",
+    "interaction",
+    "touchpoint",
+    "response",
+]
+
+
+def load_with_answers(*relations: str) -> None:
+    """Ask for relations of an invitation (`touchpoint__ticket_rule`) to be loaded in the
+    query that locks it when it is answered; called from a feature's AppConfig.ready()."""
+    for relation in relations:
+        if relation not in _ANSWER_RELATED:
+            _ANSWER_RELATED.append(relation)
 
 
 # --- The doors --------------------------------------------------------------------------------
@@ -116,11 +156,15 @@ def do_answer_invitation(
     score, comment = check_score(score), check_comment(comment)
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("unit", "account")
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related(*_ANSWER_RELATED)
             .get(pk=invitation.pk)
         )
-        response = Response.objects.filter(invitation=invitation).first()
+        response = getattr(invitation, "response", None)
+        if response is None and invitation.state == Invitation.State.ANSWERED:
+            # Answered by a request that committed while this one waited for the lock: the
+            # locked row is read afresh, the joined response was not. (Rare.)
+            response = Response.objects.filter(invitation=invitation).first()
         if response is not None:
             response.account = invitation.account
             _change(
@@ -148,12 +192,18 @@ def do_answer_invitation(
             unit_id=invitation.unit_id,
             unit_path=invitation.unit.path,
             attribution=attribution_for(invitation.unit),
+            segments=segments.snapshot(
+                invitation.contact.attributes if invitation.contact_id else None,
+                invitation.interaction.properties if invitation.interaction_id else None,
+            ),
             answered_at=now,
         )
         response.save(force_insert=True)
         Invitation.objects.filter(pk=invitation.pk).update(
             state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now
         )
+        # What subscribers read, already in memory (the ticket rule reads the touchpoint).
+        response.touchpoint, response.unit = invitation.touchpoint, invitation.unit
         _publish(invitation.account, created=[response])
     return response, True
 
@@ -234,6 +284,9 @@ def do_store_given(account: Account, given: Sequence[GivenAnswer]) -> list[Respo
     unit_ids = {g.interaction.unit_id for g in given}
     ancestor_ids = {a for u in Unit.objects.filter(pk__in=unit_ids) for a in u.ancestor_ids}
     units = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)}
+    attributes = dict(
+        Contact.objects.filter(pk__in={g.contact_id for g in given}).values_list("pk", "attributes")
+    )
     responses = []
     for g, score, comment in checked:
         unit = units[g.interaction.unit_id]
@@ -250,6 +303,7 @@ def do_store_given(account: Account, given: Sequence[GivenAnswer]) -> list[Respo
             unit_id=unit.pk,
             unit_path=unit.path,
             attribution=attribution_for(unit, units),
+            segments=segments.snapshot(attributes.get(g.contact_id), g.interaction.properties),
             answered_at=g.answered_at or g.interaction.occurred_at,
         )
         response.account = account

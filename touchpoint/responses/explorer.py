@@ -8,6 +8,7 @@ checked here; a bad value is a FilterError with the field at fault.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 
 PAGE_SIZE = 50
+MAX_ATTRIBUTES = 5
 CATEGORIES = {
     "promoter": Q(score__gte=9),
     "passive": Q(score__gte=7, score__lte=8),
@@ -86,7 +88,7 @@ class Filters:
     score: int | None = None
     has_comment: bool = False
     q: str = ""
-    attribute: tuple[str, str, str] | None = None  # (source, key, value)
+    attributes: tuple[tuple[str, str, str], ...] = ()  # (source, key, value), all must hold
     extra: dict[str, str] = field(default_factory=dict)  # EXTRA_FILTERS as given
     checked: dict[str, Any] = field(default_factory=dict)  # ... and as checked
     errors: dict[str, str] = field(default_factory=dict)
@@ -105,9 +107,7 @@ class Filters:
             "score": "" if self.score is None else self.score,
             "comment": "1" if self.has_comment else "",
             "q": self.q,
-            "attr": f"{self.attribute[0]}.{self.attribute[1]}={self.attribute[2]}"
-            if self.attribute
-            else "",
+            "attr": self.attributes_text,
             **self.extra,
         }
         values.update(changes)
@@ -115,6 +115,11 @@ class Filters:
             if value not in ("", None):
                 params[key] = str(value)
         return params.urlencode()
+
+    @property
+    def attributes_text(self) -> str:
+        """The segment conditions as typed: `contact.tier=gold; interaction.delivery=home`."""
+        return "; ".join(f"{source}.{key}={value}" for source, key, value in self.attributes)
 
 
 def check_filters(user, params: QueryDict) -> Filters:
@@ -159,8 +164,15 @@ def check_filters(user, params: QueryDict) -> Filters:
         f.score = int(value("score"))
     f.has_comment = value("comment") in {"1", "on", "true", "yes"}
     f.q = value("q").strip()[:200]
-    if value("attr"):
-        f.attribute = check_attribute(value("attr"))
+    conditions = [
+        part.strip()
+        for given in params.getlist("attr")
+        for part in str(given).split(";")
+        if part.strip()
+    ]
+    if len(conditions) > MAX_ATTRIBUTES:
+        raise FilterError("attr", f"At most {MAX_ATTRIBUTES} attribute conditions at once.")
+    f.attributes = tuple(check_attribute(condition) for condition in conditions)
     for name, extra in EXTRA_FILTERS.items():
         raw = value(name).strip()[:100]
         if raw:
@@ -171,7 +183,8 @@ def check_filters(user, params: QueryDict) -> Filters:
 
 def check_attribute(text: str) -> tuple[str, str, str]:
     """`contact.tier=gold` or `interaction.phone_model=Nimbus X5` (a bare key means the
-    interaction's properties)."""
+    interaction's properties). Several, separated by ";" or in several `attr` parameters,
+    must all hold."""
     key, sep, value = text.partition("=")
     if not sep or not value.strip():
         raise FilterError("attr", "Write an attribute filter as key=value, e.g. tier=gold.")
@@ -227,10 +240,8 @@ def filtered(user, f: Filters, *, now: dt.datetime) -> QuerySet[Response]:
         # icontains: ILIKE-like UPPER(...) LIKE on PostgreSQL, LIKE on SQLite (which folds
         # ASCII letters only: "é" does not match "É" there).
         qs = qs.filter(comment__icontains=f.q)
-    if f.attribute:
-        source, key, value = f.attribute
-        lookup = f"{source}__{'attributes' if source == 'contact' else 'properties'}__{key}"
-        qs = qs.filter(_json_equals(lookup, value))
+    for source, key, value in f.attributes:  # the answer's segment snapshot
+        qs = qs.filter(**{f"segments__{source}.{key}__in": _spellings(value)})
     for name, value in f.checked.items():
         qs = EXTRA_FILTERS[name].apply(qs, value)
     return qs
@@ -252,19 +263,21 @@ def extra_filter_fields(user, f: Filters) -> list[tuple[str, str, list[tuple[str
     ]
 
 
-def _json_equals(lookup: str, value: str) -> Q:
-    """The attribute equals this text, or the number or true/false it spells (JSON stores
-    849 and "849" differently)."""
-    q = Q(**{lookup: value})
+def _spellings(value: str) -> list[str]:
+    """The value as typed, and as a segment snapshot writes the number or true/false it
+    spells (`lib.segments.as_text`: 849 as "849", 849.0 as "849.0", True as "true")."""
+    found = {value}
     try:
         number = float(value)
     except ValueError:
         pass
     else:
-        q |= Q(**{lookup: int(number) if number.is_integer() else number})
+        found.add(json.dumps(number))
+        if number.is_integer():
+            found.add(json.dumps(int(number)))
     if value.lower() in {"true", "false"}:
-        q |= Q(**{lookup: value.lower() == "true"})
-    return q
+        found.add(value.lower())
+    return sorted(found)
 
 
 @dataclass

@@ -39,6 +39,9 @@ class Response(models.Model):
         default=dict, help_text="The responsible unit and its ancestors by kind: code and name."
     )
     answered_at = models.DateTimeField()
+    # Segment snapshot, taken with the attribution snapshot: the contact's attributes and the
+    # interaction's properties as text (`lib.segments`), what segment filters and groups read.
+    segments = models.JSONField(default=dict, blank=True)
     # Who took the answer down on the customer's behalf (phone interviews), and the in-store
     # kiosk an anonymous answer came from.
     interviewer = models.ForeignKey(

@@ -9,15 +9,21 @@ from touchpoint.events.models import Event
 from touchpoint.responses.actions import ERASED
 from touchpoint.responses.models import Response
 
+COUNTED = ("pk", "account_id", "unit_path", "touchpoint_id", "channel", "answered_at", "score")
+
 
 def on_contact_erased(erasures: list[Event]) -> None:
     """Each answer keeps its score, channel, touchpoint, date and attribution snapshot, so
-    every rollup and report stays exactly as it was (nothing a rollup counts changes); its
-    comment, follow-up answers, locale and every link back to the person are removed. Each
-    answer so emptied publishes `response.erased`: what was derived from its words elsewhere
-    (comment analysis, a CRM's copy) goes too."""
+    every rollup stays as it was; its comment, follow-up answers, locale, segment snapshot
+    (the person's attributes) and every link back to the person are removed. Each answer so
+    emptied publishes `response.erased`, its subject the answer as it was (in memory only,
+    never stored in the event): the segment rollups move it to "no value", and what was
+    derived from its words elsewhere (comment analysis, a CRM's copy) goes too."""
     answers = Response.objects.filter(contact_id__in=[e.subject_id for e in erasures])
-    erased = list(answers.values_list("pk", "account_id"))
+    before = [
+        Response(**dict(zip(COUNTED, row, strict=True)), segments=segments)
+        for *row, segments in answers.values_list(*COUNTED, "segments")
+    ]
     answers.update(
         contact=None,
         interaction=None,
@@ -25,12 +31,13 @@ def on_contact_erased(erasures: list[Event]) -> None:
         comment="",
         answers={},
         locale="",
+        segments={},
         client_key=None,
         updated_at=timezone.now(),
     )
     events.publish(
         [
-            events.new(ERASED, account_id=account_id, subject_id=pk, data={})
-            for pk, account_id in erased
+            events.new(ERASED, account_id=answer.account_id, subject=answer, data={})
+            for answer in before
         ]
     )

@@ -27,6 +27,7 @@ class SetupChange(models.Model):
         CONNECTOR = "connector", _("Connector")
         UNITS = "units", _("Organisation")
         PEOPLE = "people", _("People")
+        SEGMENT = "segment", _("Reportable segment")
         SUPPRESSION = "suppression", _("Suppression list")
         FEEDBACK_KEY = "feedback_key", _("Bounce and complaint address")
 

@@ -25,12 +25,10 @@ from touchpoint.setup.models import SetupChange
 from touchpoint.surveys import compose, delivery, rules
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
 from touchpoint.surveys.questions import questions_for
-from touchpoint.surveys.tokens import new_token
+from touchpoint.surveys.tokens import new_link
 from touchpoint.surveys.wording import direction, wording_for
 
 SAMPLE_SCORES = {"promoter": 10, "passive": 7, "detractor": 3}
-# A survey link as long as a real one (a 32-character token), so the SMS length is true.
-SAMPLE_TOKEN = "Xy7Qk2pR9vLm4TzW8bN1cD5fG6hJ3sA0"
 
 
 @dataclass
@@ -71,15 +69,16 @@ def sample_invitation(touchpoint: Touchpoint, unit: Unit, lang: str, name: str) 
         email="customer@example.com",
         phone="+447700900123",
     )
-    return Invitation(
+    invitation = Invitation(
         pk=0,
         account=touchpoint.account,
         contact=contact,
         touchpoint=touchpoint,
         unit=unit,
         channel=touchpoint.channel,
-        token=SAMPLE_TOKEN,
     )
+    new_link(invitation)  # a link as long as a real one, so the SMS length is true; opens nothing
+    return invitation
 
 
 def preview(
@@ -237,12 +236,22 @@ def do_send_test_survey(
 def _release(invitation: Invitation, touchpoint: Touchpoint, now: dt.datetime, why: str) -> None:
     live = touchpoint.channel not in ADDRESS
     invitation.state = Invitation.State.SENT if live else Invitation.State.SCHEDULED
-    invitation.token = invitation.token or new_token()
+    if not invitation.token_hash:
+        new_link(invitation)
     invitation.send_at = now
     invitation.sent_at = now if live else None
     invitation.expires_at = now + dt.timedelta(days=touchpoint.expiry_days)
     invitation.reason = ""
     invitation.detail = why[:500]
     invitation.save(
-        update_fields=["state", "token", "send_at", "sent_at", "expires_at", "reason", "detail"]
+        update_fields=[
+            "state",
+            "token_nonce",
+            "token_hash",
+            "send_at",
+            "sent_at",
+            "expires_at",
+            "reason",
+            "detail",
+        ]
     )

@@ -5,6 +5,7 @@ from touchpoint.setup import (
     views_connectors,
     views_integrations,
     views_questions,
+    views_segments,
     views_suppressions,
     views_units,
 )
@@ -26,6 +27,7 @@ urlpatterns = [
     path("setup/touchpoints/<slug:slug>/tickets", views.touchpoint_tickets, name="setup-tickets"),
     path("setup/touchpoints/<slug:slug>/test", views.touchpoint_test, name="setup-test"),
     path("setup/root-causes/", views.root_causes, name="setup-root-causes"),
+    path("setup/segments/", views_segments.segment_list, name="setup-segments"),
     path("setup/units/", views_units.units, name="setup-units"),
     path("setup/units/export.csv", views_units.units_export, name="setup-units-export"),
     path("setup/units/upload", views_units.units_upload, name="setup-units-upload"),

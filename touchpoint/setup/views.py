@@ -26,11 +26,13 @@ from touchpoint.accounts.models import Account, ApiKey, Unit
 from touchpoint.kiosks.models import Kiosk
 from touchpoint.notifications.models import Endpoint
 from touchpoint.outbox.models import SmsSettings
+from touchpoint.reports.models import Dimension
 from touchpoint.setup import forms, preview, rules
 from touchpoint.setup.audit import SetupError, access_setup_account, admin_accounts
 from touchpoint.setup.models import SetupChange
 from touchpoint.surveys import reminders
 from touchpoint.surveys.models import Touchpoint
+from touchpoint.surveys.tokens import survey_token
 from touchpoint.surveys.wording import SUPPORTED
 from touchpoint.tickets.models import RootCause
 from touchpoint.widget.models import PublishableKey
@@ -100,6 +102,7 @@ def overview(request: HttpRequest, account: Account) -> HttpResponse:
         "api_keys": ApiKey.objects.filter(**live).count(),
         "webhooks": Endpoint.objects.filter(account=account, is_active=True).count(),
         "root_causes": RootCause.objects.filter(account=account, is_active=True).count(),
+        "segments": Dimension.objects.filter(account=account).count(),
         "sms": SmsSettings.objects.filter(account=account).first(),
         "recent": SetupChange.objects.filter(account=account)[:8],
     }
@@ -392,8 +395,10 @@ def touchpoint_test(request: HttpRequest, account: Account, slug: str) -> HttpRe
             "errors": errors,
             "result": result,
             "languages": forms.LANGUAGES,
-            "survey_url": reverse("survey", args=[result.invitation.token])
-            if result and result.invitation.token and touchpoint.channel not in ("email", "sms")
+            "survey_url": reverse("survey", args=[survey_token(result.invitation)])
+            if result
+            and result.invitation.token_hash
+            and touchpoint.channel not in ("email", "sms")
             else "",
         },
         status=400 if errors else 200,

@@ -84,7 +84,6 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["contact__email", "contact__phone", "interaction__external_id"]
     raw_id_fields = ["interaction", "contact", "unit"]
     readonly_fields = [
-        "token",
         "attempts",
         "lease_expires_at",
         "handed_off_at",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from touchpoint.accounts.actions import unit_time_zone
 from touchpoint.contacts import suppressions
 from touchpoint.contacts.actions import do_opt_out
+from touchpoint.lib import links
 from touchpoint.outbox import engine
 from touchpoint.outbox.circuits import Circuits
 from touchpoint.outbox.transports import (
@@ -25,9 +26,9 @@ from touchpoint.outbox.transports import (
     smtp_destination,
 )
 from touchpoint.surveys import reminders, rules
-from touchpoint.surveys.compose import compose_email, compose_sms
+from touchpoint.surveys.compose import compose_sms, prepare_email
 from touchpoint.surveys.models import Invitation
-from touchpoint.surveys.tokens import new_token
+from touchpoint.surveys.tokens import PURPOSE, LinkLost, new_link, survey_token
 
 log = logging.getLogger("touchpoint.delivery")
 
@@ -73,6 +74,22 @@ class InvitationQueue(engine.Queue):
                 Reason.SUPPRESSED_ADDRESS,
                 "the address is on the suppression list",
             )
+        if invitation.channel not in ("sms", "email"):
+            return _finish(
+                invitation,
+                State.SUPPRESSED,
+                Reason.CHANNEL_UNAVAILABLE,
+                f"{invitation.get_channel_display()} is not sent by the outbox",
+            )
+        try:
+            survey_token(invitation)
+        except LinkLost:
+            # Never delivered (a row waiting to be sent has not reached anyone), so a new
+            # link replaces the one that cannot be rebuilt (a SECRET_KEY changed with no
+            # fallback, a row planned before links were derived).
+            new_link(invitation)
+            if not _relink(invitation):
+                return None  # not ours any more
         if invitation.channel == "sms":
             transport = transports.sms(invitation.account)
             if transport is None:
@@ -83,14 +100,7 @@ class InvitationQueue(engine.Queue):
                     "no SMS transport is set up",
                 )
             return transport, compose_sms(invitation)
-        if invitation.channel == "email":
-            return transports.email(), compose_email(invitation)
-        return _finish(
-            invitation,
-            State.SUPPRESSED,
-            Reason.CHANNEL_UNAVAILABLE,
-            f"{invitation.get_channel_display()} is not sent by the outbox",
-        )
+        return transports.email(), prepare_email(invitation)
 
     def sent(self, invitation: Invitation, provider_id, now: dt.datetime) -> dict:
         log.info("invitation %s sent (attempt %s)", invitation.pk, invitation.attempts)
@@ -189,6 +199,15 @@ def _mark_handoff(invitation: Invitation) -> None:
     )
 
 
+def _relink(invitation: Invitation) -> bool:
+    """Store the invitation's new link, if this worker still holds it."""
+    return bool(
+        Invitation.objects.filter(
+            pk=invitation.pk, state=State.SENDING, claimed_by=invitation.claimed_by
+        ).update(token_nonce=invitation.token_nonce, token_hash=invitation.token_hash)
+    )
+
+
 def _finish(invitation: Invitation, state: str, reason: str, detail: str) -> None:
     """The invitation is done without being sent (expired, opted out, no transport)."""
     Invitation.objects.filter(
@@ -225,6 +244,7 @@ def fall_back(invitation: Invitation) -> Invitation | None:
     )
     if send_at >= invitation.expires_at:
         return None
+    nonce, token_hash = links.mint(PURPOSE)
     fallback, created = Invitation.objects.get_or_create(
         interaction_id=invitation.interaction_id,
         channel=channel,
@@ -233,7 +253,8 @@ def fall_back(invitation: Invitation) -> Invitation | None:
             "contact_id": contact.pk,
             "touchpoint_id": touchpoint.pk,
             "unit_id": invitation.unit_id,
-            "token": new_token(),
+            "token_nonce": nonce,
+            "token_hash": token_hash,
             "send_at": send_at,
             "expires_at": invitation.expires_at,
             "detail": f"fallback after the {invitation.get_channel_display()} invitation failed",

@@ -221,9 +221,12 @@ class Invitation(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.SCHEDULED)
     reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
     detail = models.CharField(max_length=500, blank=True)
-    # The survey link's secret; none for a suppressed invitation, which is never sent (and
-    # so most quarantined rows cost no random insert into this unique index).
-    token = models.CharField(max_length=43, unique=True, null=True, blank=True, editable=False)
+    # The survey (and unsubscribe) link: never its token, only the nonce it is derived from
+    # with SECRET_KEY and its SHA-256, which a visitor's token is looked up by (surveys/
+    # tokens.py). None for a suppressed invitation, which is never sent (and so most
+    # quarantined rows cost no random insert into this unique index).
+    token_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     send_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -393,3 +396,18 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"reminder {self.number} of invitation {self.invitation_id} ({self.state})"
+
+
+class LegacyLink(models.Model):
+    """A survey link sent before links were derived (touchpoint/lib/links.py) whose
+    invitation got a derivable link at the upgrade, so that its reminders can carry one. Only
+    the SHA-256 of the old token is kept: the first message's link still opens the survey.
+    Made by the upgrade's migration only; gone with its invitation."""
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="legacy_links"
+    )
+
+    def __str__(self) -> str:
+        return f"earlier link of invitation {self.invitation_id}"

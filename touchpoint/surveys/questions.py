@@ -190,7 +190,7 @@ def check_answers(shown: Sequence[dict], given: Mapping[str, Any], lang: str) ->
                 else:
                     out.answers[key] = value
             elif q["type"] == "scale":
-                if not value.isdigit() or int(value) not in SCALE:
+                if not (value.isascii() and value.isdigit()) or int(value) not in SCALE:
                     out.errors[key] = _("Choose a number from 1 to 5.")
                 else:
                     out.answers[key] = int(value)

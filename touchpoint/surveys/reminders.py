@@ -25,8 +25,9 @@ from touchpoint.events.models import Event
 from touchpoint.outbox import engine
 from touchpoint.outbox.transports import TransportError, Transports, smtp_destination
 from touchpoint.surveys import rules
-from touchpoint.surveys.compose import compose_email, compose_sms
+from touchpoint.surveys.compose import compose_sms, prepare_email
 from touchpoint.surveys.models import Invitation, Reminder, Touchpoint
+from touchpoint.surveys.tokens import LinkLost, survey_token
 
 log = logging.getLogger("touchpoint.reminders")
 State = Reminder.State
@@ -117,13 +118,18 @@ class ReminderQueue(engine.Queue):
         if why:
             _finish(reminder, State.CANCELLED, why)
             return None
+        try:
+            survey_token(invitation)  # the link of the first message, rebuilt
+        except LinkLost as lost:
+            _finish(reminder, State.CANCELLED, str(lost))
+            return None
         if invitation.channel == "sms":
             transport = transports.sms(invitation.account)
             if transport is None:
                 _finish(reminder, State.CANCELLED, "no SMS transport is set up")
                 return None
             return transport, compose_sms(invitation, reminder=reminder.number)
-        return transports.email(), compose_email(invitation, reminder=reminder.number)
+        return transports.email(), prepare_email(invitation, reminder=reminder.number)
 
     def hand_off(self, reminder: Reminder, now: dt.datetime) -> bool:
         with transaction.atomic():

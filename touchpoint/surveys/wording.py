@@ -14,6 +14,8 @@ reach the customer in the language they answered the survey in (`tickets.actions
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_noop as _
@@ -124,6 +126,13 @@ class _Keep(dict):
 
 def defaults_for(lang: str) -> dict[str, str]:
     """The built-in texts of one language (English where the catalogue has none)."""
+    return dict(_defaults(lang))
+
+
+@functools.lru_cache(maxsize=64)
+def _defaults(lang: str) -> dict[str, str]:
+    # The catalogues are compiled into the release: looked up once per language and process
+    # (every invitation email asks for all of them).
     with translation.override(lang):
         return {key: translation.gettext(text) for key, text in TEXTS.items()}
 

@@ -3,6 +3,7 @@ the field at fault and nothing changes), `target_for` / `targets_for` read."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -24,7 +25,7 @@ def check_target_value(value: object) -> int:
         raise TargetError("nps", "must be a whole number from -100 to 100")
     if isinstance(value, str):
         text = value.strip().replace("\u2212", "-")
-        if not text.lstrip("+-").isdigit():
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
             raise TargetError("nps", f"{value!r} is not a whole number from -100 to 100")
         value = int(text)
     if isinstance(value, float) and value.is_integer():

@@ -9,7 +9,6 @@ each escalation step is claimed by one conditional UPDATE and notified once.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -24,9 +23,10 @@ from django.utils.translation import gettext as _
 
 from touchpoint.accounts.access import paths_q, top_units
 from touchpoint.accounts.models import ApiKey, Membership, Unit
-from touchpoint.lib import nps
+from touchpoint.lib import links, nps
 from touchpoint.notifications.actions import do_queue_email
 from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Touchpoint
 from touchpoint.surveys.wording import direction, language_for, wording_for
 from touchpoint.tickets.models import Priority, RootCause, Ticket, TicketEvent, TicketRule
 from touchpoint.tickets.notices import (
@@ -42,6 +42,7 @@ User = get_user_model()
 State, Kind = Ticket.State, TicketEvent.Kind
 RESPONSIBLE_ROLES = (Membership.Role.MANAGER, Membership.Role.ADMIN)
 WARN_FRACTION = 0.25  # warn when a quarter of the window is left
+FOLLOW_UP = "follow_up"  # the purpose of follow-up links (touchpoint/lib/links.py)
 
 # Which states a ticket may move to from each state. Resolved and closed tickets reopen
 # to "in progress".
@@ -62,8 +63,13 @@ class TicketError(ValueError):
 
 
 def rule_for(touchpoint) -> TicketRule:
-    """The touchpoint's ticket rule, or the default one (not saved) when it has none."""
-    rule = TicketRule.objects.filter(touchpoint=touchpoint).first()
+    """The touchpoint's ticket rule, or the default one (not saved) when it has none. Read
+    from the touchpoint when it came loaded with it (the answer's door loads it with the
+    invitation it locks: `tickets.apps`), else with a query."""
+    if Touchpoint.ticket_rule.is_cached(touchpoint):
+        rule = getattr(touchpoint, "ticket_rule", None)
+    else:
+        rule = TicketRule.objects.filter(touchpoint=touchpoint).first()
     return rule or TicketRule(touchpoint=touchpoint)
 
 
@@ -517,11 +523,13 @@ def _send_follow_up(ticket: Ticket, now) -> None:
         or contact.opted_out_of("email")
     ):
         return
-    ticket.follow_up_token = secrets.token_urlsafe(24)
+    # The email waits in the notifications queue with a placeholder for the token, which
+    # is rebuilt from the nonce only when the email is composed for the mail server.
+    nonce, ticket.follow_up_hash = links.mint(FOLLOW_UP)
     ticket.follow_up_kind = rule.follow_up
     ticket.follow_up_sent_at = now
     ticket.save()
-    url = f"{settings.SITE_URL}/f/{ticket.follow_up_token}"
+    url = f"{settings.SITE_URL}/f/{links.placeholder(FOLLOW_UP)}"
     lang, texts = customer_texts(ticket)
     context = {
         "ticket": ticket,
@@ -542,17 +550,22 @@ def _send_follow_up(ticket: Ticket, now) -> None:
         body_text=render_to_string("tickets/email/follow_up.txt", context),
         body_html=render_to_string("tickets/email/follow_up.html", context),
         headers={"In-Reply-To": f"<ticket-{ticket.pk}@{mail_domain()}>", "Content-Language": lang},
+        links={FOLLOW_UP: links.spec(FOLLOW_UP, nonce, ticket.follow_up_hash)},
     )
     record_event(ticket, None, Kind.FOLLOW_UP_SENT, f"Follow-up sent to {contact.email}")
 
 
 def access_follow_up(token: str) -> Ticket:
+    """The ticket behind a follow-up link (looked up by the token's hash), else 404."""
+    token_hash = links.lookup_hash(token)
     ticket = (
-        Ticket.objects.filter(follow_up_token=token)
+        Ticket.objects.filter(follow_up_hash=token_hash)
         .select_related("account", "contact", "response", "touchpoint", "unit")
         .first()
+        if token_hash
+        else None
     )
-    if ticket is None or not token:
+    if ticket is None:
         raise Http404("No such follow-up.")
     return ticket
 

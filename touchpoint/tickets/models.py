@@ -128,7 +128,12 @@ class Ticket(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    follow_up_token = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    # The follow-up link: only the SHA-256 of its token, looked up by. The token is derived
+    # from a nonce kept with the queued email until it is composed (touchpoint/lib/links.py),
+    # so neither the ticket nor the email in the queue opens it.
+    follow_up_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     follow_up_kind = models.CharField(max_length=10, blank=True)
     follow_up_sent_at = models.DateTimeField(null=True, blank=True)
     follow_up_score = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -33,4 +33,4 @@ def on_contact_erased(events: list[Event]) -> None:
     person."""
     tickets = Ticket.objects.filter(contact_id__in=[e.subject_id for e in events])
     TicketEvent.objects.filter(ticket__in=tickets).update(text="", data={})
-    tickets.update(follow_up_token=None)
+    tickets.update(follow_up_hash=None)

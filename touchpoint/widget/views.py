@@ -143,7 +143,7 @@ def _body(request: HttpRequest, schema: type[BaseModel], origin: str):
         return None, _error(413, "too_large", "The body is over 16 KB.", origin)
     try:
         data = json.loads(request.body or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         return None, _error(400, "malformed_json", f"The body is not JSON: {error}", origin)
     try:
         return schema.model_validate(data), None
@@ -213,7 +213,7 @@ def impressions(request: HttpRequest, key: PublishableKey, origin: str) -> HttpR
         {
             "ask": decision.ask,
             "reason": decision.reason,
-            "token": decision.invitation.token if decision.ask else None,
+            "token": decision.token,
         },
         status=201,
     )

@@ -24,6 +24,7 @@ from touchpoint.intake import recurring
 from touchpoint.notifications import delivery as notifications
 from touchpoint.notifications import people
 from touchpoint.ratelimits import actions as ratelimits
+from touchpoint.reports.folding import fold_pending
 from touchpoint.surveys import delivery as invitations
 from touchpoint.surveys import reminders
 from touchpoint.tickets.actions import sweep_tickets
@@ -66,6 +67,9 @@ def steps(*, sweep_every: float = 30.0) -> list[Step]:
         Step("member mails", people.send_due_member_mails, 0, busy=True),
         Step("connector calls", connectors.send_due_calls, 0, busy=True),
         Step("comment analysis", analyse_pending, 0, busy=True),
+        # Answers' rollup changes into the rollups (and declared dimensions' backfills): every
+        # pass, so within a second; figures are exact before that too (they add the log).
+        Step("rollups", fold_pending, 0, busy=True),
         Step("recurring surveys", recurring.run_due, 0),
         # Recovery from dead workers, SLAs, bundles: every `sweep_every` seconds.
         Step("invitations sweep", invitations.sweep, sweep_every),

@@ -161,11 +161,16 @@ def locale_or_blank(value: object) -> str:
 def iso_or_now(value: object, now: dt.datetime) -> str:
     """A vendor's timestamp (ISO 8601, or Unix seconds / milliseconds) as ISO 8601; now when
     it is missing or unreadable."""
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        number = float(value)
-        if number > 10**11:  # milliseconds
-            number /= 1000
-        return dt.datetime.fromtimestamp(number, tz=dt.UTC).isoformat()
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and value.isascii() and value.isdigit()
+    ):
+        try:
+            number = float(value)
+            if number > 10**11:  # milliseconds
+                number /= 1000
+            return dt.datetime.fromtimestamp(number, tz=dt.UTC).isoformat()
+        except (OverflowError, ValueError, OSError):  # beyond any calendar, or not a number
+            return now.isoformat()
     if isinstance(value, str) and value.strip():
         try:
             parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))

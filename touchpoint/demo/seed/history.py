@@ -43,12 +43,13 @@ from touchpoint.demo.seed.touchpoints import (
     season,
 )
 from touchpoint.lib.bulk import bulk_insert
-from touchpoint.reports import rollups
+from touchpoint.lib.segments import snapshot as segment_snapshot
+from touchpoint.reports import folding
 from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
 from touchpoint.surveys.models import Channel, Interaction, Invitation, Touchpoint
-from touchpoint.surveys.tokens import new_token
+from touchpoint.surveys.tokens import new_link
 
 HISTORY_PREFIX = "demo-"  # demo-000001 … in chronological order
 K = Touchpoint.Kind
@@ -312,7 +313,6 @@ def seed_history(
             touchpoint_id=touchpoint.pk,
             unit_id=unit.pk,
             channel=touchpoint.channel,
-            token=new_token(),
             send_at=send_at,
             expires_at=send_at + expiry,
         )
@@ -326,6 +326,7 @@ def seed_history(
                 detail,
             )
             continue
+        new_link(invitation)
         person.last_invited = max(send_at, person.last_invited or send_at)
         if send_at > now:  # a repair or parcel of the last days: the worker will send it
             continue
@@ -370,6 +371,7 @@ def seed_history(
                 unit_id=unit.pk,
                 unit_path=unit.path,
                 attribution=attribution[slot.unit],
+                segments=segment_snapshot(person.contact.attributes, slot.properties),
                 answered_at=answered_at,
             )
             rows[-1] = (person, interaction, invitation, response)
@@ -380,7 +382,7 @@ def seed_history(
         person.contact.last_invited_at = person.last_invited
     with transaction.atomic():
         _write(h.people, rows)
-        rollups.add_responses(account, [r for _, _, _, r in rows if r is not None])
+        folding.add_responses(account, [r for _, _, _, r in rows if r is not None])
     return len(rows)
 
 

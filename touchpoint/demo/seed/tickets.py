@@ -17,9 +17,10 @@ from django.db import transaction
 from touchpoint.accounts.models import Account, Membership, Unit
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import ContactIn, InteractionIn
+from touchpoint.lib import links
 from touchpoint.responses.actions import do_answer_invitation
 from touchpoint.responses.models import Response
-from touchpoint.tickets.actions import holder_for, rule_for, ticket_reason
+from touchpoint.tickets.actions import FOLLOW_UP, holder_for, rule_for, ticket_reason
 from touchpoint.tickets.models import RootCause, Ticket, TicketEvent, TicketRule
 
 ROOT_CAUSES = (
@@ -240,7 +241,9 @@ def _respond(ticket, events, actor, at, rule, causes, *, now, rng) -> None:
     if rule.follow_up != TicketRule.FollowUp.NONE and contact and contact.email:
         ticket.follow_up_kind = rule.follow_up
         ticket.follow_up_sent_at = resolved
-        ticket.follow_up_token = f"demo-{ticket.pk}-{rng.getrandbits(64):x}"
+        # A link no one holds (no email went out); the draw keeps the seeded sequence.
+        rng.getrandbits(64)
+        ticket.follow_up_hash = links.mint(FOLLOW_UP)[1]
         events.append(
             _ev(ticket, None, "follow_up_sent", f"Follow-up sent to {contact.email}", resolved)
         )

@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from touchpoint.accounts.models import Account
-from touchpoint.reports.rollups import rebuild
+from touchpoint.reports.folding import rebuild
 
 
 class Command(BaseCommand):
-    help = "Recompute the rollups (score histograms per unit and period) from the responses."
+    help = (
+        "Recompute the rollups (score histograms per unit and period, and per value of each "
+        "declared dimension) from the responses."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--account", help="Account slug (default: every account).")

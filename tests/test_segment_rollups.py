@@ -1,0 +1,274 @@
+"""Segment rollups stay exact: for a declared dimension, every figure read from its rollups
+(filtered on its values, grouped by it, with the changes still in the log or folded) equals
+a count over the raw answers' segment snapshots, through moves, restatements, erasures,
+changed scores, backfills and rebuilds; and declaring or dropping one changes no other
+figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.test_report_queries import brute
+from tests.test_rollups import fold
+from touchpoint.accounts.actions import do_create_unit, do_move_unit
+from touchpoint.accounts.models import Account
+from touchpoint.contacts.actions import do_erase_contact
+from touchpoint.contacts.models import Contact
+from touchpoint.lib.bulk import bulk_insert
+from touchpoint.lib.segments import snapshot
+from touchpoint.reports import counting, figures, folding, rollups
+from touchpoint.reports.dimensions import do_declare_dimension
+from touchpoint.reports.models import Dimension, DimensionValue, SegmentRollup, SegmentTotal
+from touchpoint.reports.params import check_group_by, check_report_request
+from touchpoint.responses.actions import attribution_for, do_restate_history
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Interaction, Touchpoint
+
+pytestmark = pytest.mark.django_db
+_accounts = itertools.count()
+NOW = dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC)
+TIERS = ["gold", "silver", "bronze", "steel", "tin"]
+
+
+def finish_backfills(account) -> None:
+    while Dimension.objects.filter(account=account, state="backfilling").exists():
+        folding.fold_account(account.pk, backfill=7)
+
+
+def value_of(response: Response, name: str) -> str:
+    return response.segments.get(name, "")
+
+
+def stored_segments(account) -> dict[tuple, list[int]]:
+    out = {}
+    for model, detailed in ((SegmentRollup, True), (SegmentTotal, False)):
+        for r in model.objects.filter(account=account):
+            if any(r.histogram):
+                key = (r.unit_id, r.grain, r.period, r.dimension_id, r.value_id)
+                key += (r.touchpoint_id, r.channel) if detailed else (None, "")
+                out[key] = r.histogram
+    return out
+
+
+def brute_segments(account) -> dict[tuple, list[int]]:
+    """Each answer at every unit of its path, day and month, under the value rollups its
+    snapshot's value has (the dimension's values as admitted; the rest "other")."""
+    zone = ZoneInfo(account.time_zone)
+    counts: Counter = Counter()
+    for dimension in Dimension.objects.filter(account=account):
+        ids, other = {}, None
+        for v in DimensionValue.objects.filter(dimension=dimension):
+            if v.is_other:
+                other = v.pk
+            else:
+                ids[v.value] = v.pk
+        for r in Response.objects.filter(account=account):
+            text = value_of(r, dimension.name)
+            value_id = ids.get(text, other)
+            assert value_id is not None, f"{text!r} has no rollups"
+            day = r.answered_at.astimezone(zone).date()
+            for part in r.unit_path.strip("/").split("/"):
+                for grain, period in (("day", day), ("month", day.replace(day=1))):
+                    for tp, ch in ((r.touchpoint_id, r.channel), (None, "")):
+                        key = (int(part), grain, period, dimension.pk, value_id, tp, ch)
+                        counts[(*key, r.score)] += 1
+    out: dict[tuple, list[int]] = {}
+    for (*key, score), n in counts.items():
+        out.setdefault(tuple(key), [0] * 11)[score] = n
+    return out
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_every_figure_from_a_dimensions_rollups_equals_a_count_of_the_raw_answers(data):
+    zone_name = data.draw(st.sampled_from(["UTC", "Europe/Paris", "Pacific/Auckland"]))
+    account = Account.objects.create(name="S", slug=f"s{next(_accounts)}", time_zone=zone_name)
+    zone = ZoneInfo(zone_name)
+    units = [do_create_unit(account=account, kind="brand", code="b", name="B")]
+    for i in range(data.draw(st.integers(0, 5))):
+        parent = data.draw(st.sampled_from(units))
+        kind = data.draw(st.sampled_from(["region", "store"]))
+        units.append(
+            do_create_unit(account=account, kind=kind, code=f"u{i}", name=f"U{i}", parent=parent)
+        )
+    touchpoints = [
+        Touchpoint.objects.create(account=account, slug=f"t{i}", name=f"T{i}") for i in range(2)
+    ]
+    contacts = [
+        Contact.objects.create(
+            account=account,
+            email=f"c{i}@x.example",
+            attributes={} if i == 0 else {"tier": data.draw(st.sampled_from(TIERS))},
+        )
+        for i in range(5)
+    ]
+    first = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
+    made: list[Response] = []
+
+    def answers(count: int) -> None:
+        batch = []
+        for _ in range(count):
+            unit = data.draw(st.sampled_from(units))
+            unit.refresh_from_db()
+            contact = data.draw(st.sampled_from(contacts))
+            interaction = Interaction.objects.create(
+                account=account,
+                touchpoint=touchpoints[0],
+                contact=contact,
+                unit=unit,
+                occurred_at=first,
+                payload_hash="x",
+                properties={"delivery": data.draw(st.sampled_from(["home", "store"]))},
+            )
+            batch.append(
+                Response(
+                    account=account,
+                    unit=unit,
+                    unit_path=unit.path,
+                    attribution=attribution_for(unit),
+                    touchpoint=data.draw(st.sampled_from(touchpoints)),
+                    contact=contact,
+                    interaction=interaction,
+                    channel=data.draw(st.sampled_from(["email", "sms"])),
+                    score=data.draw(st.integers(0, 10)),
+                    answered_at=first
+                    + dt.timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 50))),
+                    segments=snapshot(contact.attributes, interaction.properties),
+                )
+            )
+        bulk_insert(batch)
+        rollups.record(account, [rollups.change_of(r, zone_name, plus=r.score) for r in batch])
+        made.extend(batch)
+
+    answers(data.draw(st.integers(0, 20)))
+    cap = data.draw(st.integers(2, 4))  # small, so that "other" happens
+    tier, _ = do_declare_dimension(account, "contact.tier", cap=cap, now=NOW)
+    do_declare_dimension(account, "interaction.delivery", now=NOW)
+    for step in data.draw(
+        st.lists(st.sampled_from(["answers", "fold", "score", "move", "erase"]), max_size=6)
+    ):
+        if step == "answers":
+            answers(data.draw(st.integers(1, 8)))
+        elif step == "fold":
+            folding.fold_account(
+                account.pk,
+                limit=data.draw(st.integers(1, 10)),
+                backfill=data.draw(st.integers(1, 10)),
+            )
+        elif step == "score" and made:
+            response = data.draw(st.sampled_from(made))
+            response.refresh_from_db()  # its path, as a restatement may have moved it
+            old, response.score = response.score, data.draw(st.integers(0, 10))
+            Response.objects.filter(pk=response.pk).update(score=response.score)
+            if old != response.score:
+                rollups.record(
+                    account,
+                    [rollups.change_of(response, zone_name, plus=response.score, minus=old)],
+                )
+        elif step == "move" and len(units) > 2:
+            moved, target = data.draw(st.sampled_from(units[1:])), data.draw(st.sampled_from(units))
+            moved.refresh_from_db()
+            target.refresh_from_db()
+            if not target.path.startswith(moved.path):
+                do_move_unit(unit=moved, new_parent=target)
+                if data.draw(st.booleans()):
+                    do_restate_history(unit=root(units))
+        elif step == "erase" and len(contacts) > 2:
+            contact = data.draw(st.sampled_from(contacts[1:]))
+            do_erase_contact(contact=contact, source="test")
+            contacts.remove(contact)  # gone: later answers come from the others
+    finish_backfills(account)
+    responses = list(Response.objects.filter(account=account))
+
+    # Figures (rollups and the log together) equal the raw count, before and after folding.
+    unit = data.draw(st.sampled_from(units))
+    unit.refresh_from_db()
+    start = dt.date(2026, 1, 15) + dt.timedelta(data.draw(st.integers(0, 40)))
+    end = start + dt.timedelta(data.draw(st.integers(0, 40)))
+    touchpoint = data.draw(st.sampled_from([None, *touchpoints]))
+    declared = counting.plan(
+        check_report_request(unit=unit, start=start, end=end, now=NOW), ("contact.tier",)
+    )[1]
+    admitted = sorted(v for v in declared.ids if v) if declared else []
+    chosen = (
+        data.draw(st.lists(st.sampled_from(admitted), min_size=1, max_size=2, unique=True))
+        if admitted
+        else []
+    )
+    for folded in (False, True):
+        if folded:
+            fold(account)
+        request = check_report_request(
+            unit=unit,
+            start=start,
+            end=end,
+            touchpoint=touchpoint,
+            segments={"contact.tier": chosen} if chosen else None,
+            now=NOW,
+        )
+        if chosen:
+            assert request.source == "segment rollups"
+
+        picked = [r for r in responses if not chosen or value_of(r, "contact.tier") in chosen]
+        report = figures.report(request, comments=0)
+        filters = {"touchpoint": touchpoint}
+        assert list(report.headline.histogram) == brute(
+            picked, unit.pk, start, end, zone, **filters
+        )
+        before = report.previous_request
+        assert list(report.previous.histogram) == brute(
+            picked, unit.pk, before.start, before.end, zone, **filters
+        )
+        for figure in report.by_channel:
+            only = {**filters, "channel": figure.key}
+            assert list(figure.histogram) == brute(picked, unit.pk, start, end, zone, **only)
+        for point in figures.trend(request, "week"):
+            assert list(point.figure.histogram) == brute(
+                picked, unit.pk, point.start, point.end, zone, **filters
+            )
+        for _, board in report.leaderboard:
+            for row in board:
+                assert list(row.figure.histogram) == brute(
+                    picked, row.unit.pk, start, end, zone, **filters
+                )
+        # Grouped by the dimension: each value (or "other") as the raw snapshots say.
+        plain = check_report_request(
+            unit=unit, start=start, end=end, touchpoint=touchpoint, now=NOW
+        )
+        assert counting.plan(plain, ("contact.tier",))[0] == "segments"
+        _, groups = figures.grouped(plain, check_group_by(plain, "contact.tier"))
+        fresh = plain.dimension("contact.tier", fresh=True)
+        expected: dict = {}
+        for r in responses:
+            text = value_of(r, "contact.tier")
+            key = text if text in fresh.ids or fresh.other is None else counting.OTHER
+            histogram = brute([r], unit.pk, start, end, zone, **filters)
+            if any(histogram):
+                expected[key] = [
+                    a + b for a, b in zip(expected.get(key, [0] * 11), histogram, strict=True)
+                ]
+        assert {g.key: list(g.histogram) for g in groups} == expected
+    assert stored_segments(account) == brute_segments(account)
+    assert (
+        len(DimensionValue.objects.filter(dimension=tier, is_other=False).exclude(value="")) <= cap
+    )
+    before = stored_segments(account)
+    folding.rebuild(account)
+    assert stored_segments(account) == before
+
+
+def root(units):
+    brand = units[0]
+    brand.refresh_from_db()
+    return brand

@@ -1,0 +1,282 @@
+"""Folding the delta log into the rollups, backfilling declared dimensions, rebuilding.
+
+`fold_pending` is the worker's step (every pass, so within a second of an answer): for
+each account with changes waiting, it takes the account's fold lock (another worker skips
+the account), deletes a batch of the oldest changes and adds them to the rollups, totals and
+segment rollups in the same transaction. A fold that dies or rolls back leaves the changes
+in the log, untouched, for the next one; one that commits has moved them: no change is ever
+counted twice or lost, and figures, which add the log to the rollups in one statement, read
+the same numbers before, during and after.
+
+A declared dimension is backfilled by the same step, a batch of past answers at a time in id
+order, under the same lock: the answers up to `backfilled_to` are counted, and a change to
+one of them counts for the dimension when folded; a change to a later answer does not, since
+the backfill will count that answer as it stands when it reaches it. Each batch counts its
+answers less their changes still in the log (read in the same statement), since folding
+those adds them. `rebuild` recomputes every rollup the same way, from the answers alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from touchpoint.accounts.models import Account
+from touchpoint.reports.dimensions import Buckets
+from touchpoint.reports.models import (
+    HISTOGRAM,
+    Dimension,
+    FoldState,
+    Rollup,
+    RollupDelta,
+    RollupTotal,
+    SegmentRollup,
+    SegmentTotal,
+)
+from touchpoint.reports.rollups import (
+    Change,
+    SegmentRule,
+    apply,
+    apply_segments,
+    change_of,
+    counted,
+    local_day,
+    locked,
+    segment_counted,
+)
+from touchpoint.responses.models import Response
+
+log = logging.getLogger("touchpoint.reports")
+
+BATCH = 5_000  # changes folded per account and pass
+BACKFILL_BATCH = 20_000  # past answers counted per dimension and pass
+REBUILD_BATCH = 20_000
+
+_DELTA_COLUMNS = ["response_id", "unit_path", "day", "touchpoint_id", "channel", *HISTOGRAM]
+
+
+def fold_pending(*, limit: int = BATCH) -> int:
+    """Fold each account's waiting changes and a batch of each backfill; returns how many
+    changes and answers were counted (0: nothing to do)."""
+    accounts = set(RollupDelta.objects.values_list("account_id", flat=True).distinct()[:1000])
+    accounts |= set(
+        Dimension.objects.filter(state=Dimension.State.BACKFILLING).values_list(
+            "account_id", flat=True
+        )
+    )
+    done = 0
+    for account_id in sorted(accounts):
+        try:
+            done += fold_account(account_id, limit=limit)
+        except Exception:  # one account's trouble holds up no other
+            log.exception("folding the rollups of account %s failed", account_id)
+    return done
+
+
+def fold_account(account_id: int, *, limit: int = BATCH, backfill: int = BACKFILL_BATCH) -> int:
+    with transaction.atomic():
+        if not locked(account_id, wait=False):
+            return 0  # another worker is folding this account
+        changes = claim(account_id, limit)
+        dimensions = list(Dimension.objects.filter(account_id=account_id).order_by("pk"))
+        if changes:
+            apply(account_id, counted(changes))
+            apply_segments(account_id, segment_counted(changes, _rules(dimensions)))
+            FoldState.objects.filter(account_id=account_id).update(
+                folded_at=timezone.now(), folded=F("folded") + len(changes)
+            )
+        counted_past = 0
+        for dimension in dimensions:
+            if dimension.state == Dimension.State.BACKFILLING:
+                counted_past += backfill_batch(dimension, backfill)
+    return len(changes) + counted_past
+
+
+def claim(account_id: int, limit: int) -> list[Change]:
+    """Delete the account's `limit` oldest changes and return them (one statement)."""
+    quote = connection.ops.quote_name
+    table = quote(RollupDelta._meta.db_table)
+    columns = ", ".join(quote(c) for c in ["id", *_DELTA_COLUMNS, "segments"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {quote('id')} IN (SELECT {quote('id')} FROM {table} "  # noqa: S608
+            f"WHERE {quote('account_id')} = %s ORDER BY {quote('id')} LIMIT %s) "
+            f"RETURNING {columns}",
+            [account_id, limit],
+        )
+        rows = sorted(cursor.fetchall())
+    return [_change(row[1:]) for row in rows]
+
+
+def _change(row) -> Change:
+    response_id, unit_path, day, touchpoint_id, channel, *rest = row
+    *histogram, segments = rest
+    return Change(
+        response_id=response_id,
+        unit_path=unit_path,
+        day=day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
+        touchpoint_id=touchpoint_id,
+        channel=channel,
+        histogram=[int(n) for n in histogram],
+        segments=_json(segments),
+    )
+
+
+def _json(value) -> dict:
+    if isinstance(value, str):
+        return json.loads(value)
+    return value or {}
+
+
+def _rules(dimensions: list[Dimension]) -> list[SegmentRule]:
+    rules: list[SegmentRule] = []
+    for dimension in dimensions:
+        if dimension.state == Dimension.State.READY:
+            rules.append((dimension.pk, dimension.name, Buckets.load(dimension), _always))
+        else:
+            upto = dimension.backfilled_to
+            rules.append(
+                (dimension.pk, dimension.name, Buckets.load(dimension), lambda pk, u=upto: pk <= u)
+            )
+    return rules
+
+
+def _always(response_id: int) -> bool:
+    return True
+
+
+# --- Answers as they stand, less the changes still waiting -----------------------------------
+
+
+def standing(
+    account: Account, *, after: int = 0, upto: int | None = None, chunk: int = REBUILD_BATCH
+) -> Iterator[tuple[list[Change], list[int]]]:
+    """The account's answers with an id in (after, upto] as changes (+1 at their score), and
+    the changes to them still in the log, negated: what the rollups hold once the log is
+    folded, less the log. One statement, so both are read at the same instant. In chunks:
+    each the changes, and the ids of the answers among them."""
+    quote = connection.ops.quote_name
+    responses, deltas = (quote(m._meta.db_table) for m in (Response, RollupDelta))
+    zeros = ", ".join(["0"] * 11)
+    sums = ", ".join(f"-{quote(c)}" for c in HISTOGRAM)
+    bounds_r, bounds_d, params_r, params_d = "", "", [account.pk, after], [account.pk, after]
+    if upto is not None:
+        bounds_r, bounds_d = " AND id <= %s", " AND response_id <= %s"
+        params_r.append(upto)
+        params_d.append(upto)
+    sql = (
+        f"SELECT id, unit_path, answered_at, CAST(NULL AS date), touchpoint_id, channel, "  # noqa: S608
+        f"score, {zeros}, segments FROM {responses} WHERE account_id = %s AND id > %s"
+        f"{bounds_r} UNION ALL "
+        f"SELECT response_id, unit_path, CAST(NULL AS {_timestamp()}), day, touchpoint_id, "
+        f"channel, CAST(NULL AS integer), {sums}, segments FROM {deltas} "
+        f"WHERE account_id = %s AND response_id > %s{bounds_d}"
+    )
+    zone = account.time_zone
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(sql, params_r + params_d)
+        while rows := cursor.fetchmany(chunk):
+            out, answers = [], []
+            for pk, path, at, day, touchpoint_id, channel, score, *rest in rows:
+                *histogram, segments = rest
+                if score is not None:  # an answer
+                    histogram = [0] * 11
+                    histogram[score] = 1
+                    day = local_day(_aware(at), zone)
+                    answers.append(pk)
+                elif not isinstance(day, dt.date):
+                    day = dt.date.fromisoformat(day)
+                out.append(
+                    Change(pk, path, day, touchpoint_id, channel, histogram, _json(segments))
+                )
+            yield out, answers
+    finally:
+        cursor.close()
+
+
+def _timestamp() -> str:
+    return "timestamp with time zone" if connection.vendor == "postgresql" else "text"
+
+
+def _aware(value) -> dt.datetime:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def backfill_batch(dimension: Dimension, batch: int = BACKFILL_BATCH) -> int:
+    """Count the next `batch` past answers into a backfilling dimension's rollups (under the
+    account's fold lock, in the caller's transaction). Returns the answers counted."""
+    account = Account.objects.get(pk=dimension.account_id)
+    after = dimension.backfilled_to
+    upto = (
+        Response.objects.filter(account=account, pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", flat=True)[batch - 1 : batch]
+        .first()
+    )
+    rule = [(dimension.pk, dimension.name, Buckets.load(dimension), _always)]
+    answers, last = 0, after
+    for changes, ids in standing(account, after=after, upto=upto):
+        apply_segments(account, segment_counted(changes, rule))
+        answers += len(ids)
+        last = max([last, *ids])
+    finished = upto is None
+    Dimension.objects.filter(pk=dimension.pk).update(
+        backfilled_to=upto if upto is not None else last,
+        backfill_done=F("backfill_done") + answers,
+        state=Dimension.State.READY if finished else Dimension.State.BACKFILLING,
+        ready_at=timezone.now() if finished else None,
+    )
+    return answers
+
+
+def rebuild(account: Account, *, batch: int = REBUILD_BATCH) -> int:
+    """Recompute every rollup, total and segment rollup of the account from its responses
+    (less the changes still in the log, which the next fold adds); returns the answers
+    counted. Backfills in progress are finished by it."""
+    with transaction.atomic():
+        locked(account.pk, wait=True)
+        for model in (Rollup, RollupTotal, SegmentRollup, SegmentTotal):
+            model.objects.filter(account=account).delete()
+        dimensions = list(Dimension.objects.filter(account=account).order_by("pk"))
+        rules = [(d.pk, d.name, Buckets.load(d), _always) for d in dimensions]
+        answers, last = 0, 0
+        for changes, ids in standing(account, chunk=batch):
+            apply(account, counted(changes))
+            apply_segments(account, segment_counted(changes, rules))
+            answers += len(ids)
+            last = max([last, *ids])
+        Dimension.objects.filter(account=account, state=Dimension.State.BACKFILLING).update(
+            state=Dimension.State.READY,
+            ready_at=timezone.now(),
+            backfilled_to=last,
+            backfill_done=F("backfill_total"),
+        )
+    return answers
+
+
+def add_responses(account: Account, responses, sign: int = 1) -> None:
+    """Count stored answers into the rollups at once, without the log (the demo's seed and
+    the benchmark's generator, which write history in bulk with nothing else running)."""
+    changes = [
+        change_of(r, account.time_zone, **{"plus" if sign > 0 else "minus": r.score})
+        for r in responses
+    ]
+    if not changes:
+        return
+    with transaction.atomic():
+        locked(account.pk, wait=True)
+        apply(account, counted(changes))
+        dimensions = list(Dimension.objects.filter(account=account).order_by("pk"))
+        apply_segments(account, segment_counted(changes, _rules(dimensions)))
