@@ -121,7 +121,7 @@ def test_a_unit_page_drills_down_within_scope_and_climbs_no_higher(client, brand
     crumbs = html.split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
     assert "North" in crumbs and "Nimbus Mobile" not in crumbs  # not above their own unit
     assert "Quick checkout" in html and "Nice was awful" not in html
-    assert "Trend by month" in html and "Nov 2026 (1\u201321)" in html  # one answer: months
+    assert "Trend by month" in html and "November 2026 (1\u201321)" in html  # one answer: months
     for unit in (brand.other_store, brand.brand, brand.agent):
         assert client.get(f"/units/{unit.pk}/").status_code == 404
     client.force_login(people["outsider"])

@@ -100,7 +100,7 @@ def test_a_bad_filter_shows_the_default_view_and_names_the_filter(client, brand,
     assert page.status_code == 400
     assert "Filter “from”" in page.content.decode() and "reversed" in page.content.decode()
     page = client.get(f"/units/{brand.north.pk}/?period=3m&from=2026-11-01&to=2026-11-07")
-    assert "1 Nov\u2009\u2013\u20097 Nov 2026" in page.content.decode()  # dates win
+    assert "1 Nov 2026\u2009\u2013\u20097 Nov 2026" in page.content.decode()  # dates win
     exported = client.get(f"/units/{brand.north.pk}/report.csv?colour=red")
     assert exported.status_code == 400 and b"colour" in exported.content
 

@@ -209,4 +209,4 @@ def test_ticket_times_read_in_the_accounts_time_zone(client, ticket, people):
     """Opened at 09:00 UTC: 10:00 in Paris, the account's zone."""
     client.force_login(people["north_manager"])
     html = client.get(f"/tickets/{ticket.pk}/").content.decode()
-    assert "Fri 20 Nov, 10:00" in html and "Fri 20 Nov, 09:00" not in html
+    assert "20 Nov 2026, 10 a.m." in html and "20 Nov 2026, 9 a.m." not in html

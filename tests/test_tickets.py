@@ -384,7 +384,7 @@ def test_a_daily_digest_folds_held_notices_into_one_email_once(brand, staff, smt
     assert notifications.bundle_digests() == 0
     outbound()
     [digest] = smtp.messages
-    assert digest["Subject"] == "2 ticket updates for Saturday 21 November"
+    assert digest["Subject"] == "2 ticket updates for 21 Nov 2026"
     assert digest.get_body(("plain",)).get_content().count("New ticket") == 2
 
 

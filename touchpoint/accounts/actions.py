@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Lower, Substr
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.access import paths_q, top_units
 from touchpoint.accounts.models import (
@@ -27,6 +29,7 @@ from touchpoint.accounts.models import (
     MemberInvitation,
     MemberMail,
     Membership,
+    Profile,
     Unit,
 )
 
@@ -251,14 +254,14 @@ def check_may_grant(user, *, unit: Unit, role: str) -> None:
     the caller has checked): any role, anywhere in the account."""
 
     if role not in ROLE_RANK:
-        raise PeopleError(f"{role!r} is not a role.", "role")
+        raise PeopleError(_("{role!r} is not a role.").format(role=role), "role")
     if user is None:
         return
     own = role_over(user, unit)
     if own not in (Membership.Role.ADMIN, Membership.Role.MANAGER):
-        raise PeopleError("Only an account admin or a manager can do this.", "unit")
+        raise PeopleError(_("Only an account admin or a manager can do this."), "unit")
     if ROLE_RANK[role] > ROLE_RANK[own]:
-        raise PeopleError("You cannot give a role above your own.", "role")
+        raise PeopleError(_("You cannot give a role above your own."), "role")
 
 
 def _token_hash(token: str) -> str:
@@ -289,8 +292,9 @@ def do_mint_member_link(invitation) -> str | None:
     return token
 
 
-def do_invite_member(*, by, unit: Unit, email: str, role: str):
-    """Invite a person by email to `unit` with `role`; the outbox mails the link.
+def do_invite_member(*, by, unit: Unit, email: str, role: str, language: str = ""):
+    """Invite a person by email to `unit` with `role`; the outbox mails the link, in
+    `language` (empty: the account's), which becomes theirs when they accept.
 
     Returns the invitation. An open invitation for the same address and unit is replaced.
     `by` None: the account itself invites (a unit file, an account-wide API key)."""
@@ -299,10 +303,12 @@ def do_invite_member(*, by, unit: Unit, email: str, role: str):
     try:
         validate_email(email)
     except ValidationError as error:
-        raise PeopleError("Enter a valid email address.", "email") from error
+        raise PeopleError(_("Enter a valid email address."), "email") from error
+    if language and language not in {code for code, _name in settings.LANGUAGES}:
+        raise PeopleError(_("Choose one of the languages offered."), "language")
     check_may_grant(by, unit=unit, role=role)
     if Membership.objects.filter(user__email__iexact=email, unit=unit).exists():
-        raise PeopleError("This person is already a member of this unit.", "email")
+        raise PeopleError(_("This person is already a member of this unit."), "email")
     now = timezone.now()
     with transaction.atomic():
         MemberInvitation.objects.filter(
@@ -310,7 +316,12 @@ def do_invite_member(*, by, unit: Unit, email: str, role: str):
         ).update(revoked_at=now)
         # The unit's account object, so the email on commit does not fetch it again.
         invitation = MemberInvitation(
-            account=unit.account, unit=unit, role=role, email=email, invited_by=by
+            account=unit.account,
+            unit=unit,
+            role=role,
+            email=email,
+            invited_by=by,
+            language=language,
         )
         _mint(invitation)
         invitation.save()
@@ -331,7 +342,9 @@ def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
         try:
             validate_email(email)
         except ValidationError as error:
-            raise PeopleError(f"{email!r} is not a valid email address.", "email") from error
+            raise PeopleError(
+                _("{email!r} is not a valid email address.").format(email=email), "email"
+            ) from error
         if (unit.pk, role) not in granted:
             check_may_grant(by, unit=unit, role=role)
             granted.add((unit.pk, role))
@@ -352,7 +365,10 @@ def do_invite_members(*, by, invites: Sequence[tuple[Unit, str, str]]) -> list:
             )
             for pair in members:
                 if pair in wanted:
-                    raise PeopleError(f"{pair[1]} is already a member of this unit.", "email")
+                    raise PeopleError(
+                        _("{email} is already a member of this unit.").format(email=pair[1]),
+                        "email",
+                    )
             replaced += [
                 pk
                 for pk, unit_id, email in MemberInvitation.objects.filter(
@@ -386,7 +402,7 @@ def do_resend_member_invitation(*, by, invitation) -> None:
     with transaction.atomic():
         invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.revoked_at:
-            raise PeopleError("This invitation is closed: invite the person again.")
+            raise PeopleError(_("This invitation is closed: invite the person again."))
         _mint(invitation)
         invitation.save(update_fields=["token_hash", "expires_at"])
         _cancel_mails(MemberMail.objects.filter(invitation=invitation))
@@ -490,20 +506,24 @@ def do_accept_invitation(*, token: str, name: str = "", password: str = "", user
 
     invitation = access_member_invitation_by_token(token)
     if invitation is None:
-        raise PeopleError("This invitation link has expired or has already been used.")
+        raise PeopleError(_("This invitation link has expired or has already been used."))
     users = get_user_model()
     if user is None:
         name = name.strip()
         if not name:
-            raise PeopleError("Enter your name.", "name")
+            raise PeopleError(_("Enter your name."), "name")
         if existing_user_for(invitation.email) is not None:
-            raise PeopleError("This address already has an account: sign in first.", "email")
+            raise PeopleError(_("This address already has an account: sign in first."), "email")
         try:
             validate_password(password)
         except ValidationError as error:
             raise PeopleError(" ".join(error.messages), "password") from error
     elif (user.email or "").lower() != invitation.email:
-        raise PeopleError(f"This invitation is for {invitation.email}: sign in as that person.")
+        raise PeopleError(
+            _("This invitation is for {email}: sign in as that person.").format(
+                email=invitation.email
+            )
+        )
     with transaction.atomic():
         taken = MemberInvitation.objects.filter(
             pk=invitation.pk,
@@ -512,14 +532,16 @@ def do_accept_invitation(*, token: str, name: str = "", password: str = "", user
             expires_at__gt=timezone.now(),
         ).update(accepted_at=timezone.now())
         if not taken:
-            raise PeopleError("This invitation link has expired or has already been used.")
+            raise PeopleError(_("This invitation link has expired or has already been used."))
         if user is None:
-            first, _, last = name.partition(" ")
+            first, _space, last = name.partition(" ")
             user = users.objects.create_user(
                 invitation.email, invitation.email, password, first_name=first, last_name=last
             )
         MemberInvitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
-        membership, _ = Membership.objects.get_or_create(
+        if invitation.language:  # the language they were invited in becomes theirs
+            Profile.objects.get_or_create(user=user, defaults={"language": invitation.language})
+        membership, _created = Membership.objects.get_or_create(
             user=user, unit=invitation.unit, defaults={"role": invitation.role}
         )
     return membership
@@ -530,7 +552,7 @@ def do_change_membership(*, by, membership, role: str) -> None:
     check_may_grant(by, unit=membership.unit, role=membership.role)
     check_may_grant(by, unit=membership.unit, role=role)
     if by is not None and membership.user_id == by.pk:
-        raise PeopleError("You cannot change your own role.", "role")
+        raise PeopleError(_("You cannot change your own role."), "role")
     Membership.objects.filter(pk=membership.pk).update(role=role)
 
 
@@ -540,7 +562,7 @@ def do_remove_membership(*, by, membership) -> None:
 
     check_may_grant(by, unit=membership.unit, role=membership.role)
     if by is not None and membership.user_id == by.pk:
-        raise PeopleError("You cannot remove your own membership.")
+        raise PeopleError(_("You cannot remove your own membership."))
     with transaction.atomic():
         membership.delete()
         if membership.user.email:

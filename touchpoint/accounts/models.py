@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.lib.time_zones import is_time_zone
 
@@ -42,13 +43,13 @@ class Unit(models.Model):
     """
 
     class Kind(models.TextChoices):
-        BRAND = "brand", "Brand"
-        REGION = "region", "Region"
-        STORE = "store", "Store"
-        VENDOR = "vendor", "Support vendor"
-        TEAM = "team", "Team"
-        AGENT = "agent", "Agent"
-        REPAIR_CENTRE = "repair_centre", "Repair centre"
+        BRAND = "brand", _("Brand")
+        REGION = "region", _("Region")
+        STORE = "store", _("Store")
+        VENDOR = "vendor", _("Support vendor")
+        TEAM = "team", _("Team")
+        AGENT = "agent", _("Agent")
+        REPAIR_CENTRE = "repair_centre", _("Repair centre")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="units")
     parent = models.ForeignKey(
@@ -129,10 +130,10 @@ class Membership(models.Model):
     """A user's role on a unit. Scope: that unit and everything below it."""
 
     class Role(models.TextChoices):
-        ADMIN = "admin", "Account admin"
-        MANAGER = "manager", "Manager"
-        VIEWER = "viewer", "Viewer"
-        FRONTLINE = "frontline", "Frontline (own results only)"
+        ADMIN = "admin", _("Account admin")
+        MANAGER = "manager", _("Manager")
+        VIEWER = "viewer", _("Viewer")
+        FRONTLINE = "frontline", _("Frontline (own results only)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -186,6 +187,13 @@ class MemberInvitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="The language of the invitation email and, once accepted, of the person's "
+        "pages and emails. Empty: the account's language.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["unit", "accepted_at"], name="member_invitation_unit")]
@@ -256,3 +264,16 @@ class MemberMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_email} ({self.state})"
+
+
+class Profile(models.Model):
+    """A person's own settings: the language their pages, emails and digests speak. No row,
+    or an empty language, means the language of their account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or 'account language'})"

@@ -4,6 +4,7 @@ from touchpoint.accounts import views
 
 urlpatterns = [
     path("people/", views.people, name="people"),
+    path("profile/", views.profile, name="profile"),
     path("people/invite", views.invite, name="invite-member"),
     path("people/invitations/<int:pk>/resend", views.resend_invitation, name="resend-invitation"),
     path("people/invitations/<int:pk>/revoke", views.revoke_invitation, name="revoke-invitation"),

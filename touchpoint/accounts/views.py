@@ -17,12 +17,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from touchpoint.accounts import actions
 from touchpoint.accounts.access import access_unit, scoped_units, top_units
-from touchpoint.accounts.models import ROLE_RANK, MemberInvitation, Membership
+from touchpoint.accounts.languages import account_of, do_set_language, shipped_language, speaking
+from touchpoint.accounts.models import ROLE_RANK, MemberInvitation, Membership, Profile
 
 GRANTING = {Membership.Role.ADMIN, Membership.Role.MANAGER}
 
@@ -122,7 +124,9 @@ def people(request: HttpRequest) -> HttpResponse:
         if own not in GRANTING:
             return []
         return [
-            (v, label) for v, label in Membership.Role.choices if ROLE_RANK[v] <= ROLE_RANK[own]
+            (v, str(label))
+            for v, label in Membership.Role.choices
+            if ROLE_RANK[v] <= ROLE_RANK[own]
         ]
 
     rows = [
@@ -144,7 +148,12 @@ def people(request: HttpRequest) -> HttpResponse:
         "page": page,
         "q": q,
         "sort": sort,
-        "sorts": [("person", "Person"), ("unit", "Unit"), ("role", "Role"), ("since", "Since")],
+        "sorts": [
+            ("person", gettext("Person")),
+            ("unit", gettext("Unit")),
+            ("role", gettext("Role")),
+            ("since", gettext("Since")),
+        ],
         "query": urlencode({"q": q, "sort": sort}) + "&",
         "invitations": [
             {"i": i, "state": i.state(now), "may": bool(grantable(i.unit_id))}
@@ -158,6 +167,7 @@ def people(request: HttpRequest) -> HttpResponse:
             for v, label in Membership.Role.choices
             if own_best and ROLE_RANK[v] <= ROLE_RANK[own_best]
         ],
+        "languages": settings.LANGUAGES,
         "dev_outbox": settings.DEV_OUTBOX,
     }
     return render(request, "accounts/people.html", context)
@@ -179,21 +189,30 @@ def invite(request: HttpRequest) -> HttpResponse:
     if code:
         unit = scoped_units(request.user).filter(code=code).first()
         if unit is None:
-            messages.error(request, f"No unit with code {code!r} in your part of the tree.")
+            messages.error(
+                request,
+                gettext("No unit with code {code!r} in your part of the tree.").format(code=code),
+            )
             return redirect("people")
     elif not (unit_id.isascii() and unit_id.isdigit()):
-        messages.error(request, "Choose a unit.")
+        messages.error(request, gettext("Choose a unit."))
         return redirect("people")
     else:
         unit = access_unit(request.user, int(unit_id))
     email = request.POST.get("email", "")
     try:
         actions.do_invite_member(
-            by=request.user, unit=unit, email=email, role=request.POST.get("role", "")
+            by=request.user,
+            unit=unit,
+            email=email,
+            role=request.POST.get("role", ""),
+            language=request.POST.get("language", ""),
         )
     except actions.PeopleError as error:
         return _done(request, error, "")
-    return _done(request, None, f"Invitation sent to {email.strip().lower()}.")
+    return _done(
+        request, None, gettext("Invitation sent to {email}.").format(email=email.strip().lower())
+    )
 
 
 @login_required
@@ -204,7 +223,9 @@ def resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_resend_member_invitation(by=request.user, invitation=invitation)
     except actions.PeopleError as error:
         return _done(request, error, "")
-    return _done(request, None, f"A new link was sent to {invitation.email}.")
+    return _done(
+        request, None, gettext("A new link was sent to {email}.").format(email=invitation.email)
+    )
 
 
 @login_required
@@ -215,7 +236,11 @@ def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_revoke_member_invitation(by=request.user, invitation=invitation)
     except actions.PeopleError as error:
         return _done(request, error, "")
-    return _done(request, None, f"The invitation for {invitation.email} was revoked.")
+    return _done(
+        request,
+        None,
+        gettext("The invitation for {email} was revoked.").format(email=invitation.email),
+    )
 
 
 @login_required
@@ -228,7 +253,11 @@ def change_membership(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except actions.PeopleError as error:
         return _done(request, error, "")
-    return _done(request, None, f"{membership.user.get_username()}'s role was changed.")
+    return _done(
+        request,
+        None,
+        gettext("{name}'s role was changed.").format(name=membership.user.get_username()),
+    )
 
 
 @login_required
@@ -240,7 +269,11 @@ def remove_membership(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.PeopleError as error:
         return _done(request, error, "")
     return _done(
-        request, None, f"{membership.user.get_username()} was removed from {membership.unit.name}."
+        request,
+        None,
+        gettext("{name} was removed from {unit}.").format(
+            name=membership.user.get_username(), unit=membership.unit.name
+        ),
     )
 
 
@@ -261,7 +294,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 membership = actions.do_accept_invitation(token=token, user=request.user)
             else:
                 if request.POST.get("password") != request.POST.get("password2"):
-                    raise actions.PeopleError("The two passwords differ.", "password2")
+                    raise actions.PeopleError(gettext("The two passwords differ."), "password2")
                 membership = actions.do_accept_invitation(
                     token=token,
                     name=request.POST.get("name", ""),
@@ -271,23 +304,26 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except actions.PeopleError as failure:
             error = failure
         else:
-            messages.success(
-                request,
-                f"Welcome! You are now {membership.get_role_display().lower()} "
-                f"of {membership.unit.name}.",
-            )
+            with speaking(membership.user):  # their language, now theirs
+                messages.success(
+                    request,
+                    gettext("Welcome! You are now {role} of {unit}.").format(
+                        role=str(membership.get_role_display()).lower(), unit=membership.unit.name
+                    ),
+                )
             return redirect("home")
-    return render(
-        request,
-        "accounts/accept.html",
-        {
-            "invitation": invitation,
-            "existing": existing,
-            "error": error,
-            "name": request.POST.get("name", ""),
-        },
-        status=400 if error else 200,
-    )
+    with speaking(account=invitation.account, language=invitation.language or None):
+        return render(
+            request,
+            "accounts/accept.html",
+            {
+                "invitation": invitation,
+                "existing": existing,
+                "error": error,
+                "name": request.POST.get("name", ""),
+            },
+            status=400 if error else 200,
+        )
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
@@ -316,3 +352,37 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: the language of their pages, emails and digests."""
+    user = request.user
+    if not user.is_authenticated:  # login_required, said again for the type checker
+        raise Http404
+    account = account_of(user)
+    if request.method == "POST":
+        try:
+            do_set_language(request.user, request.POST.get("language", ""))
+        except ValueError:
+            messages.error(request, gettext("Choose one of the languages offered."))
+            return redirect("profile")
+        with speaking(request.user, account=account):  # the confirmation in the new language
+            messages.success(request, gettext("Saved. Touchpoint now speaks your language."))
+        return redirect("profile")
+    own = Profile.objects.filter(user=user).values_list("language", flat=True).first()
+    account_language = dict(settings.LANGUAGES).get(
+        shipped_language(account.default_locale if account else None), ""
+    )
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "languages": settings.LANGUAGES,
+            "current": own or "",
+            "account_language": account_language,
+            "zone": account.time_zone if account else settings.TIME_ZONE,
+            "now": timezone.now(),
+        },
+    )

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from touchpoint.accounts.actions import unit_time_zone
+from touchpoint.accounts.languages import speaking
 from touchpoint.digests.content import (
     DIGEST_ROLES,
     build_digest,
@@ -127,11 +128,14 @@ def deliver(digest: Digest, *, now: dt.datetime) -> bool:
     if not user.is_active or not user.email or DigestOptOut.objects.filter(user=user).exists():
         _finish(digest, State.SKIPPED, "turned off or no address")
         return False
-    content = build_digest(user, digest.week, digest_units(user), now=now)
-    if not content.sections:
+    units = digest_units(user)
+    if not units:
         _finish(digest, State.SKIPPED, "no unit to report on")
         return False
-    text, html = render_digest(content)
+    with speaking(user, account=units[0].account):  # its words, dates and times are theirs
+        content = build_digest(user, digest.week, units, now=now)
+        subject = content.subject
+        text, html = render_digest(content)
     with transaction.atomic():
         if not Digest.objects.filter(pk=digest.pk, state=State.SENDING).update(
             state=State.SENT, detail="", sent_at=timezone.now(), lease_expires_at=None
@@ -142,7 +146,7 @@ def deliver(digest: Digest, *, now: dt.datetime) -> bool:
             event_type="digest.weekly",
             dedupe_key=f"digest:{digest.pk}",
             to_email=user.email,
-            subject=content.subject,
+            subject=subject,
             body_text=text,
             body_html=html,
         )

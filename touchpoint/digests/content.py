@@ -17,14 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from touchpoint.accounts.models import Membership, Unit
+from touchpoint.accounts.languages import speaking
+from touchpoint.accounts.models import Account, Membership, Unit
 from touchpoint.analysis.dashboard import digest_themes
 from touchpoint.lib import nps, periods
 from touchpoint.reports import counting, figures
@@ -59,7 +62,7 @@ def digest_units(user) -> list[Unit]:
 @dataclass
 class Section:
     unit: Unit
-    window: str  # "last week" or "the last 90 days"
+    window: str  # "last week" or "the last 90 days", in the recipient's language
     start: dt.date
     end: dt.date
     rolling: bool
@@ -92,9 +95,9 @@ class Section:
         """(label, percent, colour) of promoters, passives, detractors, for the bar."""
         n = self.figure.n or 1
         parts = [
-            ("Promoters", self.figure.promoters, "#15803d"),
-            ("Passives", self.figure.passives, "#a16207"),
-            ("Detractors", self.figure.detractors, "#b91c1c"),
+            (_("Promoters"), self.figure.promoters, "#15803d"),
+            (_("Passives"), self.figure.passives, "#a16207"),
+            (_("Detractors"), self.figure.detractors, "#b91c1c"),
         ]
         return [(label, round(100 * count / n), colour) for label, count, colour in parts]
 
@@ -108,29 +111,40 @@ class DigestContent:
 
     @property
     def subject(self) -> str:
+        """In the active language (composed inside `speaking(recipient)`)."""
         if not self.sections:
-            return "Your week on Touchpoint"
+            return _("Your week on Touchpoint")
         s = self.sections[0]
         h = s.headline
         if not h.n:
-            figure = "no answers"
+            figure = _("no answers")
         elif h.tiny:
-            figure = f"NPS between {h.low:+.0f} and {h.high:+.0f}, {h.n} answers"
+            figure = ngettext(
+                "NPS between {low} and {high}, {n} answer",
+                "NPS between {low} and {high}, {n} answers",
+                h.n,
+            ).format(low=f"{h.low:+.0f}", high=f"{h.high:+.0f}", n=h.n)
         else:
-            figure = f"NPS {h.nps:+.0f}"
+            figure = _("NPS {nps}").format(nps=f"{h.nps:+.0f}")
         if s.rolling:
-            figure += f" over {s.window}"
-        more = f" and {len(self.sections) - 1} more" if len(self.sections) > 1 else ""
-        dates = f"{self.start:%-d %b} to {self.end:%-d %b %Y}"  # plain ASCII in a header
-        return f"Your week at {s.unit.name}{more}: {figure} ({dates})"
+            figure = _("{figure} over {window}").format(figure=figure, window=s.window)
+        dates = _("{start} to {end}").format(
+            start=date_format(self.start, "DATE_FORMAT"),
+            end=date_format(self.end, "DATE_FORMAT"),
+        )
+        if len(self.sections) > 1:
+            return ngettext(
+                "Your week at {unit} and {more} more: {figure} ({dates})",
+                "Your week at {unit} and {more} more: {figure} ({dates})",
+                len(self.sections) - 1,
+            ).format(unit=s.unit.name, more=len(self.sections) - 1, figure=figure, dates=dates)
+        return _("Your week at {unit}: {figure} ({dates})").format(
+            unit=s.unit.name, figure=figure, dates=dates
+        )
 
     @property
-    def zone(self) -> str:
-        return self.sections[0].unit.account.time_zone if self.sections else "UTC"
-
-    @property
-    def locale(self) -> str:
-        return self.sections[0].unit.account.default_locale if self.sections else "en"
+    def account(self) -> Account | None:
+        return self.sections[0].unit.account if self.sections else None
 
 
 def _request(unit: Unit, start: dt.date, end: dt.date) -> ReportRequest:
@@ -172,11 +186,11 @@ def section(user, unit: Unit, start: dt.date, end: dt.date, *, now: dt.datetime)
         first, last = periods.rolling_range(end)
         window = _request(unit, first, last)
         name, before_name = (
-            f"the last {periods.ROLLING_DAYS} days",
-            f"the {periods.ROLLING_DAYS} days before",
+            _("the last {days} days").format(days=periods.ROLLING_DAYS),
+            _("the {days} days before").format(days=periods.ROLLING_DAYS),
         )
     else:
-        window, name, before_name = week, "last week", "the week before"
+        window, name, before_name = week, _("last week"), _("the week before")
     before_start, before_end = periods.previous_range(window.start, window.end)
     now_counts = this if not rolling else counting.counts(window)
     before = counting.counts(replace(window, start=before_start, end=before_end))
@@ -223,7 +237,7 @@ def render_digest(content: DigestContent) -> tuple[str, str]:
         "settings_url": settings.SITE_URL + reverse("digest-settings"),
         "responses_url": settings.SITE_URL + reverse("responses"),
     }
-    with timezone.override(ZoneInfo(content.zone)), translation.override(content.locale):
+    with speaking(content.user, account=content.account):
         return (
             render_to_string("digests/email.txt", context),
             render_to_string("digests/email.html", context),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.actions import unit_time_zone
 from touchpoint.digests import actions
@@ -22,7 +23,7 @@ def digest_settings(request: HttpRequest) -> HttpResponse:
         enabled = request.POST.get("enabled") == "1"
         actions.do_set_digest(user=request.user, enabled=enabled)
         messages.success(
-            request, "The weekly digest is on." if enabled else "The weekly digest is off."
+            request, _("The weekly digest is on.") if enabled else _("The weekly digest is off.")
         )
         return redirect("digest-settings")
     units = actions.digest_units(request.user)

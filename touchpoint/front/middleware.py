@@ -1,5 +1,6 @@
-"""Dates and times as the reader expects them: in the account's time zone, in the format of
-the reader's locale."""
+"""Pages as the reader expects them: a signed-in person's pages speak their own language
+(`accounts.languages`), with dates and numbers in its format for the account's country and
+times in the account's time zone; a visitor's pages follow the browser."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone, translation
 from django.utils.translation import check_for_language
 
-from touchpoint.accounts.models import Membership
+from touchpoint.accounts.languages import account_of, format_locale, language_of
 from touchpoint.lib.languages import accepted_languages
 
 
@@ -23,9 +24,9 @@ def regional_language(accept_language: str, active: str) -> str | None:
 
 
 class ReaderTimeMiddleware:
-    """For a signed-in person: times in their (first) account's time zone, and dates in the
-    format of their browser's regional language. Runs after the locale and authentication
-    middlewares."""
+    """Runs after the locale and authentication middlewares: for a signed-in person, their
+    language (in their account's regional format) and their account's time zone; for a
+    visitor, the regional variant of the language the browser asked for."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,20 +35,18 @@ class ReaderTimeMiddleware:
         user = getattr(request, "user", None)
         zone = None
         if user is not None and user.is_authenticated:
-            held = (
-                Membership.objects.filter(user=user)
-                .order_by("unit__depth", "pk")
-                .values_list("unit__account__time_zone", flat=True)
-                .first()
+            account = account_of(user)
+            locale = format_locale(language_of(user, account), account)
+            zone = account.time_zone if account else None
+        else:
+            locale = regional_language(
+                request.headers.get("Accept-Language", ""), translation.get_language() or "en"
             )
-            zone = held
-        regional = regional_language(
-            request.headers.get("Accept-Language", ""), translation.get_language() or "en"
-        )
         if zone:
             timezone.activate(ZoneInfo(zone))
-        if regional:
-            translation.activate(regional)
+        if locale:
+            translation.activate(locale)
+            request.LANGUAGE_CODE = translation.get_language()
         try:
             return self.get_response(request)
         finally:

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -18,10 +19,9 @@ from touchpoint.analysis.dashboard import themes_context
 from touchpoint.contacts.actions import do_opt_out
 from touchpoint.lib import nps
 from touchpoint.lib.languages import accepted_languages
-from touchpoint.reports import exports, figures, league
+from touchpoint.reports import exports, figures, labels, league
 from touchpoint.reports.chart import trend_svg
 from touchpoint.reports.params import (
-    PRESETS,
     ReportError,
     check_report_request,
     parse_report_params,
@@ -69,7 +69,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         selected, comment = request.POST.get("score"), request.POST.get("comment", "")
         try:
-            response, _ = do_answer_invitation(
+            response, _changed = do_answer_invitation(
                 invitation, score=selected, comment=comment, locale=lang
             )
         except InvalidAnswer as invalid:
@@ -237,7 +237,7 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
         for ancestor in Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth")
         if any(ancestor.path.startswith(top.path) for top in tops)
     ]
-    chart_title = f"NPS of {unit.name} by {report.trend_grain}"
+    chart_title = _("NPS of {unit}: {trend}").format(unit=unit.name, trend=report.trend_title)
     standing = league.standing(report_request, report.headline)
     context = {
         "unit": unit,
@@ -265,7 +265,7 @@ def _filters(report_request) -> dict:
     account_id = report_request.unit.account_id
     chosen = dict(report_request.segments)
     return {
-        "presets": list(PRESETS.items()),
+        "presets": labels.presets(),
         "preset": report_request.preset or "custom",
         "start": report_request.start.isoformat(),
         "end": report_request.end.isoformat(),

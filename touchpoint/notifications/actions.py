@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from touchpoint.accounts.languages import speaking
 from touchpoint.accounts.models import Account
 from touchpoint.notifications.models import Delivery, Preference
 
@@ -40,7 +41,8 @@ def do_notify(
     template: str = "",
     context: dict | None = None,
 ) -> list[Delivery]:
-    """Queue an event's email for `users` (template `<template>.txt/.html/_subject.txt`)."""
+    """Queue an event's email for `users` (template `<template>.txt/.html/_subject.txt`),
+    each rendered in its recipient's language with the account's time zone."""
     now = timezone.now()
     event_id = uuid.uuid4()
     rows: list[Delivery] = []
@@ -49,7 +51,10 @@ def do_notify(
         if not user.email or preference == Preference.Ticket.OFF:
             continue
         ctx = {"user": user, "account": account, "site_url": settings.SITE_URL, **(context or {})}
-        subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
+        with speaking(user, account=account):  # in their language, the account's time
+            subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
+            body_text = render_to_string(f"{template}.txt", ctx)
+            body_html = render_to_string(f"{template}.html", ctx)
         rows.append(
             Delivery(
                 account=account,
@@ -60,8 +65,8 @@ def do_notify(
                 user=user,
                 to_email=user.email,
                 subject=subject[:300],
-                body_text=render_to_string(f"{template}.txt", ctx),
-                body_html=render_to_string(f"{template}.html", ctx),
+                body_text=body_text,
+                body_html=body_html,
                 state=(
                     Delivery.State.HELD
                     if preference == Preference.Ticket.DIGEST

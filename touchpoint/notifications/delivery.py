@@ -20,7 +20,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import ngettext
 
+from touchpoint.accounts.languages import speaking
 from touchpoint.lib import links
 from touchpoint.lib.links import LinkLost
 from touchpoint.notifications.models import Delivery, Endpoint
@@ -205,6 +208,12 @@ def bundle_digests(*, now: dt.datetime | None = None) -> int:
                 "day": day,
                 "site_url": settings.SITE_URL,
             }
+            with speaking(first.user, account=first.account):
+                subject = ngettext(
+                    "{n} ticket update for {day}", "{n} ticket updates for {day}", len(rows)
+                ).format(n=len(rows), day=date_format(day, "DATE_FORMAT"))
+                body_text = render_to_string("notifications/email/digest.txt", context)
+                body_html = render_to_string("notifications/email/digest.html", context)
             Delivery.objects.create(
                 account=first.account,
                 event_type="digest.daily",
@@ -212,10 +221,9 @@ def bundle_digests(*, now: dt.datetime | None = None) -> int:
                 channel=Delivery.Channel.EMAIL,
                 user=first.user,
                 to_email=first.to_email,
-                subject=f"{len(rows)} ticket update{'s' if len(rows) != 1 else ''} "
-                f"for {day:%A %d %B}",
-                body_text=render_to_string("notifications/email/digest.txt", context),
-                body_html=render_to_string("notifications/email/digest.html", context),
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
                 send_at=now,
             )
             made += 1

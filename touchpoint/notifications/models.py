@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.accounts.models import Account
 from touchpoint.events.models import matches
@@ -63,9 +64,9 @@ class Preference(models.Model):
     """How a user wants to hear about tickets. No row means: immediately."""
 
     class Ticket(models.TextChoices):
-        IMMEDIATE = "immediate", "Immediately"
-        DIGEST = "digest", "In a daily digest"
-        OFF = "off", "Not by email"
+        IMMEDIATE = "immediate", _("Immediately")
+        DIGEST = "digest", _("In a daily digest")
+        OFF = "off", _("Not by email")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"

@@ -18,8 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.actions import INVITATION_DAYS, do_mint_member_link
+from touchpoint.accounts.languages import speaking
 from touchpoint.accounts.models import MemberInvitation, MemberMail, Membership
 from touchpoint.outbox import engine
 from touchpoint.outbox.transports import TransportError, Transports, smtp_destination
@@ -110,15 +112,17 @@ def _password_reset_email(mail: MemberMail) -> EmailMultiAlternatives | None:
         "token": default_token_generator.make_token(user),
         "site_url": settings.SITE_URL,
     }
-    subject = render_to_string("accounts/email/password_reset_subject.txt", context)
+    with speaking(user):  # in the person's own language
+        subject = render_to_string("accounts/email/password_reset_subject.txt", context)
+        body = render_to_string("accounts/email/password_reset.txt", context)
+        html = render_to_string("accounts/email/password_reset.html", context)
     message = EmailMultiAlternatives(
         subject="".join(subject.splitlines()),
-        body=render_to_string("accounts/email/password_reset.txt", context),
+        body=body,
         from_email=_sender(mail),
         to=[mail.to_email],
         headers={"Auto-Submitted": "auto-generated"},
     )
-    html = render_to_string("accounts/email/password_reset.html", context)
     message.attach_alternative(html, "text/html")
     return message
 
@@ -134,16 +138,19 @@ def _invitation_email(mail: MemberMail) -> EmailMultiAlternatives | None:
         "link": settings.SITE_URL + reverse("accept-invitation", args=[token]),
         "days": INVITATION_DAYS,
     }
+    # In the language chosen on the invitation (the account's when none was).
+    with speaking(account=mail.account, language=invitation.language or None):
+        subject = _("You are invited to {account} on Touchpoint").format(account=mail.account.name)
+        body = render_to_string("accounts/email/invitation.txt", context)
+        html = render_to_string("accounts/email/invitation.html", context)
     message = EmailMultiAlternatives(
-        subject=f"You are invited to {mail.account.name} on Touchpoint",
-        body=render_to_string("accounts/email/invitation.txt", context),
+        subject=subject,
+        body=body,
         from_email=_sender(mail),
         to=[mail.to_email],
         headers={"Auto-Submitted": "auto-generated"},
     )
-    message.attach_alternative(
-        render_to_string("accounts/email/invitation.html", context), "text/html"
-    )
+    message.attach_alternative(html, "text/html")
     return message
 
 
@@ -156,16 +163,20 @@ def _removal_email(mail: MemberMail) -> EmailMultiAlternatives:
         "other_units": user is not None
         and Membership.objects.filter(user=user, unit__account=mail.account).exists(),
     }
+    with speaking(user, account=mail.account):
+        subject = _("Your access to {unit} in {account} was removed").format(
+            unit=mail.unit_name, account=mail.account.name
+        )
+        body = render_to_string("accounts/email/removed.txt", context)
+        html = render_to_string("accounts/email/removed.html", context)
     message = EmailMultiAlternatives(
-        subject=f"Your access to {mail.unit_name} in {mail.account.name} was removed",
-        body=render_to_string("accounts/email/removed.txt", context),
+        subject=subject,
+        body=body,
         from_email=_sender(mail),
         to=[mail.to_email],
         headers={"Auto-Submitted": "auto-generated"},
     )
-    message.attach_alternative(
-        render_to_string("accounts/email/removed.html", context), "text/html"
-    )
+    message.attach_alternative(html, "text/html")
     return message
 
 

@@ -12,8 +12,17 @@ from collections.abc import Sequence
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from touchpoint.reports.figures import TrendPoint
+
+DESCRIPTION = gettext_lazy(
+    "NPS per period with its 95 % interval as a band, the centre line dashed, the control "
+    "limits dotted; diamonds mark a real shift. The same figures are in the table below the "
+    "chart."
+)
+OUTSIDE = gettext_lazy("(outside the control limits: a real shift)")
 
 RIGHT, TOP, BOTTOM = 12, 24, 44
 
@@ -65,9 +74,7 @@ def trend_svg(
         f'role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
         'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{id_prefix}-title">{escape(title)}</title>',
-        f'<desc id="{id_prefix}-desc">NPS per period with its 95 % interval as a band, the centre '
-        "line dashed, the control limits dotted; diamonds mark a real shift. The same figures "
-        "are in the table below the chart.</desc>",
+        f'<desc id="{id_prefix}-desc">{escape(DESCRIPTION)}</desc>',
     ]
     grid = 10 if high - low <= 80 else 20
     value = math.ceil(low / grid) * grid
@@ -127,12 +134,13 @@ def trend_svg(
             out.append(
                 f'<path class="shift" d="M{_fmt(cx)},{_fmt(cy - size)} L{_fmt(cx + size)},'
                 f'{_fmt(cy)} L{_fmt(cx)},{_fmt(cy + size)} L{_fmt(cx - size)},{_fmt(cy)} Z">'
-                f"<title>{escape(label)} (outside the control limits: a real shift)</title></path>"
+                f"<title>{escape(label)} {escape(OUTSIDE)}</title></path>"
             )
             above = e.nps >= (p.control.centre or 0)
             out.append(
                 f'<text class="shift-label" x="{_fmt(cx)}" '
-                f'y="{_fmt(cy - 12 if above else cy + 20)}" text-anchor="middle">shift</text>'
+                f'y="{_fmt(cy - 12 if above else cy + 20)}" text-anchor="middle">'
+                f"{escape(_('shift'))}</text>"
             )
         else:
             hollow = " hollow" if e.few_answers else ""

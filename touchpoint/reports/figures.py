@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps, periods
 from touchpoint.lib.periods import month_end, period_start
+from touchpoint.reports import labels
 from touchpoint.reports.counting import (
     OTHER,
     Histograms,
@@ -30,7 +31,6 @@ from touchpoint.reports.counting import (
     summed,
 )
 from touchpoint.reports.params import (
-    DASH,
     TIME_GROUPS,
     ReportRequest,
     channel_labels,
@@ -142,6 +142,22 @@ class Report:
         return self.grain.grain
 
     @property
+    def trend_title(self) -> str:
+        return labels.trend_title(self.grain.grain)
+
+    @property
+    def trend_caption(self) -> str:
+        return labels.trend_caption(self.grain.grain)
+
+    @property
+    def grain_reason(self) -> str:
+        return labels.grain_reason(self.grain)
+
+    @property
+    def shifts_label(self) -> str:
+        return labels.shifts(len(self.shifts))
+
+    @property
     def change_points(self) -> float | None:
         """Raw NPS now minus raw NPS before; None when either period has no answers."""
         return self.change.points
@@ -172,17 +188,7 @@ def _periods(request: ReportRequest, grain: str) -> list[tuple[dt.date, dt.date,
 
 
 def _period_label(key: dt.date, first: dt.date, last: dt.date, grain: str) -> str:
-    if grain == "day":
-        return f"{key:%a %-d %b}"
-    if grain == "month":
-        label = f"{key:%b %Y}"
-        whole = first == key and last == month_end(key)
-        return label if whole else f"{label} ({first:%-d}\u2013{last:%-d})"
-    if first == last:
-        return f"{first:%-d %b}"
-    if first.month == last.month:
-        return f"{first.day}\u2013{last:%-d %b}"
-    return f"{first:%-d %b}{DASH}{last:%-d %b}"
+    return labels.period_label(key, first, last, grain)
 
 
 def trend(request: ReportRequest, grain: str | None = None) -> list[TrendPoint]:

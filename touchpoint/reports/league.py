@@ -11,6 +11,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, replace
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps
 from touchpoint.reports.counting import histograms, summed
@@ -20,13 +23,22 @@ from touchpoint.targets.actions import target_for
 
 KINDS = dict(Unit.Kind.choices)
 PLURALS = {
-    "brand": "brands",
-    "region": "regions",
-    "store": "stores",
-    "vendor": "support vendors",
-    "team": "teams",
-    "agent": "agents",
-    "repair_centre": "repair centres",
+    "brand": gettext_lazy("brands"),
+    "region": gettext_lazy("regions"),
+    "store": gettext_lazy("stores"),
+    "vendor": gettext_lazy("support vendors"),
+    "team": gettext_lazy("teams"),
+    "agent": gettext_lazy("agents"),
+    "repair_centre": gettext_lazy("repair centres"),
+}
+EACH = {
+    "brand": gettext_lazy("each brand"),
+    "region": gettext_lazy("each region"),
+    "store": gettext_lazy("each store"),
+    "vendor": gettext_lazy("each support vendor"),
+    "team": gettext_lazy("each team"),
+    "agent": gettext_lazy("each agent"),
+    "repair_centre": gettext_lazy("each repair centre"),
 }
 
 
@@ -207,7 +219,9 @@ def standing(request: ReportRequest, own: Figure) -> Standing:
         low, high = nps.median_interval(others)
         beside.append(
             Beside(
-                f"Median of {len(others)} other {PLURALS.get(unit.kind, unit.kind)} (ranked NPS)",
+                _("Median of {n} other {kind} (ranked NPS)").format(
+                    n=len(others), kind=PLURALS.get(unit.kind, unit.kind)
+                ),
                 statistics.median(others),
                 low,
                 high,
@@ -224,7 +238,7 @@ def standing(request: ReportRequest, own: Figure) -> Standing:
     if target is not None:
         view = TargetView(
             target.nps,
-            unit.name if target.unit_id else f"each {KINDS[unit.kind].lower()}",
+            unit.name if target.unit_id else str(EACH.get(unit.kind, unit.kind)),
             nps.probability_at_least(mine, target.nps),
             nps.answers_to_know(own.counts, prior, target.nps),
             mine,

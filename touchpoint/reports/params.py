@@ -22,6 +22,7 @@ from django.db.models import Q
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib import periods, segments
+from touchpoint.reports import labels
 from touchpoint.reports.dimensions import Declared, declared
 from touchpoint.reports.models import Dimension, DimensionValue
 from touchpoint.responses.models import Response
@@ -93,7 +94,7 @@ class ReportRequest:
 
     @property
     def label(self) -> str:
-        return periods.label(self.start, self.end, self.preset)
+        return labels.label(self.start, self.end, self.preset)  # in the reader's language
 
     def previous(self) -> ReportRequest:
         """The period just before, of the same shape (`periods.previous_range`)."""

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
@@ -15,29 +16,29 @@ from touchpoint.surveys.questions import QuestionError, check_questions, check_w
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    WEB = "web", "Web link"
-    WIDGET = "widget", "Website widget"
-    IN_APP = "in_app", "In-app"
-    KIOSK = "kiosk", "Kiosk"
-    PHONE = "phone", "Phone interview"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WEB = "web", _("Web link")
+    WIDGET = "widget", _("Website widget")
+    IN_APP = "in_app", _("In-app")
+    KIOSK = "kiosk", _("Kiosk")
+    PHONE = "phone", _("Phone interview")
 
 
 class Touchpoint(models.Model):
     """A kind of moment where the customer meets the brand, with its survey rule."""
 
     class Kind(models.TextChoices):
-        STORE_PURCHASE = "store_purchase", "Store purchase"
-        SUPPORT_CALL = "support_call", "Support call closed"
-        REPAIR = "repair", "Repair completed"
-        LANDING_PAGE = "landing_page", "Landing page or ad"
-        SIGN_UP = "sign_up", "Sign-up"
-        ONLINE_PURCHASE = "online_purchase", "Online purchase"
-        CONTACT_CHANGE = "contact_change", "Contact-details change"
-        CANCELLATION = "cancellation", "Cancellation"
-        RELATIONSHIP = "relationship", "Relationship (periodic)"
-        OTHER = "other", "Other"
+        STORE_PURCHASE = "store_purchase", _("Store purchase")
+        SUPPORT_CALL = "support_call", _("Support call closed")
+        REPAIR = "repair", _("Repair completed")
+        LANDING_PAGE = "landing_page", _("Landing page or ad")
+        SIGN_UP = "sign_up", _("Sign-up")
+        ONLINE_PURCHASE = "online_purchase", _("Online purchase")
+        CONTACT_CHANGE = "contact_change", _("Contact-details change")
+        CANCELLATION = "cancellation", _("Cancellation")
+        RELATIONSHIP = "relationship", _("Relationship (periodic)")
+        OTHER = "other", _("Other")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="touchpoints")
     slug = models.SlugField(max_length=60, help_text="Used by intake, e.g. store-purchase.")
@@ -179,32 +180,32 @@ class Invitation(models.Model):
     """
 
     class State(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        ANSWERED = "answered", "Answered"
-        SUPPRESSED = "suppressed", "Suppressed"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        ANSWERED = "answered", _("Answered")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     class Reason(models.TextChoices):
-        QUARANTINE = "quarantine", "Contact surveyed recently (quarantine)"
-        OPTED_OUT = "opted_out", "Contact opted out"
-        SAMPLED_OUT = "sampled_out", "Not in the sample"
-        NO_ADDRESS = "no_address", "No address for the channel"
-        STALE = "stale", "Expiry passed before it could be sent"
-        TOUCHPOINT_INACTIVE = "touchpoint_inactive", "Touchpoint switched off"
-        CHANNEL_UNAVAILABLE = "channel_unavailable", "Channel not set up"
-        DELIVERY_ERROR = "delivery_error", "Delivery failed"
-        RETRIES_EXHAUSTED = "retries_exhausted", "Delivery failed after all retries"
-        HANDOFF_INTERRUPTED = "handoff_interrupted", "Worker stopped mid-send (not resent)"
-        NOT_ANSWERED = "not_answered", "Not answered before expiry"
-        CANCELLED = "cancelled", "Cancelled before sending (by request)"
-        UNREACHABLE = "unreachable", "No answer after every call attempt"
-        REFUSED = "refused", "Refused the interview"
-        WRONG_NUMBER = "wrong_number", "Wrong number"
-        SUPPRESSED_ADDRESS = "suppressed_address", "Address suppressed (bounced or complained)"
-        ADDRESS_REFUSED = "address_refused", "The address or number was refused for good"
+        QUARANTINE = "quarantine", _("Contact surveyed recently (quarantine)")
+        OPTED_OUT = "opted_out", _("Contact opted out")
+        SAMPLED_OUT = "sampled_out", _("Not in the sample")
+        NO_ADDRESS = "no_address", _("No address for the channel")
+        STALE = "stale", _("Expiry passed before it could be sent")
+        TOUCHPOINT_INACTIVE = "touchpoint_inactive", _("Touchpoint switched off")
+        CHANNEL_UNAVAILABLE = "channel_unavailable", _("Channel not set up")
+        DELIVERY_ERROR = "delivery_error", _("Delivery failed")
+        RETRIES_EXHAUSTED = "retries_exhausted", _("Delivery failed after all retries")
+        HANDOFF_INTERRUPTED = "handoff_interrupted", _("Worker stopped mid-send (not resent)")
+        NOT_ANSWERED = "not_answered", _("Not answered before expiry")
+        CANCELLED = "cancelled", _("Cancelled before sending (by request)")
+        UNREACHABLE = "unreachable", _("No answer after every call attempt")
+        REFUSED = "refused", _("Refused the interview")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        SUPPRESSED_ADDRESS = "suppressed_address", _("Address suppressed (bounced or complained)")
+        ADDRESS_REFUSED = "address_refused", _("The address or number was refused for good")
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="invitations", db_index=False
@@ -300,8 +301,8 @@ class RecurringSurvey(models.Model):
     """
 
     class Audience(models.TextChoices):
-        SEGMENT = "segment", "Contacts matching the attribute filters"
-        MEMBERS = "members", "Members added one by one (API, admin)"
+        SEGMENT = "segment", _("Contacts matching the attribute filters")
+        MEMBERS = "members", _("Members added one by one (API, admin)")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="recurring")
     name = models.CharField(max_length=200)
@@ -358,11 +359,11 @@ class Reminder(models.Model):
     the invitation under its row lock)."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        CANCELLED = "cancelled", "Not needed (answered, opted out, expired)"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Not needed (answered, opted out, expired)")
+        FAILED = "failed", _("Failed")
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="reminders")
     number = models.PositiveSmallIntegerField()

@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.access import paths_q, top_units
 from touchpoint.accounts.models import ApiKey, Membership, Unit
@@ -28,6 +30,7 @@ from touchpoint.surveys.models import Touchpoint
 from touchpoint.surveys.wording import direction, language_for, wording_for
 from touchpoint.tickets.models import Priority, RootCause, Ticket, TicketEvent, TicketRule
 from touchpoint.tickets.notices import (
+    follow_up_said,
     mail_domain,
     notify,
     others,
@@ -223,9 +226,9 @@ def check_can_act(actor, ticket: Ticket) -> None:
     if isinstance(actor, ApiKey):
         if scoped_tickets_for_key(actor).filter(pk=ticket.pk).exists():
             return
-        raise TicketError("This API key cannot change this ticket.")
+        raise TicketError(_("This API key cannot change this ticket."))
     if not can_act(actor, ticket):
-        raise TicketError("Only managers of this part of the organisation can change tickets.")
+        raise TicketError(_("Only managers of this part of the organisation can change tickets."))
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -247,7 +250,7 @@ def _responded(ticket: Ticket, actor, now) -> None:
 def do_add_note(ticket: Ticket, *, actor, text: str) -> TicketEvent:
     text = (text or "").strip()
     if not text:
-        raise TicketError("Write something in the note.")
+        raise TicketError(_("Write something in the note."))
     check_can_act(actor, ticket)
     now = timezone.now()
     with transaction.atomic():
@@ -275,12 +278,14 @@ def do_change_state(ticket: Ticket, *, actor, state: str, root_cause_id: int | N
         if state not in TRANSITIONS.get(ticket.state, ()):
             target = State(state).label.lower() if state in State.values else repr(state)
             raise TicketError(
-                f"This ticket is {ticket.get_state_display().lower()}; it cannot move to {target}."
+                _("This ticket is {state}; it cannot move to {target}.").format(
+                    state=str(ticket.get_state_display()).lower(), target=target
+                )
             )
         if root_cause_id:
             cause = RootCause.objects.filter(account=ticket.account, pk=root_cause_id).first()
             if cause is None:
-                raise TicketError("Choose a root cause from the list.")
+                raise TicketError(_("Choose a root cause from the list."))
             ticket.root_cause = cause
             record_event(ticket, actor, Kind.ROOT_CAUSE, cause.name, {"root_cause": cause.code})
         old = ticket.state
@@ -312,7 +317,7 @@ def do_change_state(ticket: Ticket, *, actor, state: str, root_cause_id: int | N
 def do_set_priority(ticket: Ticket, *, actor, priority: str) -> Ticket:
     check_can_act(actor, ticket)
     if priority not in Priority.values:
-        raise TicketError("Choose a priority: low, normal, high or urgent.")
+        raise TicketError(_("Choose a priority: low, normal, high or urgent."))
     with transaction.atomic():
         ticket = _locked(ticket)
         old, ticket.priority = ticket.priority, priority
@@ -324,12 +329,12 @@ def do_set_priority(ticket: Ticket, *, actor, priority: str) -> Ticket:
 def do_assign(ticket: Ticket, *, actor, user_ids: Iterable[int]) -> Ticket:
     """Hand the ticket to other managers, among those the actor may choose."""
     if person_of(actor) is None:
-        raise TicketError("Only a person can reassign a ticket.")
+        raise TicketError(_("Only a person can reassign a ticket."))
     check_can_act(actor, ticket)
     allowed = {u.pk: u for u in assignable_users(ticket, actor)}
     chosen = [allowed.get(int(pk)) for pk in user_ids]
     if not chosen or None in chosen:
-        raise TicketError("Choose people from the list of managers who can take this ticket.")
+        raise TicketError(_("Choose people from the list of managers who can take this ticket."))
     with transaction.atomic():
         ticket = _locked(ticket)
         before = set(ticket.assignees.values_list("pk", flat=True))
@@ -347,13 +352,13 @@ def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
     """Email the customer from the ticket, threaded; their reply goes to the actor."""
     text = (text or "").strip()
     if not text:
-        raise TicketError("Write the reply first.")
+        raise TicketError(_("Write the reply first."))
     if person_of(actor) is None:
-        raise TicketError("Only a person can reply to the customer.")
+        raise TicketError(_("Only a person can reply to the customer."))
     check_can_act(actor, ticket)
     contact = ticket.contact
     if contact is None or not contact.email:
-        raise TicketError("This customer has no email address; log a call instead.")
+        raise TicketError(_("This customer has no email address; log a call instead."))
     now = timezone.now()
     with transaction.atomic():
         ticket = _locked(ticket)
@@ -398,7 +403,7 @@ def do_reply_to_customer(ticket: Ticket, *, actor, text: str) -> TicketEvent:
 def do_log_call(ticket: Ticket, *, actor, text: str) -> TicketEvent:
     text = (text or "").strip()
     if not text:
-        raise TicketError("Say how the call went.")
+        raise TicketError(_("Say how the call went."))
     check_can_act(actor, ticket)
     now = timezone.now()
     with transaction.atomic():
@@ -569,10 +574,10 @@ def do_record_follow_up(ticket: Ticket, *, score: int | None = None, solved: boo
     """Store the customer's follow-up answer (again if they change it)."""
     if ticket.follow_up_kind == TicketRule.FollowUp.SOLVED:
         if solved is None:
-            raise TicketError("Choose yes or no.")
+            raise TicketError(_("Choose yes or no."))
         score = None
     elif score is None or not 0 <= score <= 10:
-        raise TicketError("Choose a score from 0 to 10.")
+        raise TicketError(_("Choose a score from 0 to 10."))
     with transaction.atomic():
         ticket = _locked(ticket)
         ticket.follow_up_score, ticket.follow_up_solved = score, solved
@@ -582,5 +587,10 @@ def do_record_follow_up(ticket: Ticket, *, score: int | None = None, solved: boo
         event = record_event(
             ticket, None, Kind.FOLLOW_UP_ANSWERED, f"The customer answered: {said}."
         )
-        notify(ticket, "ticket.follow_up_answered", f"follow_up:{event.pk}", said=said)
+        notify(
+            ticket,
+            "ticket.follow_up_answered",
+            f"follow_up:{event.pk}",
+            said=lazy(follow_up_said, str)(score, solved),
+        )
     return ticket

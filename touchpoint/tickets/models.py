@@ -3,9 +3,12 @@ of its responsible unit, climbing the tree when nobody acts in time."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
@@ -15,10 +18,10 @@ from touchpoint.surveys.models import Touchpoint
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 class TicketRule(models.Model):
@@ -29,15 +32,15 @@ class TicketRule(models.Model):
     """
 
     class OpenOn(models.TextChoices):
-        DETRACTORS = "detractors", "Detractors (0 to 6)"
-        NOT_PROMOTERS = "not_promoters", "Detractors and passives (0 to 8)"
-        KEYWORDS_ONLY = "keywords", "Only comments that match the words below"
-        NEVER = "never", "Never"
+        DETRACTORS = "detractors", _("Detractors (0 to 6)")
+        NOT_PROMOTERS = "not_promoters", _("Detractors and passives (0 to 8)")
+        KEYWORDS_ONLY = "keywords", _("Only comments that match the words below")
+        NEVER = "never", _("Never")
 
     class FollowUp(models.TextChoices):
-        NONE = "none", "No follow-up"
-        SCORE = "score", "Ask the 0 to 10 question again"
-        SOLVED = "solved", 'Ask "Did we solve it?"'
+        NONE = "none", _("No follow-up")
+        SCORE = "score", _("Ask the 0 to 10 question again")
+        SOLVED = "solved", _('Ask "Did we solve it?"')
 
     touchpoint = models.OneToOneField(
         Touchpoint, on_delete=models.CASCADE, related_name="ticket_rule"
@@ -84,11 +87,11 @@ class RootCause(models.Model):
 
 class Ticket(models.Model):
     class State(models.TextChoices):
-        NEW = "new", "New"
-        IN_PROGRESS = "in_progress", "In progress"
-        WAITING = "waiting", "Waiting for customer"
-        RESOLVED = "resolved", "Resolved"
-        CLOSED = "closed", "Closed"
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING = "waiting", _("Waiting for customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
 
     OPEN_STATES = (State.NEW, State.IN_PROGRESS, State.WAITING)
 
@@ -148,6 +151,20 @@ class Ticket(models.Model):
         return f"Ticket #{self.pk}"
 
     @property
+    def reason_label(self) -> str:
+        """The stored reason (written in English by `actions.ticket_reason`) in the active
+        language."""
+        found = re.fullmatch(r"(detractor|passive) \(score (\d+)\)", self.reason)
+        if found and found[1] == "detractor":
+            return _("detractor (score {score})").format(score=found[2])
+        if found:
+            return _("passive (score {score})").format(score=found[2])
+        found = re.fullmatch(r'comment mentions "(.*)"', self.reason, flags=re.S)
+        if found:
+            return _("comment mentions “{keyword}”").format(keyword=found[1])
+        return self.reason
+
+    @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
 
@@ -173,19 +190,19 @@ class TicketEvent(models.Model):
     """The audit trail: every change to a ticket, who made it and when."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "Opened"
-        UPDATED = "updated", "Answer updated"
-        ASSIGNED = "assigned", "Assigned"
-        STATE = "state", "State changed"
-        PRIORITY = "priority", "Priority changed"
-        ROOT_CAUSE = "root_cause", "Root cause set"
-        NOTE = "note", "Internal note"
-        REPLY = "reply", "Reply to the customer"
-        CALL = "call", "Call with the customer"
-        SLA_WARNING = "sla_warning", "SLA warning"
-        ESCALATED = "escalated", "Escalated"
-        FOLLOW_UP_SENT = "follow_up_sent", "Follow-up sent"
-        FOLLOW_UP_ANSWERED = "follow_up_answered", "Follow-up answered"
+        OPENED = "opened", _("Opened")
+        UPDATED = "updated", _("Answer updated")
+        ASSIGNED = "assigned", _("Assigned")
+        STATE = "state", _("State changed")
+        PRIORITY = "priority", _("Priority changed")
+        ROOT_CAUSE = "root_cause", _("Root cause set")
+        NOTE = "note", _("Internal note")
+        REPLY = "reply", _("Reply to the customer")
+        CALL = "call", _("Call with the customer")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        ESCALATED = "escalated", _("Escalated")
+        FOLLOW_UP_SENT = "follow_up_sent", _("Follow-up sent")
+        FOLLOW_UP_ANSWERED = "follow_up_answered", _("Follow-up answered")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -201,3 +218,63 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on ticket #{self.ticket_id}"
+
+    @property
+    def text_label(self) -> str:
+        """The text in the active language: what Touchpoint itself wrote (stored in English by
+        `tickets.actions`) is worded again; what a person wrote stays as written."""
+        return event_text(self.kind, self.text, self.data or {})
+
+
+_SAID = {"solved": _("solved"), "not solved": _("not solved")}
+_EVENT_TEXTS = [
+    (
+        re.compile(r"Opened: (?P<reason>.*)\. Assigned to (?P<names>.*)\.", re.S),
+        _("Opened: {reason}. Assigned to {names}."),
+    ),
+    (re.compile(r"Assigned to (?P<names>.*)", re.S), _("Assigned to {names}")),
+    (re.compile(r"New score (?P<score>\d+)"), _("New score {score}")),
+    (re.compile(r"Follow-up sent to (?P<email>.*)", re.S), _("Follow-up sent to {email}")),
+    (
+        re.compile(r"Escalates in about (?P<hours>\d+) h if not handled\."),
+        _("Escalates in about {hours} h if not handled."),
+    ),
+    (
+        re.compile(
+            r"Overdue at (?P<previous>.*); escalated to (?P<holder>.*) \(level (?P<level>\d+)\)\."
+        ),
+        _("Overdue at {previous}; escalated to {holder} (level {level})."),
+    ),
+    (
+        re.compile(r"Overdue, and there is no one higher to escalate to\."),
+        _("Overdue, and there is no one higher to escalate to."),
+    ),
+    (re.compile(r"The customer answered: (?P<said>.*)\."), _("The customer answered: {said}.")),
+]
+_SYSTEM_KINDS = {"opened", "updated", "assigned", "follow_up_sent", "sla_warning", "escalated"}
+
+
+def event_text(kind: str, text: str, data: dict) -> str:
+    if kind == TicketEvent.Kind.STATE and data.get("to") in Ticket.State.values:
+        return str(Ticket.State(data["to"]).label)
+    if kind == TicketEvent.Kind.PRIORITY:
+        value = text.lower()  # stored as its English label: "High"
+        return str(Priority(value).label) if value in Priority.values else text
+    if kind not in _SYSTEM_KINDS and kind != TicketEvent.Kind.FOLLOW_UP_ANSWERED:
+        return text  # a note, a reply, a call: a person's words
+    for pattern, wording in _EVENT_TEXTS:
+        found = pattern.fullmatch(text)
+        if found:
+            parts = found.groupdict()
+            if "reason" in parts:
+                parts["reason"] = Ticket(reason=parts["reason"]).reason_label
+            if "said" in parts:
+                score = re.fullmatch(r"score (\d+)", parts["said"])
+                said = _SAID.get(parts["said"])
+                parts["said"] = (
+                    str(_("score {score}")).format(score=score[1])
+                    if score
+                    else str(said or parts["said"])
+                )
+            return str(wording).format(**parts)
+    return text

@@ -4,7 +4,9 @@ who hold the ticket (in their preference) and a domain event for webhooks and co
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.models import ApiKey
 from touchpoint.events import actions as events
@@ -21,7 +23,7 @@ def name_of(actor) -> str:
     if actor is None:
         return "Touchpoint"
     if isinstance(actor, ApiKey):
-        return f"API key “{actor.name}”"
+        return _("API key “{name}”").format(name=actor.name)
     return actor.get_full_name() or actor.get_username()
 
 
@@ -56,8 +58,12 @@ def notify(ticket: Ticket, event_type: str, key: str, *, users=None, **context) 
         users = list(ticket.assignees.all())
     url = f"{settings.SITE_URL}/tickets/{ticket.pk}/"
     response = ticket.response
-    title = headline(ticket, event_type, context)
-    summary = f"{title} — score {response.score}, {ticket.touchpoint.name} <{url}>"
+    with translation.override(settings.LANGUAGE_CODE):  # webhooks and connectors: English
+        summary = f"{headline(ticket, event_type, context)} — score {response.score}, "
+        summary += f"{ticket.touchpoint.name} <{url}>"
+    # Worded again for each recipient, in their language (do_notify renders in it).
+    title = lazy(headline, str)(ticket, event_type, context)
+    who = lazy(name_of, str)(context.get("actor"))
     events.publish(
         [
             events.new(
@@ -81,30 +87,57 @@ def notify(ticket: Ticket, event_type: str, key: str, *, users=None, **context) 
             "url": url,
             "headline": title,
             "event_type": event_type,
-            "who": name_of(context.get("actor")),
+            "who": who,
             **context,
         },
     )
 
 
 def headline(ticket: Ticket, event_type: str, context: dict) -> str:
+    """What happened, in the active language."""
     who = name_of(context.get("actor"))
     where = ticket.unit.name
-    return {
-        "ticket.opened": f"New ticket #{ticket.pk} at {where}: {ticket.reason}",
-        "ticket.updated": f"Ticket #{ticket.pk} at {where}: the customer changed their answer",
-        "ticket.note": f"{who} added a note to ticket #{ticket.pk} ({where})",
-        "ticket.state": f"{who} set ticket #{ticket.pk} ({where}) to "
-        f"{ticket.get_state_display().lower()}",
-        "ticket.assigned": f"{who} assigned ticket #{ticket.pk} ({where}) to you",
-        "ticket.replied": f"{who} replied to the customer on ticket #{ticket.pk} ({where})",
-        "ticket.sla_warning": f"Ticket #{ticket.pk} at {where} escalates in about "
-        f"{context.get('hours')} h",
-        "ticket.escalated": f"Ticket #{ticket.pk} at {where} is overdue and escalated to "
-        f"{ticket.holder.name}",
-        "ticket.follow_up_answered": f"Follow-up on ticket #{ticket.pk} ({where}): "
-        f"{context.get('said')}",
-    }.get(event_type, f"Ticket #{ticket.pk} at {where}")
+    n = ticket.pk
+    if event_type == "ticket.opened":
+        return _("New ticket #{n} at {where}: {reason}").format(
+            n=n, where=where, reason=ticket.reason_label
+        )
+    if event_type == "ticket.updated":
+        return _("Ticket #{n} at {where}: the customer changed their answer").format(
+            n=n, where=where
+        )
+    if event_type == "ticket.note":
+        return _("{who} added a note to ticket #{n} ({where})").format(who=who, n=n, where=where)
+    if event_type == "ticket.state":
+        return _("{who} set ticket #{n} ({where}) to {state}").format(
+            who=who, n=n, where=where, state=str(ticket.get_state_display()).lower()
+        )
+    if event_type == "ticket.assigned":
+        return _("{who} assigned ticket #{n} ({where}) to you").format(who=who, n=n, where=where)
+    if event_type == "ticket.replied":
+        return _("{who} replied to the customer on ticket #{n} ({where})").format(
+            who=who, n=n, where=where
+        )
+    if event_type == "ticket.sla_warning":
+        return _("Ticket #{n} at {where} escalates in about {hours} h").format(
+            n=n, where=where, hours=context.get("hours")
+        )
+    if event_type == "ticket.escalated":
+        return _("Ticket #{n} at {where} is overdue and escalated to {holder}").format(
+            n=n, where=where, holder=ticket.holder.name
+        )
+    if event_type == "ticket.follow_up_answered":
+        return _("Follow-up on ticket #{n} ({where}): {said}").format(
+            n=n, where=where, said=context.get("said")
+        )
+    return _("Ticket #{n} at {where}").format(n=n, where=where)
+
+
+def follow_up_said(score: int | None, solved: bool | None) -> str:
+    """The customer's follow-up answer, in the active language."""
+    if score is not None:
+        return _("score {score}").format(score=score)
+    return _("solved") if solved else _("not solved")
 
 
 def ticket_data(ticket: Ticket) -> dict:

@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -26,6 +28,7 @@ from touchpoint.accounts.models import Unit
 from touchpoint.lib import periods
 from touchpoint.notifications.actions import do_set_preference, preference_of
 from touchpoint.notifications.models import Preference
+from touchpoint.reports import labels
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Touchpoint
 from touchpoint.surveys.questions import labelled_answers
@@ -35,10 +38,10 @@ from touchpoint.tickets.metrics import loop_metrics
 from touchpoint.tickets.models import RootCause, Ticket, TicketRule
 
 VIEWS = {
-    "mine": "Assigned to me",
-    "open": "All open",
-    "overdue": "Overdue",
-    "done": "Resolved and closed",
+    "mine": gettext_lazy("Assigned to me"),
+    "open": gettext_lazy("All open"),
+    "overdue": gettext_lazy("Overdue"),
+    "done": gettext_lazy("Resolved and closed"),
 }
 
 
@@ -59,7 +62,7 @@ def _period(request: HttpRequest, account, now: dt.datetime) -> Period:
     start, end = periods.preset_range(preset, now.astimezone(zone).date())
     return Period(
         preset,
-        periods.label(start, end, preset),
+        labels.label(start, end, preset),
         dt.datetime.combine(start, dt.time(), zone),
         dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone),
     )
@@ -127,7 +130,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "touchpoint": touchpoint,
             "metrics": loop,
             "period": period,
-            "periods": periods.PRESETS,
+            "periods": dict(labels.presets()),
             "now": now,
         },
     )
@@ -157,7 +160,7 @@ def root_causes(request: HttpRequest) -> HttpResponse:
             "touchpoints": touchpoints,
             "touchpoint": touchpoint,
             "period": period,
-            "periods": periods.PRESETS,
+            "periods": dict(labels.presets()),
         },
     )
 
@@ -175,13 +178,13 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "note":
                 actions.do_add_note(ticket, actor=user, text=request.POST.get("text", ""))
-                messages.success(request, "Note added.")
+                messages.success(request, _("Note added."))
             elif action == "reply":
                 actions.do_reply_to_customer(ticket, actor=user, text=request.POST.get("text", ""))
-                messages.success(request, "Reply sent to the customer.")
+                messages.success(request, _("Reply sent to the customer."))
             elif action == "call":
                 actions.do_log_call(ticket, actor=user, text=request.POST.get("text", ""))
-                messages.success(request, "Call logged.")
+                messages.success(request, _("Call logged."))
             elif action == "state":
                 cause = request.POST.get("root_cause", "")
                 actions.do_change_state(
@@ -190,15 +193,15 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
                     state=request.POST.get("state", ""),
                     root_cause_id=int(cause) if (cause.isascii() and cause.isdigit()) else None,
                 )
-                messages.success(request, "Ticket updated.")
+                messages.success(request, _("Ticket updated."))
             elif action == "assign":
                 actions.do_assign(ticket, actor=user, user_ids=request.POST.getlist("assignees"))
-                messages.success(request, "Ticket reassigned.")
+                messages.success(request, _("Ticket reassigned."))
             elif action == "priority":
                 actions.do_set_priority(ticket, actor=user, priority=request.POST.get("priority"))
-                messages.success(request, "Priority changed.")
+                messages.success(request, _("Priority changed."))
             else:
-                messages.error(request, "Unknown action.")
+                messages.error(request, _("Unknown action."))
         except actions.TicketError as error:
             messages.error(request, str(error))
         return redirect("ticket", pk=ticket.pk)
@@ -295,9 +298,9 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         try:
             do_set_preference(request.user, request.POST.get("ticket_email", ""))
         except ValueError:
-            messages.error(request, "Choose one of the options.")
+            messages.error(request, _("Choose one of the options."))
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
         return redirect("ticket-settings")
     return render(
         request,
