@@ -38,7 +38,7 @@ from touchpoint.lib.proportions import rise_p_value
 from touchpoint.lib.text.starter import THEMES
 from touchpoint.notifications.actions import do_set_preference
 from touchpoint.notifications.models import Delivery
-from touchpoint.reports import rollups
+from touchpoint.reports import folding
 from touchpoint.responses.models import Response
 
 UTC = dt.UTC
@@ -185,7 +185,7 @@ def week(brand, unit, monday: dt.date, *, battery: int, total: int = 40) -> None
     ]
     with time_machine.travel(at + dt.timedelta(hours=2), tick=False):
         Response.objects.bulk_create(made)
-        rollups.add_responses(brand.account, made)
+        folding.add_responses(brand.account, made)
         while sweep.analyse_pending(now=at + dt.timedelta(hours=2)):
             pass
 
