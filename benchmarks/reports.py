@@ -465,6 +465,7 @@ class Loader:
         "updated_at",
         "answers",
         "locale",
+        "segments",
     )
     TOTAL_COLUMNS = ("account_id", "unit_id", "grain", "period", *[f"s{n}" for n in range(11)])
     ROLLUP_COLUMNS = (*TOTAL_COLUMNS[:4], "touchpoint_id", "channel", *TOTAL_COLUMNS[4:])
@@ -526,7 +527,7 @@ class Loader:
             data = []
             for row in rows:
                 at = row[-1].replace(tzinfo=None).isoformat(" ")  # as Django stores it
-                data.append((*row[:-1], at, at, at, "{}", "en"))
+                data.append((*row[:-1], at, at, at, "{}", "en", "{}"))
             marks = ", ".join("?" * len(self.RESPONSE_COLUMNS))
             self.raw.executemany(
                 f'INSERT INTO "{self.response_table}" ({columns}) VALUES ({marks})', data
@@ -536,7 +537,7 @@ class Loader:
         with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
                 at = row[-1]
-                copy.write_row((*row[:-1], at, at, at, "{}", "en"))
+                copy.write_row((*row[:-1], at, at, at, "{}", "en", "{}"))
 
     def rollups(self, rows: list[tuple]) -> None:
         """(account, *key, *histogram) rows as `rollups.deltas_for` keys them: a total's key

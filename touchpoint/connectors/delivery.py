@@ -94,6 +94,14 @@ class ConnectorQueue(engine.Queue):
             return None
         return ConnectorTransport(VENDORS[connector.kind], connector, secrets), call
 
+    def hand_off(self, call: ConnectorCall, now: dt.datetime) -> bool:
+        # Checked again at the last moment: calls are composed a few ahead, and a 401 to an
+        # earlier one of the pass switches the connector off.
+        if Connector.objects.filter(pk=call.connector_id, disabled_at__isnull=False).exists():
+            engine.give_back(self, call)
+            return False
+        return super().hand_off(call, now)
+
     def sent(self, call: ConnectorCall, result, now: dt.datetime) -> dict:
         kept = actions.after_call(call, result or {})
         return {
