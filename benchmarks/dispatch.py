@@ -40,7 +40,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from faults import INVITATION_ID, free_port, measure_anchor, received_ids, record, start_server
+from faults import (
+    INVITATION_ID,
+    free_port,
+    measure_anchor,
+    received_ids,
+    record,
+    start_server,
+    use_smtp_environment,
+)
 from reports import Target, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,23 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     target = Target.parse(url)
     target.make_fresh()
     port = free_port()
-    os.environ.update(
-        DATABASE_URL=url,
-        SECRET_KEY="benchmark",
-        DJANGO_SETTINGS_MODULE="touchpoint.settings",
-        TOUCHPOINT_DATA_DIR=str(workdir),
-        SITE_URL="http://localhost:8000",
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(port),
-        EMAIL_TIMEOUT="10",
-        EMAIL_USE_TLS="false",
-        EMAIL_USE_SSL="false",
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        DEV_OUTBOX="false",
-    )
-    os.environ.pop("DEBUG", None)
+    use_smtp_environment(url, workdir, port)
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -125,24 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         raise
     target = Target.parse(url)
     port = free_port()
-    os.environ.update(
-        DATABASE_URL=url,
-        SECRET_KEY="benchmark",
-        DJANGO_SETTINGS_MODULE="touchpoint.settings",
-        TOUCHPOINT_DATA_DIR=str(workdir),
-        SITE_URL="http://localhost:8000",
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(port),
-        EMAIL_TIMEOUT="10",
-        EMAIL_USE_TLS="false",
-        EMAIL_USE_SSL="false",
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        OUTBOX_TIME_SCALE=str(args.time_scale),
-        DEV_OUTBOX="false",
-    )
-    os.environ.pop("DEBUG", None)
+    use_smtp_environment(url, workdir, port, OUTBOX_TIME_SCALE=str(args.time_scale))
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -189,6 +172,29 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     return 1 if outcome.lost or outcome.duplicates else 0
+
+
+def use_smtp_environment(url: str, workdir: Path, port: int, **extra: str) -> None:
+    """The settings of a benchmark run, in this process's environment (its workers inherit
+    it): the database, mail over SMTP to the local server on `port`, no dev outbox."""
+    os.environ.update(
+        DATABASE_URL=url,
+        SECRET_KEY="benchmark",
+        DJANGO_SETTINGS_MODULE="touchpoint.settings",
+        TOUCHPOINT_DATA_DIR=str(workdir),
+        SITE_URL="http://localhost:8000",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(port),
+        EMAIL_TIMEOUT="10",
+        EMAIL_USE_TLS="false",
+        EMAIL_USE_SSL="false",
+        EMAIL_HOST_USER="",
+        EMAIL_HOST_PASSWORD="",
+        DEV_OUTBOX="false",
+        **extra,
+    )
+    os.environ.pop("DEBUG", None)
 
 
 def free_port() -> int:

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from touchpoint.contacts.models import Suppression
+from touchpoint.lib import sms
 
 Reason = Suppression.Reason
 # How many reports one request may carry (providers batch up to a few hundred).
@@ -108,9 +109,7 @@ def _plain(item: dict, number: int) -> list[Report]:
     if not address:
         raise FeedbackError(f"{where}address is missing.")
     channel = "email" if "@" in address else "sms"
-    if channel == "sms" and not (
-        address.startswith("+") and (address[1:].isascii() and address[1:].isdigit())
-    ):
+    if channel == "sms" and not sms.is_e164(address):
         raise FeedbackError(f"{where}address must be an email address or an E.164 number.")
     reason = PLAIN_TYPES[kind]
     if (reason == Reason.INVALID_NUMBER) != (channel == "sms"):

@@ -8,7 +8,18 @@ alphabet (an emoji, "á", a Devanagari letter) turns the whole message into UCS-
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+
+# A phone number in E.164 form: "+", a country code, at most 15 digits in all.
+E164_PATTERN = r"^\+[1-9]\d{6,14}$"
+_E164 = re.compile(E164_PATTERN, re.ASCII)
+
+
+def is_e164(text: str) -> bool:
+    """Is this a number in E.164 form (ASCII digits only), e.g. +447700900123?"""
+    return _E164.match(text) is not None
+
 
 # 3GPP TS 23.038 basic character set, and the extension table (each costs two septets).
 GSM7_BASIC = frozenset(

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from touchpoint.lib import sms
 from touchpoint.lib.vault import SealedCharField
 
 
@@ -87,7 +88,7 @@ class SmsSettings(models.Model):
     from_number = models.CharField(
         max_length=20,
         blank=True,
-        validators=[RegexValidator(r"^\+[1-9]\d{6,14}$", "An E.164 number, e.g. +447700900123.")],
+        validators=[RegexValidator(sms.E164_PATTERN, "An E.164 number, e.g. +447700900123.")],
         help_text="The sender number, or leave blank and give a messaging service.",
     )
     messaging_service_sid = models.CharField(

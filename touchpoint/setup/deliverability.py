@@ -3,8 +3,6 @@ them: every change is audited (who, when, what, why)."""
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -14,12 +12,12 @@ from django.utils.translation import gettext as _
 from touchpoint.accounts.models import Account
 from touchpoint.contacts import suppressions
 from touchpoint.contacts.models import FeedbackKey, Suppression
+from touchpoint.lib import sms
 from touchpoint.setup.audit import SetupError, actor_name, record_change
 from touchpoint.setup.models import SetupChange
 
 Subject = SetupChange.Subject
 STATES = ("active", "lifted", "all")
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def listed(
@@ -59,7 +57,7 @@ def check_address(channel: str, address: str) -> str:
         except ValidationError as error:
             raise SetupError(_("Enter a valid email address."), "address") from error
     elif channel == "sms":
-        if not E164.match(address):
+        if not sms.is_e164(address):
             raise SetupError(_("Enter the number in E.164 form, e.g. +34600111222."), "address")
     else:
         raise SetupError(_("Choose email or SMS."), "channel")
