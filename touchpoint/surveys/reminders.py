@@ -115,6 +115,8 @@ class ReminderQueue(engine.Queue):
     def compose(self, reminder: Reminder, transports: Transports):
         invitation = reminder.invitation
         why = _needless(invitation)
+        if not why and is_suppressed(invitation.contact, invitation.channel):
+            why = "the address is on the suppression list"  # checked once, not at the hand-off
         if why:
             _finish(reminder, State.CANCELLED, why)
             return None
@@ -181,8 +183,6 @@ def _needless(invitation: Invitation) -> str:
         return "the survey is closed"
     if invitation.contact.opted_out_of(invitation.channel):
         return "opted out"
-    if is_suppressed(invitation.contact, invitation.channel):
-        return "the address is on the suppression list"
     return ""
 
 
