@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.models import Account
 from touchpoint.connectors import actions, audience
@@ -64,7 +65,7 @@ def do_test_connector(*, by, connector: Connector) -> actions.TestResult:
 
 def do_replay_event(*, by, event: InboundEvent) -> InboundEvent:
     if event.state != InboundEvent.State.PARKED:
-        raise SetupError("only a parked event can be replayed", "event")
+        raise SetupError(_("only a parked event can be replayed"), "event")
     replayed = actions.do_replay(event)
     record_change(
         event.account,
