@@ -12,8 +12,9 @@ from django.utils.translation.template import templatize
 ROOT = Path(__file__).resolve().parent.parent / "touchpoint"
 
 # What is translated today: the base layout and menu, sign-in, the dashboard, tickets (pages
-# and notices), the weekly and daily digests, people, invitations, password reset and one's
-# own settings. Not yet: setup, explorer, league tables, alerts, targets, themes, interviews.
+# and notices), the weekly and daily digests, people, invitations, password reset, one's own
+# settings, and setup (every page under /setup/, its forms, checks and notices). Not yet:
+# explorer, league tables, alerts, targets, themes, interviews.
 TEMPLATES = [
     "front/templates/front/app_base.html",
     "front/templates/front/_menu.html",
@@ -42,11 +43,13 @@ TEMPLATES = [
     *sorted(
         str(p.relative_to(ROOT)) for p in (ROOT / "accounts/templates").rglob("*") if p.is_file()
     ),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "setup/templates").rglob("*") if p.is_file()),
 ]
 MODULES = [
     "front/context.py",
     "front/views.py",
     "accounts/models.py",
+    "contacts/models.py",
     "accounts/actions.py",
     "accounts/views.py",
     "surveys/models.py",
@@ -62,6 +65,7 @@ MODULES = [
     "reports/labels.py",
     "reports/league.py",
     "reports/chart.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "setup").glob("*.py")),
 ]
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}
 PLURAL = {"ngettext", "ngettext_lazy"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.accounts.models import Account, validate_time_zone
 
@@ -65,10 +66,10 @@ class Suppression(models.Model):
     (who, when, why), so the list is also its own history."""
 
     class Reason(models.TextChoices):
-        HARD_BOUNCE = "hard_bounce", "Hard bounce (the mail server refused the address)"
-        COMPLAINT = "complaint", "Complaint (marked as spam)"
-        INVALID_NUMBER = "invalid_number", "The number cannot receive SMS"
-        MANUAL = "manual", "Added by an admin"
+        HARD_BOUNCE = "hard_bounce", _("Hard bounce (the mail server refused the address)")
+        COMPLAINT = "complaint", _("Complaint (marked as spam)")
+        INVALID_NUMBER = "invalid_number", _("The number cannot receive SMS")
+        MANUAL = "manual", _("Added by an admin")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="suppressions")
     channel = models.CharField(max_length=10)  # "email" or "sms"

@@ -28,9 +28,9 @@ class Endpoint(models.Model):
     Microsoft Teams Adaptive Card."""
 
     class Kind(models.TextChoices):
-        JSON = "json", "JSON webhook (signed)"
-        SLACK = "slack", "Slack-compatible incoming webhook"
-        TEAMS = "teams", "Microsoft Teams (Adaptive Card, incoming webhook or Workflows)"
+        JSON = "json", _("JSON webhook (signed)")
+        SLACK = "slack", _("Slack-compatible incoming webhook")
+        TEAMS = "teams", _("Microsoft Teams (Adaptive Card, incoming webhook or Workflows)")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="endpoints")
     name = models.CharField(max_length=100)
