@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from touchpoint.accounts.actions import NewApiKey, do_create_api_key, do_revoke_api_key
 from touchpoint.accounts.models import Account, ApiKey, Unit
@@ -31,26 +32,26 @@ Subject = SetupChange.Subject
 
 # The events an endpoint can ask for (empty: all of Touchpoint's own).
 EVENTS = {
-    "response.created": "An answer arrives",
-    "response.updated": "An answer changes",
-    "response.erased": "An erased customer's words are removed from an answer",
-    "contact.unsubscribed": "A contact opts out",
-    "contact.erased": "A contact is erased",
-    "alert.opened": "An alert fires",
-    "ticket.opened": "A ticket is opened",
-    "ticket.assigned": "A ticket is assigned",
-    "ticket.state": "A ticket changes state",
-    "ticket.note": "An internal note is added",
-    "ticket.reply": "A manager replies to the customer",
-    "ticket.replied": "The customer answers a reply",
-    "ticket.updated": "The customer changes their answer",
-    "ticket.sla_warning": "A ticket is about to escalate",
-    "ticket.escalated": "A ticket escalates",
-    "ticket.follow_up": "The follow-up is sent",
-    "ticket.follow_up_answered": "The follow-up is answered",
-    "survey_response.created": "An answer arrives (Delighted format)",
-    "survey_response.updated": "An answer changes (Delighted format)",
-    "unsubscribe.created": "A contact opts out (Delighted format)",
+    "response.created": gettext_lazy("An answer arrives"),
+    "response.updated": gettext_lazy("An answer changes"),
+    "response.erased": gettext_lazy("An erased customer's words are removed from an answer"),
+    "contact.unsubscribed": gettext_lazy("A contact opts out"),
+    "contact.erased": gettext_lazy("A contact is erased"),
+    "alert.opened": gettext_lazy("An alert fires"),
+    "ticket.opened": gettext_lazy("A ticket is opened"),
+    "ticket.assigned": gettext_lazy("A ticket is assigned"),
+    "ticket.state": gettext_lazy("A ticket changes state"),
+    "ticket.note": gettext_lazy("An internal note is added"),
+    "ticket.reply": gettext_lazy("A manager replies to the customer"),
+    "ticket.replied": gettext_lazy("The customer answers a reply"),
+    "ticket.updated": gettext_lazy("The customer changes their answer"),
+    "ticket.sla_warning": gettext_lazy("A ticket is about to escalate"),
+    "ticket.escalated": gettext_lazy("A ticket escalates"),
+    "ticket.follow_up": gettext_lazy("The follow-up is sent"),
+    "ticket.follow_up_answered": gettext_lazy("The follow-up is answered"),
+    "survey_response.created": gettext_lazy("An answer arrives (Delighted format)"),
+    "survey_response.updated": gettext_lazy("An answer changes (Delighted format)"),
+    "unsubscribe.created": gettext_lazy("A contact opts out (Delighted format)"),
 }
 
 
