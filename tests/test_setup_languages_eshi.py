@@ -8,6 +8,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.manager_messages import ROOT, from_module, from_template, manager_messages
@@ -36,6 +37,10 @@ RULE = {
     "widget_min_page_views": "",
     "widget_url_patterns": "",
 }
+
+
+def unit_file(text: str) -> dict:
+    return {"file": SimpleUploadedFile("units.csv", text.encode(), content_type="text/csv")}
 
 
 def setup_messages() -> set[str | tuple[str, str]]:
@@ -167,6 +172,19 @@ def test_an_admin_reads_every_setup_page_in_their_language(brand, people, lang):
         "bad suppression": client.post(
             "/setup/suppressions/", {"action": "add", "channel": "sms", "address": "0612"}
         ),
+        # A unit file's plan (a store to add, one renamed, a manager invited), and a refused one.
+        "plan": client.post(
+            "/setup/units/upload",
+            unit_file(
+                "code,name,kind,parent,managers\n"
+                "store-099,Lyon Part-Dieu,store,north,lea@example.com:manager\n"
+                "store-012,Lille Flandres,store,north,\n"
+            ),
+            follow=True,
+        ),
+        "refused file": client.post(
+            "/setup/units/upload", unit_file("code,name,kind,parent\nstore-012,X,store,nowhere\n")
+        ),
     }
     for name, page in pages.items():
         assert page.status_code in (200, 400), name
@@ -185,8 +203,14 @@ def test_an_admin_reads_every_setup_page_in_their_language(brand, people, lang):
         ("api keys", "API keys"),
         ("bad rule", "Nothing was saved: please correct the fields marked below."),
         ("bad rule", "give both a start and an end, or neither"),
+        ("plan", "Apply this plan"),
+        ("plan", "to add"),
+        ("plan", "to rename"),
+        ("plan", "people to invite"),
     ]:
         assert found[english] in text[name], (name, english)
     assert found["%(n)s day", 1] % {"n": 4} in text["touchpoints"]  # the repair's delay
     shown = found["another touchpoint already uses %(slug)s"] % {"slug": "store-purchase"}
     assert shown in unescape(text["bad rule"])
+    refused = found["no unit with code %(code)s, in the file or the tree"] % {"code": "nowhere"}
+    assert refused in text["refused file"]
