@@ -10,6 +10,30 @@ from django.utils.translation import gettext_lazy as _
 
 from touchpoint.accounts.models import Account, ApiKey
 
+# What each recorded action reads as on the audit pages; stored as the code on the left.
+ACTIONS = {
+    "activated": _("activated"),
+    "added": _("added"),
+    "changed": _("changed"),
+    "closed": _("closed"),
+    "created": _("created"),
+    "declared": _("declared"),
+    "dropped": _("dropped"),
+    "import": _("import"),
+    "lifted": _("lifted"),
+    "new_link": _("new link"),
+    "new_secret": _("new secret"),
+    "paused": _("paused"),
+    "reopened": _("reopened"),
+    "replayed": _("replayed"),
+    "restated": _("restated"),
+    "revoked": _("revoked"),
+    "synced": _("synced"),
+    "test_sent": _("test sent"),
+    "tested": _("tested"),
+    "unsubscribed": _("unsubscribed"),
+}
+
 
 class SetupChange(models.Model):
     """One change to an account's setup: who made it (a person or an API key), when, what it
@@ -53,6 +77,11 @@ class SetupChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor}: {self.action} {self.get_subject_display()} {self.subject_label}"
+
+    @property
+    def action_display(self) -> str:
+        """The action in the reader's language (an unknown code as it is stored)."""
+        return str(ACTIONS.get(self.action, self.action.replace("_", " ")))
 
 
 class UnitImport(models.Model):
