@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from tests.fake_twilio import twilio  # noqa: F401  (the fixture, for every test module)
 from touchpoint.accounts.actions import do_create_api_key, do_create_unit
@@ -23,6 +25,16 @@ from touchpoint.accounts.models import Account, Unit
 from touchpoint.events import actions as events
 from touchpoint.notifications import delivery as notifications
 from touchpoint.surveys.models import Touchpoint
+
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page a test client fetched in German leaves
+    German active on the thread (LocaleMiddleware activates, nothing deactivates)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass
