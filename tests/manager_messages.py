@@ -89,6 +89,7 @@ MODULES = [
     "responses/explorer.py",
     "explorer/views.py",
     "alerts/apps.py",
+    "alerts/models.py",
     "alerts/conditions.py",
     "alerts/actions.py",
     "alerts/themes.py",
