@@ -27,7 +27,6 @@ from touchpoint.notifications import delivery as notifications
 from touchpoint.surveys.models import Touchpoint
 
 
-
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a page a test client fetched in German leaves

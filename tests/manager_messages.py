@@ -11,10 +11,13 @@ from django.utils.translation.template import templatize
 
 ROOT = Path(__file__).resolve().parent.parent / "touchpoint"
 
-# What is translated today: the base layout and menu, sign-in, the dashboard, tickets (pages
-# and notices), the weekly and daily digests, people, invitations, password reset, one's own
-# settings, and setup (every page under /setup/, its forms, checks and notices). Not yet:
-# explorer, league tables, alerts, targets, themes, interviews.
+# What is translated: the base layout and menu, sign-in, the dashboard, tickets (pages and
+# notices), the weekly and daily digests, people, invitations, password reset and one's own
+# settings; every setup page under /setup/ (forms, checks, notices); the response explorer,
+# league tables, alerts (pages and emails), targets, themes and what customers talk about,
+# phone interviews, and the connectors' email to managers. Not here: development-only pages
+# (devmail), and what customers read (surveys, kiosks, widget: their wording travels by the
+# survey's language).
 TEMPLATES = [
     "front/templates/front/app_base.html",
     "front/templates/front/_menu.html",
@@ -40,6 +43,25 @@ TEMPLATES = [
     "digests/templates/digests/email.html",
     "digests/templates/digests/email.txt",
     "digests/templates/digests/settings.html",
+    "explorer/templates/responses/list.html",
+    "explorer/templates/responses/detail.html",
+    "explorer/templates/responses/_ticket.html",
+    "explorer/templates/responses/_category.html",
+    "front/templates/front/league.html",
+    "alerts/templates/alerts/list.html",
+    "alerts/templates/alerts/alert.html",
+    "alerts/templates/alerts/email/alert.html",
+    "alerts/templates/alerts/email/alert.txt",
+    "alerts/templates/alerts/email/alert_subject.txt",
+    "targets/templates/targets/targets.html",
+    "analysis/templates/analysis/themes.html",
+    "analysis/templates/analysis/theme_form.html",
+    "analysis/templates/analysis/unit.html",
+    "interviews/templates/interviews/queue.html",
+    "interviews/templates/interviews/call.html",
+    "connectors/templates/connectors/email/disabled.html",
+    "connectors/templates/connectors/email/disabled.txt",
+    "connectors/templates/connectors/email/disabled_subject.txt",
     *sorted(
         str(p.relative_to(ROOT)) for p in (ROOT / "accounts/templates").rglob("*") if p.is_file()
     ),
@@ -65,6 +87,26 @@ MODULES = [
     "reports/labels.py",
     "reports/league.py",
     "reports/chart.py",
+    "reports/counting.py",
+    "reports/figures.py",
+    "responses/explorer.py",
+    "explorer/views.py",
+    "alerts/apps.py",
+    "alerts/models.py",
+    "alerts/conditions.py",
+    "alerts/actions.py",
+    "alerts/themes.py",
+    "alerts/wording.py",
+    "alerts/views.py",
+    "targets/actions.py",
+    "targets/views.py",
+    "analysis/actions.py",
+    "analysis/drivers.py",
+    "analysis/explorer.py",
+    "analysis/views.py",
+    "interviews/models.py",
+    "interviews/actions.py",
+    "interviews/views.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "setup").glob("*.py")),
 ]
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}

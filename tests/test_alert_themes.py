@@ -311,8 +311,9 @@ def test_a_manager_who_muted_theme_spikes_hears_nothing_of_one(brand, people, li
     judge()
     assert len(spikes(brand.store)) == 1  # the alert is there, on the page
     assert not mails_to(lille)
+    # The North manager has no language of their own: they read the account's, French.
     assert [m.subject for m in mails_to(people["north_manager"])] == [
-        "Theme spike: Batterie at North"
+        "Pic de thème : Batterie à North"
     ]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.test import Client
 
 from tests.conftest import outbound
@@ -238,3 +239,134 @@ def test_the_german_dashboard_in_chromium(brand, people, german, live_server, br
     page.goto(f"{live_server.url}/tickets/")
     page.screenshot(path="/tmp/shots/german-tickets.png", full_page=True)
     context.close()
+
+
+def german_page(client: Client, url: str, account: Account) -> str:
+    """The page's visible text, after checking it is German through and through."""
+    page = client.get(url)
+    assert page.status_code == 200, url
+    content = page.content.decode()
+    assert '<html lang="de">' in content, url
+    text = visible(content)
+    assert english_leaks(text, account) == [], url
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bNov\. \d|\d Nov\b|\bUTC\b", text), url
+    return text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_german_manager_reads_the_explorer_league_alerts_targets_themes_and_interviews_in_german(
+    brand, people, german, smtp
+):
+    from tests.conftest import answer, interaction
+    from touchpoint.alerts import actions as alerts
+    from touchpoint.alerts import rules, themes
+    from touchpoint.alerts.models import Alert
+    from touchpoint.analysis.models import Theme
+    from touchpoint.intake.actions import record_interactions
+    from touchpoint.intake.schemas import InteractionIn
+    from touchpoint.interviews.actions import do_claim_next_call
+    from touchpoint.lib import nps
+    from touchpoint.surveys.models import Touchpoint
+
+    admin = people["brand_admin"]
+    do_set_language(admin, "de")
+    account = brand.account
+    queue = Theme.objects.create(
+        account=account,
+        key="queue",
+        names={"en": "Queue", "de": "Warteschlange"},
+        examples=["queue"],
+    )
+    basket = answer(brand, brand.store, 2, "Schlange", properties={"basket": 12.5})
+    answer(brand, brand.store, 10, "Super", n=1, properties={"basket": 80})
+    answer(brand, brand.other_store, 9, n=2)
+    # Two alerts opened as the weekly judgement opens them: a fall, and a theme spike.
+    windows = rules.windows(dt.date(2026, 11, 22), week_answers=40)
+    fall = rules.fall(windows, nps.Counts(5, 5, 30), nps.Counts(30, 5, 5), nps.Counts(300, 50, 50))
+    spike = themes._finding(
+        queue, "Warteschlange", rules.spike(12, 40, 5, 400, themes=18), 9, windows, "de"
+    )
+    with time_machine.travel(MONDAY_9_PARIS, tick=False):
+        with transaction.atomic():
+            fell = alerts._open(brand.north, windows.current, fall, MONDAY_9_PARIS)
+            spiked = alerts._open(brand.north, windows.current, spike, MONDAY_9_PARIS)
+        outbound()
+    assert Alert.objects.count() == 2
+    # A phone interview due at Lille Centre, which the North manager may call.
+    Touchpoint.objects.create(
+        account=account,
+        slug="store-purchase-phone",
+        name="Store purchase (phone)",
+        kind="store_purchase",
+        channel="phone",
+    )
+    with time_machine.travel(FRIDAY_10_PARIS, tick=False):
+        payload = interaction(
+            brand,
+            external_id="sale-phone-1",
+            touchpoint="store-purchase-phone",
+            unit="store-012",
+            contact={"phone": "+33612345671", "name": "Claire Martin"},
+        )
+        assert record_interactions(account, [InteractionIn(**payload)]).ok
+
+    manager, lead = Client(), Client()
+    manager.force_login(german)
+    lead.force_login(admin)
+    with time_machine.travel(MONDAY_9_PARIS + dt.timedelta(hours=1), tick=False):
+        explorer = german_page(manager, "/responses/?period=12m", account)
+        detail = german_page(manager, f"/responses/{basket.pk}/", account)
+        league = german_page(manager, f"/units/{brand.north.pk}/league/?period=12m", account)
+        german_page(manager, "/alerts/", account)
+        fall_page = german_page(manager, f"/alerts/{fell.pk}/", account)
+        spike_page = german_page(manager, f"/alerts/{spiked.pk}/", account)
+        themes_page = german_page(manager, f"/units/{brand.north.pk}/themes/?period=12m", account)
+        german_page(lead, "/targets/", account)
+        german_page(lead, "/themes/", account)
+        german_page(lead, f"/themes/{queue.pk}/", account)
+        interviews = german_page(manager, "/interviews/", account)
+        call = do_claim_next_call(german)
+        assert call is not None
+        german_page(manager, f"/interviews/{call.pk}/", account)
+        # A decimal typed with a comma, as a German manager writes it.
+        comma = german_page(
+            manager, "/responses/?period=12m&attr=interaction.basket%3D12%2C5", account
+        )
+
+    assert "Antworten" in explorer and "Alle meine Einheiten" in explorer
+    assert "North (Region)" in explorer and "Lille Centre (Filiale)" in explorer  # capitalised
+    assert "Kritiker" in detail and "Verantwortliche Einheit" in detail
+    assert "20. November 2026" in detail  # the answer's date in the German format
+    assert "Jede Filiale von North, nach Rang" in league
+    assert "NPS gefallen" in fall_page and "ein Rückgang, der kaum Zufall ist" in fall_page
+    assert "p < 0,001" in fall_page  # the German decimal separator
+    assert "letzte Woche" in fall_page and "die 12 Wochen davor" in fall_page
+    assert "Themenausschlag: Warteschlange" in spike_page
+    assert "Worüber Kunden sprechen" in themes_page and "Wirkung" in themes_page
+    assert "Anruf ist jetzt fällig" in interviews
+    assert "1 Antwort" in comma and "Schlange" in comma and "Super" not in comma
+
+    # The alert emails, composed for each recipient: German for the North manager.
+    [mail] = [
+        m
+        for m in smtp.messages
+        if m["To"] == "north-manager@example.com" and "NPS gefallen" in m["Subject"]
+    ]
+    assert mail["Subject"].strip() == "NPS gefallen bei North"
+    text = mail.get_body(("plain",)).get_content()
+    assert "Zeitraum: letzte Woche, 16. November 2026" in text
+    assert english_leaks(text, account) == []
+    # The CX lead, also German now, gets the theme spike in German; nobody reads English here.
+    assert all("Theme spike" not in m["Subject"] for m in smtp.messages)
+
+
+def test_the_figures_use_the_readers_decimal_separator():
+    from django.utils import translation
+
+    from touchpoint.front.templatetags.figures import p_value, percent0, signed
+
+    with translation.override("de"):
+        assert p_value(0.0342) == "p = 0,034" and p_value(0.0001) == "p < 0,001"
+        assert signed(-3.25, 1) == "\u22123,2" and signed(12) == "+12" and percent0(0.5) == "50 %"
+    with translation.override("en"):
+        assert p_value(0.0342) == "p = 0.034" and signed(4.56, 1) == "+4.6"

@@ -88,7 +88,7 @@ def test_an_admin_sets_targets_on_the_page_and_others_cannot(brand, people):
     client.post("/targets/", {"unit": "north", "nps": "\u221210"})  # a typed minus sign
     assert target_for(brand.other_store).nps == 35 and target_for(brand.north).nps == -10
     refused = client.post("/targets/", {"kind": "store", "nps": "200"}, follow=True)
-    assert "nps: must be a whole number from -100 to 100" in refused.content.decode()
+    assert "Target NPS: must be a whole number from -100 to 100" in refused.content.decode()
     assert target_for(brand.other_store).nps == 35
     client.force_login(people["north_manager"])
     assert client.get("/targets/").status_code == 404

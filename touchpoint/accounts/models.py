@@ -15,6 +15,30 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Europe/Paris).")
 
 
+# A kind's name inside a sentence ("North (region)", "every store"): lower-case in English,
+# French, Spanish and Hindi, capitalised in German, whose nouns always are. A translated label
+# is never lower-cased after the fact (`Kind` labels are headings and menu entries).
+KIND_WORDS = {
+    "brand": _("brand"),
+    "region": _("region"),
+    "store": _("store"),
+    "vendor": _("support vendor"),
+    "team": _("team"),
+    "agent": _("agent"),
+    "repair_centre": _("repair centre"),
+}
+
+KIND_EACH = {
+    "brand": _("each brand"),
+    "region": _("each region"),
+    "store": _("each store"),
+    "vendor": _("each support vendor"),
+    "team": _("each team"),
+    "agent": _("each agent"),
+    "repair_centre": _("each repair centre"),
+}
+
+
 class Account(models.Model):
     """A tenant: one brand or client organisation, strictly isolated from every other."""
 
@@ -83,7 +107,12 @@ class Unit(models.Model):
         ordering = ["path"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display().lower()})"
+        return f"{self.name} ({self.kind_word})"
+
+    @property
+    def kind_word(self) -> str:
+        """The unit's kind as a word inside a sentence, in the active language."""
+        return str(KIND_WORDS.get(self.kind, self.kind))
 
     @property
     def ancestor_ids(self) -> list[int]:

@@ -195,8 +195,8 @@ def holders(unit: Unit) -> list:
 
 
 def _open(unit: Unit, window: rules.Window, finding: rules.Finding, now: dt.datetime) -> Alert:
-    title = finding.title or conditions.TITLES.get(
-        finding.kind, finding.kind.replace("_", " ").capitalize()
+    title = finding.title or str(
+        conditions.TITLES.get(finding.kind, finding.kind.replace("_", " ").capitalize())
     )
     alert = Alert.objects.create(
         account_id=unit.account_id,

@@ -15,4 +15,5 @@ class AlertsConfig(AppConfig):
             themes.ThemeSpike(),
             titles={rules.THEME_SPIKE: _("Theme spike")},
             evidence={rules.THEME_SPIKE: themes.evidence_links},
+            summaries={rules.THEME_SPIKE: themes.spike_summary},
         )

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.utils.translation import gettext_lazy
+
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.alerts import rules
 from touchpoint.lib import nps
@@ -84,17 +86,26 @@ class BuiltIn:
 Links = Callable[[Any], list[tuple[str, str]]]
 
 CONDITIONS: list[Condition] = [BuiltIn()]
-TITLES = dict(rules.LABELS)
+# Titles in the reader's language (lazy), and how each kind's summary is composed from an
+# alert's evidence when someone reads it (`alerts.wording`).
+TITLES: dict[str, Any] = {
+    rules.NPS_FALL: gettext_lazy("NPS fell"),
+    rules.BELOW_TARGET: gettext_lazy("NPS below target"),
+}
 EVIDENCE: dict[str, Links] = {}
+SUMMARIES: dict[str, Callable[[dict], str]] = {}
 
 
 def register(
     condition: Condition,
     titles: dict[str, str] | None = None,
     evidence: dict[str, Links] | None = None,
+    summaries: dict[str, Callable[[dict], str]] | None = None,
 ) -> None:
-    """Add a condition (once per class), the titles of its kinds and their evidence links."""
+    """Add a condition (once per class), the titles of its kinds, their evidence links and
+    how their summaries read (from an alert's evidence, in the reader's language)."""
     if not any(type(c) is type(condition) for c in CONDITIONS):
         CONDITIONS.append(condition)
     TITLES.update(titles or {})
     EVIDENCE.update(evidence or {})
+    SUMMARIES.update(summaries or {})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.accounts.models import Account, Unit
 
@@ -17,8 +18,8 @@ class Alert(models.Model):
     register a condition of its own (`alerts.conditions.register`)."""
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        CLEARED = "cleared", "Cleared"
+        OPEN = "open", _("Open")
+        CLEARED = "cleared", _("Cleared")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="alerts")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="alerts")

@@ -25,11 +25,13 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from touchpoint.accounts.models import Unit
 from touchpoint.alerts import rules
 from touchpoint.alerts.conditions import Evaluation, UnitWeek
+from touchpoint.alerts.wording import window_name
 from touchpoint.analysis.models import CommentAnalysis, Taxonomy, Theme, ThemeMention
 
 DAY = dt.timedelta(days=1)
@@ -166,7 +168,7 @@ class ThemeSpike:
 def _percent(share: float | None) -> str:
     if share is None:
         return "\u2013"
-    return f"{100 * share:.1f} %" if share < 0.1 else f"{100 * share:.0f} %"
+    return f"{number_format(100 * share, 1 if share < 0.1 else 0)} %"
 
 
 def odds(p: float | None) -> str:
@@ -175,7 +177,8 @@ def odds(p: float | None) -> str:
         return _("better than even")
     if p < 1e-6:
         return _("less than 1 in a million")
-    return _("1 in %(n)s") % {"n": f"{round(1 / p, -1 if p > 1e-3 else -2):,.0f}"}
+    n = round(1 / p, -1 if p > 1e-3 else -2)
+    return _("1 in %(n)s") % {"n": number_format(n, 0, force_grouping=True)}
 
 
 def evidence_rows(evidence: dict) -> list[dict]:
@@ -213,29 +216,35 @@ def _finding(
         return rules.Finding(rules.THEME_SPIKE, False, s.clears, "", evidence, key=theme.key)
     with translation.override(language):
         title = _("Theme spike: %(theme)s") % {"theme": name}
-        summary = _(
-            "%(theme)s in %(mentions)s of %(comments)s comments (%(share)s; %(negative)s "
-            "negative) over %(window)s, against %(base_mentions)s of %(base_comments)s "
-            "(%(base_share)s) over %(base_window)s: chance alone would give such a rise "
-            "%(odds)s times (a spike needs %(level)s, %(themes)s themes being judged)."
-        ) % {
-            "theme": name,
-            "mentions": s.mentions,
-            "comments": s.comments,
-            "share": _percent(s.share),
-            "negative": negative,
-            "window": w.current.name,
-            "base_mentions": s.base_mentions,
-            "base_comments": s.base_comments,
-            "base_share": _percent(s.base_share),
-            "base_window": w.baseline.name,
-            "odds": odds(s.p_value),
-            "level": odds(s.level),
-            "themes": s.themes,
-        }
+        summary = spike_summary(evidence)
     return rules.Finding(
         rules.THEME_SPIKE, True, s.clears, summary, evidence, key=theme.key, title=title[:200]
     )
+
+
+def spike_summary(evidence: dict) -> str:
+    """The spike in a sentence, in the active language, from the alert's evidence."""
+    now, base = evidence.get("now") or {}, evidence.get("baseline") or {}
+    return _(
+        "%(theme)s in %(mentions)s of %(comments)s comments (%(share)s; %(negative)s "
+        "negative) over %(window)s, against %(base_mentions)s of %(base_comments)s "
+        "(%(base_share)s) over %(base_window)s: chance alone would give such a rise "
+        "%(odds)s times (a spike needs %(level)s, %(themes)s themes being judged)."
+    ) % {
+        "theme": (evidence.get("theme") or {}).get("name", ""),
+        "mentions": now.get("mentions", 0),
+        "comments": now.get("comments", 0),
+        "share": _percent(now.get("share")),
+        "negative": now.get("negative", 0),
+        "window": window_name((now.get("window") or {}).get("name", "")),
+        "base_mentions": base.get("mentions", 0),
+        "base_comments": base.get("comments", 0),
+        "base_share": _percent(base.get("share")),
+        "base_window": window_name((base.get("window") or {}).get("name", "")),
+        "odds": odds(evidence.get("p_value")),
+        "level": odds(evidence.get("level")),
+        "themes": evidence.get("themes", 0),
+    }
 
 
 def evidence_links(alert) -> list[tuple[str, str]]:

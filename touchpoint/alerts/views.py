@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from touchpoint.alerts import actions, themes
@@ -52,7 +53,7 @@ def alert_page(request: HttpRequest, pk: int) -> HttpResponse:
             "needed": themes.odds(evidence.get("level")) if spike else "",
             "muted_kind": (alert.unit_id, alert.kind) in mutes,
             "muted_all": (alert.unit_id, "") in mutes,
-            "kind_title": TITLES.get(alert.kind, alert.kind),
+            "kind_title": str(TITLES.get(alert.kind, alert.kind)),
         },
     )
 
@@ -65,11 +66,13 @@ def alert_mute(request: HttpRequest, pk: int) -> HttpResponse:
     kind = alert.kind if request.POST.get("what") == "kind" else ""
     if request.POST.get("action") == "unmute":
         actions.do_unmute(user=request.user, unit=alert.unit, kind=kind)
-        messages.success(request, "Alerts are on again.")
+        messages.success(request, gettext("Alerts are on again."))
     else:
         actions.do_mute(user=request.user, unit=alert.unit, kind=kind)
-        messages.success(
-            request,
-            f"Muted: no more {'alerts like this' if kind else 'alerts'} at {alert.unit.name}.",
+        muted = (
+            gettext("Muted: no more alerts like this at {unit}.")
+            if kind
+            else gettext("Muted: no more alerts at {unit}.")
         )
+        messages.success(request, muted.format(unit=alert.unit.name))
     return redirect("alert", pk=alert.pk)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from touchpoint.accounts.models import Account
 from touchpoint.analysis.models import RetagJob, SuggestedTheme, Taxonomy, Theme
@@ -61,32 +62,41 @@ def check_theme(
     """A valid theme, or ThemeError naming the field at fault."""
     key = (key or "").strip()
     if not KEY.match(key):
-        raise ThemeError("key", "use lower-case letters, digits and _ (starting with a letter)")
+        raise ThemeError(
+            "key", gettext("use lower-case letters, digits and _ (starting with a letter)")
+        )
     clash = Theme.objects.filter(account=account, key=key)
     if theme is not None:
         clash = clash.exclude(pk=theme.pk)
     if clash.exists():
-        raise ThemeError("key", f"the account already has a theme {key!r}")
+        raise ThemeError(
+            "key", gettext("the account already has a theme {key}").format(key=repr(key))
+        )
     clean_names = {
         lang: " ".join(str(name).split())[:80]
         for lang, name in (names or {}).items()
         if lang in LANGUAGES and str(name).strip()
     }
     if not clean_names:
-        raise ThemeError("names", "give the theme a name in at least one language")
+        raise ThemeError("names", gettext("give the theme a name in at least one language"))
     phrases = parse_examples(examples)
     if not phrases:
         raise ThemeError(
             "examples",
-            "a theme needs at least one example phrase: it is found in comments by its "
-            "phrases (e.g. “charged twice”, “de: doppelt abgebucht”)",
+            gettext(
+                "a theme needs at least one example phrase: it is found in comments by its "
+                "phrases (e.g. “charged twice”, “de: doppelt abgebucht”)"
+            ),
         )
     if len(phrases) > MAX_EXAMPLES:
-        raise ThemeError("examples", f"at most {MAX_EXAMPLES} example phrases")
+        raise ThemeError("examples", gettext("at most {n} example phrases").format(n=MAX_EXAMPLES))
     for phrase in phrases:
         _, words = split_language(phrase)
         if len(phrase) > MAX_PHRASE or not any(c.isalnum() for c in words):
-            raise ThemeError("examples", f"{phrase[:40]!r} is not a usable phrase")
+            raise ThemeError(
+                "examples",
+                gettext("{phrase} is not a usable phrase").format(phrase=repr(phrase[:40])),
+            )
     return ThemeIn(key, clean_names, phrases)
 
 

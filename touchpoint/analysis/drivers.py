@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from touchpoint.accounts.models import Unit
@@ -29,6 +30,7 @@ from touchpoint.reports.params import ReportRequest, parse_report_params
 
 MIN_DRIVER_MENTIONS = 10  # a theme rarer than this in the sample is no driver
 MAX_THEME_DRIVERS = 7
+KIND_LABELS = {"theme": gettext_lazy("theme"), "answer": gettext_lazy("follow-up answer")}
 
 
 @dataclass
@@ -42,6 +44,10 @@ class DriverRow:
     high: float
     sign: int
     coefficient: float
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, self.kind))
 
     def as_dict(self) -> dict:
         return {

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.accounts.access import top_units
-from touchpoint.analysis.models import Theme, ThemeMention
+from touchpoint.analysis.models import Theme, ThemeMention, reading_language
 from touchpoint.lib.text.highlight import pieces
 from touchpoint.responses import explorer
 
@@ -19,7 +19,7 @@ def themes_for(user) -> QuerySet[Theme]:
 
 
 def choices(user) -> list[tuple[str, str]]:
-    language = "en"
+    language = reading_language()
     return sorted(
         (
             (t.key, t.name(language) + ("" if t.is_active else _(" (retired)")))

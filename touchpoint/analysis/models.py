@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.functional import cached_property
 
 from touchpoint.accounts.models import Account, Unit
@@ -17,6 +18,11 @@ from touchpoint.lib.text.highlight import pieces
 from touchpoint.reports.models import Histogram
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Channel, Touchpoint
+
+
+def reading_language() -> str:
+    """The shipped language being read now ("de" for de-ch), for names kept per language."""
+    return (translation.get_language() or "en").split("-")[0]
 
 
 class Theme(models.Model):
@@ -44,6 +50,11 @@ class Theme(models.Model):
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names.get("en") or self.key.replace("_", " ")
+
+    @property
+    def local_name(self) -> str:
+        """The name in the language being read (a page's, an email's), else the English one."""
+        return self.name(reading_language())
 
 
 class Taxonomy(models.Model):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncDate
+from django.utils.formats import date_format
 
 from touchpoint.analysis.models import (
     CommentAnalysis,
@@ -30,6 +31,7 @@ from touchpoint.lib.impact import Impact, impact
 from touchpoint.lib.text.highlight import pieces
 from touchpoint.reports.counting import counts as report_counts
 from touchpoint.reports.figures import trend_grain
+from touchpoint.reports.labels import GRAIN_NAMES
 from touchpoint.reports.models import HISTOGRAM
 from touchpoint.reports.params import ReportRequest, segment_q
 from touchpoint.responses.models import Response
@@ -112,6 +114,10 @@ class ThemeReport:
     grain: str
 
     @property
+    def grain_label(self) -> str:
+        return str(GRAIN_NAMES.get(self.grain, self.grain))
+
+    @property
     def pending(self) -> int:
         return max(0, self.commented - self.analysed)
 
@@ -125,7 +131,8 @@ def _period(day: dt.date, grain: str) -> dt.date:
 
 
 def _label(start: dt.date, grain: str) -> str:
-    return f"{start:%b %Y}" if grain == "month" else f"{start:%-d %b}"
+    """A trend period's first day (or its month) in the active language's format."""
+    return date_format(start, "YEAR_MONTH_FORMAT" if grain == "month" else "MONTH_DAY_FORMAT")
 
 
 @dataclass

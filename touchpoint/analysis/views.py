@@ -12,12 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from touchpoint.accounts.access import access_unit
 from touchpoint.accounts.models import Account, Membership
 from touchpoint.analysis import actions, drivers, queries, suggestions
-from touchpoint.analysis.models import SuggestedTheme, Theme
+from touchpoint.analysis.models import SuggestedTheme, Theme, reading_language
 from touchpoint.analysis.sweep import retag_progress
 from touchpoint.lib.text.stems import LANGUAGES
 from touchpoint.reports.params import ReportError, check_report_request, parse_report_params
@@ -48,8 +49,9 @@ def _request(request: HttpRequest, unit):
 def unit_themes(request: HttpRequest, pk: int) -> HttpResponse:
     unit = access_unit(request.user, pk)
     report_request, error = _request(request, unit)
-    report = queries.theme_report(report_request)
-    found = drivers.driver_report(report_request)
+    language = reading_language()
+    report = queries.theme_report(report_request, language=language)
+    found = drivers.driver_report(report_request, language=language)
     context = {
         "unit": unit,
         "report": report,
@@ -176,7 +178,7 @@ def theme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(
                 request,
                 _("Theme “%(name)s” saved: history is being re-tagged in the background.")
-                % {"name": saved.name()},
+                % {"name": saved.local_name},
             )
             return redirect("analysis-themes")
     names = [(lang, form["names"].get(lang, "")) for lang in LANGUAGES]
@@ -206,7 +208,10 @@ def theme_active(request: HttpRequest, pk: int) -> HttpResponse:
 def suggest(request: HttpRequest) -> HttpResponse:
     account = access_theme_account(request.user)
     made = suggestions.do_suggest_themes(account)
-    messages.success(request, _("%(n)d suggested themes.") % {"n": len(made)})
+    messages.success(
+        request,
+        ngettext("%(n)d suggested theme.", "%(n)d suggested themes.", len(made)) % {"n": len(made)},
+    )
     return redirect("analysis-themes")
 
 
@@ -229,6 +234,7 @@ def adopt(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("“%(name)s” is now a theme: history is being re-tagged.") % {"name": theme.name()},
+            _("“%(name)s” is now a theme: history is being re-tagged.")
+            % {"name": theme.local_name},
         )
     return redirect("analysis-themes")

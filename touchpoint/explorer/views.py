@@ -9,13 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.access import identity_paths, scoped_units, sees_identity, top_units
-from touchpoint.lib import periods
+from touchpoint.accounts.models import Unit
+from touchpoint.reports.labels import presets
 from touchpoint.responses import explorer, exports
 from touchpoint.surveys.models import Channel
 from touchpoint.surveys.questions import labelled_answers
 from touchpoint.tickets.models import Ticket
+
+KIND_LABELS = dict(Unit.Kind.choices)
 
 
 def _local_time(request: HttpRequest, account=None):
@@ -43,7 +47,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
         "units": scoped_units(request.user).order_by("path")[:2000],
         "touchpoints": explorer.touchpoints_for(request.user),
         "channels": Channel.choices,
-        "periods": [*periods.PRESETS.items(), ("all", "All time")],
+        "periods": [*presets(), ("all", _("All time"))],
         "scores": range(11),
         "dev_outbox": settings.DEV_OUTBOX,
         "has_scope": bool(top_units(request.user)),
@@ -75,12 +79,17 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "interaction": interaction,
         "contact": response.contact,
         "show_contact": sees_identity(identity_paths(request.user), response.unit_path),
-        "attribution": sorted(
-            (response.attribution or {}).items(),
-            key=lambda kv: (
-                exports.ATTRIBUTION_KINDS.index(kv[0]) if kv[0] in exports.ATTRIBUTION_KINDS else 99
-            ),
-        ),
+        "attribution": [
+            (KIND_LABELS.get(kind, kind), unit)
+            for kind, unit in sorted(
+                (response.attribution or {}).items(),
+                key=lambda kv: (
+                    exports.ATTRIBUTION_KINDS.index(kv[0])
+                    if kv[0] in exports.ATTRIBUTION_KINDS
+                    else 99
+                ),
+            )
+        ],
         "follow_ups": labelled_answers(response.touchpoint.questions, response.answers or {}),
         "invitations": explorer.invitation_history(request.user, response),
         "back": request.GET.get("back", ""),

@@ -241,7 +241,7 @@ def _dashboard(request: HttpRequest, unit: Unit, tops: list[Unit]) -> HttpRespon
     standing = league.standing(report_request, report.headline)
     context = {
         "unit": unit,
-        "title": f"{unit.name} · {unit.get_kind_display().lower()}",
+        "title": f"{unit.name} · {unit.kind_word}",
         "report": report,
         "query": report_request.query_string(),
         "charts": [

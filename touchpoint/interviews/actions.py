@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from touchpoint.accounts.access import paths_q
 from touchpoint.accounts.actions import unit_time_zones
@@ -134,8 +136,10 @@ def _lock_held(invitation: Invitation, user, now: dt.datetime) -> Invitation:
         or locked.lease_expires_at <= now
     ):
         raise CallError(
-            "This call is no longer yours: its time ran out or it was already recorded. "
-            "Take the next call from the queue."
+            gettext(
+                "This call is no longer yours: its time ran out or it was already recorded. "
+                "Take the next call from the queue."
+            )
         )
     return locked
 
@@ -183,11 +187,14 @@ def do_record_call_outcome(
         changes: dict = {"held_by": None, "lease_expires_at": None, "attempts": calls}
         if outcome == Outcome.CALL_BACK:
             if call_back_at is None or call_back_at <= now:
-                raise CallError("Give a call-back time in the future.")
+                raise CallError(gettext("Give a call-back time in the future."))
             if call_back_at >= locked.expires_at:
                 raise CallError(
-                    f"The survey closes on {locked.expires_at:%Y-%m-%d %H:%M} UTC: "
-                    "choose an earlier call-back time."
+                    gettext(
+                        "The survey closes on {when}: choose an earlier call-back time."
+                    ).format(
+                        when=date_format(timezone.localtime(locked.expires_at), "DATETIME_FORMAT")
+                    )
                 )
         if outcome in (Outcome.NO_ANSWER, Outcome.CALL_BACK) and calls >= MAX_CALLS:
             changes.update(
@@ -208,7 +215,7 @@ def do_record_call_outcome(
                 detail=f"wrong number ({locked.contact.phone})",
             )
         else:
-            raise CallError("Choose what happened on the call.")
+            raise CallError(gettext("Choose what happened on the call."))
         Invitation.objects.filter(pk=locked.pk).update(**changes, updated_at=now)
         Call.objects.create(
             invitation=locked,

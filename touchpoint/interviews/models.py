@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.surveys.models import Invitation
 
 
 class Call(models.Model):
     class Outcome(models.TextChoices):
-        ANSWERED = "answered", "Answered the survey"
-        NO_ANSWER = "no_answer", "No answer"
-        CALL_BACK = "call_back", "Call back later"
-        REFUSED = "refused", "Refused"
-        WRONG_NUMBER = "wrong_number", "Wrong number"
+        ANSWERED = "answered", _("Answered the survey")
+        NO_ANSWER = "no_answer", _("No answer")
+        CALL_BACK = "call_back", _("Call back later")
+        REFUSED = "refused", _("Refused")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="calls")
     interviewer = models.ForeignKey(

@@ -27,6 +27,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "later": actions.later_calls(request.user, now=now).order_by("send_at")[:20],
         "held": actions.held_call(request.user, now=now),
         "may_interview": bool(actions.interviewer_units(request.user)),
+        "zone": timezone.get_current_timezone_name(),
         "dev_outbox": settings.DEV_OUTBOX,
     }
     return render(request, "interviews/queue.html", context)
@@ -37,7 +38,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def next_call(request: HttpRequest) -> HttpResponse:
     invitation = actions.do_claim_next_call(request.user)
     if invitation is None:
-        messages.info(request, "Nobody is waiting for a call right now.")
+        messages.info(request, gettext("Nobody is waiting for a call right now."))
         return redirect("interviews")
     return redirect("interview-call", pk=invitation.pk)
 
@@ -63,7 +64,7 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
         or not (invitation.lease_expires_at and invitation.lease_expires_at > now)
         or invitation.state != "sent"
     ):
-        messages.warning(request, "That call is not yours any more. Take the next one.")
+        messages.warning(request, gettext("That call is not yours any more. Take the next one."))
         return redirect("interviews")
     error, status = "", 200
     score, comment = request.POST.get("score"), request.POST.get("comment", "")
@@ -74,10 +75,13 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
                 actions.do_record_interview(
                     invitation=invitation, interviewer=request.user, score=score, comment=comment
                 )
-                messages.success(request, f"Answer recorded for {invitation.contact}.")
+                messages.success(
+                    request,
+                    gettext("Answer recorded for {contact}.").format(contact=invitation.contact),
+                )
             elif outcome == "release":
                 actions.do_release_call(invitation=invitation, interviewer=request.user)
-                messages.info(request, "The call is back in the queue.")
+                messages.info(request, gettext("The call is back in the queue."))
             else:
                 call_back_at = actions.local_call_back_time(
                     invitation, request.POST.get("call_back_at", "")
@@ -88,11 +92,16 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
                     outcome=outcome,
                     call_back_at=call_back_at,
                 )
-                messages.success(
-                    request,
-                    f"{Call.Outcome(outcome).label} recorded for {invitation.contact}"
-                    + (f" ({done.get_reason_display().lower()})." if done.reason else "."),
+                recorded = gettext("{outcome} recorded for {contact}.").format(
+                    outcome=Call.Outcome(outcome).label, contact=invitation.contact
                 )
+                if done.reason:
+                    recorded = gettext("{outcome} recorded for {contact} ({reason}).").format(
+                        outcome=Call.Outcome(outcome).label,
+                        contact=invitation.contact,
+                        reason=done.get_reason_display(),
+                    )
+                messages.success(request, recorded)
             return redirect("interviews")
         except (InvalidAnswer, actions.CallError) as problem:
             error, status = str(problem), 400

@@ -11,9 +11,11 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, replace
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from touchpoint.accounts.models import KIND_EACH as EACH
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps
 from touchpoint.reports.counting import histograms, summed
@@ -30,15 +32,6 @@ PLURALS = {
     "team": gettext_lazy("teams"),
     "agent": gettext_lazy("agents"),
     "repair_centre": gettext_lazy("repair centres"),
-}
-EACH = {
-    "brand": gettext_lazy("each brand"),
-    "region": gettext_lazy("each region"),
-    "store": gettext_lazy("each store"),
-    "vendor": gettext_lazy("each support vendor"),
-    "team": gettext_lazy("each team"),
-    "agent": gettext_lazy("each agent"),
-    "repair_centre": gettext_lazy("each repair centre"),
 }
 
 
@@ -64,8 +57,9 @@ class League:
         return PLURALS.get(self.kind, self.kind)
 
     @property
-    def kind_singular(self) -> str:
-        return KINDS.get(self.kind, self.kind).lower()
+    def kind_each(self) -> str:
+        """How a heading opens on the kind ("Each store of North, ranked")."""
+        return capfirst(str(EACH.get(self.kind, self.kind)))
 
     @property
     def ranked(self) -> list[LeagueRow]:
@@ -212,7 +206,7 @@ def standing(request: ReportRequest, own: Figure) -> Standing:
     parent = ancestors.get(unit.parent_id) if unit.parent_id else None
     if parent is not None and parent.depth > 0:
         f = _figure_of(request, parent)
-        label = f"{parent.name} ({KINDS[parent.kind].lower()})"
+        label = f"{parent.name} ({parent.kind_word})"
         beside.append(Beside(label, *_fig(f), parent, f.estimate))
     others = [s.mean for k, s in ranked if k != unit.pk]
     if others:
@@ -231,7 +225,7 @@ def standing(request: ReportRequest, own: Figure) -> Standing:
     root = ancestors.get(unit.ancestor_ids[0]) if unit.depth > 0 else None
     if root is not None:
         f = _figure_of(request, root)
-        label = f"{root.name} ({KINDS[root.kind].lower()})"
+        label = f"{root.name} ({root.kind_word})"
         beside.append(Beside(label, *_fig(f), root, f.estimate))
     target = target_for(unit)
     view = None

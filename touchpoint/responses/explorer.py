@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
+from django.utils.formats import sanitize_separators
+from django.utils.translation import gettext as _
 
 from touchpoint.accounts.access import access_unit, top_units
 from touchpoint.accounts.models import Unit
@@ -137,30 +139,35 @@ def check_filters(user, params: QueryDict) -> Filters:
             f.start = dt.date.fromisoformat(value("from")) if value("from") else None
             f.end = dt.date.fromisoformat(value("to")) if value("to") else None
         except ValueError as error:
-            raise FilterError("from", "Dates are written YYYY-MM-DD.") from error
+            raise FilterError("from", _("Dates are written YYYY-MM-DD.")) from error
         if f.start and f.end and f.start > f.end:
-            raise FilterError("from", "The start date is after the end date.")
+            raise FilterError("from", _("The start date is after the end date."))
     elif f.period != "all" and f.period not in periods.PRESETS:
         raise FilterError(
-            "period", f"Unknown period {f.period!r}: one of {', '.join(periods.PRESETS)}, all."
+            "period",
+            _("Unknown period {period}: one of {presets}, all.").format(
+                period=repr(f.period), presets=", ".join(periods.PRESETS)
+            ),
         )
     if value("unit"):
         if not (value("unit").isascii() and value("unit").isdigit()):
-            raise FilterError("unit", "Unknown unit.")
+            raise FilterError("unit", _("Unknown unit."))
         f.unit = access_unit(user, int(value("unit")))
     if value("touchpoint"):
         if not (value("touchpoint").isascii() and value("touchpoint").isdigit()):
-            raise FilterError("touchpoint", "Unknown touchpoint.")
+            raise FilterError("touchpoint", _("Unknown touchpoint."))
         f.touchpoint = int(value("touchpoint"))
     f.channel = value("channel")
     if f.channel and f.channel not in Channel.values:
-        raise FilterError("channel", f"Unknown channel {f.channel!r}.")
+        raise FilterError(
+            "channel", _("Unknown channel {channel}.").format(channel=repr(f.channel))
+        )
     f.category = value("category")
     if f.category and f.category not in CATEGORIES:
-        raise FilterError("category", "Category is promoter, passive or detractor.")
+        raise FilterError("category", _("Category is promoter, passive or detractor."))
     if value("score") != "":
         if value("score") not in {str(n) for n in range(11)}:
-            raise FilterError("score", "A score is a whole number from 0 to 10.")
+            raise FilterError("score", _("A score is a whole number from 0 to 10."))
         f.score = int(value("score"))
     f.has_comment = value("comment") in {"1", "on", "true", "yes"}
     f.q = value("q").strip()[:200]
@@ -171,7 +178,9 @@ def check_filters(user, params: QueryDict) -> Filters:
         if part.strip()
     ]
     if len(conditions) > MAX_ATTRIBUTES:
-        raise FilterError("attr", f"At most {MAX_ATTRIBUTES} attribute conditions at once.")
+        raise FilterError(
+            "attr", _("At most {n} attribute conditions at once.").format(n=MAX_ATTRIBUTES)
+        )
     f.attributes = tuple(check_attribute(condition) for condition in conditions)
     for name, extra in EXTRA_FILTERS.items():
         raw = value(name).strip()[:100]
@@ -187,12 +196,12 @@ def check_attribute(text: str) -> tuple[str, str, str]:
     must all hold."""
     key, sep, value = text.partition("=")
     if not sep or not value.strip():
-        raise FilterError("attr", "Write an attribute filter as key=value, e.g. tier=gold.")
-    source, _, name = key.strip().rpartition(".")
+        raise FilterError("attr", _("Write an attribute filter as key=value, e.g. tier=gold."))
+    source, _dot, name = key.strip().rpartition(".")
     source = source or "interaction"
     if source not in {"contact", "interaction"} or not ATTRIBUTE_KEY.match(name):
         raise FilterError(
-            "attr", "Attribute keys are contact.KEY or interaction.KEY (letters, digits, - _)."
+            "attr", _("Attribute keys are contact.KEY or interaction.KEY (letters, digits, - _).")
         )
     return source, name, value.strip()
 
@@ -265,13 +274,14 @@ def extra_filter_fields(user, f: Filters) -> list[tuple[str, str, list[tuple[str
 
 def _spellings(value: str) -> list[str]:
     """The value as typed, and as a segment snapshot writes the number or true/false it
-    spells (`lib.segments.as_text`: 849 as "849", 849.0 as "849.0", True as "true")."""
+    spells (`lib.segments.as_text`: 849 as "849", 849.0 as "849.0", True as "true"). A number
+    is read with the reader's decimal separator too: "12,5" in German is 12.5."""
     found = {value}
-    try:
-        number = float(value)
-    except ValueError:
-        pass
-    else:
+    for spelled in {value, sanitize_separators(value)}:
+        try:
+            number = float(spelled)
+        except ValueError:
+            continue
         found.add(json.dumps(number))
         if number.is_integer():
             found.add(json.dumps(int(number)))
@@ -291,13 +301,13 @@ def page(qs: QuerySet[Response], cursor: str = "", size: int = PAGE_SIZE) -> Pag
     """Newest first, by keyset (answered_at, id): page 1,000 costs what page 1 costs."""
     if cursor:
         try:
-            stamp, _, pk = cursor.rpartition("_")
+            stamp, _sep, pk = cursor.rpartition("_")
             at = dt.datetime.fromisoformat(stamp)
             pk_int = int(pk)
         except ValueError as error:
-            raise FilterError("after", "This page link is damaged: start again.") from error
+            raise FilterError("after", _("This page link is damaged: start again.")) from error
         if at.tzinfo is None:
-            raise FilterError("after", "This page link is damaged: start again.")
+            raise FilterError("after", _("This page link is damaged: start again."))
         qs = qs.filter(Q(answered_at__lt=at) | Q(answered_at=at, pk__lt=pk_int))
     rows = list(
         qs.select_related("touchpoint", "unit", "contact").order_by("-answered_at", "-pk")[

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from touchpoint.accounts.models import Account, Unit
 from touchpoint.targets.models import Target
@@ -22,22 +23,27 @@ class TargetError(ValueError):
 def check_target_value(value: object) -> int:
     """A whole number from -100 to 100 (a string from a form is read as one)."""
     if isinstance(value, bool):
-        raise TargetError("nps", "must be a whole number from -100 to 100")
+        raise TargetError("nps", gettext("must be a whole number from -100 to 100"))
     if isinstance(value, str):
         text = value.strip().replace("\u2212", "-")
         if not re.fullmatch(r"[+-]?[0-9]+", text):
-            raise TargetError("nps", f"{value!r} is not a whole number from -100 to 100")
+            raise TargetError(
+                "nps",
+                gettext("{value} is not a whole number from -100 to 100").format(value=repr(value)),
+            )
         value = int(text)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or not -100 <= value <= 100:
-        raise TargetError("nps", "must be a whole number from -100 to 100")
+        raise TargetError("nps", gettext("must be a whole number from -100 to 100"))
     return value
 
 
 def check_kind(kind: str) -> str:
     if kind not in Unit.Kind.values:
-        raise TargetError("kind", f"must be one of {', '.join(Unit.Kind.values)}")
+        raise TargetError(
+            "kind", gettext("must be one of {kinds}").format(kinds=", ".join(Unit.Kind.values))
+        )
     return kind
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from touchpoint.accounts.models import Account, Unit
+from touchpoint.accounts.models import KIND_EACH, Account, Unit
 
 
 class Target(models.Model):
@@ -43,11 +43,11 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = self.unit.name if self.unit else f"every {self.get_kind_display().lower()}"
+        what = self.unit.name if self.unit else f"every {self.kind}"
         return f"Target {self.nps:+d} for {what}"
 
     @property
     def scope_label(self) -> str:
         if self.unit:
             return self.unit.name
-        return f"each {self.get_kind_display().lower()}"
+        return str(KIND_EACH.get(self.kind, self.kind))

@@ -7,11 +7,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from touchpoint.accounts.access import scoped_units
-from touchpoint.accounts.models import Membership, Unit
+from touchpoint.accounts.models import KIND_EACH, Membership, Unit
 from touchpoint.targets import actions
+
+FIELDS = {
+    "nps": gettext_lazy("Target NPS"),
+    "unit": gettext_lazy("Unit"),
+    "kind": gettext_lazy("Kind"),
+}
 
 
 def _admin_roots(user) -> list[Unit]:
@@ -39,14 +46,21 @@ def targets_page(request: HttpRequest) -> HttpResponse:
             if request.POST.get("unit"):
                 unit = scoped_units(request.user).filter(code=request.POST["unit"]).first()
                 if unit is None:
-                    raise actions.TargetError("unit", "is not a unit you manage")
+                    raise actions.TargetError(
+                        "unit",
+                        gettext("{unit} is not a unit you manage").format(
+                            unit=repr(request.POST["unit"])
+                        ),
+                    )
             else:
                 if not whole_account:
-                    raise actions.TargetError("kind", "targets for a kind are set at the brand")
+                    raise actions.TargetError(
+                        "kind", gettext("targets for a kind of unit are set at the brand")
+                    )
                 kind = actions.check_kind(request.POST.get("kind", ""))
             if request.POST.get("action") == "clear":
                 actions.do_clear_target(account=account, unit=unit, kind=kind)
-                messages.success(request, "Target removed.")
+                messages.success(request, gettext("Target removed."))
             else:
                 target = actions.do_set_target(
                     account=account,
@@ -55,9 +69,14 @@ def targets_page(request: HttpRequest) -> HttpResponse:
                     nps=request.POST.get("nps", ""),
                     actor=request.user,
                 )
-                messages.success(request, f"Target set: {target.nps:+d} for {target.scope_label}.")
+                messages.success(
+                    request,
+                    gettext("Target set: {nps} for {scope}.").format(
+                        nps=f"{target.nps:+d}".replace("-", "\u2212"), scope=target.scope_label
+                    ),
+                )
         except actions.TargetError as error:
-            messages.error(request, f"{error.field}: {error.message}")
+            messages.error(request, f"{FIELDS.get(error.field, error.field)}: {error.message}")
             return redirect("targets")
         return redirect("targets")
     targets = actions.account_targets(account.pk)
@@ -72,7 +91,7 @@ def targets_page(request: HttpRequest) -> HttpResponse:
             "account": account,
             "whole_account": whole_account,
             "kinds": [
-                (value, label, by_kind.get(value))
+                (value, label, KIND_EACH[value], by_kind.get(value))
                 for value, label in Unit.Kind.choices
                 if value in kinds_present
             ],

@@ -1,8 +1,10 @@
-"""Template filters for NPS figures: signed points and p-values as people read them."""
+"""Template filters for NPS figures: signed points and p-values as people read them, with
+the reader's decimal separator (p = 0,034 in German, 0.034 in English)."""
 
 from __future__ import annotations
 
 from django import template
+from django.utils.formats import number_format
 
 from touchpoint.lib import nps
 
@@ -14,15 +16,18 @@ def signed(value: float | None, digits: int = 0) -> str:
     """+12, \u22123 (a true minus sign), 0; an en dash when there is no figure."""
     if value is None:
         return "\u2013"
-    text = f"{abs(value):.{int(digits)}f}"
-    if float(text) == 0:
-        return text
+    digits = int(digits)
+    if float(f"{abs(value):.{digits}f}") == 0:
+        return number_format(0, digits)
+    text = number_format(round(abs(value), digits), digits)
     return f"+{text}" if value > 0 else f"\u2212{text}"
 
 
 @register.filter
 def p_value(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+    if value < 0.001:
+        return f"p < {number_format(0.001, 3)}"
+    return f"p = {number_format(value, 3)}"
 
 
 @register.inclusion_tag("front/_headline.html")
@@ -35,4 +40,4 @@ def headline(estimate, size: str = "") -> dict:
 
 @register.filter
 def percent0(value: float | None) -> str:
-    return "\u2013" if value is None else f"{value * 100:.0f} %"
+    return "\u2013" if value is None else f"{number_format(round(value * 100), 0)} %"
