@@ -175,7 +175,8 @@ def segment_q(name: str, values) -> Q:
     On PostgreSQL as containment (`segments @> '{"contact.tier": "gold"}'`, one per value,
     OR-ed), which the GIN index of the snapshots answers (reports migration 0006): a
     combination of segments is then a BitmapAnd of a few index scans with the answered_at
-    range, not a read of every answer of the period. SQLite has neither, and reads the key."""
+    range, not a read of every answer of the period. SQLite has no GIN: it reads the key
+    from a covering index of the period's answers (the same migration)."""
     if connections[router.db_for_read(Response)].vendor == "postgresql":
         found = Q(pk__in=[])
         for value in values:
