@@ -5,8 +5,9 @@ DuckDB, and the raw path for what has no rollups, on a throwaway database of syn
         [--raw-runs 5]
 
 1. Generates an account (brand → regions → stores), `--contacts` customers who come back
-   (each answers about responses / contacts times) with a `tier` (5 values) and a `city`
-   (20 values), and `--responses` answers over a year whose interactions carry a
+   (each answers about responses / contacts times, mostly at one store) with a `tier` (5
+   values) and a `city` (20 values), and `--responses` answers over the 365 days up to the
+   moment of the run whose interactions carry a
    `phone_model` (12 values) and a `delivery` (2 values): each answer's segment snapshot, as
    the answer door stores it. Declares `contact.tier` and `interaction.phone_model` and fills
    every rollup and segment rollup with `reports.folding.rebuild` (the code the live path
@@ -15,8 +16,8 @@ DuckDB, and the raw path for what has no rollups, on a throwaway database of syn
    (`contact.tier=gold`) and `group_by` the declared dimension (both from its rollups), two
    segments combined (`contact.tier=gold` and `interaction.phone_model=…`) and an undeclared
    attribute (`contact.city=…`) (both from the raw answers, the application's own functions);
-   and, as anchors in the same run, the raw GROUP BY of the declared filter and DuckDB over
-   the same rows exported to Parquet. Every engine's counts must agree.
+   and, as anchors in the same run, the raw GROUP BY of the declared filter and group, and
+   DuckDB over the same rows in Parquet for every query. Every engine's counts must agree.
 3. Prints level x query x engine: median and p95, and the verdicts (p95 ≤ 50 ms for one
    declared dimension, ≤ 1 s for combinations and undeclared attributes).
 
