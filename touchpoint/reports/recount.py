@@ -60,7 +60,10 @@ def recount(
 ) -> int:
     """Add the answers with an id in (after, upto] (less their changes in the log) to the
     account's rollups (when `rollups`) and to the segment rollups of `dimensions`. Returns
-    the answers counted."""
+    the answers counted. Inside the caller's transaction, which holds the fold lock (the
+    temporary table lives until its commit on PostgreSQL)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("recount under the account's fold lock, inside its transaction")
     bounds = _Bounds(account_id, after, upto)
     answers = _count(bounds)
     if not answers and not _has_changes(bounds):
