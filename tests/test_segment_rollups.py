@@ -23,7 +23,7 @@ from touchpoint.contacts.actions import do_erase_contact
 from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.segments import snapshot
-from touchpoint.reports import counting, figures, folding, rollups
+from touchpoint.reports import counting, figures, folding, recount, rollups
 from touchpoint.reports.dimensions import do_declare_dimension
 from touchpoint.reports.models import Dimension, DimensionValue, SegmentRollup, SegmentTotal
 from touchpoint.reports.params import check_group_by, check_report_request
@@ -272,3 +272,24 @@ def root(units):
     brand = units[0]
     brand.refresh_from_db()
     return brand
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone_name=st.sampled_from(
+        ["Europe/Paris", "Pacific/Auckland", "Australia/Lord_Howe", "America/St_Johns", "UTC"]
+    ),
+    start=st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+    days=st.integers(0, 800),
+    probe=st.floats(0, 1),
+)
+def test_the_recounts_utc_offsets_give_each_instant_its_local_day(zone_name, start, days, probe):
+    # The rebuild's SQLite path: the zone's offsets as spans, as the CASE it writes reads them.
+    zone = ZoneInfo(zone_name)
+    first = start.replace(tzinfo=dt.UTC)
+    last = first + dt.timedelta(days=days, seconds=37)
+    spans = recount._offsets(zone, first, last)
+    at = first + (last - first) * probe
+    minutes = next((m for until, m in spans[:-1] if at < until), spans[-1][1])
+    assert (at + dt.timedelta(minutes=minutes)).date() == at.astimezone(zone).date()
+    assert all(a[0] < b[0] for a, b in itertools.pairwise(spans))

@@ -167,3 +167,15 @@ def test_declaring_or_dropping_a_segment_changes_no_figure(brand, people, answer
     assert figures_now(brand) == after
     assert after["gold"]["n"] == before["gold"]["n"] + 1
     assert after["all"]["n"] == before["all"]["n"] + 2
+
+
+def test_the_dashboards_live_as_of_time_is_in_the_accounts_time_zone(brand, people, answers):
+    # Given an account in Auckland (UTC+13 in November) and the server's clock at 00:00 UTC.
+    brand.account.time_zone = "Pacific/Auckland"
+    brand.account.save(update_fields=["time_zone"])
+    admin = signed_in(people["brand_admin"])
+    # When the admin opens the dashboard, filtered on a segment or not.
+    for params in ({}, {"contact.tier": "gold"}):
+        page = admin.get(f"/units/{brand.brand.pk}/", params).content.decode()
+        # Then the time is the account's, with its zone: 13:00 NZDT, not the server's 00:00.
+        assert "live as of 13:00:00 NZDT" in page, params

@@ -21,12 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from touchpoint.accounts.models import Account
 from touchpoint.reports.dimensions import Buckets
@@ -40,6 +38,7 @@ from touchpoint.reports.models import (
     SegmentRollup,
     SegmentTotal,
 )
+from touchpoint.reports.recount import recount
 from touchpoint.reports.rollups import (
     Change,
     SegmentRule,
@@ -47,7 +46,6 @@ from touchpoint.reports.rollups import (
     apply_segments,
     change_of,
     counted,
-    local_day,
     locked,
     segment_counted,
 )
@@ -56,8 +54,7 @@ from touchpoint.responses.models import Response
 log = logging.getLogger("touchpoint.reports")
 
 BATCH = 5_000  # changes folded per account and pass
-BACKFILL_BATCH = 20_000  # past answers counted per dimension and pass
-REBUILD_BATCH = 20_000
+BACKFILL_BATCH = 100_000  # past answers counted per dimension and pass (set-based)
 
 _DELTA_COLUMNS = ["response_id", "unit_path", "day", "touchpoint_id", "channel", *HISTOGRAM]
 
@@ -152,71 +149,10 @@ def _always(response_id: int) -> bool:
     return True
 
 
-# --- Answers as they stand, less the changes still waiting -----------------------------------
-
-
-def standing(
-    account: Account, *, after: int = 0, upto: int | None = None, chunk: int = REBUILD_BATCH
-) -> Iterator[tuple[list[Change], list[int]]]:
-    """The account's answers with an id in (after, upto] as changes (+1 at their score), and
-    the changes to them still in the log, negated: what the rollups hold once the log is
-    folded, less the log. One statement, so both are read at the same instant. In chunks:
-    each the changes, and the ids of the answers among them."""
-    quote = connection.ops.quote_name
-    responses, deltas = (quote(m._meta.db_table) for m in (Response, RollupDelta))
-    zeros = ", ".join(["0"] * 11)
-    sums = ", ".join(f"-{quote(c)}" for c in HISTOGRAM)
-    bounds_r, bounds_d, params_r, params_d = "", "", [account.pk, after], [account.pk, after]
-    if upto is not None:
-        bounds_r, bounds_d = " AND id <= %s", " AND response_id <= %s"
-        params_r.append(upto)
-        params_d.append(upto)
-    sql = (
-        f"SELECT id, unit_path, answered_at, CAST(NULL AS date), touchpoint_id, channel, "  # noqa: S608
-        f"score, {zeros}, segments FROM {responses} WHERE account_id = %s AND id > %s"
-        f"{bounds_r} UNION ALL "
-        f"SELECT response_id, unit_path, CAST(NULL AS {_timestamp()}), day, touchpoint_id, "
-        f"channel, CAST(NULL AS integer), {sums}, segments FROM {deltas} "
-        f"WHERE account_id = %s AND response_id > %s{bounds_d}"
-    )
-    zone = account.time_zone
-    cursor = connection.chunked_cursor()
-    try:
-        cursor.execute(sql, params_r + params_d)
-        while rows := cursor.fetchmany(chunk):
-            out, answers = [], []
-            for pk, path, at, day, touchpoint_id, channel, score, *rest in rows:
-                *histogram, segments = rest
-                if score is not None:  # an answer
-                    histogram = [0] * 11
-                    histogram[score] = 1
-                    day = local_day(_aware(at), zone)
-                    answers.append(pk)
-                elif not isinstance(day, dt.date):
-                    day = dt.date.fromisoformat(day)
-                out.append(
-                    Change(pk, path, day, touchpoint_id, channel, histogram, _json(segments))
-                )
-            yield out, answers
-    finally:
-        cursor.close()
-
-
-def _timestamp() -> str:
-    return "timestamp with time zone" if connection.vendor == "postgresql" else "text"
-
-
-def _aware(value) -> dt.datetime:
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
-
-
 def backfill_batch(dimension: Dimension, batch: int = BACKFILL_BATCH) -> int:
     """Count the next `batch` past answers into a backfilling dimension's rollups (under the
-    account's fold lock, in the caller's transaction). Returns the answers counted."""
+    account's fold lock, in the caller's transaction), set-based (`reports.recount`).
+    Returns the answers counted."""
     account = Account.objects.get(pk=dimension.account_id)
     after = dimension.backfilled_to
     upto = (
@@ -225,15 +161,14 @@ def backfill_batch(dimension: Dimension, batch: int = BACKFILL_BATCH) -> int:
         .values_list("pk", flat=True)[batch - 1 : batch]
         .first()
     )
-    rule = [(dimension.pk, dimension.name, Buckets.load(dimension), _always)]
-    answers, last = 0, after
-    for changes, ids in standing(account, after=after, upto=upto):
-        apply_segments(account, segment_counted(changes, rule))
-        answers += len(ids)
-        last = max([last, *ids])
     finished = upto is None
+    if upto is None:  # the last batch: up to the latest answer
+        upto = _latest(account) or after
+    answers = recount(
+        account.pk, account.time_zone, rollups=False, dimensions=[dimension], after=after, upto=upto
+    )
     Dimension.objects.filter(pk=dimension.pk).update(
-        backfilled_to=upto if upto is not None else last,
+        backfilled_to=upto,
         backfill_done=F("backfill_done") + answers,
         state=Dimension.State.READY if finished else Dimension.State.BACKFILLING,
         ready_at=timezone.now() if finished else None,
@@ -241,22 +176,27 @@ def backfill_batch(dimension: Dimension, batch: int = BACKFILL_BATCH) -> int:
     return answers
 
 
-def rebuild(account: Account, *, batch: int = REBUILD_BATCH) -> int:
+def _latest(account: Account) -> int | None:
+    return (
+        Response.objects.filter(account=account)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def rebuild(account: Account) -> int:
     """Recompute every rollup, total and segment rollup of the account from its responses
-    (less the changes still in the log, which the next fold adds); returns the answers
-    counted. Backfills in progress are finished by it."""
+    (less the changes still in the log, which the next fold adds), set-based
+    (`reports.recount`); returns the answers counted. Backfills in progress are finished by
+    it."""
     with transaction.atomic():
         locked(account.pk, wait=True)
         for model in (Rollup, RollupTotal, SegmentRollup, SegmentTotal):
             model.objects.filter(account=account).delete()
         dimensions = list(Dimension.objects.filter(account=account).order_by("pk"))
-        rules = [(d.pk, d.name, Buckets.load(d), _always) for d in dimensions]
-        answers, last = 0, 0
-        for changes, ids in standing(account, chunk=batch):
-            apply(account, counted(changes))
-            apply_segments(account, segment_counted(changes, rules))
-            answers += len(ids)
-            last = max([last, *ids])
+        last = _latest(account) or 0
+        answers = recount(account.pk, account.time_zone, dimensions=dimensions, upto=last)
         Dimension.objects.filter(account=account, state=Dimension.State.BACKFILLING).update(
             state=Dimension.State.READY,
             ready_at=timezone.now(),

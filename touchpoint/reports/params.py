@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.db import connections, router
 from django.db.models import Q
 
 from touchpoint.accounts.models import Unit
@@ -169,7 +170,18 @@ def check_segment(account_id: int, name: str) -> str:
 
 
 def segment_q(name: str, values) -> Q:
-    """The answers whose segment snapshot gives `name` one of `values`."""
+    """The answers whose segment snapshot gives `name` one of `values`.
+
+    On PostgreSQL as containment (`segments @> '{"contact.tier": "gold"}'`, one per value,
+    OR-ed), which the GIN index of the snapshots answers (reports migration 0006): a
+    combination of segments is then a BitmapAnd of a few index scans with the answered_at
+    range, not a read of every answer of the period. SQLite has no GIN: it reads the key
+    from a covering index of the period's answers (the same migration)."""
+    if connections[router.db_for_read(Response)].vendor == "postgresql":
+        found = Q(pk__in=[])
+        for value in values:
+            found |= Q(segments__contains={name: value})
+        return found
     return Q(**{f"segments__{name}__in": list(values)})
 
 
