@@ -19,7 +19,8 @@ import-interactions`, check and import, in a child process as a user runs it): r
 second (wall, and per CPU-second: on a shared machine the neighbours change the first), and
 the invitations scheduled and suppressed (by reason); for the import, its peak memory, the
 largest sum of the proportional set size (PSS) of the import and its validation workers,
-sampled five times a second. Two anchors, measured in the same run on the same database and
+sampled five times a second, and the peak of each tenth of its run (flat when memory does
+not grow with the file). Two anchors, measured in the same run on the same database and
 rows: the CSV file read with `csv.reader` and written with plain `executemany` into a table
 of text columns, in one transaction; and the schema floor, each row's contact, interaction
 and invitation written straight into the real tables with plain `executemany`, 2,000 rows a
@@ -178,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         f"single process {imported['max_rss_mb']:,.0f} MB); goal under {GOAL_MB} MB for "
         f"1,000,000: {'met' if imported['peak_mb'] < GOAL_MB else 'NOT met'}"
     )
+    curve = " ".join(f"{mb:,.0f}" for mb in imported["curve_mb"])
+    print(f"  peak of each tenth of the import, check pass then import pass (MB): {curve}")
     print(f"load average at end: {load()}")
     return 0
 
@@ -555,6 +558,7 @@ def csv_import(path: Path, rows: int) -> dict:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = outcome("CSV import", rows, took, usage.ru_utime + usage.ru_stime, before)
     result["peak_mb"] = sampler.peak / 1024
+    result["curve_mb"] = [kb / 1024 for kb in sampler.curve()]
     result["max_rss_mb"] = usage.ru_maxrss / 1024
     return result
 
@@ -566,11 +570,19 @@ class PeakMemory(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak = 0
+        self.samples: list[int] = []
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(0.2):
-            self.peak = max(self.peak, sum(pss(p) for p in tree(self.pid)))
+            self.samples.append(sum(pss(p) for p in tree(self.pid)))
+            self.peak = max(self.peak, self.samples[-1])
+
+    def curve(self, parts: int = 10) -> list[int]:
+        """The peak (kB) of each tenth of the run: flat when memory does not grow with the
+        rows (the check pass comes first, then the import pass)."""
+        size = max(1, -(-len(self.samples) // parts))  # rounded up: at most `parts` values
+        return [max(self.samples[i : i + size]) for i in range(0, len(self.samples), size)]
 
     def stop(self) -> None:
         self.done.set()

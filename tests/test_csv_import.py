@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from touchpoint.contacts.models import Contact
+from touchpoint.intake.actions import record_interactions
+from touchpoint.intake.csv_import import row_to_payload
+from touchpoint.intake.schemas import CheckedContact, CheckedInteraction, InteractionIn
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction, Invitation
 
@@ -412,3 +416,70 @@ def test_blank_lines_are_no_rows_and_keep_the_line_numbers(brand, tmp_path):
     with pytest.raises(CommandError):
         call_command("import-interactions", str(path), "--no-progress")
     assert [r[:2] for r in errors_of(path)] == [["5", "unit"]]
+
+
+RETURNING = [
+    row(1, contact_email="ana@example.com", occurred_at="2026-11-18T09:00:00+01:00"),
+    row(2, contact_email="bo@example.com"),
+    # Ana again the next day, her address written differently: the same contact.
+    row(3, contact_email="ANA@example.com", occurred_at="2026-11-19T09:00:00+01:00"),
+    row(4, touchpoint="repair", unit="repair-3", contact_email="bo@example.com"),
+    row(5, contact_email="dee@example.com"),  # invited before the file
+    row(6, contact_email="cy@example.com", occurred_at="2026-10-01T09:00:00+01:00"),  # stale
+    row(7, contact_email="cy@example.com"),
+    row(8, contact_email="ana@example.com"),
+]
+
+
+def _invited_before_the_file(brand) -> None:
+    earlier = CheckedInteraction(
+        "earlier-1",
+        "store-purchase",
+        "store-012",
+        dt.datetime.fromisoformat("2026-11-17T12:00:00+01:00"),
+        CheckedContact("", "dee@example.com", "", "", "", "", {}),
+        {},
+        None,
+        "0" * 64,
+    )
+    assert record_interactions(brand.account, [earlier]).ok
+
+
+def _outcomes() -> dict[str, tuple]:
+    return {
+        i.interaction.external_id: (i.contact.email, i.state, i.reason, i.send_at)
+        for i in Invitation.objects.select_related("interaction", "contact")
+        if i.interaction.external_id != "earlier-1"
+    }
+
+
+@pytest.mark.parametrize("chunk", [2000, 3, 1], ids=["one-chunk", "chunks-of-3", "row-by-row"])
+def test_a_contact_twice_in_one_file_is_quarantined_as_if_sent_one_by_one(
+    brand, tmp_path, monkeypatch, chunk
+):
+    # Given the rows sent one request each, through the same intake,
+    _invited_before_the_file(brand)
+    for line in RETURNING:
+        payload = row_to_payload(dict(zip(HEADER.split(","), line.split(","), strict=True)))
+        assert record_interactions(brand.account, [InteractionIn.model_validate(payload)]).ok
+    one_by_one = _outcomes()
+    Contact.objects.all().delete()  # and their interactions and invitations
+    # when the same rows come in one file, read in chunks of `chunk` rows,
+    _invited_before_the_file(brand)
+    monkeypatch.setattr("touchpoint.intake.csv_import.CHUNK", chunk)
+    call_command("import-interactions", str(write(tmp_path, *RETURNING)), "--no-progress")
+    # then each row's invitation is decided exactly as it was one by one: a row sees the
+    # rows before it in the same chunk, in earlier chunks and in earlier imports.
+    assert _outcomes() == one_by_one
+    states = {external_id: outcome[1:3] for external_id, outcome in one_by_one.items()}
+    assert states == {
+        "sale-1": ("scheduled", ""),
+        "sale-2": ("scheduled", ""),
+        "sale-3": ("suppressed", "quarantine"),
+        "sale-4": ("suppressed", "quarantine"),
+        "sale-5": ("suppressed", "quarantine"),
+        "sale-6": ("suppressed", "stale"),
+        "sale-7": ("scheduled", ""),
+        "sale-8": ("suppressed", "quarantine"),
+    }
+    assert Contact.objects.count() == 4

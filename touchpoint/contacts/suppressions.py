@@ -19,6 +19,7 @@ from django.utils import timezone
 from touchpoint.accounts.models import Account
 from touchpoint.contacts.feedback import Report
 from touchpoint.contacts.models import Contact, FeedbackKey, Suppression
+from touchpoint.lib import bulk  # noqa: F401 (registers the `in_plain` lookup used below)
 
 log = logging.getLogger("touchpoint.contacts")
 Reason = Suppression.Reason
@@ -109,14 +110,15 @@ def is_suppressed(contact: Contact, channel: str) -> bool:
 
 
 def suppressed(account: Account | int, channel: str, addresses: Iterable[str]) -> set[str]:
-    """Which of these addresses are suppressed on the channel (one query)."""
+    """Which of these addresses are suppressed on the channel (one query, for a whole intake
+    chunk: `in_plain` passes its thousands of plain strings to the driver as they are)."""
     account_id = account if isinstance(account, int) else account.pk
     wanted = {normalise(channel, a) for a in addresses if a}
     if not wanted:
         return set()
     return set(
         active(account_id)
-        .filter(channel=channel, address__in=wanted)
+        .filter(channel=channel, address__in_plain=wanted)
         .values_list("address", flat=True)
     )
 

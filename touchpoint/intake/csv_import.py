@@ -1,7 +1,7 @@
 """Streaming CSV import of interactions: check the whole file, then import it in chunks.
 
-Memory stays flat whatever the file size: rows are read one chunk at a time; only the set of
-external ids seen (to catch duplicates across the file) grows with it. The check pass keeps
+Memory stays flat whatever the file size: rows are read one chunk at a time, and the external
+ids seen so far (to catch a repeat anywhere in the file) are kept on disk. The check pass keeps
 the rows it validated in a compressed temporary file (the spool), which the import pass
 reads back: each row is parsed, validated and hashed once. A large file is validated in
 worker processes (pure Python, no database), while this process checks the results
@@ -11,13 +11,15 @@ against the database and writes the spool, in file order.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import marshal
 import multiprocessing
 import os
+import sqlite3
 import tempfile
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -181,16 +183,23 @@ def _validated_chunks(stream: IO[str], workers: int) -> Iterator[list[tuple]]:
             yield _validate(header, chunk)
         return
     # fork: the workers start at once and inherit the loaded schemas; they never touch the
-    # database connection they inherit, and leave without closing it (os._exit).
+    # database connection they inherit, and leave without closing it (os._exit). The objects
+    # they inherit are frozen out of the garbage collector first: a collection in a worker
+    # would otherwise walk (and write to) every one of them, copying the parent's whole
+    # heap into each worker page by page, in memory and in CPU time.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        pending: deque = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(_validate, header, chunk))
-            if len(pending) >= 2 * workers:
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            pending: deque = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(_validate, header, chunk))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    finally:
+        gc.unfreeze()
 
 
 def check_workers(path: str) -> int:
@@ -228,6 +237,39 @@ class _Spool:
 
     def close(self) -> None:
         self.file.close()
+
+
+class _SeenIds:
+    """The external ids of the rows checked so far, to catch a repeat anywhere in the file.
+
+    On disk, in a private temporary SQLite database (deleted when closed), whose page cache
+    is bounded: a million ids in a Python set took about 100 MB, a third of the memory
+    an import of a million rows may use.
+    """
+
+    BATCH = 500  # ids per lookup: well under SQLite's parameter limit
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("")  # "": a temporary file, not shared, removed on close
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+
+    def earlier(self, ids: Collection[str]) -> set[str]:
+        """Which of these ids were added before."""
+        wanted = list(ids)
+        found: set[str] = set()
+        for start in range(0, len(wanted), self.BATCH):
+            part = wanted[start : start + self.BATCH]
+            marks = ", ".join("?" * len(part))
+            rows = self.db.execute(f"SELECT id FROM seen WHERE id IN ({marks})", part)  # noqa: S608
+            found.update(found_id for (found_id,) in rows)
+        return found
+
+    def add(self, ids: Collection[str]) -> None:
+        self.db.executemany("INSERT INTO seen (id) VALUES (?)", ((i,) for i in ids))
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def _spooled(line: int, item: InteractionIn) -> tuple:
@@ -297,6 +339,7 @@ def import_interactions(
             run.load()
     finally:
         run.spool.close()
+        run.seen.close()
     return run.report
 
 
@@ -308,6 +351,7 @@ class _Run:
         self.report = ImportReport()
         self.bad_lines: set[int] = set()
         self.spool = _Spool()
+        self.seen = _SeenIds()
 
     def error(self, line: int, field_name: str, message: str) -> None:
         self.report.errors += 1
@@ -317,9 +361,11 @@ class _Run:
 
     def check(self, stream: IO[str], *, spool_all: bool, workers: int = 1) -> None:
         """Validate every row and check it against the database; spool the rows to import."""
-        seen: set[str] = set()
         for chunk in _validated_chunks(stream, workers):
             valid = []
+            # The external id is the spooled row's second value.
+            earlier = self.seen.earlier({s[1] for _, s, _ in chunk if s is not None and s[1]})
+            seen: set[str] = set()  # in this chunk
             for line, spooled, errors in chunk:
                 self.report.rows += 1
                 for e in errors:
@@ -328,11 +374,12 @@ class _Run:
                     continue
                 _, item = _unspooled(spooled)
                 if item.external_id:
-                    if item.external_id in seen:
+                    if item.external_id in earlier or item.external_id in seen:
                         self.error(line, "external_id", "repeats an earlier row of this file")
                         continue
                     seen.add(item.external_id)
                 valid.append((line, item, spooled))
+            self.seen.add(seen)
             if valid:
                 lines = [f"line {line}" for line, _, _ in valid]
                 *_, errors, _conflict = check_interactions(
