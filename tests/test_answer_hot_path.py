@@ -158,17 +158,17 @@ def test_through_the_page_a_promoter_costs_six_statements_and_a_detractor_twelve
     assert response.score == 10
     assert RollupDelta.objects.filter(response_id=response.pk).count() == 1
     assert Event.objects.filter(type="response.created", subject_id=response.pk).count() == 1
-    # A detractor at a store of the north region: the ticket goes to the region's manager,
-    # with its trail, its event and the manager's email, all in the answer's transaction.
+    # A detractor at the Nice store: the ticket goes to the store's manager, with its trail,
+    # its event and the manager's email, all in the answer's transaction.
     captured = answer_through_the_page(
         f"/s/{survey_token(detractor)}", "2", "Slow", 12, django_assert_max_num_queries
     )
     response = Response.objects.get(invitation=detractor)
     ticket = Ticket.objects.get(response=response)
-    assert list(ticket.assignees.all()) == [people["north_manager"]]
-    assert ticket.holder == brand.north and ticket.events.count() == 1
+    assert list(ticket.assignees.all()) == [people["south_store_manager"]]
+    assert ticket.holder == brand.other_store and ticket.events.count() == 1
     assert Event.objects.filter(type="ticket.opened", subject_id=ticket.pk).count() == 1
-    emails = Delivery.objects.filter(user=people["north_manager"], event_type="ticket.opened")
+    emails = Delivery.objects.filter(user=people["south_store_manager"], event_type="ticket.opened")
     assert emails.count() == 1
 
 

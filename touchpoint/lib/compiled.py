@@ -26,7 +26,17 @@ M = TypeVar("M", bound=Model)
 
 
 class _Compiled:
-    __slots__ = ("compiler", "index", "init_list", "model", "params", "populators", "span", "sql")
+    __slots__ = (
+        "compiler",
+        "converters",
+        "index",
+        "init_list",
+        "model",
+        "params",
+        "populators",
+        "span",
+        "sql",
+    )
 
     def __init__(self, queryset: QuerySet, stand_in: object, alias: str) -> None:
         compiler = queryset.query.get_compiler(using=alias)
@@ -35,6 +45,9 @@ class _Compiled:
         if len(where) != 1:
             raise ValueError(f"the stand-in value must be one parameter of the query: {params}")
         self.compiler, self.sql, self.params, self.index = compiler, sql, list(params), where[0]
+        # Each column's conversion from the driver's value (the ORM finds them on every run).
+        columns = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        self.converters = compiler.get_converters(columns)
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
         self.model = klass_info["model"]
@@ -75,7 +88,9 @@ class CompiledQuery(Generic[M]):
             rows = cursor.fetchmany(1)
         if not rows:
             return None
-        row = next(iter(compiled.compiler.results_iter([rows])))
+        row = rows[0]
+        if compiled.converters:
+            row = next(iter(compiled.compiler.apply_converters(rows, compiled.converters)))
         start, end = compiled.span
         found = compiled.model.from_db(alias, compiled.init_list, row[start:end])
         for populator in compiled.populators:
