@@ -130,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     for web, tokens in zip(webs, runs, strict=True):
         with Server(web, workdir / f"web-{web}", env, worker=not args.no_worker) as server:
             anchor = static_anchor(server.port, args.anchor, args.clients)
+            cpu = server.cpu_seconds()
             answered = answer_all(server.port, tokens, args.clients, random.Random(web))
+            answered.web_cpu = server.cpu_seconds() - cpu
         results.append((web, anchor, answered, os.getloadavg()[0]))
         print(f"  {web} web worker(s): done, load {os.getloadavg()[0]:.2f}", flush=True)
     print()
@@ -232,7 +234,8 @@ def where_the_time_goes(tokens: list[str], profile: int) -> None:
         queries = []
 
         def count(execute, sql, params, many, context):
-            queries.append(sql)
+            if not sql.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")):
+                queries.append(sql)  # the transaction's own statements are not the answer's
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(count):
@@ -241,7 +244,10 @@ def where_the_time_goes(tokens: list[str], profile: int) -> None:
             cpu = time.process_time() - cpu
         return reply, len(queries), cpu * 1000
 
-    print("one request, in this process (no server):")
+    from touchpoint.wsgi import warm_up
+
+    warm_up()  # as the server does before its workers start: no first-request import cost
+    print("one request, in this process (no server, warmed up as the server is):")
     for token, score, kind in ((tokens[0], "10", "promoter"), (tokens[1], "3", "detractor")):
         page, page_queries, page_ms = measured("get", token)
         answer, answer_queries, answer_ms = measured("post", token, {"score": score})
@@ -313,6 +319,23 @@ class Server:
                 time.sleep(0.1)
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the web server: gunicorn's master and its workers (Linux
+        /proc). Per answer, a figure the neighbours on a shared machine barely move."""
+        master = self.processes[0].pid  # `touchpoint serve` became gunicorn's master
+        try:
+            children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        except OSError:
+            return 0.0
+        ticks = 0
+        for pid in [str(master), *children]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *exc) -> None:
         for process in self.processes:
             process.terminate()
@@ -346,6 +369,7 @@ class Timings:
     page: list = field(default_factory=list)
     answer: list = field(default_factory=list)
     both: list = field(default_factory=list)
+    web_cpu: float = 0.0  # seconds of the web server's CPU while these answers were given
 
     @property
     def rate(self) -> float:
@@ -496,15 +520,16 @@ def print_table(results, args) -> None:
         "by the same clients"
     )
     print(
-        "| web | answers/s | page p50/p99 | answer p50/p99 | both p50/p99 | errors "
-        "| anchor req/s | anchor p50/p99 | answers/s per anchor req/s | load |"
+        "| web | answers/s | web CPU ms/answer | page p50/p99 | answer p50/p99 | both p50/p99 "
+        "| errors | anchor req/s | anchor p50/p99 | answers/s per anchor req/s | load |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = None
     for web, anchor, t, load_1 in results:
         base = base or t.rate
         print(
-            f"| {web} | {t.rate:,.0f} | {ms(t.page, 50)}/{ms(t.page, 99)} "
+            f"| {web} | {t.rate:,.0f} | {t.web_cpu * 1000 / t.done if t.done else 0:.1f} "
+            f"| {ms(t.page, 50)}/{ms(t.page, 99)} "
             f"| {ms(t.answer, 50)}/{ms(t.answer, 99)} | {ms(t.both, 50)}/{ms(t.both, 99)} "
             f"| {t.errors} | {anchor.rate:,.0f} | {ms(anchor.both, 50)}/{ms(anchor.both, 99)} "
             f"| {t.rate / anchor.rate if anchor.rate else 0:.2f} | {load_1:.2f} |"

@@ -51,7 +51,12 @@ def account_of(user) -> Account | None:
 
 def language_of(user, account: Account | None = None) -> str:
     """The person's own language, else their account's, else the default."""
-    own = Profile.objects.filter(user=user).values_list("language", flat=True).first()
+    loaded = getattr(type(user), "profile", None)
+    if loaded is not None and loaded.is_cached(user):  # loaded with the user
+        profile = getattr(user, "profile", None)
+        own = profile.language if profile is not None else ""
+    else:
+        own = Profile.objects.filter(user=user).values_list("language", flat=True).first()
     if own:
         return shipped_language(own)
     account = account or account_of(user)

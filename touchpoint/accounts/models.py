@@ -123,6 +123,18 @@ class Unit(models.Model):
     def ids_in_path(path: str) -> list[int]:
         return [int(part) for part in path.strip("/").split("/") if part]
 
+    def loaded_ancestors(self) -> dict[int, Unit]:
+        """This unit and those of its ancestors already loaded with it (`select_related` of
+        its parents), by id: what reading them again would cost no query for."""
+        found = {}
+        current: Unit | None = self
+        while current is not None:
+            found[current.pk] = current
+            if current.parent_id is None or not Unit.parent.is_cached(current):
+                break
+            current = current.parent
+        return found
+
 
 class ApiKey(models.Model):
     """A per-account secret for the API, optionally limited to one unit's subtree (reports

@@ -27,7 +27,12 @@ from touchpoint.reports.params import (
     parse_report_params,
     segment_choices,
 )
-from touchpoint.responses.actions import InvalidAnswer, do_answer_invitation, do_change_answer
+from touchpoint.responses.actions import (
+    InvalidAnswer,
+    answer_relations,
+    do_answer_invitation,
+    do_change_answer,
+)
 from touchpoint.responses.models import Response
 from touchpoint.setup.audit import admin_accounts
 from touchpoint.surveys.models import Channel, Invitation, Touchpoint
@@ -57,7 +62,8 @@ def _closed(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = access_open_invitation(token)
+    # One query: the invitation with all its answer reads (and any answer already given).
+    invitation = access_open_invitation(token, related=answer_relations())
     if invitation is None:
         return _closed(request)
     lang, texts = _texts(request, invitation)

@@ -22,7 +22,11 @@ from touchpoint.notifications.models import Delivery, Preference
 
 
 def preference_of(user) -> str:
-    row = Preference.objects.filter(user=user).only("ticket_email").first()
+    loaded = getattr(type(user), "notification_preference", None)
+    if loaded is not None and loaded.is_cached(user):  # loaded with the user
+        row = getattr(user, "notification_preference", None)
+    else:
+        row = Preference.objects.filter(user=user).only("ticket_email").first()
     return row.ticket_email if row else Preference.Ticket.IMMEDIATE
 
 

@@ -32,6 +32,7 @@ from touchpoint.contacts.models import Contact
 from touchpoint.events import actions as events
 from touchpoint.lib import segments
 from touchpoint.lib.bulk import build, bulk_insert
+from touchpoint.lib.compiled import CompiledQuery
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
 
@@ -87,7 +88,7 @@ def attribution_for(unit: Unit, units_by_id: Mapping[int, Unit] | None = None) -
     """
     ids = unit.ancestor_ids
     if units_by_id is None or any(i not in units_by_id for i in ids):
-        units_by_id = _loaded_ancestors(unit)
+        units_by_id = unit.loaded_ancestors()
     if any(i not in units_by_id for i in ids):
         units_by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
     out: dict[str, dict] = {}
@@ -99,20 +100,7 @@ def attribution_for(unit: Unit, units_by_id: Mapping[int, Unit] | None = None) -
     return out
 
 
-def _loaded_ancestors(unit: Unit) -> dict[int, Unit]:
-    """The unit and the ancestors already loaded with it (`select_related` of its parents),
-    so that an answer's attribution costs no query of its own."""
-    found = {}
-    current: Unit | None = unit
-    while current is not None:
-        found[current.pk] = current
-        if current.parent_id is None or not Unit.parent.is_cached(current):
-            break
-        current = current.parent
-    return found
-
-
-# Relations loaded with the invitation an answer is for, in the one query that locks it:
+# Relations loaded with the invitation an answer is for, in the one query that reads it:
 # the answer's own (its unit and four levels of parents for the attribution, its contact and
 # interaction for the segments, a response already given) and those a feature asks for to
 # react without a round trip of its own (`load_with_answers`, e.g. the touchpoint's ticket
@@ -149,12 +137,28 @@ def do_answer_invitation(
 ) -> tuple[Response, bool]:
     """Store the answer to an invitation, or update it when the contact answers again.
 
-    The invitation row is locked, so two quick submissions cannot make two responses.
+    A first answer claims the invitation with one conditional UPDATE from the state it was
+    read in, which also locks its row until the answer commits, so two quick submissions
+    cannot make two responses: the second finds it answered and changes that answer. Pass
+    the invitation loaded with `answer_relations()` (the survey page does) and storing a
+    first answer reads nothing more.
     `interviewer` is the person who took the answer down on the contact's behalf (a phone
     interview). Returns the response and whether it was created.
     """
     score, comment = check_score(score), check_comment(comment)
     with transaction.atomic():
+        if not loaded_for_answer(invitation):
+            invitation = _for_answer.first(invitation.pk) or Invitation.objects.get(
+                pk=invitation.pk
+            )
+        now = timezone.now()
+        # The usual way: a first answer. The invitation is claimed by one conditional UPDATE
+        # (it holds the row's lock until the answer commits), from the state it was read in:
+        # a request that answered, or anything that moved it, since it was read wins.
+        if getattr(invitation, "response", None) is None and _claim(invitation, now):
+            return _store_first(invitation, score, comment, answers, locale, interviewer, now), True
+        # Answered already (the contact answers again), or moved since it was read: the
+        # locked row decides. (Rare.)
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
             .select_related(*_ANSWER_RELATED)
@@ -163,49 +167,101 @@ def do_answer_invitation(
         response = getattr(invitation, "response", None)
         if response is None and invitation.state == Invitation.State.ANSWERED:
             # Answered by a request that committed while this one waited for the lock: the
-            # locked row is read afresh, the joined response was not. (Rare.)
+            # locked row is read afresh, the joined response was not.
             response = Response.objects.filter(invitation=invitation).first()
-        if response is not None:
-            response.account = invitation.account
-            _change(
-                response,
-                score=score,
-                comment=comment,
-                answers=answers,
-                locale=locale or None,
-                interviewer=interviewer,
-            )
-            return response, False
-        now = timezone.now()
-        response = Response(
-            account=invitation.account,
-            invitation=invitation,
-            interaction_id=invitation.interaction_id,
-            contact_id=invitation.contact_id,
-            touchpoint_id=invitation.touchpoint_id,
-            channel=invitation.channel,
+        if response is None:
+            _claim(invitation, now, whatever_state=True)
+            return _store_first(invitation, score, comment, answers, locale, interviewer, now), True
+        response.account = invitation.account
+        _change(
+            response,
             score=score,
             comment=comment,
-            answers=answers or {},
-            locale=locale,
+            answers=answers,
+            locale=locale or None,
             interviewer=interviewer,
-            unit_id=invitation.unit_id,
-            unit_path=invitation.unit.path,
-            attribution=attribution_for(invitation.unit),
-            segments=segments.snapshot(
-                invitation.contact.attributes if invitation.contact_id else None,
-                invitation.interaction.properties if invitation.interaction_id else None,
-            ),
-            answered_at=now,
         )
-        response.save(force_insert=True)
-        Invitation.objects.filter(pk=invitation.pk).update(
-            state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now
-        )
-        # What subscribers read, already in memory (the ticket rule reads the touchpoint).
-        response.touchpoint, response.unit = invitation.touchpoint, invitation.unit
-        _publish(invitation.account, created=[response])
-    return response, True
+        return response, False
+
+
+def loaded_for_answer(invitation: Invitation) -> bool:
+    """Whether the invitation came with every relation its answer reads (`answer_relations`),
+    so answering it reads nothing more."""
+    for relation in _ANSWER_RELATED:
+        current: object = invitation
+        for name in relation.split("__"):
+            if current is None:
+                break
+            if not getattr(type(current), name).is_cached(current):
+                return False
+            current = getattr(current, name, None)
+    return True
+
+
+def answer_relations() -> tuple[str, ...]:
+    """The relations to load an invitation with (`select_related`) before it is answered:
+    a page that shows the survey and stores its answer reads the invitation once."""
+    return tuple(_ANSWER_RELATED)
+
+
+# The invitation an answer is for, with its relations, by id (its SQL compiled once).
+_for_answer: CompiledQuery[Invitation] = CompiledQuery(
+    lambda pk: Invitation.objects.select_related(*_ANSWER_RELATED).filter(pk=pk),  # type: ignore[misc]
+    stand_in=-1,
+)
+
+
+def _claim(invitation: Invitation, now: dt.datetime, *, whatever_state: bool = False) -> bool:
+    """Mark the invitation answered if it is still in the state it was read in (or in any
+    state, under its lock); the UPDATE locks the row until the transaction ends."""
+    if invitation.state == Invitation.State.ANSWERED and not whatever_state:
+        return False
+    rows = Invitation.objects.filter(pk=invitation.pk)
+    if not whatever_state:
+        rows = rows.filter(state=invitation.state)
+    claimed = rows.update(state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now)
+    if claimed:
+        invitation.state, invitation.reason, invitation.detail = Invitation.State.ANSWERED, "", ""
+        invitation.updated_at = now
+    return bool(claimed)
+
+
+def _store_first(
+    invitation: Invitation,
+    score: int,
+    comment: str,
+    answers: dict | None,
+    locale: str,
+    interviewer,
+    now: dt.datetime,
+) -> Response:
+    """The first answer to a claimed invitation, and its event."""
+    response = Response(
+        account=invitation.account,
+        invitation=invitation,
+        interaction_id=invitation.interaction_id,
+        contact_id=invitation.contact_id,
+        touchpoint_id=invitation.touchpoint_id,
+        channel=invitation.channel,
+        score=score,
+        comment=comment,
+        answers=answers or {},
+        locale=locale,
+        interviewer=interviewer,
+        unit_id=invitation.unit_id,
+        unit_path=invitation.unit.path,
+        attribution=attribution_for(invitation.unit),
+        segments=segments.snapshot(
+            invitation.contact.attributes if invitation.contact_id else None,
+            invitation.interaction.properties if invitation.interaction_id else None,
+        ),
+        answered_at=now,
+    )
+    response.save(force_insert=True)
+    # What subscribers read, already in memory (the ticket rule reads the touchpoint).
+    response.touchpoint, response.unit = invitation.touchpoint, invitation.unit
+    _publish(invitation.account, created=[response])
+    return response
 
 
 def do_answer_anonymously(

@@ -96,7 +96,9 @@ def responsible_users(unit_ids: Iterable[int]) -> dict[int, list]:
     """Users holding a manager (or account admin) role on each of these units."""
     out: dict[int, list] = {}
     rows = Membership.objects.filter(unit_id__in=list(unit_ids), role__in=RESPONSIBLE_ROLES)
-    for membership in rows.select_related("user").order_by("user__username"):
+    # With what their notices read: their language and how they want to hear of tickets.
+    rows = rows.select_related("user__profile", "user__notification_preference")
+    for membership in rows.order_by("user__username"):
         if membership.user.is_active:
             out.setdefault(membership.unit_id, []).append(membership.user)
     return out
@@ -109,9 +111,11 @@ def holder_for(unit: Unit, *, above: Unit | None = None) -> tuple[Unit, list] | 
     if above is not None:
         ids = [i for i in ids if i in above.ancestor_ids and i != above.pk]
     users_by_unit = responsible_users(ids)
+    loaded = unit.loaded_ancestors()
     for unit_id in reversed(ids):
         if users_by_unit.get(unit_id):
-            return Unit.objects.get(pk=unit_id), users_by_unit[unit_id]
+            holder = loaded.get(unit_id) or Unit.objects.get(pk=unit_id)
+            return holder, users_by_unit[unit_id]
     return None
 
 
@@ -188,10 +192,18 @@ def on_response_saved(response: Response, *, created: bool) -> Ticket | None:
 
 @transaction.atomic(savepoint=False)
 def do_open_ticket(response: Response, *, rule: TicketRule, reason: str, now) -> Ticket:
+    """Open a response's ticket, assigned to the managers of the nearest unit that has some,
+    with its trail's first entry, its notices and its event. On the answer's path: the units,
+    the touchpoint and the account come loaded with the answer, so this reads only who the
+    managers are and writes the ticket, its assignees, its trail, its event and its emails."""
     found = holder_for(response.unit)
-    holder, users = found if found else (Unit.objects.get(pk=response.unit.ancestor_ids[0]), [])
+    if found is None:
+        root_id = response.unit.ancestor_ids[0]
+        root = response.unit.loaded_ancestors().get(root_id) or Unit.objects.get(pk=root_id)
+        found = root, []
+    holder, users = found
     first_due = now + dt.timedelta(hours=rule.first_response_hours)
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         account_id=response.account_id,
         response=response,
         touchpoint_id=response.touchpoint_id,
@@ -207,11 +219,25 @@ def do_open_ticket(response: Response, *, rule: TicketRule, reason: str, now) ->
         escalate_at=first_due,
         warn_at=_warn_at(now, first_due),
     )
-    ticket.assignees.set(users)
+    ticket.save(force_insert=True)
+    # What its trail, notices and event read, already in memory.
+    ticket.account, ticket.touchpoint = response.account, response.touchpoint
+    ticket.unit, ticket.response = response.unit, response
+    if users:  # a new ticket has no assignees yet: one INSERT, no read of the current ones
+        Assignee = Ticket.assignees.through
+        Assignee.objects.bulk_create([Assignee(ticket=ticket, user=user) for user in users])
+    _know_assignees(ticket, users)
     names = ", ".join(u.get_full_name() or u.username for u in users) or "nobody yet"
     record_event(ticket, None, Kind.OPENED, f"Opened: {reason}. Assigned to {names}.")
     notify(ticket, "ticket.opened", "opened", users=users)
     return ticket
+
+
+def _know_assignees(ticket: Ticket, users: list) -> None:
+    """Let `ticket.assignees.all()` answer from memory, as a `prefetch_related` would have."""
+    assignees = ticket.assignees.all()
+    assignees._result_cache, assignees._prefetch_done = list(users), True
+    ticket._prefetched_objects_cache = {"assignees": assignees}
 
 
 def _warn_at(start: dt.datetime, due: dt.datetime) -> dt.datetime:

@@ -33,6 +33,10 @@ def gunicorn_argv(*, host: str, port: int, workers: int, timeout: int) -> list[s
         "-",  # requests and errors on standard output / error, for journald
         "--error-logfile",
         "-",
+        # The application loads (and warms up: touchpoint/wsgi.py) once, in the master, before
+        # the workers fork: each starts ready, and they share its memory. A reload (HUP) forks
+        # new workers from that same code: restart the service after an upgrade.
+        "--preload",
         # No runtime control socket: its default path is one per user, so two servers (or a
         # server and a test) would take each other's; the service manager's signals suffice.
         "--no-control-socket",
