@@ -107,6 +107,9 @@ MODULES = [
     "interviews/models.py",
     "interviews/actions.py",
     "interviews/views.py",
+    "connectors/actions.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "connectors/vendors").glob("*.py")),
+    "surveys/questions.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "setup").glob("*.py")),
 ]
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}
