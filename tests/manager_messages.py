@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent / "touchpoint"
 # notices), the weekly and daily digests, people, invitations, password reset and one's own
 # settings; every setup page under /setup/ (forms, checks, notices); the response explorer,
 # league tables, alerts (pages and emails), targets, themes and what customers talk about,
-# phone interviews, and the connectors' email to managers. Not here: development-only pages
+# phone interviews, the connectors' email to managers, each connector's settings and checks
+# (connectors/vendors/, connectors/actions.py) and the question builder's checks
+# (surveys/questions.py, whose answer checks respondents read). Not here: development-only pages
 # (devmail), and what customers read (surveys, kiosks, widget: their wording travels by the
 # survey's language).
 TEMPLATES = [
@@ -107,6 +109,9 @@ MODULES = [
     "interviews/models.py",
     "interviews/actions.py",
     "interviews/views.py",
+    "connectors/actions.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "connectors/vendors").glob("*.py")),
+    "surveys/questions.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "setup").glob("*.py")),
 ]
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}

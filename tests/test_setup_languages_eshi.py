@@ -15,6 +15,7 @@ from tests.manager_messages import ROOT, from_module, from_template, manager_mes
 from tests.test_manager_languages import PLACEHOLDER, catalogue, visible
 from touchpoint.accounts.languages import do_set_language
 from touchpoint.accounts.models import Unit
+from touchpoint.connectors.vendors import VENDORS
 from touchpoint.setup.models import SetupChange
 
 LANGUAGES = ["es", "hi"]
@@ -87,10 +88,19 @@ def english_pattern(message: str) -> re.Pattern | None:
     """The English text a message renders to, whatever its placeholders stand for; None for
     messages too short to tell English from a name (fewer than two words around them)."""
     text = unescape(re.sub(r"<[^>]+>", " ", message.replace("%%", "%")))
-    parts = [re.sub(r"\s+", " ", p).strip() for p in PLACEHOLDER.split(text)]
+    parts = [re.sub(r"\s+", " ", p) for p in PLACEHOLDER.split(text)]
     if sum(len(p.split()) for p in parts) < 2:
         return None
-    body = r".{1,120}?".join(re.escape(p) for p in parts if p)
+    # A word before or after a placeholder stays a whole word ("Event %(id)s" is not in
+    # "Eventos {}").
+    kept = [p for p in parts if p.strip()]
+    words = [
+        (r"\s" if p.startswith(" ") and n else "")
+        + re.escape(p.strip())
+        + (r"\s" if p.endswith(" ") and n < len(kept) - 1 else "")
+        for n, p in enumerate(kept)
+    ]
+    body = r".{1,120}?".join(words)
     return re.compile(rf"(?<!\w){body}(?!\w)")  # whole words: "cada detractor" is Spanish
 
 
@@ -118,6 +128,9 @@ def test_the_leak_check_sees_english_with_its_values_filled_in():
     assert not pattern.search("Touchpoints: 3 activos, 1 en pausa")
     assert english_pattern("%(n)s of %(cap)s") is None  # one word: a name could say it
     assert not english_pattern("a detractor").search("el ticket de cada detractor")
+    event = english_pattern("Event %(id)s: %(state)s. %(reason)s")
+    assert event.search("Event ticket-42: Recorded. A repeat.")
+    assert not event.search('Eventos {} Qué eventos track son interacciones: {"a": 1}.')
     code = english_pattern(
         "Setup needs an account-wide API key; this one is limited to unit %(code)s."
     )
@@ -164,6 +177,15 @@ def test_an_admin_reads_every_setup_page_in_their_language(brand, people, lang):
         "webhooks": client.get("/setup/webhooks/"),
         "sms": client.get("/setup/sms/"),
         "connectors": client.get("/setup/connectors/"),
+        **{kind: client.get(f"/setup/connectors/{kind}/") for kind in VENDORS},
+        "bad connector": client.post(
+            "/setup/connectors/zendesk/",
+            {"action": "save", "s_units": "group:Tier 1 = nowhere", "s_on_detractor": "note"},
+        ),
+        "bad question": client.post(
+            "/setup/touchpoints/repair/questions?edit=new",
+            {"action": "save", "option_count": "0", "key": "Bad Key", "type": "text"},
+        ),
         # Refused forms: the errors speak the admin's language too.
         "bad rule": client.post(
             "/setup/touchpoints/new",

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from touchpoint.accounts.models import Account, Membership, Unit
 from touchpoint.connectors import audience, inbound
@@ -67,7 +68,7 @@ def _setting(account: Account, setting: Setting, value: Any) -> Any:
     if setting.kind == "text":
         value = "" if value is None else str(value).strip()
         if len(value) > 300:
-            raise ValueError("is longer than 300 characters")
+            raise ValueError(gettext("is longer than 300 characters"))
         return value
     if setting.kind == "number":
         if value in (None, ""):
@@ -75,18 +76,21 @@ def _setting(account: Account, setting: Setting, value: Any) -> Any:
         try:
             return int(str(value).strip())
         except ValueError:
-            raise ValueError("must be a whole number") from None
+            raise ValueError(gettext("must be a whole number")) from None
     if setting.kind == "choice":
         if value in (None, ""):
             return setting.default
         if value not in [c for c, _ in setting.choices]:
-            raise ValueError("must be one of " + ", ".join(c for c, _ in setting.choices))
+            raise ValueError(
+                gettext("must be one of %(values)s")
+                % {"values": ", ".join(c for c, _ in setting.choices)}
+            )
         return value
     if setting.kind == "lines":
         if isinstance(value, str):
             value = value.splitlines()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError("must be a list of names")
+            raise ValueError(gettext("must be a list of names"))
         return [v.strip() for v in value if v.strip()]
     if setting.kind == "map":
         if value in (None, ""):
@@ -94,7 +98,9 @@ def _setting(account: Account, setting: Setting, value: Any) -> Any:
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            raise ValueError('must map names to unit codes, e.g. {"group:Tier 1": "team-1"}')
+            raise ValueError(
+                gettext('must map names to unit codes, e.g. {"group:Tier 1": "team-1"}')
+            )
         value = {k.strip(): v.strip() for k, v in value.items() if k.strip()}
         known = set(
             Unit.objects.filter(account=account, code__in=set(value.values())).values_list(
@@ -102,7 +108,7 @@ def _setting(account: Account, setting: Setting, value: Any) -> Any:
             )
         )
         if missing := sorted(set(value.values()) - known):
-            raise ValueError(f"no unit with code {missing[0]!r}")
+            raise ValueError(gettext("no unit with code %(code)s") % {"code": repr(missing[0])})
         return value
     if setting.kind == "fields":
         if value in (None, ""):
@@ -110,13 +116,13 @@ def _setting(account: Account, setting: Setting, value: Any) -> Any:
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            raise ValueError('must map names to names, e.g. {"score": "nps_score"}')
+            raise ValueError(gettext('must map names to names, e.g. {"score": "nps_score"}'))
         return {k.strip(): v.strip() for k, v in value.items() if k.strip()}
     if setting.kind == "json":
         if value in (None, ""):
             return {}
         if not isinstance(value, dict):
-            raise ValueError("must be a JSON object")
+            raise ValueError(gettext("must be a JSON object"))
         return value
     raise ValueError(f"unknown kind of setting {setting.kind}")
 
@@ -139,14 +145,14 @@ def check_connector(
     errors: dict[str, str] = {}
     unknown = set(values) - {"is_active", "base_url", "settings", "credentials"}
     for name in sorted(unknown):
-        errors[name] = "is not a known field"
+        errors[name] = gettext("is not a known field")
     target = Connector(account=account, kind=kind) if current is None else current
     config = dict(target.config or {})
     given = values.get("settings") or {}
     names = {s.name: s for s in vendor.settings}
     for name, value in given.items():
         if name not in names:
-            errors[f"settings.{name}"] = "is not a setting of this connector"
+            errors[f"settings.{name}"] = gettext("is not a setting of this connector")
             continue
         try:
             config[name] = _setting(account, names[name], value)
@@ -155,13 +161,13 @@ def check_connector(
     for setting in vendor.settings:
         config.setdefault(setting.name, setting.default)
         if setting.required and config[setting.name] in ("", None, [], {}):
-            errors.setdefault(f"settings.{setting.name}", "is required")
+            errors.setdefault(f"settings.{setting.name}", gettext("is required"))
     base_url = values.get("base_url", target.base_url) or ""
     if base_url:
         try:
             URLValidator(schemes=["http", "https"])(base_url)
         except ValidationError:
-            errors["base_url"] = "enter a full address, e.g. https://proxy.example.com"
+            errors["base_url"] = gettext("enter a full address, e.g. https://proxy.example.com")
     try:
         secrets = unseal(target.credentials)
     except Unreadable:
@@ -170,13 +176,13 @@ def check_connector(
     secret_names = {s.name for s in vendor.secrets}
     for name, value in (values.get("credentials") or {}).items():
         if name not in secret_names:
-            errors[f"credentials.{name}"] = "is not a credential of this connector"
+            errors[f"credentials.{name}"] = gettext("is not a credential of this connector")
         elif value:
             secrets[name] = str(value).strip()
             hints[name] = hint(secrets[name])
     for setting in vendor.secrets:
         if setting.required and not secrets.get(setting.name):
-            errors.setdefault(f"credentials.{setting.name}", "is required")
+            errors.setdefault(f"credentials.{setting.name}", gettext("is required"))
     if not errors:
         errors.update(vendor.check(config, secrets, has_base_url=bool(base_url)))
     if errors:

@@ -76,16 +76,13 @@ class ConnectorForm(SetupForm):
             self.fields[f"s_{setting.name}"] = _field(setting)
         for setting in vendor.secrets:
             stored = hints.get(setting.name)
-            help_text = (
-                setting.help
-                + " "
-                + (
-                    _("Write-only: one ending in %(end)s is stored; leave empty to keep it.")
-                    % {"end": stored}
-                    if stored
-                    else _("Write-only.")
-                )
+            write_only = (
+                _("Write-only: one ending in %(end)s is stored; leave empty to keep it.")
+                % {"end": stored}
+                if stored
+                else _("Write-only.")
             )
+            help_text = f"{setting.help} {write_only}"
             self.fields[f"c_{setting.name}"] = forms.CharField(
                 label=setting.label,
                 required=False,

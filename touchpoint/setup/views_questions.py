@@ -4,8 +4,6 @@ keeps an answered question's key, type and chosen options for good."""
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,19 +16,6 @@ from touchpoint.setup.audit import SetupError
 from touchpoint.setup.views import access_touchpoint, page, setup_view
 from touchpoint.surveys.questions import QuestionError, check_questions, localise
 
-# check_questions names the part at fault first ("key must be ..."): which field it is.
-FIELD_OF = (
-    ("key", "key"),
-    ("type", "type"),
-    ("text", "text"),
-    ("show_to", "show_to"),
-    ("required", "required"),
-    ("retired", "retired"),
-    ("a choice", "options"),
-    ("each option", "options"),
-    ("option", "options"),
-)
-
 
 def question_errors(question: dict, others: list[dict]) -> dict[str, str]:
     """This question's problems, by builder field."""
@@ -38,9 +23,7 @@ def question_errors(question: dict, others: list[dict]) -> dict[str, str]:
     try:
         check_questions([question])
     except QuestionError as error:
-        message = re.sub(r"^question \d+: ", "", str(error))
-        field = next((f for start, f in FIELD_OF if message.startswith(start)), "key")
-        errors[field] = message
+        errors[error.field or "key"] = error.problem
     if question.get("key") in {q.get("key") for q in others}:
         errors["key"] = _("another question already uses this key")
     return errors

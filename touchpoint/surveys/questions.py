@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from touchpoint.lib import nps
 
@@ -32,61 +33,88 @@ SCALE = range(1, 6)
 
 
 class QuestionError(ValueError):
-    """A survey rule whose questions or widget rules cannot be used."""
+    """A survey rule whose questions or widget rules cannot be used, said in the active
+    language: `field` is the part at fault (key, type, text, show_to, required, retired,
+    options), `question` its question's number (from 1), `problem` the message without it."""
+
+    def __init__(self, problem: str, *, question: int | None = None, field: str = "") -> None:
+        self.problem, self.question, self.field = problem, question, field
+        super().__init__(
+            _("question %(n)s: %(problem)s") % {"n": question, "problem": problem}
+            if question is not None
+            else problem
+        )
 
 
 def check_questions(questions: Any) -> None:
     """Raise QuestionError naming the first problem of a rule's follow-up questions."""
     if not isinstance(questions, list):
-        raise QuestionError("must be a list of questions")
+        raise QuestionError(_("must be a list of questions"))
     seen: set[str] = set()
     for n, q in enumerate(questions, start=1):
-        where = f"question {n}"
         if not isinstance(q, dict):
-            raise QuestionError(f"{where} must be an object")
+            raise QuestionError(_("must be an object"), question=n)
         key = q.get("key")
         if not isinstance(key, str) or not KEY_RE.match(key):
-            raise QuestionError(f"{where}: key must be lower-case letters, digits or _")
+            raise QuestionError(
+                _("key must be lower-case letters, digits or _"), question=n, field="key"
+            )
         if key in seen or key in ("score", "comment"):
-            raise QuestionError(f"{where}: key {key!r} is used twice or reserved")
+            raise QuestionError(
+                _("key %(key)s is used twice or reserved") % {"key": repr(key)},
+                question=n,
+                field="key",
+            )
         seen.add(key)
         if q.get("type") not in TYPES:
-            raise QuestionError(f"{where}: type must be one of {', '.join(TYPES)}")
+            raise QuestionError(
+                _("type must be one of %(types)s") % {"types": ", ".join(TYPES)},
+                question=n,
+                field="type",
+            )
         if not _is_text(q.get("text")):
-            raise QuestionError(f"{where}: text must be a string or {{language: string}}")
+            raise QuestionError(
+                _("text must be a string or {language: string}"), question=n, field="text"
+            )
         if not isinstance(q.get("required", False), bool):
-            raise QuestionError(f"{where}: required must be true or false")
+            raise QuestionError(_("required must be true or false"), question=n, field="required")
         if not isinstance(q.get("retired", False), bool):
-            raise QuestionError(f"{where}: retired must be true or false")
+            raise QuestionError(_("retired must be true or false"), question=n, field="retired")
         show_to = q.get("show_to", list(CATEGORIES))
         if not isinstance(show_to, list) or not set(show_to) <= set(CATEGORIES):
-            raise QuestionError(f"{where}: show_to takes promoter, passive and detractor")
+            raise QuestionError(
+                _("show_to takes promoter, passive and detractor"), question=n, field="show_to"
+            )
         if q["type"] in ("single_choice", "multiple_choice"):
             options = q.get("options")
             if not isinstance(options, list) or not options:
-                raise QuestionError(f"{where}: a choice needs options")
+                raise QuestionError(_("a choice needs options"), question=n, field="options")
             keys = [o.get("key") if isinstance(o, dict) else None for o in options]
             if any(not isinstance(k, str) or not KEY_RE.match(k) for k in keys):
-                raise QuestionError(f"{where}: each option needs a key (lower-case, digits, _)")
+                raise QuestionError(
+                    _("each option needs a key (lower-case, digits, _)"),
+                    question=n,
+                    field="options",
+                )
             if len(set(keys)) != len(keys):
-                raise QuestionError(f"{where}: option keys repeat")
+                raise QuestionError(_("option keys repeat"), question=n, field="options")
             if any(not _is_text(o.get("label")) for o in options):
-                raise QuestionError(f"{where}: each option needs a label")
+                raise QuestionError(_("each option needs a label"), question=n, field="options")
 
 
 def check_widget_rules(rules: Any) -> None:
     if not isinstance(rules, dict):
-        raise QuestionError("must be an object")
+        raise QuestionError(_("must be an object"))
     for name in ("delay_seconds", "min_page_views"):
         value = rules.get(name, 0)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 86400:
-            raise QuestionError(f"{name} must be a whole number from 0")
+            raise QuestionError(_("%(name)s must be a whole number from 0") % {"name": name})
     patterns = rules.get("url_patterns", [])
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise QuestionError('url_patterns must be a list such as ["/shop/*"]')
+        raise QuestionError(_('url_patterns must be a list such as ["/shop/*"]'))
     unknown = set(rules) - {"delay_seconds", "min_page_views", "url_patterns"}
     if unknown:
-        raise QuestionError(f"unknown rule {sorted(unknown)[0]!r}")
+        raise QuestionError(_("unknown rule %(name)s") % {"name": repr(sorted(unknown)[0])})
 
 
 def _is_text(value: Any) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import Promise
 
 from touchpoint.connectors.models import Connector, ConnectorCall
 from touchpoint.intake.schemas import LOCALE_RE
@@ -23,14 +24,16 @@ from touchpoint.intake.schemas import LOCALE_RE
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting of a connector, as pages and the API show it."""
+    """One setting of a connector, as pages and the API show it. Its label, help and the
+    choices' labels are lazy messages, read in the reader's language; names and choice
+    values are the API's and stay as they are."""
 
     name: str
-    label: str
-    help: str = ""
+    label: str | Promise
+    help: str | Promise = ""
     required: bool = False
     kind: str = "text"  # text, choice, number, map (key → unit code), lines, json
-    choices: tuple[tuple[str, str], ...] = ()
+    choices: tuple[tuple[str, str | Promise], ...] = ()
     default: Any = ""
 
 

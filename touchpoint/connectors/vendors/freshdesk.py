@@ -17,6 +17,8 @@ import hmac
 
 import requests
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.connectors import http
 from touchpoint.connectors.models import Connector, ConnectorCall
@@ -48,30 +50,30 @@ class Freshdesk(Vendor):
     label = "Freshdesk"
     reacts_to = "ticket"
     settings = (
-        Setting("domain", "Freshdesk domain", "acme for acme.freshdesk.com."),
+        Setting("domain", _("Freshdesk domain"), _("acme for acme.freshdesk.com.")),
         *HELPDESK_SETTINGS,
         Setting(
             "score_field",
-            "Score field",
-            "A custom number field for the score, e.g. cf_nps_score.",
+            _("Score field"),
+            _("A custom number field for the score, e.g. cf_nps_score."),
         ),
         Setting(
             "category_field",
-            "Category field",
-            "A custom text or drop-down field for the category, e.g. cf_nps_category.",
+            _("Category field"),
+            _("A custom text or drop-down field for the category, e.g. cf_nps_category."),
         ),
     )
     secrets = (
         Setting(
             "api_key",
-            "API key",
-            "Profile settings → Your API key (an agent who may add notes).",
+            _("API key"),
+            _("Profile settings → Your API key (an agent who may add notes)."),
             required=True,
         ),
         Setting(
             "webhook_token",
-            "Webhook token",
-            "Any long random text; the automation rule sends it as X-Touchpoint-Token.",
+            _("Webhook token"),
+            _("Any long random text; the automation rule sends it as X-Touchpoint-Token."),
             required=True,
         ),
     )
@@ -83,12 +85,12 @@ class Freshdesk(Vendor):
     def check(self, config: dict, secrets: dict, *, has_base_url: bool) -> dict[str, str]:
         errors = {}
         if not config.get("domain") and not has_base_url:
-            errors["settings.domain"] = "is required (or give another base URL)"
+            errors["settings.domain"] = gettext("is required (or give another base URL)")
         for name in ("score_field", "category_field"):
             if config.get(name) and not str(config[name]).startswith("cf_"):
-                errors[f"settings.{name}"] = "a custom field's name starts with cf_"
+                errors[f"settings.{name}"] = gettext("a custom field's name starts with cf_")
         if len(secrets.get("webhook_token", "")) < 16:
-            errors["credentials.webhook_token"] = "use at least 16 random characters"
+            errors["credentials.webhook_token"] = gettext("use at least 16 random characters")
         return errors
 
     def session(self, connector: Connector, secrets: dict) -> requests.Session:

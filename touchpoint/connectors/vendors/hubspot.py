@@ -18,6 +18,8 @@ import json
 import urllib3
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from hubspot import HubSpot
 from hubspot.crm.contacts import (
     BatchInputSimplePublicObjectBatchInputUpsert,
@@ -77,50 +79,52 @@ class Hubspot(Vendor):
     settings = (
         Setting(
             "match_by",
-            "Find the contact by",
-            "Email, or a unique contact property holding the contact's external id.",
+            _("Find the contact by"),
+            _("Email, or a unique contact property holding the contact's external id."),
             kind="choice",
-            choices=(("email", "Email"), ("external_id", "External id")),
+            choices=(("email", _("Email")), ("external_id", _("External id"))),
             default="email",
         ),
         Setting(
             "id_property",
-            "External id property",
-            "The unique contact property matched when finding by external id.",
+            _("External id property"),
+            _("The unique contact property matched when finding by external id."),
         ),
         Setting(
             "properties",
-            "Contact properties",
-            "Which property gets what: score, category, comment, date, link.",
+            _("Contact properties"),
+            _("Which property gets what: score, category, comment, date, link."),
             kind="fields",
             default=DEFAULT_PROPERTIES,
         ),
         Setting(
             "trigger_object",
-            "Inbound: object",
-            "Webhook events about this object become interactions.",
+            _("Inbound: object"),
+            _("Webhook events about this object become interactions."),
             kind="choice",
-            choices=(("deal", "Deal"), ("ticket", "Ticket")),
+            choices=(("deal", _("Deal")), ("ticket", _("Ticket"))),
             default="deal",
         ),
-        Setting("trigger_property", "Inbound: property", default="dealstage"),
+        Setting("trigger_property", _("Inbound: property"), default="dealstage"),
         Setting(
             "trigger_values",
-            "Inbound: values",
-            "The property values that count (one per line), e.g. closedwon.",
+            _("Inbound: values"),
+            _("The property values that count (one per line), e.g. closedwon."),
             kind="lines",
             default=["closedwon"],
         ),
         Setting(
             "touchpoint",
-            "Inbound: touchpoint",
-            "The touchpoint a won deal (or closed ticket) is an interaction of.",
+            _("Inbound: touchpoint"),
+            _("The touchpoint a won deal (or closed ticket) is an interaction of."),
         ),
         Setting(
             "units",
-            "Inbound: units",
-            "Which HubSpot owner or pipeline is which unit: owner:ID, pipeline:ID, or * for "
-            "everything else.",
+            _("Inbound: units"),
+            _(
+                "Which HubSpot owner or pipeline is which unit: owner:ID, pipeline:ID, or * for "
+                "everything else."
+            ),
             kind="map",
             default={},
         ),
@@ -128,15 +132,17 @@ class Hubspot(Vendor):
     secrets = (
         Setting(
             "access_token",
-            "Access token",
-            "A private app's access token (scopes: crm.objects.contacts.read and .write, "
-            "crm.objects.deals.read, tickets).",
+            _("Access token"),
+            _(
+                "A private app's access token (scopes: crm.objects.contacts.read and .write, "
+                "crm.objects.deals.read, tickets)."
+            ),
             required=True,
         ),
         Setting(
             "client_secret",
-            "Client secret",
-            "The app's client secret: checks the webhooks' signatures.",
+            _("Client secret"),
+            _("The app's client secret: checks the webhooks' signatures."),
         ),
     )
 
@@ -147,11 +153,11 @@ class Hubspot(Vendor):
         unknown = set(config.get("properties") or {}) - set(DEFAULT_PROPERTIES)
         if unknown:
             return {
-                "settings.properties": f"{sorted(unknown)[0]} is not one of "
-                + ", ".join(DEFAULT_PROPERTIES)
+                "settings.properties": gettext("%(name)s is not one of %(names)s")
+                % {"name": sorted(unknown)[0], "names": ", ".join(DEFAULT_PROPERTIES)}
             }
         if config.get("match_by") == "external_id" and not config.get("id_property"):
-            return {"settings.id_property": "is required to find contacts by external id"}
+            return {"settings.id_property": gettext("is required to find contacts by external id")}
         return {}
 
     def client(self, connector: Connector, secrets: dict) -> HubSpot:

@@ -16,6 +16,8 @@ import hashlib
 
 import mailchimp_marketing
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from mailchimp_marketing.api_client import ApiClientError
 
 from touchpoint.connectors import http, payloads
@@ -76,34 +78,36 @@ class Mailchimp(Vendor):
     reacts_to = "answer"
     inbound = False
     settings = (
-        Setting("audience", "Audience id", "Audience → Settings → Audience ID.", required=True),
+        Setting(
+            "audience", _("Audience id"), _("Audience → Settings → Audience ID."), required=True
+        ),
         Setting(
             "merge_field",
-            "Score merge field",
-            "The tag of a number merge field for the last score.",
+            _("Score merge field"),
+            _("The tag of a number merge field for the last score."),
             default="NPS",
         ),
         Setting(
             "server",
-            "Server prefix",
-            "us21 in us21.admin.mailchimp.com; empty: read from the API key's ending.",
+            _("Server prefix"),
+            _("us21 in us21.admin.mailchimp.com; empty: read from the API key's ending."),
         ),
         Setting(
             "import_survey",
-            "Import for recurring survey (id)",
-            "A recurring survey with a member list: the audience is imported as its members.",
+            _("Import for recurring survey (id)"),
+            _("A recurring survey with a member list: the audience is imported as its members."),
             kind="number",
             default=None,
         ),
         Setting(
             "import_segment",
-            "Import only segment (id)",
-            "Empty: every subscribed member.",
+            _("Import only segment (id)"),
+            _("Empty: every subscribed member."),
             kind="number",
             default=None,
         ),
     )
-    secrets = (Setting("api_key", "API key", "Profile → Extras → API keys.", required=True),)
+    secrets = (Setting("api_key", _("API key"), _("Profile → Extras → API keys."), required=True),)
 
     def default_base_url(self, config: dict) -> str:
         return ""  # the client's own https://<server>.api.mailchimp.com
@@ -111,7 +115,9 @@ class Mailchimp(Vendor):
     def check(self, config: dict, secrets: dict, *, has_base_url: bool) -> dict[str, str]:
         key = secrets.get("api_key", "")
         if not has_base_url and not config.get("server") and "-" not in key:
-            return {"settings.server": "is required: the API key does not end in -us21 or such"}
+            return {
+                "settings.server": gettext("is required: the API key does not end in -us21 or such")
+            }
         return {}
 
     def client(self, connector: Connector, secrets: dict) -> _Client:

@@ -19,6 +19,8 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as ET
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 from simple_salesforce.format import format_soql
@@ -101,54 +103,58 @@ class SalesforceVendor(Vendor):
     settings = (
         Setting(
             "match_by",
-            "Find the contact by",
-            "Email (created when missing), or an external-id field holding the contact's "
-            "external id (existing contacts only).",
+            _("Find the contact by"),
+            _(
+                "Email (created when missing), or an external-id field holding the contact's "
+                "external id (existing contacts only)."
+            ),
             kind="choice",
-            choices=(("email", "Email"), ("external_id", "External id field")),
+            choices=(("email", _("Email")), ("external_id", _("External id field"))),
             default="email",
         ),
-        Setting("id_field", "External id field", "e.g. Customer_Number__c"),
+        Setting("id_field", _("External id field"), _("e.g. Customer_Number__c")),
         Setting(
             "fields",
-            "Contact fields",
-            "Which field gets what: score, category, comment, date, link.",
+            _("Contact fields"),
+            _("Which field gets what: score, category, comment, date, link."),
             kind="fields",
             default=DEFAULT_FIELDS,
         ),
         Setting(
             "account_fields",
-            "Account fields",
-            "The same on the contact's Account (empty: none).",
+            _("Account fields"),
+            _("The same on the contact's Account (empty: none)."),
             kind="fields",
             default={},
         ),
         Setting(
             "organization_id",
-            "Inbound: organisation id",
-            "Outbound messages from this org only (Setup → Company Information).",
+            _("Inbound: organisation id"),
+            _("Outbound messages from this org only (Setup → Company Information)."),
         ),
-        Setting("touchpoint", "Inbound: touchpoint", "e.g. support-call for closed Cases."),
+        Setting("touchpoint", _("Inbound: touchpoint"), _("e.g. support-call for closed Cases.")),
         Setting(
             "email_field",
-            "Inbound: email field",
-            "The sObject field with the customer's email.",
+            _("Inbound: email field"),
+            _("The sObject field with the customer's email."),
             default="ContactEmail",
         ),
         Setting(
             "units",
-            "Inbound: units",
-            "Which Salesforce owner is which unit: owner:ID, or * for everything else.",
+            _("Inbound: units"),
+            _("Which Salesforce owner is which unit: owner:ID, or * for everything else."),
             kind="map",
             default={},
         ),
     )
     secrets = (
-        Setting("client_id", "Consumer key", "The connected app's consumer key.", required=True),
+        Setting(
+            "client_id", _("Consumer key"), _("The connected app's consumer key."), required=True
+        ),
         Setting(
             "client_secret",
-            "Consumer secret",
-            "The connected app's consumer secret.",
+            _("Consumer secret"),
+            _("The connected app's consumer secret."),
             required=True,
         ),
     )
@@ -159,16 +165,17 @@ class SalesforceVendor(Vendor):
     def check(self, config: dict, secrets: dict, *, has_base_url: bool) -> dict[str, str]:
         errors = {}
         if not has_base_url:
-            errors["base_url"] = (
+            errors["base_url"] = gettext(
                 "give the org's My Domain address, e.g. https://acme.my.salesforce.com"
             )
         for name in ("fields", "account_fields"):
             if unknown := set(config.get(name) or {}) - set(DEFAULT_FIELDS):
-                errors[f"settings.{name}"] = f"{sorted(unknown)[0]} is not one of " + ", ".join(
-                    DEFAULT_FIELDS
-                )
+                errors[f"settings.{name}"] = gettext("%(name)s is not one of %(names)s") % {
+                    "name": sorted(unknown)[0],
+                    "names": ", ".join(DEFAULT_FIELDS),
+                }
         if config.get("match_by") == "external_id" and not config.get("id_field"):
-            errors["settings.id_field"] = "is required to find contacts by external id"
+            errors["settings.id_field"] = gettext("is required to find contacts by external id")
         return errors
 
     def test(self, connector: Connector, secrets: dict) -> str:

@@ -17,6 +17,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.connectors.models import Connector
 from touchpoint.connectors.vendors.base import (
@@ -50,18 +52,22 @@ class Segment(Vendor):
     settings = (
         Setting(
             "events",
-            "Events",
-            'Which track events are interactions: {"Order Completed": {"touchpoint": '
-            '"online-purchase", "unit_property": "store"}} (or "unit": a fixed unit code).',
+            _("Events"),
+            _(
+                'Which track events are interactions: {"Order Completed": {"touchpoint": '
+                '"online-purchase", "unit_property": "store"}} (or "unit": a fixed unit code).'
+            ),
             required=True,
             kind="json",
             default={},
         ),
         Setting(
             "traits",
-            "Traits kept",
-            "Trait names an identify call stores as contact attributes, one per line; "
-            "empty keeps every scalar trait.",
+            _("Traits kept"),
+            _(
+                "Trait names an identify call stores as contact attributes, one per line; "
+                "empty keeps every scalar trait."
+            ),
             kind="lines",
             default=[],
         ),
@@ -69,19 +75,28 @@ class Segment(Vendor):
     secrets = (
         Setting(
             "shared_secret",
-            "Shared secret",
-            "Optional: Segment's webhook shared secret; its X-Signature is then required.",
+            _("Shared secret"),
+            _("Optional: Segment's webhook shared secret; its X-Signature is then required."),
         ),
     )
 
     def check(self, config: dict, secrets: dict, *, has_base_url: bool) -> dict[str, str]:
         for name, rule in (config.get("events") or {}).items():
             if not isinstance(rule, dict) or not rule.get("touchpoint"):
-                return {"settings.events": f"{name}: give at least a touchpoint"}
+                return {
+                    "settings.events": gettext("%(event)s: give at least a touchpoint")
+                    % {"event": name}
+                }
             if not rule.get("unit") and not rule.get("unit_property"):
-                return {"settings.events": f"{name}: give a unit or a unit_property"}
+                return {
+                    "settings.events": gettext("%(event)s: give a unit or a unit_property")
+                    % {"event": name}
+                }
             if set(rule) - {"touchpoint", "unit", "unit_property"}:
-                return {"settings.events": f"{name}: only touchpoint, unit, unit_property"}
+                return {
+                    "settings.events": gettext("%(event)s: only touchpoint, unit, unit_property")
+                    % {"event": name}
+                }
         return {}
 
     def test(self, connector: Connector, secrets: dict) -> str:

@@ -23,6 +23,8 @@ import json
 import requests
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from touchpoint.connectors import http
 from touchpoint.connectors.models import Connector, ConnectorCall
@@ -44,26 +46,28 @@ SOLVED = {"solved", "closed", "resolved"}  # Zendesk, and Freshdesk
 HELPDESK_SETTINGS = (
     Setting(
         "touchpoint",
-        "Touchpoint",
-        "The touchpoint a solved ticket is an interaction of.",
+        _("Touchpoint"),
+        _("The touchpoint a solved ticket is an interaction of."),
         required=True,
         default="support-call",
     ),
     Setting(
         "units",
-        "Units",
-        "Which helpdesk agent or group is which unit: agent:EMAIL, group:NAME, or * for "
-        "everything else.",
+        _("Units"),
+        _(
+            "Which helpdesk agent or group is which unit: agent:EMAIL, group:NAME, or * for "
+            "everything else."
+        ),
         required=True,
         kind="map",
         default={},
     ),
     Setting(
         "on_detractor",
-        "On a detractor's ticket",
-        "Add a private note, or add it and reopen the helpdesk ticket.",
+        _("On a detractor's ticket"),
+        _("Add a private note, or add it and reopen the helpdesk ticket."),
         kind="choice",
-        choices=(("note", "Add a private note"), ("reopen", "Add a note and reopen")),
+        choices=(("note", _("Add a private note")), ("reopen", _("Add a note and reopen"))),
         default="note",
     ),
 )
@@ -130,22 +134,22 @@ class Zendesk(Vendor):
     settings = (
         Setting(
             "subdomain",
-            "Zendesk subdomain",
-            "acme for acme.zendesk.com.",
+            _("Zendesk subdomain"),
+            _("acme for acme.zendesk.com."),
         ),
-        Setting("email", "Agent email", "The agent the API token belongs to.", required=True),
+        Setting("email", _("Agent email"), _("The agent the API token belongs to."), required=True),
         *HELPDESK_SETTINGS,
         Setting(
             "score_field",
-            "Score field id",
-            "A numeric ticket field for the score.",
+            _("Score field id"),
+            _("A numeric ticket field for the score."),
             kind="number",
             default=None,
         ),
         Setting(
             "category_field",
-            "Category field id",
-            "A text or drop-down ticket field for promoter / passive / detractor.",
+            _("Category field id"),
+            _("A text or drop-down ticket field for promoter / passive / detractor."),
             kind="number",
             default=None,
         ),
@@ -153,14 +157,14 @@ class Zendesk(Vendor):
     secrets = (
         Setting(
             "api_token",
-            "API token",
-            "Admin Center → Apps and integrations → Zendesk API.",
+            _("API token"),
+            _("Admin Center → Apps and integrations → Zendesk API."),
             required=True,
         ),
         Setting(
             "signing_secret",
-            "Webhook signing secret",
-            "Admin Center → Webhooks → your webhook → Signing secret.",
+            _("Webhook signing secret"),
+            _("Admin Center → Webhooks → your webhook → Signing secret."),
             required=True,
         ),
     )
@@ -171,7 +175,7 @@ class Zendesk(Vendor):
 
     def check(self, config: dict, secrets: dict, *, has_base_url: bool) -> dict[str, str]:
         if not config.get("subdomain") and not has_base_url:
-            return {"settings.subdomain": "is required (or give another base URL)"}
+            return {"settings.subdomain": gettext("is required (or give another base URL)")}
         return {}
 
     def session(self, connector: Connector, secrets: dict) -> requests.Session:
