@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from tests.manager_messages import manager_messages
 from touchpoint.sms.messages import MESSAGES
 
 SHIPPED = ["de", "es", "fr", "hi"]
@@ -33,7 +34,12 @@ def marked() -> set[str]:
 
 
 def test_every_marked_text_is_listed_for_the_catalogues():
-    assert marked() == set(MESSAGES)
+    """Each respondent text is marked where it is used; what else these files mark is the
+    interviewer's own notices, which belong to the manager catalogue (tests/manager_messages.py)."""
+    staff = {message for message in manager_messages() if isinstance(message, str)}
+    assert set(MESSAGES) <= marked()
+    assert marked() - set(MESSAGES) <= staff
+    assert "Nobody is waiting for a call right now." in staff - set(MESSAGES)
 
 
 @pytest.mark.parametrize("lang", SHIPPED)
