@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.manager_messages import ROOT, from_module, from_template, manager_messages
-from tests.test_manager_languages import PLACEHOLDER, catalogue, visible
+from tests.test_manager_languages import PLACEHOLDER, catalogue, untranslated, visible
 from touchpoint.accounts.languages import do_set_language
 from touchpoint.accounts.models import Unit
 from touchpoint.connectors.vendors import VENDORS
@@ -67,19 +67,7 @@ def test_the_setup_app_marks_its_messages():
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_setup_message_is_translated_with_its_placeholders(lang):
-    found = catalogue(lang)
-    missing, broken = [], []
-    for message in setup_messages():
-        if isinstance(message, str):
-            sources, translated = [message], [found.get(message)]
-        else:
-            sources, translated = list(message), [found.get((message[0], i)) for i in (0, 1)]
-        if not all(translated):
-            missing.append(message)
-            continue
-        wanted = set().union(*(PLACEHOLDER.findall(s) for s in sources))
-        if any(set(PLACEHOLDER.findall(t)) != wanted for t in translated if t):
-            broken.append(message)
+    missing, broken = untranslated(lang, setup_messages())
     assert missing == []
     assert broken == []
 
