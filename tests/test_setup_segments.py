@@ -102,7 +102,8 @@ def test_an_admin_declares_a_segment_on_setup_and_sees_its_backfill_finish(brand
     two = admin.get(
         f"/units/{brand.brand.pk}/", {"contact.tier": "gold", "interaction.delivery": "home"}
     ).content.decode()
-    assert 'data-path="responses"' in two and "several segments together" in two
+    assert 'data-path="index"' in two and "several segments together" in two
+    assert "Counted from the segment index" in two
     assert 'href="/setup/segments/"' in two  # an admin is shown where to declare one
 
 

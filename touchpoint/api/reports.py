@@ -61,9 +61,9 @@ class GrainOut(Schema):
 
 
 class ProvenanceOut(Schema):
-    path: str  # rollups, segments (a declared dimension's rollups) or responses (raw answers)
+    path: str  # rollups, segments (a declared dimension's rollups), index or responses (raw)
     label: str
-    why: str  # on the raw path: why not from rollups
+    why: str  # on the index or raw path: why not from rollups
     dimension: str | None
     as_of: str  # every answer stored before this instant is counted
     waiting: int  # answers' changes not folded into the rollups yet (counted all the same)
@@ -72,7 +72,7 @@ class ProvenanceOut(Schema):
 class ReportOut(Schema):
     unit: dict
     filters: dict
-    source: str  # rollups, segment rollups or responses
+    source: str  # rollups, segment rollups, segment index or responses
     provenance: ProvenanceOut
     group_by: str | None
     total: FigureOut
@@ -181,9 +181,11 @@ def nps_report(request: HttpRequest):
     return {
         "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind},
         "filters": report_request.describe(),
-        "source": {"rollups": "rollups", "segments": "segment rollups"}.get(
-            answered.path, "responses"
-        ),
+        "source": {
+            "rollups": "rollups",
+            "segments": "segment rollups",
+            "index": "segment index",
+        }.get(answered.path, "responses"),
         "provenance": answered.as_dict(),
         "group_by": group_by or None,
         "total": replace(seen.current, key="total").as_dict(),

@@ -4,9 +4,12 @@
   either edge from the day rows, so a year costs a dozen rows per touchpoint and channel.
 - Filtered on, or grouped by, one declared dimension that is ready: from its segment rollups,
   the same way.
-- Anything else with segments (several together, an attribute not declared, a dimension
-  still being backfilled, a value counted under "other"): from the raw answers' segment
-  snapshots. This is slower and the report says so (`plan`, `ReportRequest.source`).
+- Anything else filtered on segments (several together, an attribute not declared, a
+  dimension still being backfilled, a value counted under "other"): from the segment index
+  (`reports.segment_index`), which reads only the answers with the filters' values.
+- Without a segment filter but grouped by an undeclared segment, or while the index is
+  being built: from the raw answers' segment snapshots. This is slower and the report says
+  so (`plan`, `ReportRequest.source`).
 
 Both rollup paths add the changes still in the delta log (`reports.folding`), in the same
 statement, so every figure is exact whether or not the worker has folded them yet.
@@ -32,6 +35,7 @@ from django.utils.translation import gettext as _
 from touchpoint.accounts.models import Unit
 from touchpoint.lib import nps
 from touchpoint.lib.periods import month_end, period_start
+from touchpoint.reports import segment_index
 from touchpoint.reports.dimensions import Declared
 from touchpoint.reports.models import (
     HISTOGRAM,
@@ -98,6 +102,7 @@ OTHER = None
 PATHS = {
     "rollups": "rollups",
     "segments": "segment rollups",
+    "index": "segment index",
     "responses": "raw answers",
 }
 
@@ -110,8 +115,10 @@ class _Undecided(Exception):
 def plan(request: ReportRequest, by: tuple[str, ...] = ()) -> tuple[str, Declared | None]:
     """Where the request's figures are summed from: "rollups" (no segment), "segments" (one
     declared, ready dimension: filtered on values with rollups of their own, grouped by, or
-    both), else "responses" (the raw answers: combinations, undeclared attributes, a
-    dimension still being backfilled, a value counted under "other")."""
+    both), else "index" (the segment index, for any segment filter: combinations,
+    undeclared attributes, a dimension still being backfilled, a value counted under
+    "other"), or "responses" (the raw answers: grouped by an undeclared segment without a
+    filter, or the index still being built)."""
     path, dimension, _ = _planned(request, by)
     return path, dimension
 
@@ -122,27 +129,36 @@ def _planned(request: ReportRequest, by: tuple[str, ...]) -> tuple[str, Declared
     if not names and not grouped:
         return "rollups", None, ""
     if len({*names, *grouped}) != 1:
-        return "responses", None, _("several segments together")
+        return _unrolled(request, _("several segments together"))
     name = (names or grouped)[0]
     dimension = request.dimension(name)
     if dimension is None:
-        return "responses", None, _("%(name)s is not a declared segment") % {"name": name}
+        return _unrolled(request, _("%(name)s is not a declared segment") % {"name": name})
     if not dimension.ready:
-        return (
-            "responses",
-            None,
+        return _unrolled(
+            request,
             _("%(name)s is declared, its past answers still being counted (%(percent)s %%)")
             % {"name": name, "percent": dimension.percent},
         )
     for value in dict(request.segments).get(name, ()):
         if value not in dimension.ids:
-            return (
-                "responses",
-                None,
+            return _unrolled(
+                request,
                 _("%(value)s is not one of the values %(name)s keeps rollups for")
                 % {"value": value, "name": name},
             )
     return "segments", dimension, ""
+
+
+def _unrolled(request: ReportRequest, why: str) -> tuple[str, None, str]:
+    """Without rollups to read (`why`): the segment index when the request filters on a
+    segment and the index is built, else the raw answers."""
+    if not request.segments:
+        return "responses", None, why
+    index = request.index_state()
+    if not index.ready:
+        return "responses", None, f"{why}; {segment_index.why_not_ready(index.percent)}"
+    return "index", None, why
 
 
 @dataclass(frozen=True)
@@ -467,20 +483,66 @@ def _from_responses(
     if time:
         rows = rows.annotate(local_day=TruncDate("answered_at", tzinfo=request.zone))
         fields.append("local_day")
+    found = rows.values(*fields, "score").annotate(answers=Count("pk")).order_by()
+    return _assembled(
+        ([row[f] for f in fields] + [row["score"], row["answers"]] for row in found),
+        by,
+        time=time,
+        units=units,
+    )
+
+
+def _from_index(
+    request: ReportRequest,
+    by: tuple[str, ...],
+    *,
+    units: list[int] | None = None,
+    time: str | None = None,
+) -> Histograms:
+    """The same histograms as `_from_responses`, from the segment index and the changes
+    still in the log (`segment_index.counted`)."""
+    if units is not None and not units:
+        return {}
+    rows = segment_index.counted(
+        request.unit.account_id,
+        start=request.start,
+        end=request.end,
+        unit_ids=units if units is not None else [request.unit.pk],
+        touchpoint_id=request.touchpoint.pk if request.touchpoint is not None else None,
+        channel=request.channel,
+        filters=request.segments,
+        by=by,
+        time=bool(time),
+    )
+    return _assembled(rows, by, time=time, units=units)
+
+
+def _assembled(
+    rows, by: tuple[str, ...], *, time: str | None, units: list[int] | None
+) -> Histograms:
+    """Histograms from rows of (one value per `by`, the local day when `time`, score,
+    answers); with "unit" in `by`, the value is an attribution path, and the answers count
+    for each of `units` on it."""
     wanted = set(units or ())
     out: Histograms = defaultdict(lambda: [0] * 11)
-    for row in rows.values(*fields, "score").annotate(answers=Count("pk")).order_by():
-        key = [row[f] for f in fields[: len(by)]]
+    width = len(by)
+    for row in rows:
+        score, answers = row[-2], row[-1]
+        if not answers:
+            continue
+        key = list(row[:width])
         if time:
-            key.append(period_start(row["local_day"], time))
+            day = row[width]
+            day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
+            key.append(period_start(day, time))
         if "unit" in by:
             i = by.index("unit")
             path = [int(p) for p in key[i].strip("/").split("/")]
             for unit_id in wanted.intersection(path):
                 key[i] = unit_id
-                out[tuple(key)][row["score"]] += row["answers"]
+                out[tuple(key)][score] += answers
             continue
-        out[tuple(_plain(k) for k in key)][row["score"]] += row["answers"]
+        out[tuple(_plain(k) for k in key)][score] += answers
     return dict(out)
 
 
@@ -498,11 +560,13 @@ def histograms(
     """Score histograms for the request keyed by `by`, from the rollups, a declared
     dimension's segment rollups, or the raw answers (`plan`)."""
     path, dimension = plan(request, by)
-    if path != "responses":
+    if path in ("rollups", "segments"):
         try:
             return _from_rollups(request, by, units=units, time=time, dimension=dimension)
         except _Undecided:
             pass
+    if request.segments and request.index_state().ready:
+        return _from_index(request, by, units=units, time=time)
     return _from_responses(request, by, units=units, time=time)
 
 

@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from touchpoint.accounts.models import Account
+from touchpoint.reports import segment_index
 from touchpoint.reports.dimensions import Buckets
 from touchpoint.reports.models import (
     HISTOGRAM,
@@ -68,6 +69,7 @@ def fold_pending(*, limit: int = BATCH) -> int:
             "account_id", flat=True
         )
     )
+    accounts |= set(FoldState.objects.filter(indexed=False).values_list("account_id", flat=True))
     done = 0
     for account_id in sorted(accounts):
         try:
@@ -86,6 +88,7 @@ def fold_account(account_id: int, *, limit: int = BATCH, backfill: int = BACKFIL
         if changes:
             apply(account_id, counted(changes))
             apply_segments(account_id, segment_counted(changes, _rules(dimensions)))
+            segment_index.file_changes(account_id, changes)
             FoldState.objects.filter(account_id=account_id).update(
                 folded_at=timezone.now(), folded=F("folded") + len(changes)
             )
@@ -93,6 +96,9 @@ def fold_account(account_id: int, *, limit: int = BATCH, backfill: int = BACKFIL
         for dimension in dimensions:
             if dimension.state == Dimension.State.BACKFILLING:
                 counted_past += backfill_batch(dimension, backfill)
+        if not FoldState.objects.filter(account_id=account_id, indexed=True).exists():
+            zone = Account.objects.values_list("time_zone", flat=True).get(pk=account_id)
+            counted_past += segment_index.build_batch(account_id, zone, backfill)
     return len(changes) + counted_past
 
 
@@ -186,10 +192,10 @@ def _latest(account: Account) -> int | None:
 
 
 def rebuild(account: Account) -> int:
-    """Recompute every rollup, total and segment rollup of the account from its responses
-    (less the changes still in the log, which the next fold adds), set-based
-    (`reports.recount`); returns the answers counted. Backfills in progress are finished by
-    it."""
+    """Recompute every rollup, total and segment rollup of the account, and its segment
+    index, from its responses (less the changes still in the log, which the next fold adds),
+    set-based (`reports.recount`, `reports.segment_index`); returns the answers counted.
+    Backfills in progress, and the index's build, are finished by it."""
     with transaction.atomic():
         locked(account.pk, wait=True)
         for model in (Rollup, RollupTotal, SegmentRollup, SegmentTotal):
@@ -203,6 +209,7 @@ def rebuild(account: Account) -> int:
             backfilled_to=last,
             backfill_done=F("backfill_total"),
         )
+        segment_index.rebuild(account.pk, account.time_zone)
     return answers
 
 
@@ -220,3 +227,4 @@ def add_responses(account: Account, responses, sign: int = 1) -> None:
         apply(account, counted(changes))
         dimensions = list(Dimension.objects.filter(account=account).order_by("pk"))
         apply_segments(account, segment_counted(changes, _rules(dimensions)))
+        segment_index.file_changes(account.pk, changes)

@@ -131,6 +131,11 @@ class FoldState(models.Model):
     account = models.OneToOneField(Account, on_delete=models.CASCADE, primary_key=True)
     folded_at = models.DateTimeField(null=True, blank=True)
     folded = models.BigIntegerField(default=0, help_text="Changes folded since the account began.")
+    # The segment index (`SegmentEntry`) holds the answers with an id up to `indexed_to`;
+    # built for all of them (`indexed`), reports read it. A change to a later answer is left
+    # to the build, which files that answer as it stands when it gets there.
+    indexed_to = models.BigIntegerField(default=0)
+    indexed = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"folds of {self.account_id}"
@@ -233,3 +238,64 @@ class SegmentTotal(Histogram):
                 name="segment_total_key",
             )
         ]
+
+
+class SegmentTerm(models.Model):
+    """One segment value that an account's answers carry (`contact.tier` = `gold`): what the
+    segment index files answers under. Made by the fold and the index build as values are
+    first seen."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    name = models.CharField(max_length=80)
+    value = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name", "value"], name="segment_term_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"
+
+
+class SegmentEntry(models.Model):
+    """An answer filed under one of its segment values, with what a report counts it by
+    (its local day, attribution path, touchpoint, channel and score): the segment index,
+    which answers a filter on any segment, declared or not, or on several together, by
+    reading only the answers with those values (`reports.segment_index`).
+
+    Like the rollups, the entries hold the answers as the folded changes left them; reports
+    add the changes still in the delta log in the same statement. The key (answer, value)
+    also finds an answer's other values (a combination, a group), and its entries when a
+    change is folded; the index (value, day, ...) holds every column a report reads, so a
+    filter reads the index alone."""
+
+    pk = models.CompositePrimaryKey("response_id", "term")
+    response_id = models.BigIntegerField()
+    term = models.ForeignKey(
+        SegmentTerm, on_delete=models.CASCADE, db_constraint=False, db_index=False
+    )
+    day = models.DateField(help_text="The answer's local day in the account's time zone.")
+    unit_path = models.CharField(max_length=400)
+    touchpoint_id = models.BigIntegerField()
+    channel = models.CharField(max_length=10)
+    score = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=[
+                    "term",
+                    "day",
+                    "unit_path",
+                    "score",
+                    "touchpoint_id",
+                    "channel",
+                    "response_id",
+                ],
+                name="segment_entry_read",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} {self.term_id}"

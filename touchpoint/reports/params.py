@@ -23,7 +23,7 @@ from django.db.models import Q
 from touchpoint.accounts.models import Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.lib import periods, segments
-from touchpoint.reports import labels
+from touchpoint.reports import labels, segment_index
 from touchpoint.reports.dimensions import Declared, declared
 from touchpoint.reports.models import Dimension, DimensionValue
 from touchpoint.responses.models import Response
@@ -61,6 +61,8 @@ class ReportRequest:
     preset: str = ""
     # Declared dimensions looked up for this request (and the requests made from it).
     _declared: dict = field(default_factory=dict, compare=False, repr=False)
+    # The account's segment index as looked up for this request (and those made from it).
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -73,7 +75,8 @@ class ReportRequest:
     @property
     def source(self) -> str:
         """Where the figures are summed from: "rollups", "segment rollups" (one declared
-        dimension) or "responses" (the raw answers); `counting.plan` decides."""
+        dimension), "segment index" (other segment filters) or "responses" (the raw answers,
+        while the index is being built); `counting.plan` decides."""
         if not self.segments:
             return "rollups"
         names = {name for name, _ in self.segments}
@@ -81,7 +84,13 @@ class ReportRequest:
         values = self.segments[0][1]
         if dimension and dimension.ready and all(v in dimension.ids for v in values):
             return "segment rollups"
-        return "responses"
+        return "segment index" if self.index_state().ready else "responses"
+
+    def index_state(self) -> segment_index.IndexState:
+        """The account's segment index: built or not (looked up once per request)."""
+        if "state" not in self._index:
+            self._index["state"] = segment_index.state(self.unit.account_id)
+        return self._index["state"]
 
     def dimension(self, name: str, *, fresh: bool = False) -> Declared | None:
         """The declared dimension `name` of the account (None when it is not declared)."""

@@ -1,0 +1,362 @@
+"""The segment index stays exact: every figure it answers (one segment or several together,
+declared or not, grouped by unit, touchpoint, channel, period or another segment) equals the
+count over the raw answers' snapshots, with changes still in the log or folded, while its
+build is interleaved with new answers, changed scores, moves, restatements and erasures; a
+rebuild writes the same entries; a fold that fails leaves it as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.test_rollups import fold
+from tests.test_segment_rollups import root
+from touchpoint.accounts.actions import do_create_unit, do_move_unit
+from touchpoint.accounts.models import Account
+from touchpoint.contacts.actions import do_erase_contact
+from touchpoint.contacts.models import Contact
+from touchpoint.lib.bulk import bulk_insert
+from touchpoint.lib.segments import snapshot
+from touchpoint.reports import counting, folding, rollups, segment_index
+from touchpoint.reports.models import FoldState, SegmentEntry
+from touchpoint.reports.params import check_report_request
+from touchpoint.responses.actions import attribution_for, do_restate_history
+from touchpoint.responses.models import Response
+from touchpoint.surveys.models import Interaction, Touchpoint
+
+pytestmark = pytest.mark.django_db
+_accounts = itertools.count()
+NOW = dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC)
+TIERS = ["gold", "silver", "bronze"]
+CITIES = ["Lille", "Lyon", "Nice"]
+DELIVERIES = ["home", "store"]
+
+
+def entries(account) -> set[tuple]:
+    return {
+        (
+            e.response_id,
+            e.term.name,
+            e.term.value,
+            e.day,
+            e.unit_path,
+            e.touchpoint_id,
+            e.channel,
+            e.score,
+        )
+        for e in SegmentEntry.objects.filter(term__account=account).select_related("term")
+    }
+
+
+def expected_entries(account) -> set[tuple]:
+    """What the index holds once every change is folded: each answer under each value."""
+    zone = account.time_zone
+    return {
+        (
+            r.pk,
+            name,
+            value,
+            rollups.local_day(r.answered_at, zone),
+            r.unit_path,
+            r.touchpoint_id,
+            r.channel,
+            r.score,
+        )
+        for r in Response.objects.filter(account=account)
+        for name, value in r.segments.items()
+    }
+
+
+def build_index(account, batch: int) -> None:
+    """Finish the index's build a batch at a time, folding nothing (changes stay in the log)."""
+    while not FoldState.objects.filter(account=account, indexed=True).exists():
+        folding.fold_account(account.pk, limit=0, backfill=batch)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_every_figure_from_the_segment_index_equals_a_count_of_the_raw_answers(data):
+    zone_name = data.draw(st.sampled_from(["UTC", "Europe/Paris", "Pacific/Auckland"]))
+    account = Account.objects.create(name="I", slug=f"i{next(_accounts)}", time_zone=zone_name)
+    units = [do_create_unit(account=account, kind="brand", code="b", name="B")]
+    for i in range(data.draw(st.integers(0, 5))):
+        parent = data.draw(st.sampled_from(units))
+        kind = data.draw(st.sampled_from(["region", "store"]))
+        units.append(
+            do_create_unit(account=account, kind=kind, code=f"u{i}", name=f"U{i}", parent=parent)
+        )
+    touchpoints = [
+        Touchpoint.objects.create(account=account, slug=f"t{i}", name=f"T{i}") for i in range(2)
+    ]
+    contacts = [
+        Contact.objects.create(
+            account=account,
+            email=f"c{i}@x.example",
+            attributes={}
+            if i == 0
+            else {
+                "tier": data.draw(st.sampled_from(TIERS)),
+                "city": data.draw(st.sampled_from(CITIES)),
+            },
+        )
+        for i in range(5)
+    ]
+    first = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
+    made: list[Response] = []
+    Interaction.objects.create(  # unanswered: filters may name interaction.delivery
+        account=account,
+        touchpoint=touchpoints[0],
+        contact=contacts[0],
+        unit=units[0],
+        occurred_at=first,
+        payload_hash="x",
+        properties={"delivery": "home"},
+    )
+
+    def answers(count: int) -> None:
+        batch = []
+        for _ in range(count):
+            unit = data.draw(st.sampled_from(units))
+            unit.refresh_from_db()
+            contact = data.draw(st.sampled_from(contacts))
+            properties = {"delivery": data.draw(st.sampled_from(DELIVERIES))}
+            interaction = Interaction.objects.create(
+                account=account,
+                touchpoint=touchpoints[0],
+                contact=contact,
+                unit=unit,
+                occurred_at=first,
+                payload_hash="x",
+                properties=properties,
+            )
+            batch.append(
+                Response(
+                    account=account,
+                    unit=unit,
+                    unit_path=unit.path,
+                    attribution=attribution_for(unit),
+                    touchpoint=data.draw(st.sampled_from(touchpoints)),
+                    contact=contact,
+                    interaction=interaction,
+                    channel=data.draw(st.sampled_from(["email", "sms"])),
+                    score=data.draw(st.integers(0, 10)),
+                    answered_at=first
+                    + dt.timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 50))),
+                    segments=snapshot(contact.attributes, interaction.properties),
+                )
+            )
+        bulk_insert(batch)
+        rollups.record(account, [rollups.change_of(r, zone_name, plus=r.score) for r in batch])
+        made.extend(batch)
+
+    answers(data.draw(st.integers(0, 20)))
+    for step in data.draw(
+        st.lists(st.sampled_from(["answers", "fold", "score", "move", "erase"]), max_size=7)
+    ):
+        if step == "answers":
+            answers(data.draw(st.integers(1, 8)))
+        elif step == "fold":  # folds some changes and files a batch of past answers
+            folding.fold_account(
+                account.pk,
+                limit=data.draw(st.integers(0, 10)),
+                backfill=data.draw(st.integers(1, 10)),
+            )
+        elif step == "score" and made:
+            response = data.draw(st.sampled_from(made))
+            response.refresh_from_db()  # its path, as a restatement may have moved it
+            if Response.objects.filter(pk=response.pk).exists():
+                old, response.score = response.score, data.draw(st.integers(0, 10))
+                Response.objects.filter(pk=response.pk).update(score=response.score)
+                if old != response.score:
+                    rollups.record(
+                        account,
+                        [rollups.change_of(response, zone_name, plus=response.score, minus=old)],
+                    )
+        elif step == "move" and len(units) > 2:
+            moved, target = data.draw(st.sampled_from(units[1:])), data.draw(st.sampled_from(units))
+            moved.refresh_from_db()
+            target.refresh_from_db()
+            if not target.path.startswith(moved.path):
+                do_move_unit(unit=moved, new_parent=target)
+                if data.draw(st.booleans()):
+                    do_restate_history(unit=root(units))
+        elif step == "erase" and len(contacts) > 2:
+            contact = data.draw(st.sampled_from(contacts[1:]))
+            do_erase_contact(contact=contact, source="test")
+            contacts.remove(contact)
+    build_index(account, data.draw(st.integers(1, 10)))
+
+    unit = data.draw(st.sampled_from(units))
+    unit.refresh_from_db()
+    start = dt.date(2026, 1, 15) + dt.timedelta(data.draw(st.integers(0, 40)))
+    end = start + dt.timedelta(data.draw(st.integers(0, 40)))
+    touchpoint = data.draw(st.sampled_from([None, *touchpoints]))
+    channel = data.draw(st.sampled_from(["", "email"]))
+    pools = {
+        "contact.tier": TIERS,
+        "contact.city": CITIES,
+        "interaction.delivery": DELIVERIES,
+    }
+    names = data.draw(st.lists(st.sampled_from(sorted(pools)), min_size=1, max_size=3, unique=True))
+    chosen = {
+        name: data.draw(st.lists(st.sampled_from(pools[name]), min_size=1, max_size=2, unique=True))
+        for name in names
+    }
+    by = tuple(
+        data.draw(
+            st.lists(
+                st.sampled_from(["touchpoint", "channel", "unit", *sorted(pools)]),
+                max_size=2,
+                unique=True,
+            )
+        )
+    )
+    time = data.draw(st.sampled_from([None, "day", "week", "month"]))
+    for folded in (False, True):
+        if folded:
+            fold(account)
+            assert entries(account) == expected_entries(account)
+        request = check_report_request(
+            unit=unit,
+            start=start,
+            end=end,
+            touchpoint=touchpoint,
+            channel=channel,
+            segments=chosen,
+            now=NOW,
+        )
+        assert request.source == "segment index"
+        units_asked = [u.pk for u in units] if "unit" in by else None
+        from_index = counting._from_index(request, by, units=units_asked, time=time)
+        from_answers = counting._from_responses(request, by, units=units_asked, time=time)
+        assert {k: h for k, h in from_index.items() if any(h)} == {
+            k: h for k, h in from_answers.items() if any(h)
+        }
+        if len(chosen) > 1:
+            assert counting.plan(request, by)[0] == "index"
+            assert counting.histograms(request, by, units=units_asked, time=time) == from_index
+    before = entries(account)
+    folding.rebuild(account)
+    assert entries(account) == before
+
+
+@pytest.fixture
+def shop():
+    account = Account.objects.create(name="F", slug="f", time_zone="Europe/Paris")
+    brand = do_create_unit(account=account, kind="brand", code="b", name="B")
+    touchpoint = Touchpoint.objects.create(account=account, slug="t", name="T")
+    return account, brand, touchpoint
+
+
+def answer(shop, score: int, segments: dict) -> Response:
+    account, brand, touchpoint = shop
+    response = Response(
+        account=account,
+        unit=brand,
+        unit_path=brand.path,
+        attribution=attribution_for(brand),
+        touchpoint=touchpoint,
+        channel="email",
+        score=score,
+        answered_at=NOW,
+        segments=segments,
+    )
+    bulk_insert([response])
+    rollups.record(account, [rollups.change_of(response, account.time_zone, plus=score)])
+    return response
+
+
+def gold_and_home(shop):
+    _, brand, _ = shop
+    request = check_report_request(
+        unit=brand,
+        start=dt.date(2026, 3, 1),
+        end=dt.date(2026, 3, 31),
+        segments={"contact.tier": ["gold"], "interaction.delivery": ["home"]},
+        now=NOW,
+    )
+    return counting.summed(counting.histograms(request))
+
+
+def test_a_fold_that_fails_leaves_the_index_and_the_log_as_they_were(shop, monkeypatch):
+    account = shop[0]
+    answer(shop, 9, {"contact.tier": "gold", "interaction.delivery": "home"})
+    fold(account)
+    second = answer(shop, 3, {"contact.tier": "gold", "interaction.delivery": "home"})
+    before = entries(account)
+    assert gold_and_home(shop)[9] == 1 and gold_and_home(shop)[3] == 1
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the worker died mid-fold")
+
+    monkeypatch.setattr(rollups, "apply_segments", fail)
+    monkeypatch.setattr(folding, "apply_segments", fail)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        folding.fold_account(account.pk)
+    assert entries(account) == before  # the failed fold filed nothing
+    assert gold_and_home(shop)[3] == 1  # counted from the log still
+    monkeypatch.undo()
+    fold(account)
+    assert (second.pk, "contact.tier", "gold") in {e[:3] for e in entries(account)}
+    assert gold_and_home(shop)[9] == 1 and gold_and_home(shop)[3] == 1
+
+
+def test_until_the_index_is_built_reports_read_the_raw_answers_and_say_so(shop):
+    account, brand, _ = shop
+    answer(shop, 10, {"contact.tier": "gold", "interaction.delivery": "home"})
+    FoldState.objects.update_or_create(account=account, defaults={"indexed": False})
+    request = check_report_request(
+        unit=brand,
+        start=dt.date(2026, 3, 1),
+        end=dt.date(2026, 3, 31),
+        segments={"contact.tier": ["gold"], "interaction.delivery": ["home"]},
+        now=NOW,
+    )
+    path, _ = counting.plan(request)
+    why = counting.provenance(request).why
+    assert path == "responses" and request.source == "responses"
+    assert "several segments together" in why and "segment index is still being built" in why
+    assert segment_index.state(account.pk).percent == 0
+    fold(account)
+    assert segment_index.state(account.pk).ready
+    request = check_report_request(
+        unit=brand,
+        start=dt.date(2026, 3, 1),
+        end=dt.date(2026, 3, 31),
+        segments={"contact.tier": ["gold"], "interaction.delivery": ["home"]},
+        now=NOW,
+    )
+    assert counting.plan(request)[0] == "index" and request.source == "segment index"
+    assert counting.provenance(request).label == "segment index"
+    assert gold_and_home(shop)[10] == 1
+
+
+def test_an_answer_changed_before_the_build_reaches_it_is_filed_as_folded(shop):
+    account = shop[0]
+    both = {"contact.tier": "gold", "interaction.delivery": "home"}
+    a, b, c = (answer(shop, score, both) for score in (9, 6, 10))
+    FoldState.objects.update_or_create(account=account, defaults={"indexed": False})
+    # The worker folds the three answers, and files the first one only.
+    folding.fold_account(account.pk, limit=10, backfill=1)
+    assert FoldState.objects.get(account=account).indexed_to == a.pk
+    assert {e[0] for e in entries(account)} == {a.pk}
+    # b's score changes: its change waits in the log while the build files b and c.
+    Response.objects.filter(pk=b.pk).update(score=2)
+    b.refresh_from_db()
+    rollups.record(account, [rollups.change_of(b, account.time_zone, plus=2, minus=6)])
+    build_index(account, 1)
+    assert {(e[0], e[-1]) for e in entries(account)} == {(a.pk, 9), (b.pk, 6), (c.pk, 10)}
+    histogram = gold_and_home(shop)
+    assert (histogram[9], histogram[6], histogram[2], histogram[10]) == (1, 0, 1, 1)
+    fold(account)
+    assert entries(account) == expected_entries(account)
+    assert gold_and_home(shop) == histogram

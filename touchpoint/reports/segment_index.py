@@ -1,0 +1,493 @@
+"""The segment index: each answer filed under every segment value it carries, so that a
+report filtered on segments reads only the answers with those values, whatever the segments
+(declared or not) and however many are combined.
+
+A declared dimension's rollups answer a filter or a group on one dimension in a few rows; the
+index answers the rest (several segments together, an attribute nobody declared, a value
+counted under "other") by reading, for the most selective filter, the entries of its values
+in the period (one index range: value, day, then everything a report counts by), and for
+each other filter probing the answer's own entries by key (answer, value).
+
+- `file_changes`: the fold's step. The entries hold the answers as the folded changes left
+  them, like the rollups: in the fold's transaction, each answer a change touches loses its
+  entries and gets those of its state after the change (a change's -1 removes the answer's
+  state, its +1 sets it), so they are replaced, never counted twice.
+- `build_batch`: the index of an account's past answers, built by the worker a batch at a
+  time in id order under the fold lock, as a dimension's backfill is (`FoldState.indexed_to`);
+  each batch files its answers less their changes still in the log, which folding files.
+- `rebuild`: the whole index again, from the answers (`rebuild-rollups`).
+- `counted`: a report's score counts from the index plus the log's unfolded changes, in one
+  statement, so that a fold committing meanwhile changes nothing (as `counting` does for the
+  rollups).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from touchpoint.reports.models import (
+    HISTOGRAM,
+    FoldState,
+    RollupDelta,
+    SegmentEntry,
+    SegmentTerm,
+)
+from touchpoint.reports.recount import _Bounds, _local_day
+from touchpoint.reports.rollups import Change
+from touchpoint.responses.models import Response
+
+# Statements are built from model metadata (quoted names) only; values are parameters.
+# ruff: noqa: S608
+
+BUILD_BATCH = 100_000  # past answers filed per pass of the worker
+
+_ENTRY_COLUMNS = [
+    "response_id",
+    "term_id",
+    "day",
+    "unit_path",
+    "touchpoint_id",
+    "channel",
+    "score",
+]
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _tables() -> tuple[str, str, str, str]:
+    return (
+        _q(SegmentEntry._meta.db_table),
+        _q(SegmentTerm._meta.db_table),
+        _q(Response._meta.db_table),
+        _q(RollupDelta._meta.db_table),
+    )
+
+
+# --- State ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexState:
+    ready: bool
+    percent: int
+
+
+def state(account_id: int) -> IndexState:
+    """Whether reports can read the account's index, and how far its build has come."""
+    found = FoldState.objects.filter(account_id=account_id).values_list("indexed", "indexed_to")
+    row = found.first()
+    if row is None:
+        return IndexState(False, 0)
+    indexed, upto = row
+    if indexed:
+        return IndexState(True, 100)
+    answers = Response.objects.filter(account_id=account_id)
+    total = answers.count()
+    done = answers.filter(pk__lte=upto).count() if upto else 0
+    return IndexState(False, min(99, int(100 * done / total)) if total else 0)
+
+
+# --- Terms ----------------------------------------------------------------------------------
+
+
+def _term_ids(account_id: int, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The terms' ids, made for the pairs not seen before."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+
+    def known() -> dict[tuple[str, str], int]:
+        names = sorted({name for name, _ in wanted})
+        rows = SegmentTerm.objects.filter(account_id=account_id, name__in=names)
+        values = {value for _, value in wanted}
+        if len(values) < 500:
+            rows = rows.filter(value__in=values)
+        return {
+            (name, value): pk
+            for pk, name, value in rows.values_list("pk", "name", "value")
+            if (name, value) in wanted
+        }
+
+    found = known()
+    missing = wanted - set(found)
+    if missing:
+        SegmentTerm.objects.bulk_create(
+            [SegmentTerm(account_id=account_id, name=n, value=v) for n, v in sorted(missing)],
+            ignore_conflicts=True,
+        )
+        found = known()
+    return found
+
+
+# --- Filing changes (the fold) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Filed:
+    change: Change
+    score: int
+
+
+def file_changes(account_id: int, changes: Sequence[Change]) -> None:
+    """File the folded changes (in the order they were made) in the index: each answer they
+    touch gets the entries of its state after them. Only for the answers the index holds
+    (`FoldState.indexed_to`, or all once built); in the fold's transaction."""
+    row = FoldState.objects.filter(account_id=account_id).values_list("indexed", "indexed_to")
+    indexed, upto = row.first() or (False, 0)
+    states: dict[int, _Filed | None] = {}
+    for change in changes:
+        if not indexed and change.response_id > upto:
+            continue  # the build files that answer as it stands when it gets there
+        if any(n < 0 for n in change.histogram):
+            states[change.response_id] = None
+        plus = [score for score, n in enumerate(change.histogram) if n > 0]
+        if plus:
+            states[change.response_id] = _Filed(change, plus[0])
+    _replace(account_id, states)
+
+
+def _replace(account_id: int, states: dict[int, _Filed | None]) -> None:
+    """Delete the answers' entries and write those of their given states."""
+    if not states:
+        return
+    entries = _tables()[0]
+    ids = sorted(states)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            cursor.execute(
+                f"DELETE FROM {entries} WHERE response_id IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+    filed = [f for f in states.values() if f is not None]
+    terms = _term_ids(
+        account_id, ((name, value) for f in filed for name, value in f.change.segments.items())
+    )
+    rows = [
+        (
+            f.change.response_id,
+            terms[(name, value)],
+            f.change.day,
+            f.change.unit_path,
+            f.change.touchpoint_id,
+            f.change.channel,
+            f.score,
+        )
+        for f in filed
+        for name, value in sorted(f.change.segments.items())
+    ]
+    _insert(rows)
+
+
+def _insert(rows: list[tuple]) -> None:
+    if not rows:
+        return
+    entries = _tables()[0]
+    columns = ", ".join(_q(c) for c in _ENTRY_COLUMNS)
+    row = "(" + ", ".join(["%s"] * len(_ENTRY_COLUMNS)) + ")"
+    adapt = connection.ops.adapt_datefield_value
+    per_statement = 999 // len(_ENTRY_COLUMNS)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [
+                value for r in chunk for value in (r[0], r[1], adapt(r[2]), r[3], r[4], r[5], r[6])
+            ]
+            cursor.execute(
+                f"INSERT INTO {entries} ({columns}) VALUES {', '.join([row] * len(chunk))}",
+                params,
+            )
+
+
+# --- Building (past answers) ----------------------------------------------------------------
+
+
+def build_batch(account_id: int, time_zone: str, batch: int | None = BUILD_BATCH) -> int:
+    """File the next `batch` past answers (all of them: None) under the account's fold
+    lock, in the caller's transaction, set-based; the last batch marks the index built.
+    Returns the answers filed."""
+    found = FoldState.objects.filter(account_id=account_id).values_list("indexed_to", flat=True)
+    after = found.first() or 0
+    upto = None
+    if batch is not None:
+        answers = Response.objects.filter(account_id=account_id, pk__gt=after).order_by("pk")
+        upto = answers.values_list("pk", flat=True)[batch - 1 : batch].first()
+    finished = upto is None
+    if upto is None:
+        upto = (
+            Response.objects.filter(account_id=account_id)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+            or after
+        )
+    filed = _file_past(account_id, time_zone, after, upto) if upto > after else 0
+    FoldState.objects.filter(account_id=account_id).update(indexed_to=upto, indexed=finished)
+    return filed
+
+
+def rebuild(account_id: int, time_zone: str) -> int:
+    """The account's whole index again, from its answers (under the fold lock, in the
+    caller's transaction). Returns the answers filed."""
+    entries, terms, _, _ = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {entries} WHERE term_id IN (SELECT id FROM {terms} "
+            "WHERE account_id = %s)",
+            [account_id],
+        )
+        cursor.execute(f"DELETE FROM {terms} WHERE account_id = %s", [account_id])
+    FoldState.objects.filter(account_id=account_id).update(indexed_to=0, indexed=False)
+    return build_batch(account_id, time_zone, batch=None)
+
+
+def _file_past(account_id: int, time_zone: str, after: int, upto: int) -> int:
+    """File the answers with an id in (after, upto] as the folded changes left them: those
+    with no change in the log as they stand (one INSERT … SELECT), those with changes as
+    they were before the first of them (which folding then files)."""
+    entries, terms, responses, deltas = _tables()
+    bounds = _Bounds(account_id, after, upto)
+    where, params = bounds.where("r", "id")
+    day, day_params = _local_day(time_zone, bounds)
+    if connection.vendor == "postgresql":
+        pairs = "jsonb_each_text(r.segments) j"
+        key, value = "j.key", "j.value"
+    else:
+        pairs = "json_each(r.segments) j"
+        key, value = "j.key", "j.value"
+    pending = f"SELECT response_id FROM {deltas} WHERE account_id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {terms} (account_id, name, value) SELECT * FROM ("
+            f"SELECT DISTINCT %s, {key}, {value} FROM {responses} r, {pairs} WHERE {where}"
+            ") found WHERE true ON CONFLICT (account_id, name, value) DO NOTHING",
+            [account_id, *params],
+        )
+        cursor.execute(
+            f"INSERT INTO {entries} ({', '.join(_q(c) for c in _ENTRY_COLUMNS)}) "
+            f"SELECT r.id, t.id, {day}, r.unit_path, r.touchpoint_id, r.channel, r.score "
+            f"FROM {responses} r, {pairs}, {terms} t WHERE {where} AND t.account_id = %s "
+            f"AND t.name = {key} AND t.value = {value} AND r.id NOT IN ({pending})",
+            [*day_params, *params, account_id, account_id],
+        )
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {responses} r WHERE {where} AND r.id NOT IN ({pending})",
+            [*params, account_id],
+        )
+        filed = cursor.fetchone()[0]
+    return filed + _file_pending(account_id, after, upto)
+
+
+def _file_pending(account_id: int, after: int, upto: int) -> int:
+    """The answers in (after, upto] with changes in the log, filed as they were before the
+    first of them: the state its -1 removes (none for a new answer)."""
+    first: dict[int, RollupDelta] = {}
+    rows = RollupDelta.objects.filter(
+        account_id=account_id, response_id__gt=after, response_id__lte=upto
+    ).order_by("pk")
+    for delta in rows:
+        first.setdefault(delta.response_id, delta)
+    states: dict[int, _Filed | None] = {}
+    for response_id, delta in first.items():
+        histogram = [getattr(delta, name) for name in HISTOGRAM]
+        minus = [score for score, n in enumerate(histogram) if n < 0]
+        change = Change(
+            response_id=response_id,
+            unit_path=delta.unit_path,
+            day=delta.day,
+            touchpoint_id=delta.touchpoint_id,
+            channel=delta.channel,
+            histogram=histogram,
+            segments=delta.segments or {},
+        )
+        states[response_id] = _Filed(change, minus[0]) if minus else None
+    _replace(account_id, states)  # also the entries an answer changed since got above
+    return sum(1 for s in states.values() if s is not None)
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+class NotIndexed(Exception):
+    """A request the index cannot answer: no segment to filter on."""
+
+
+def counted(
+    account_id: int,
+    *,
+    start: dt.date,
+    end: dt.date,
+    unit_ids: Sequence[int],
+    touchpoint_id: int | None,
+    channel: str,
+    filters: Sequence[tuple[str, Sequence[str]]],
+    by: Sequence[str],
+    time: bool,
+) -> list[tuple]:
+    """Rows (one value per `by` — a unit path for "unit", a segment's text ("" for none) for
+    a segment name —, the local day when `time`, score, answers) for the answers at any of
+    `unit_ids` in [start, end] with one of the given values of every filter: the index's
+    entries and the log's unfolded changes, in one statement."""
+    if not filters:
+        raise NotIndexed
+    deltas = _tables()[3]
+    names = sorted({name for name, _ in filters} | {b for b in by if "." in b})
+    ids: dict[tuple[str, str], int] = {}
+    for pk, name, value in SegmentTerm.objects.filter(
+        account_id=account_id, name__in=names
+    ).values_list("pk", "name", "value"):
+        ids[(name, value)] = pk
+    wanted = [
+        (name, [ids[(name, v)] for v in values if (name, v) in ids]) for name, values in filters
+    ]
+    adapt = connection.ops.adapt_datefield_value
+    params: list[Any] = []
+    branches = []
+    if all(found for _, found in wanted):
+        if len(wanted) > 1:
+            wanted.sort(key=lambda item: _entries_in(item[1], start, end))
+        branches.append(
+            _entries_branch(
+                account_id, wanted, start, end, unit_ids, touchpoint_id, channel, by, time, params
+            )
+        )
+    # The changes still in the log, signed, one row per score.
+    select, where = [], ["d.account_id = %s"]
+    select_params: list[Any] = []
+    where_params: list[Any] = [account_id]
+    for b in by:
+        if b == "unit":
+            select.append("d.unit_path")
+        elif b == "touchpoint":
+            select.append("d.touchpoint_id")
+        elif b == "channel":
+            select.append("d.channel")
+        else:
+            select.append(f"COALESCE({_text('d.segments', b, select_params)}, '')")
+    if time:
+        select.append("d.day")
+    where.append("d.day >= %s AND d.day <= %s")
+    where_params += [adapt(start), adapt(end)]
+    where.append("(" + " OR ".join(["d.unit_path LIKE %s"] * len(unit_ids)) + ")")
+    where_params += [f"%/{pk}/%" for pk in unit_ids]
+    if touchpoint_id is not None:
+        where.append("d.touchpoint_id = %s")
+        where_params.append(touchpoint_id)
+    if channel:
+        where.append("d.channel = %s")
+        where_params.append(channel)
+    for name, values in filters:
+        where.append(
+            f"{_text('d.segments', name, where_params)} IN ({', '.join(['%s'] * len(values))})"
+        )
+        where_params.extend(values)
+    scores = " UNION ALL ".join(f"SELECT {n} AS v" for n in range(11))
+    signed = " ".join(f"WHEN {n} THEN d.{_q(c)}" for n, c in enumerate(HISTOGRAM))
+    keys = ", ".join([*select, "k.v"])
+    branches.append(
+        f"SELECT {keys}, SUM(CASE k.v {signed} END) FROM {deltas} d CROSS JOIN ({scores}) k "
+        f"WHERE {' AND '.join(where)} GROUP BY {_positions(len(select) + 1)}"
+    )
+    params += select_params + where_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        return cursor.fetchall()
+
+
+def _text(column: str, name: str, params: list) -> str:
+    """SQL for a change's text of segment `name`, or NULL without one."""
+    if connection.vendor == "postgresql":
+        params.append(name)
+        return f"({column} ->> %s)"
+    params.append(f"$.{json.dumps(name)}")
+    return f"json_extract({column}, %s)"
+
+
+def _entries_in(term_ids: list[int], start: dt.date, end: dt.date) -> int:
+    """How many entries of these values the period holds: read first, the smallest filter
+    bounds the rows read (counting them reads the index alone)."""
+    if len(term_ids) == 0:
+        return 0
+    entries = _tables()[0]
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {entries} WHERE term_id IN "
+            f"({', '.join(['%s'] * len(term_ids))}) AND day >= %s AND day <= %s",
+            [*term_ids, adapt(start), adapt(end)],
+        )
+        return cursor.fetchone()[0]
+
+
+def _entries_branch(
+    account_id: int,
+    wanted: list[tuple[str, list[int]]],
+    start: dt.date,
+    end: dt.date,
+    unit_ids: Sequence[int],
+    touchpoint_id: int | None,
+    channel: str,
+    by: Sequence[str],
+    time: bool,
+    params: list,
+) -> str:
+    entries, terms, _, _ = _tables()
+    adapt = connection.ops.adapt_datefield_value
+    (_, driver), others = wanted[0], wanted[1:]
+    select, joins = [], []
+    for n, b in enumerate(by):
+        if b == "unit":
+            select.append("e.unit_path")
+        elif b == "touchpoint":
+            select.append("e.touchpoint_id")
+        elif b == "channel":
+            select.append("e.channel")
+        else:  # the answer's value of a segment, by its own entry of that segment
+            joins.append(
+                f" LEFT JOIN {entries} g{n} ON g{n}.response_id = e.response_id AND "
+                f"g{n}.term_id IN (SELECT id FROM {terms} WHERE account_id = %s AND name = %s)"
+                f" LEFT JOIN {terms} gt{n} ON gt{n}.id = g{n}.term_id"
+            )
+            params += [account_id, b]
+            select.append(f"COALESCE(gt{n}.value, '')")
+    if time:
+        select.append("e.day")
+    where = [f"e.term_id IN ({', '.join(['%s'] * len(driver))})", "e.day >= %s", "e.day <= %s"]
+    where_params: list[Any] = [*driver, adapt(start), adapt(end)]
+    where.append("(" + " OR ".join(["e.unit_path LIKE %s"] * len(unit_ids)) + ")")
+    where_params += [f"%/{pk}/%" for pk in unit_ids]
+    if touchpoint_id is not None:
+        where.append("e.touchpoint_id = %s")
+        where_params.append(touchpoint_id)
+    if channel:
+        where.append("e.channel = %s")
+        where_params.append(channel)
+    for n, (_, found) in enumerate(others):
+        where.append(
+            f"EXISTS (SELECT 1 FROM {entries} f{n} WHERE f{n}.response_id = e.response_id "
+            f"AND f{n}.term_id IN ({', '.join(['%s'] * len(found))}))"
+        )
+        where_params += found
+    params += where_params
+    keys = ", ".join([*select, "e.score"])
+    return (
+        f"SELECT {keys}, COUNT(*) FROM {entries} e{''.join(joins)} "
+        f"WHERE {' AND '.join(where)} GROUP BY {_positions(len(select) + 1)}"
+    )
+
+
+def _positions(n: int) -> str:
+    return ", ".join(str(i + 1) for i in range(n))
+
+
+def why_not_ready(percent: int) -> str:
+    return _("the segment index is still being built (%(percent)s %%)") % {"percent": percent}
