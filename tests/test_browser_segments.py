@@ -1,5 +1,5 @@
 """End to end in headless Chromium (issue 19): the CX lead filters the dashboard on a declared
-segment and reads it from the segment's rollups, then a combined filter from the raw answers,
+segment and reads it from the segment's rollups, then a combined filter from the segment index,
 and finds the same answers in the explorer with two segment conditions at once."""
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def test_a_declared_segment_on_the_dashboard_and_a_combined_one_in_the_explorer(
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**interaction.delivery=home**")
     note = page.locator("p.source")
-    assert note.get_attribute("data-path") == "responses"
-    assert "several segments together" in note.inner_text()
+    assert note.get_attribute("data-path") == "index"
+    assert "Counted from the segment index (several segments together)" in note.inner_text()
     assert "n = 2" in page.locator(".headline-box").inner_text()
     page.screenshot(path=ARTIFACTS / "dashboard-combined-segments.png", full_page=True)
 

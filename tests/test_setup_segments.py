@@ -145,7 +145,7 @@ def test_the_api_declares_lists_and_drops_segments(brand, answers, api, capsys):
     limited = Client(headers={"Authorization": f"Bearer {north}"})
     assert limited.put("/api/v1/segments/contact.city").status_code == 403
     assert limited.delete("/api/v1/segments/contact.tier").status_code == 403
-    # Dropped: its rollups go, filters on it read the raw answers again.
+    # Dropped: its rollups go, filters on it read the segment index again.
     assert api.delete("/api/v1/segments/contact.tier").status_code == 204
     assert not SegmentTotal.objects.exists()
     gone = api.delete("/api/v1/segments/contact.tier")
@@ -157,7 +157,7 @@ def test_declaring_or_dropping_a_segment_changes_no_figure(brand, people, answer
     before = figures_now(brand)
     api.put("/api/v1/segments/contact.tier", content_type="application/json")
     api.put("/api/v1/segments/interaction.delivery", content_type="application/json")
-    assert figures_now(brand) == before  # backfilling: read from the raw answers
+    assert figures_now(brand) == before  # backfilling: read from the raw answers or the index
     fold_rollups()
     answer(brand, brand.store, 8, n=20, attributes={"tier": "bronze"})  # still in the log
     answer(brand, brand.store, 2, n=21, attributes={"tier": "gold"})

@@ -131,7 +131,8 @@ _OPENAPI = {
             "schema": {"type": "string"},
             "description": "Segment filter on a contact attribute, e.g. contact.tier=gold "
             "(repeat for several values). interaction.{property} filters on the interaction's "
-            "properties. Segment filters are counted from the raw answers.",
+            "properties. A filter on a declared segment reads its rollups; other segment filters, "
+            "alone or together, read the segment index (see provenance).",
         }
     ]
 }

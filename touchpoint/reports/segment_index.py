@@ -90,10 +90,11 @@ def state(account_id: int) -> IndexState:
     indexed, upto = row
     if indexed:
         return IndexState(True, 100)
-    answers = Response.objects.filter(account_id=account_id)
-    total = answers.count()
-    done = answers.filter(pk__lte=upto).count() if upto else 0
-    return IndexState(False, min(99, int(100 * done / total)) if total else 0)
+    ids = Response.objects.filter(account_id=account_id).values_list("pk", flat=True)
+    first, last = ids.order_by("pk").first(), ids.order_by("-pk").first()
+    if first is None or last is None or upto < first:
+        return IndexState(False, 0)
+    return IndexState(False, min(99, int(100 * (upto - first + 1) / (last - first + 1))))
 
 
 # --- Terms ----------------------------------------------------------------------------------
