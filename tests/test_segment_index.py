@@ -10,10 +10,15 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils.timezone import now as django_now
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import answer as conftest_answer
+from tests.conftest import fold_rollups
 from tests.test_rollups import fold
 from tests.test_segment_rollups import root
 from touchpoint.accounts.actions import do_create_unit, do_move_unit
@@ -360,3 +365,30 @@ def test_an_answer_changed_before_the_build_reaches_it_is_filed_as_folded(shop):
     fold(account)
     assert entries(account) == expected_entries(account)
     assert gold_and_home(shop) == histogram
+
+
+def test_the_explorers_headline_for_combined_segments_comes_from_the_index(brand, people):
+    when = django_now() - dt.timedelta(days=2)
+    given = [("gold", "home", 10), ("gold", "store", 9), ("gold", "home", 2), ("silver", "home", 0)]
+    for n, (tier, delivery, score) in enumerate(given):
+        conftest_answer(
+            brand,
+            brand.store,
+            score,
+            f"Answer {n}",
+            n=n,
+            at=when - dt.timedelta(minutes=n),
+            attributes={"tier": tier},
+            properties={"delivery": delivery},
+        )
+    fold_rollups()
+    client = Client()
+    client.force_login(people["brand_admin"])
+    asked = {"attr": "contact.tier=gold; interaction.delivery=home"}
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/responses/", asked).content.decode()
+    assert '<strong class="count">2</strong> answers' in page
+    assert any("reports_segmententry" in q["sql"] for q in queries.captured_queries)
+    # A filter no report can ask (a score) counts the selected answers themselves.
+    page = client.get("/responses/", {**asked, "score": "2"}).content.decode()
+    assert '<strong class="count">1</strong> answer' in page

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from touchpoint.accounts.access import identity_paths, scoped_units, sees_identity, top_units
 from touchpoint.accounts.models import Unit
+from touchpoint.explorer import summaries
 from touchpoint.reports.labels import presets
 from touchpoint.responses import explorer, exports
 from touchpoint.surveys.models import Channel
@@ -55,14 +56,15 @@ def response_list(request: HttpRequest) -> HttpResponse:
     }
     status = 200
     if error is None:
-        qs = explorer.filtered(request.user, filters, now=timezone.now())
+        now = timezone.now()
+        qs = explorer.filtered(request.user, filters, now=now)
         try:
             context["page"] = explorer.page(qs, request.GET.get("after", ""))
         except explorer.FilterError as failure:
             context["error"], status = failure, 400
         else:
             explorer.decorate(context["page"].rows, filters)
-            context["summary"] = explorer.summary(qs)
+            context["summary"] = summaries.summary(request.user, filters, qs, now=now)
             context["export_query"] = filters.querystring()
     else:
         status = 400

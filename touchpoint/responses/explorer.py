@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, QueryDict
 from django.utils.formats import sanitize_separators
 from django.utils.translation import gettext as _
@@ -250,7 +250,7 @@ def filtered(user, f: Filters, *, now: dt.datetime) -> QuerySet[Response]:
         # ASCII letters only: "é" does not match "É" there).
         qs = qs.filter(comment__icontains=f.q)
     for source, key, value in f.attributes:  # the answer's segment snapshot
-        qs = qs.filter(**{f"segments__{source}.{key}__in": _spellings(value)})
+        qs = qs.filter(**{f"segments__{source}.{key}__in": spellings(value)})
     for name, value in f.checked.items():
         qs = EXTRA_FILTERS[name].apply(qs, value)
     return qs
@@ -272,7 +272,7 @@ def extra_filter_fields(user, f: Filters) -> list[tuple[str, str, list[tuple[str
     ]
 
 
-def _spellings(value: str) -> list[str]:
+def spellings(value: str) -> list[str]:
     """The value as typed, and as a segment snapshot writes the number or true/false it
     spells (`lib.segments.as_text`: 849 as "849", 849.0 as "849.0", True as "true"). A number
     is read with the reader's decimal separator too: "12,5" in German is 12.5."""
@@ -322,8 +322,6 @@ def page(qs: QuerySet[Response], cursor: str = "", size: int = PAGE_SIZE) -> Pag
 
 def summary(qs: QuerySet[Response]) -> nps.Estimate:
     """NPS of everything the filters select (exact, from the answers themselves)."""
-    from django.db.models import Count
-
     histogram = [0] * 11
     for row in qs.order_by().values("score").annotate(n=Count("pk")):
         histogram[row["score"]] = row["n"]
