@@ -392,3 +392,24 @@ def test_the_explorers_headline_for_combined_segments_comes_from_the_index(brand
     # A filter no report can ask (a score) counts the selected answers themselves.
     page = client.get("/responses/", {**asked, "score": "2"}).content.decode()
     assert '<strong class="count">1</strong> answer' in page
+
+
+def test_a_rebuild_that_makes_the_read_index_again_files_the_same_entries(shop):
+    account = shop[0]
+    for score in (10, 4, 7):
+        answer(shop, score, {"contact.tier": "gold", "interaction.delivery": "home"})
+    fold(account)
+    before = entries(account)
+    with transaction.atomic():
+        rollups.locked(account.pk, wait=True)
+        assert segment_index.rebuild(account.pk, account.time_zone, reindex_from=0) == 3
+    assert entries(account) == before == expected_entries(account)
+    with connection.cursor() as cursor:  # the read index is there again
+        names = {
+            index
+            for index, info in connection.introspection.get_constraints(
+                cursor, SegmentEntry._meta.db_table
+            ).items()
+            if info["index"]
+        }
+    assert "segment_entry_read" in names

@@ -47,6 +47,7 @@ from touchpoint.responses.models import Response
 # ruff: noqa: S608
 
 BUILD_BATCH = 100_000  # past answers filed per pass of the worker
+REINDEX_FROM = 200_000  # answers from which a rebuild on SQLite makes the read index again
 
 _ENTRY_COLUMNS = [
     "response_id",
@@ -236,9 +237,15 @@ def build_batch(account_id: int, time_zone: str, batch: int | None = BUILD_BATCH
     return filed
 
 
-def rebuild(account_id: int, time_zone: str) -> int:
+def rebuild(account_id: int, time_zone: str, *, reindex_from: int = REINDEX_FROM) -> int:
     """The account's whole index again, from its answers (under the fold lock, in the
-    caller's transaction). Returns the answers filed."""
+    caller's transaction). Returns the answers filed.
+
+    On SQLite, for `reindex_from` answers or more, the read index is dropped for the build
+    and made again after it: one sort of the entries instead of an insertion at a random
+    place of it per entry, about twice as fast. Readers keep the index they read (WAL: they
+    see the database as it was until the commit). Not on PostgreSQL, where dropping an index
+    locks the table against every account's reports until the commit."""
     entries, terms, _, _ = _tables()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -248,7 +255,16 @@ def rebuild(account_id: int, time_zone: str) -> int:
         )
         cursor.execute(f"DELETE FROM {terms} WHERE account_id = %s", [account_id])
     FoldState.objects.filter(account_id=account_id).update(indexed_to=0, indexed=False)
-    return build_batch(account_id, time_zone, batch=None)
+    answers = Response.objects.filter(account_id=account_id)
+    if connection.vendor != "sqlite" or not answers[reindex_from : reindex_from + 1].exists():
+        return build_batch(account_id, time_zone, batch=None)
+    index = SegmentEntry._meta.indexes[0]
+    columns = ", ".join(_q(SegmentEntry._meta.get_field(f).column) for f in index.fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {_q(index.name)}")
+        filed = build_batch(account_id, time_zone, batch=None)
+        cursor.execute(f"CREATE INDEX {_q(index.name)} ON {entries} ({columns})")
+    return filed
 
 
 def _file_past(account_id: int, time_zone: str, after: int, upto: int) -> int:
