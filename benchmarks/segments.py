@@ -2,16 +2,20 @@
 DuckDB, and the raw path for what has no rollups, on a throwaway database of synthetic answers.
 
     .venv/bin/python benchmarks/segments.py [--responses 1000000] [--stores 400] [--runs 30]
-        [--raw-runs 5]
+        [--raw-runs 5] [--generate-only] [--keep [--rebuild]]
+    (or benchmarks/reports.py --segments with the same options)
 
 1. Generates an account (brand → regions → stores), `--contacts` customers who come back
    (each answers about responses / contacts times, mostly at one store) with a `tier` (5
    values) and a `city` (20 values), and `--responses` answers over the 365 days up to the
    moment of the run whose interactions carry a
    `phone_model` (12 values) and a `delivery` (2 values): each answer's segment snapshot, as
-   the answer door stores it. Declares `contact.tier` and `interaction.phone_model` and fills
-   every rollup and segment rollup with `reports.folding.rebuild` (the code the live path
-   and `rebuild-rollups` use).
+   the answer door stores it (`lib.segments.snapshot`, once per combination of values). Rows
+   go in through the driver (executemany on SQLite, COPY on PostgreSQL) with the tables'
+   secondary indexes, and on PostgreSQL their foreign keys, dropped for the load and built
+   once at the end; rows/s are printed. Declares `contact.tier` and
+   `interaction.phone_model` and fills every rollup and segment rollup with
+   `reports.folding.rebuild` (the code the live path and `rebuild-rollups` use).
 2. Times, at brand, region and store over the last 90 days: a filter on one declared value
    (`contact.tier=gold`) and `group_by` the declared dimension (both from its rollups), two
    segments combined (`contact.tier=gold` and `interaction.phone_model=…`) and an undeclared
@@ -20,6 +24,10 @@ DuckDB, and the raw path for what has no rollups, on a throwaway database of syn
    DuckDB over the same rows in Parquet for every query. Every engine's counts must agree.
 3. Prints level x query x engine: median and p95, and the verdicts (p95 ≤ 50 ms for one
    declared dimension, ≤ 1 s for combinations and undeclared attributes).
+
+`--generate-only` stops before the rebuild; `--keep` measures a previous run's data again
+(after migrating), `--keep --rebuild` rebuilds its rollups first, timed (what to run after a
+change to what `rebuild` fills).
 
 Database: DATABASE_URL (SQLite file or PostgreSQL) with "bench" in its name, or a new one;
 default a SQLite file in the temp directory. It is recreated on each run (see
