@@ -274,7 +274,7 @@ def generate(responses: int, contacts: int, stores: int, seed: int, csv_path: Pa
     deliveries = ["home", "store"]
     levels = {"gold": 1.0, "platinum": 1.5, "staff": 2.0}
     seconds = DAYS * 86_400
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     with open(csv_path, "w", newline="") as csv_file, transaction.atomic():
         out = csv.writer(csv_file)
         out.writerow(["unit_path", "answered_at", "score", "tier", "city", "phone_model"])
@@ -324,12 +324,13 @@ def generate(responses: int, contacts: int, stores: int, seed: int, csv_path: Pa
             if done % (responses // 10 or 1) < BATCH or done == responses:
                 rate = done / (time.perf_counter() - began)
                 print(f"  {done:,} answers ({rate:,.0f}/s)", flush=True)
-        loaded = time.perf_counter() - began
+        loaded, cpu = time.perf_counter() - began, time.process_time() - cpu
         restored = time.perf_counter()
         bulk.restore()
         print(
-            f"answers stored in {loaded:,.0f} s ({responses / loaded:,.0f} rows/s); "
-            f"indexes and constraints restored in {time.perf_counter() - restored:,.0f} s",
+            f"answers stored in {loaded:,.0f} s ({responses / loaded:,.0f} rows/s; this "
+            f"process {cpu:,.0f} CPU s); indexes and constraints restored in "
+            f"{time.perf_counter() - restored:,.0f} s; load average {load()}",
             flush=True,
         )
     # Read back through the ORM: the first answer as the answer door would have stored it.
