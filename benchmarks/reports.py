@@ -3,6 +3,7 @@ database of synthetic answers.
 
     .venv/bin/python benchmarks/reports.py [--responses 10000000] [--units 5000] [--runs 50]
         [--raw-runs 5] [--keep]
+    .venv/bin/python benchmarks/reports.py --segments [segments.py's options]
 
 1. Generates an account with a realistic tree (brand → regions → stores; brand → vendors →
    teams → agents; brand → repair centres), `--responses` answers spread over two years, and
@@ -15,6 +16,12 @@ database of synthetic answers.
    and DuckDB scanning the same rows exported once to Parquet. Every engine's figures must agree.
 3. Prints level x query set x engine: median and p95, speed-up against raw, and the verdicts
    (p95 <= 50 ms, >= 100x faster than raw, faster than DuckDB).
+
+With `--segments` (issue 19), the segment query set instead: contacts with attributes, answers
+with their segment snapshots, two declared dimensions rolled up by `rebuild-rollups`' code,
+and a declared filter, a `group_by`, two segments combined and an undeclared attribute timed
+against the raw GROUP BY and DuckDB. That is benchmarks/segments.py, whose options follow
+(`benchmarks/reports.py --segments --responses 10000000 --keep`; see its docstring).
 
 Database: DATABASE_URL (SQLite file or PostgreSQL), default a SQLite file in the temp directory.
 It must be new, empty, or named for benchmarks ("bench" in its name): a benchmark database is
@@ -58,7 +65,18 @@ TARGET_SPEEDUP = 100.0
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--segments" in argv:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import segments  # benchmarks/segments.py, which shares this script's database guard
+
+        return segments.main([a for a in argv if a != "--segments"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--segments",
+        action="store_true",
+        help="the segment query set instead (benchmarks/segments.py, with its own options)",
+    )
     parser.add_argument("--responses", type=int, default=10_000_000)
     parser.add_argument("--units", type=int, default=5_000, help="about this many units")
     parser.add_argument(

@@ -2,16 +2,20 @@
 DuckDB, and the raw path for what has no rollups, on a throwaway database of synthetic answers.
 
     .venv/bin/python benchmarks/segments.py [--responses 1000000] [--stores 400] [--runs 30]
-        [--raw-runs 5]
+        [--raw-runs 5] [--generate-only] [--keep [--rebuild]]
+    (or benchmarks/reports.py --segments with the same options)
 
 1. Generates an account (brand → regions → stores), `--contacts` customers who come back
    (each answers about responses / contacts times, mostly at one store) with a `tier` (5
    values) and a `city` (20 values), and `--responses` answers over the 365 days up to the
    moment of the run whose interactions carry a
    `phone_model` (12 values) and a `delivery` (2 values): each answer's segment snapshot, as
-   the answer door stores it. Declares `contact.tier` and `interaction.phone_model` and fills
-   every rollup and segment rollup with `reports.folding.rebuild` (the code the live path
-   and `rebuild-rollups` use).
+   the answer door stores it (`lib.segments.snapshot`, once per combination of values). Rows
+   go in through the driver (executemany on SQLite, COPY on PostgreSQL) with the tables'
+   secondary indexes, and on PostgreSQL their foreign keys, dropped for the load and built
+   once at the end; rows/s are printed. Declares `contact.tier` and
+   `interaction.phone_model` and fills every rollup and segment rollup with
+   `reports.folding.rebuild` (the code the live path and `rebuild-rollups` use).
 2. Times, at brand, region and store over the last 90 days: a filter on one declared value
    (`contact.tier=gold`) and `group_by` the declared dimension (both from its rollups), two
    segments combined (`contact.tier=gold` and `interaction.phone_model=…`) and an undeclared
@@ -20,6 +24,10 @@ DuckDB, and the raw path for what has no rollups, on a throwaway database of syn
    DuckDB over the same rows in Parquet for every query. Every engine's counts must agree.
 3. Prints level x query x engine: median and p95, and the verdicts (p95 ≤ 50 ms for one
    declared dimension, ≤ 1 s for combinations and undeclared attributes).
+
+`--generate-only` stops before the rebuild; `--keep` measures a previous run's data again
+(after migrating), `--keep --rebuild` rebuilds its rollups first, timed (what to run after a
+change to what `rebuild` fills).
 
 Database: DATABASE_URL (SQLite file or PostgreSQL) with "bench" in its name, or a new one;
 default a SQLite file in the temp directory. It is recreated on each run (see
@@ -31,6 +39,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import os
 import random
 import statistics
@@ -75,6 +84,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="measure again the answers a previous run generated (and its CSV), after migrating",
     )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="with --keep: rebuild the kept answers' rollups first (timed), as after a change "
+        "to what `rebuild` fills",
+    )
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="stop after storing the answers, before the rebuild (finish with --keep --rebuild)",
+    )
     args = parser.parse_args(argv)
     contacts = args.contacts or max(1, args.responses // 4)
 
@@ -104,10 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     stem = Path(target.name).stem  # the SQLite file's or PostgreSQL database's name
     csv_path = workdir / f"{stem}.csv"
     if args.keep:
-        levels = kept()
+        account, levels = kept()
     else:
-        _, levels = generate(args.responses, contacts, args.stores, args.seed, csv_path)
-        print(f"generated and rolled up in {time.perf_counter() - started:,.0f} s")
+        account, levels = generate(args.responses, contacts, args.stores, args.seed, csv_path)
+        print(f"generated in {time.perf_counter() - started:,.0f} s", flush=True)
+        if args.generate_only:
+            return 0
+    if args.rebuild or not args.keep:
+        rebuild(account)
     parquet = export_parquet(csv_path)
     rows = []
     for level, unit in levels:
@@ -120,34 +144,52 @@ def main(argv: list[str] | None = None) -> int:
 def kept() -> list:
     from django.db import connection
 
-    from touchpoint.accounts.models import Unit
+    from touchpoint.accounts.models import Account, Unit
     from touchpoint.responses.models import Response
 
-    units = {u.code: u for u in Unit.objects.filter(account__slug="bench-seg")}
-    count = Response.objects.filter(account__slug="bench-seg").count()
+    account = Account.objects.get(slug="bench-seg")
+    units = {u.code: u for u in Unit.objects.filter(account=account)}
+    count = Response.objects.filter(account=account).count()
     print(f"kept: {len(units)} units; {count:,} answers")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return [("brand", units["brand"]), ("region", units["r0"]), ("store", units["s0"])]
+    return account, [("brand", units["brand"]), ("region", units["r0"]), ("store", units["s0"])]
+
+
+def rebuild(account) -> None:
+    """Every rollup and segment rollup from the answers, with the code `rebuild-rollups` runs."""
+    from django.db import connection
+
+    from touchpoint.reports import folding
+
+    started = time.perf_counter()
+    counted = folding.rebuild(account)
+    took = time.perf_counter() - started
+    print(
+        f"rebuild-rollups: {counted:,} answers in {took:,.0f} s ({counted / took:,.0f}/s); "
+        f"load average {load()}",
+        flush=True,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def generate(responses: int, contacts: int, stores: int, seed: int, csv_path: Path):
-    from django.db import connection
+    """The account, its stores and contacts, and `responses` answers with their segment
+    snapshots, written straight through the driver (`Bulk`); then the declared dimensions."""
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from touchpoint.accounts.actions import do_create_unit
     from touchpoint.accounts.models import Account, Unit
     from touchpoint.contacts.models import Contact
-    from touchpoint.lib.bulk import build, bulk_insert
     from touchpoint.lib.segments import snapshot
-    from touchpoint.reports import folding
     from touchpoint.reports.dimensions import do_declare_dimension
     from touchpoint.responses.actions import attribution_for
     from touchpoint.responses.models import Response
     from touchpoint.surveys.models import Touchpoint
 
     rng = random.Random(seed)
-    began = time.perf_counter()
     account = Account.objects.create(name="Bench segments", slug="bench-seg", time_zone=TIME_ZONE)
     brand = do_create_unit(account=account, kind="brand", code="brand", name="Brand")
     regions = [
@@ -165,9 +207,9 @@ def generate(responses: int, contacts: int, stores: int, seed: int, csv_path: Pa
         for n in range(stores)
     ]
     by_id = {u.pk: u for u in Unit.objects.filter(account=account)}
-    attribution = {u.pk: attribution_for(u, by_id) for u in shops}
+    attribution = {u.pk: json.dumps(attribution_for(u, by_id)) for u in shops}
     touchpoints = [
-        Touchpoint.objects.create(account=account, slug=s, name=s)
+        Touchpoint.objects.create(account=account, slug=s, name=s).pk
         for s in ("store-purchase", "repair", "support-call")
     ]
     people = [
@@ -177,81 +219,204 @@ def generate(responses: int, contacts: int, stores: int, seed: int, csv_path: Pa
     home = [rng.randrange(stores) for _ in range(contacts)]  # customers return to one store
     print(f"tree: {len(by_id)} units; {contacts:,} contacts; {responses:,} answers")
     now = timezone.now()
-    people_ids = []
-    batch: list = []
-    for n, attributes in enumerate(people):
-        batch.append(
-            build(
+    bulk = Bulk(connection)
+    began = time.perf_counter()
+    with transaction.atomic():
+        bulk.suspend(Contact)
+        for offset in range(0, contacts, BATCH):
+            bulk.insert(
                 Contact,
-                account_id=account.pk,
-                email=f"c{n}@bench.example",
-                attributes=attributes,
-                created_at=now,
-                updated_at=now,
+                ("account_id", "email", "name", "locale", "time_zone", "attributes"),
+                [
+                    (account.pk, f"c{n}@bench.example", "", "", "", json.dumps(attributes))
+                    for n, attributes in enumerate(people[offset : offset + BATCH], offset)
+                ],
+                now,
             )
-        )
-        if len(batch) == 20_000:
-            bulk_insert(batch)
-            people_ids += [c.pk for c in batch]
-            batch = []
-    bulk_insert(batch)
-    people_ids += [c.pk for c in batch]
+        bulk.restore()
+        first_contact = Contact.objects.filter(account=account).order_by("pk").first()
+    assert first_contact is not None and first_contact.attributes == people[0]
+    people_ids = list(
+        Contact.objects.filter(account=account).order_by("pk").values_list("pk", flat=True)
+    )
+    print(f"  contacts stored in {time.perf_counter() - began:,.1f} s", flush=True)
+
+    # Each answer's segment snapshot as the answer door stores it (`lib.segments.snapshot`),
+    # made once per combination of a contact's attributes and an interaction's properties.
+    snapshots: dict[tuple, str] = {}
+
+    def segments_of(person: dict, properties: dict) -> str:
+        key = (person["tier"], person["city"], properties["phone_model"], properties["delivery"])
+        text = snapshots.get(key)
+        if text is None:
+            text = snapshots[key] = json.dumps(snapshot(person, properties))
+        return text
+
     # Over the last DAYS days up to now; a CSV of the same rows for DuckDB.
     first = now - dt.timedelta(days=DAYS)
-    csv_file = open(csv_path, "w", newline="")  # noqa: SIM115
-    out = csv.writer(csv_file)
-    out.writerow(["unit_path", "answered_at", "score", "tier", "city", "phone_model"])
-    batch = []
-    for _ in range(responses):
-        who = rng.randrange(contacts)
-        store = shops[home[who] if rng.random() < 0.8 else rng.randrange(stores)]
-        person = people[who]
-        level = {"gold": 1.0, "platinum": 1.5, "staff": 2.0}.get(person["tier"], 0)
-        score = max(0, min(10, round(rng.gauss(7 + level * 0.5, 2.2))))
-        properties = {"phone_model": rng.choice(MODELS), "delivery": rng.choice(["home", "store"])}
-        at = first + dt.timedelta(seconds=rng.randrange(DAYS * 86_400))
-        batch.append(
-            build(
-                Response,
-                account_id=account.pk,
-                contact_id=people_ids[who],
-                unit_id=store.pk,
-                unit_path=store.path,
-                attribution=attribution[store.pk],
-                touchpoint_id=rng.choice(touchpoints).pk,
-                channel=rng.choice(["email", "email", "sms", "web"]),
-                score=score,
-                answered_at=at,
-                segments=snapshot(person, properties),
-                created_at=now,
-                updated_at=now,
-            )
+    sqlite = connection.vendor == "sqlite"
+    columns = (
+        "account_id",
+        "contact_id",
+        "unit_id",
+        "unit_path",
+        "attribution",
+        "touchpoint_id",
+        "channel",
+        "score",
+        "answered_at",
+        "segments",
+        "comment",
+        "answers",
+        "locale",
+    )
+    channels = ["email", "email", "sms", "web"]
+    deliveries = ["home", "store"]
+    levels = {"gold": 1.0, "platinum": 1.5, "staff": 2.0}
+    seconds = DAYS * 86_400
+    began, cpu = time.perf_counter(), time.process_time()
+    with open(csv_path, "w", newline="") as csv_file, transaction.atomic():
+        out = csv.writer(csv_file)
+        out.writerow(["unit_path", "answered_at", "score", "tier", "city", "phone_model"])
+        bulk.suspend(Response)
+        done = 0
+        while done < responses:
+            rows, lines = [], []
+            for _ in range(min(BATCH, responses - done)):
+                who = rng.randrange(contacts)
+                store = shops[home[who] if rng.random() < 0.8 else rng.randrange(stores)]
+                person = people[who]
+                level = levels.get(person["tier"], 0)
+                score = max(0, min(10, round(rng.gauss(7 + level * 0.5, 2.2))))
+                properties = {"phone_model": rng.choice(MODELS), "delivery": rng.choice(deliveries)}
+                at = first + dt.timedelta(seconds=rng.randrange(seconds))
+                rows.append(
+                    (
+                        account.pk,
+                        people_ids[who],
+                        store.pk,
+                        store.path,
+                        attribution[store.pk],
+                        rng.choice(touchpoints),
+                        rng.choice(channels),
+                        score,
+                        # SQLite: UTC text, as Django stores an aware datetime there
+                        at.replace(tzinfo=None).isoformat(" ") if sqlite else at,
+                        segments_of(person, properties),
+                        "",
+                        "{}",
+                        "",
+                    )
+                )
+                lines.append(
+                    (
+                        store.path,
+                        at.isoformat(),
+                        score,
+                        person["tier"],
+                        person["city"],
+                        properties["phone_model"],
+                    )
+                )
+            bulk.insert(Response, columns, rows, now)
+            out.writerows(lines)
+            done += len(rows)
+            if done % (responses // 10 or 1) < BATCH or done == responses:
+                rate = done / (time.perf_counter() - began)
+                print(f"  {done:,} answers ({rate:,.0f}/s)", flush=True)
+        loaded, cpu = time.perf_counter() - began, time.process_time() - cpu
+        restored = time.perf_counter()
+        bulk.restore()
+        print(
+            f"answers stored in {loaded:,.0f} s ({responses / loaded:,.0f} rows/s; this "
+            f"process {cpu:,.0f} CPU s); indexes and constraints restored in "
+            f"{time.perf_counter() - restored:,.0f} s; load average {load()}",
+            flush=True,
         )
-        out.writerow(
-            [
-                store.path,
-                at.isoformat(),
-                score,
-                person["tier"],
-                person["city"],
-                properties["phone_model"],
-            ]
-        )
-        if len(batch) == 20_000:
-            bulk_insert(batch)
-            batch = []
-    bulk_insert(batch)
-    csv_file.close()
-    print(f"answers stored in {time.perf_counter() - began:,.0f} s")
+    # Read back through the ORM: the first answer as the answer door would have stored it.
+    answer = Response.objects.select_related("contact").filter(account=account).earliest("pk")
+    properties = {k[12:]: v for k, v in answer.segments.items() if k.startswith("interaction.")}
+    assert answer.segments == snapshot(answer.contact.attributes, properties)
+    assert answer.attribution == json.loads(attribution[answer.unit_id])
     for name in ("contact.tier", "interaction.phone_model"):
         do_declare_dimension(account, name)
-    started = time.perf_counter()
-    counted = folding.rebuild(account)
-    print(f"rebuild-rollups: {counted:,} answers in {time.perf_counter() - started:,.0f} s")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     region = regions[0]
     return account, [("brand", brand), ("region", region), ("store", shops[0])]
+
+
+BATCH = 50_000
+
+
+class Bulk:
+    """Rows straight through the driver: executemany on SQLite, COPY on PostgreSQL. While a
+    table loads, its secondary indexes (and on PostgreSQL its foreign keys, checked row by row
+    otherwise) are dropped; `restore` builds them once over the whole table."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        connection.ensure_connection()
+        self.raw = connection.connection
+        self.dropped: list[str] = []
+        if connection.vendor == "sqlite":
+            # A throwaway database: no fsync during the load, and a 256 MiB page cache.
+            self.raw.execute("PRAGMA synchronous = OFF")
+            self.raw.execute("PRAGMA cache_size = -262144")
+
+    def suspend(self, model) -> None:
+        table = model._meta.db_table
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "sqlite":
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                    "AND tbl_name = %s AND sql IS NOT NULL",
+                    [table],
+                )
+                for name, sql in cursor.fetchall():
+                    cursor.execute(f'DROP INDEX "{name}"')
+                    self.dropped.append(sql)
+                return
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                self.dropped.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                [table],
+            )
+            for name, sql in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+                self.dropped.append(sql)
+
+    def restore(self) -> None:
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            for sql in self.dropped:
+                cursor.execute(sql)
+        self.dropped = []
+
+    def insert(self, model, columns: tuple[str, ...], rows: list[tuple], now) -> None:
+        table = model._meta.db_table
+        names = ", ".join([*columns, "created_at", "updated_at"])
+        if self.connection.vendor == "sqlite":
+            stamp = now.replace(tzinfo=None).isoformat(" ")
+            marks = ", ".join("?" * (len(columns) + 2))
+            self.raw.executemany(
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks})',
+                [(*row, stamp, stamp) for row in rows],
+            )
+            return
+        with (
+            self.raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row((*row, now, now))
 
 
 def export_parquet(csv_path: Path) -> Path | None:

@@ -76,3 +76,22 @@ def test_the_reports_benchmark_refuses_a_database_that_is_not_its_own(tmp_path):
     assert "refused" in result.stderr
     with sqlite3.connect(real) as db:
         assert db.execute("SELECT slug FROM accounts_account").fetchall() == [("nimbus",)]
+
+
+def test_the_reports_benchmark_runs_the_segment_query_set_and_rebuilds_a_kept_database(
+    tmp_path, bench_url
+):
+    size = ("--segments", "--responses", "3000", "--stores", "40", "--runs", "2")
+    result = bench(tmp_path, bench_url, *size, "--raw-runs", "1")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "answers stored in" in out and "rows/s" in out
+    assert "rebuild-rollups: 3,000 answers" in out
+    for level in ("brand", "region", "store"):
+        for query in ("declared filter", "declared group_by", "two combined"):
+            assert f"| {level} | {query} | app |" in out
+
+    again = bench(tmp_path, bench_url, *size, "--raw-runs", "1", "--keep", "--rebuild")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "kept: 42 units; 3,000 answers" in again.stdout
+    assert "rebuild-rollups: 3,000 answers" in again.stdout

@@ -24,8 +24,15 @@ from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.segments import snapshot
 from touchpoint.reports import counting, figures, folding, recount, rollups
-from touchpoint.reports.dimensions import do_declare_dimension
-from touchpoint.reports.models import Dimension, DimensionValue, SegmentRollup, SegmentTotal
+from touchpoint.reports.dimensions import do_declare_dimension, do_drop_dimension
+from touchpoint.reports.models import (
+    Dimension,
+    DimensionValue,
+    Rollup,
+    RollupTotal,
+    SegmentRollup,
+    SegmentTotal,
+)
 from touchpoint.reports.params import check_group_by, check_report_request
 from touchpoint.responses.actions import attribution_for, do_restate_history
 from touchpoint.responses.models import Response
@@ -293,3 +300,53 @@ def test_the_recounts_utc_offsets_give_each_instant_its_local_day(zone_name, sta
     minutes = next((m for until, m in spans[:-1] if at < until), spans[-1][1])
     assert (at + dt.timedelta(minutes=minutes)).date() == at.astimezone(zone).date()
     assert all(a[0] < b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_rollups_without_database_constraints_go_with_their_dimension_unit_and_touchpoint():
+    # The rollup tables have no foreign keys in the database (a rebuild's commit would check
+    # every row): the ORM's cascade alone removes them with what they count.
+    account = Account.objects.create(name="D", slug=f"d{next(_accounts)}", time_zone="UTC")
+    brand = do_create_unit(account=account, kind="brand", code="b", name="B")
+    store = do_create_unit(account=account, kind="store", code="s", name="S", parent=brand)
+    touchpoint = Touchpoint.objects.create(account=account, slug="t", name="T")
+    contact = Contact.objects.create(
+        account=account, email="c@x.example", attributes={"tier": "gold"}
+    )
+    bulk_insert(
+        [
+            Response(
+                account=account,
+                unit=store,
+                unit_path=store.path,
+                attribution=attribution_for(store),
+                touchpoint=touchpoint,
+                contact=contact,
+                channel="email",
+                score=score,
+                answered_at=NOW - dt.timedelta(days=score),
+                segments=snapshot(contact.attributes, {"delivery": "home"}),
+            )
+            for score in range(11)
+        ]
+    )
+    tier, _ = do_declare_dimension(account, "contact.tier", now=NOW)
+    delivery, _ = do_declare_dimension(account, "interaction.delivery", now=NOW)
+    assert folding.rebuild(account) == 11
+    tables = (Rollup, RollupTotal, SegmentRollup, SegmentTotal)
+    assert all(model.objects.filter(account=account).exists() for model in tables)
+
+    do_drop_dimension(tier)
+    for model in (SegmentRollup, SegmentTotal):
+        assert not model.objects.filter(dimension_id=tier.pk).exists()
+        assert model.objects.filter(dimension=delivery).exists()
+
+    # Units and touchpoints outlive their answers' rollups only until they are deleted.
+    Response.objects.filter(account=account).delete()
+    store_id, touchpoint_id = store.pk, touchpoint.pk
+    store.delete()
+    touchpoint.delete()
+    for model in tables:
+        assert not model.objects.filter(unit_id=store_id).exists()
+    for model in (Rollup, SegmentRollup):
+        assert not model.objects.filter(touchpoint_id=touchpoint_id).exists()
+    assert RollupTotal.objects.filter(unit=brand).exists()

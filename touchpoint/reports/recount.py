@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -47,6 +48,7 @@ from touchpoint.responses.models import Response
 # ruff: noqa: S608
 
 GROUPED = "touchpoint_recount"
+UNITS = "touchpoint_recount_units"  # each path of GROUPED and its units
 
 
 def recount(
@@ -69,6 +71,18 @@ def recount(
     if not answers and not _has_changes(bounds):
         return 0
     zone = _local_day(time_zone, bounds)
+    with _memory():
+        _recount(account_id, bounds, zone, rollups, dimensions)
+    return answers
+
+
+def _recount(
+    account_id: int,
+    bounds: _Bounds,
+    zone: tuple[str, list],
+    rollups: bool,
+    dimensions: Sequence[Dimension],
+) -> None:
     if rollups:
         _grouped(bounds, zone, None)
         try:
@@ -82,7 +96,27 @@ def recount(
             _spread(account_id, dimension.pk, other)
         finally:
             _drop()
-    return answers
+
+
+WORK_MEM = "256MB"
+
+
+@contextmanager
+def _memory() -> Iterator[None]:
+    """On PostgreSQL, room for the groupings' hash tables (the default 4 MB spills millions of
+    groups to disk in many batches), for this transaction's statements until the recount
+    ends."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [WORK_MEM]
+        )
+        before = cursor.fetchone()[0]
+    yield  # (on an error the transaction is rolled back, and the setting with it)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
 
 
 class _Bounds:
@@ -214,7 +248,9 @@ def _grouped(bounds: _Bounds, day: tuple[str, list], name: str | None) -> None:
     where_r, bound_r = bounds.where("r", "id")
     where_d, bound_d = bounds.where("d", "response_id")
     keys = "p, d, t, c" + (", v" if name is not None else "")
-    sums = ", ".join(f"SUM({quote(c)}) AS {quote(c)}" for c in HISTOGRAM)
+    # As integers: PostgreSQL's SUM of integers is a bigint, and the spread's SUM of bigints a
+    # numeric, several times slower to add up and compare.
+    sums = ", ".join(f"CAST(SUM({quote(c)}) AS integer) AS {quote(c)}" for c in HISTOGRAM)
     source = (
         f"SELECT r.unit_path AS p, {day[0]} AS d, r.touchpoint_id AS t, r.channel AS c"
         f"{value_r}, {ones} FROM {responses} r WHERE {where_r} UNION ALL "
@@ -230,11 +266,25 @@ def _grouped(bounds: _Bounds, day: tuple[str, list], name: str | None) -> None:
             f"{temporary} AS SELECT {keys}, {sums} FROM ({source}) src GROUP BY {keys}",
             [*day[1], *params_r, *bound_r, *params_d, *bound_d],
         )
+        # The units of each path, once per path: the spread joins them instead of splitting
+        # every grouped row's path again (millions of rows, a few hundred paths).
+        cursor.execute(
+            f"{temporary.replace(GROUPED, UNITS)} AS SELECT DISTINCT g.p AS p, u.value AS value "
+            f"FROM {_path_units()}"
+        )
+        if connection.vendor == "postgresql":
+            # Never analysed by autovacuum: without this the spread is planned for a thousand
+            # rows whatever they hold.
+            cursor.execute(f"ANALYZE {GROUPED}")
+            cursor.execute(f"ANALYZE {UNITS}")
+        else:
+            cursor.execute(f"CREATE INDEX {UNITS}_p ON {UNITS} (p)")
 
 
 def _drop() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {GROUPED}")
+        cursor.execute(f"DROP TABLE IF EXISTS {UNITS}")
 
 
 def _admit(dimension: Dimension, bounds: _Bounds) -> int | None:
@@ -263,7 +313,7 @@ def _admit(dimension: Dimension, bounds: _Bounds) -> int | None:
 # --- Spreading over units and periods -------------------------------------------------------
 
 
-def _units() -> str:
+def _path_units() -> str:
     """FROM-clause items giving `u.value`, each unit id of a grouped row's path `g.p`."""
     if connection.vendor == "postgresql":
         return (
@@ -271,6 +321,12 @@ def _units() -> str:
             "unnest(CAST(string_to_array(trim(both '/' from g.p), '/') AS bigint[])) AS u(value)"
         )
     return f"{GROUPED} g, json_each('[' || replace(trim(g.p, '/'), '/', ',') || ']') u"
+
+
+def _units(source: str) -> str:
+    """FROM-clause items giving `u.value`, each unit id of the path `g.p` of a row of
+    `source` (GROUPED or a grouping of it)."""
+    return f"{source} g JOIN {UNITS} u ON u.p = g.p"
 
 
 def _month(column: str) -> str:
@@ -312,22 +368,43 @@ def _spread(account_id: int, dimension_id: int | None, other: int | None = None)
         for model, conflict, detailed in zip(models, conflicts, (True, False), strict=True):
             table = quote(model._meta.db_table)
             for grain in (Rollup.Grain.DAY.value, Rollup.Grain.MONTH.value):
-                period = "g.d" if grain == "day" else _month("g.d")
-                selected = ["%s", "u.value", "%s", period, *head]
+                selected = ["%s", "u.value", "%s", "g.d", *head]
                 params: list = [account_id, grain, *head_params]
                 columns = ["account_id", "unit_id", "grain", "period", *named]
                 if detailed:
                     selected += ["g.t", "g.c"]
                     columns += ["touchpoint_id", "channel"]
                 group = ", ".join(str(i + 1) for i in range(len(selected)))
+                units = _units(_coarser(grain, detailed, dimension_id is not None))
                 update = ", ".join(
                     f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in HISTOGRAM
                 )
+                # PostgreSQL groups by hashing: added in the key's order, the rows go into the
+                # unique index page after page instead of all over it (many times the size of
+                # the buffer cache at ten million answers). SQLite's grouping sorts already.
+                order = ""
+                if connection.vendor == "postgresql":
+                    order = " ORDER BY " + ", ".join(str(columns.index(c) + 1) for c in conflict)
                 # "WHERE true": SQLite reads ON CONFLICT after a bare SELECT … FROM as a join.
                 cursor.execute(
                     f"INSERT INTO {table} ({', '.join(quote(c) for c in [*columns, *HISTOGRAM])}) "
-                    f"SELECT * FROM (SELECT {', '.join(selected)}, {sums} FROM {_units()}{joins} "
-                    f"GROUP BY {group} HAVING {nonzero}) counted WHERE true "
+                    f"SELECT * FROM (SELECT {', '.join(selected)}, {sums} FROM {units}{joins} "
+                    f"GROUP BY {group} HAVING {nonzero}) counted WHERE true{order} "
                     f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO UPDATE SET {update}",
                     [*params, *value_params],
                 )
+
+
+def _coarser(grain: str, detailed: bool, valued: bool) -> str:
+    """GROUPED's rows added up by month, or without touchpoint and channel, before they are
+    spread over their paths' units (a few times fewer rows to spread and group again); GROUPED
+    itself for the detailed days."""
+    if grain == Rollup.Grain.DAY.value and detailed:
+        return GROUPED
+    quote = connection.ops.quote_name
+    keys = ["p", "d" if grain == Rollup.Grain.DAY.value else f"{_month('d')} AS d"]
+    keys += ["t", "c"] if detailed else []
+    keys += ["v"] if valued else []
+    sums = ", ".join(f"CAST(SUM({quote(c)}) AS integer) AS {quote(c)}" for c in HISTOGRAM)
+    group = ", ".join(str(i + 1) for i in range(len(keys)))
+    return f"(SELECT {', '.join(keys)}, {sums} FROM {GROUPED} GROUP BY {group})"
