@@ -86,12 +86,15 @@ def test_the_reports_benchmark_runs_the_segment_query_set_and_rebuilds_a_kept_da
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "answers stored in" in out and "rows/s" in out
-    assert "rebuild-rollups: 3,000 answers" in out
+    assert "rebuild-rollups (rollups, segment rollups and the segment index): 3,000 answers" in out
+    assert "segment index: 12,000 entries" in out  # four segments per answer
     for level in ("brand", "region", "store"):
         for query in ("declared filter", "declared group_by", "two combined"):
             assert f"| {level} | {query} | app |" in out
+            assert f"| {level} | {query} | raw GROUP BY |" in out
+        assert f"| {level} | undeclared attribute | app |" in out
 
     again = bench(tmp_path, bench_url, *size, "--raw-runs", "1", "--keep", "--rebuild")
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "kept: 42 units; 3,000 answers" in again.stdout
-    assert "rebuild-rollups: 3,000 answers" in again.stdout
+    assert "rebuild-rollups (rollups, segment rollups and the segment index): 3,000" in again.stdout

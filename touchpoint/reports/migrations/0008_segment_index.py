@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_person_language'),
-        ('reports', '0006_response_segment_indexes'),
+        ('reports', '0007_rollups_without_foreign_key_checks'),
         ('responses', '0004_response_segments'),
     ]
 
