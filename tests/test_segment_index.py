@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from unittest import mock
 
 import pytest
 from django.db import connection, transaction
@@ -19,20 +20,17 @@ from hypothesis import strategies as st
 
 from tests.conftest import answer as conftest_answer
 from tests.conftest import fold_rollups
+from tests.segment_history import History
 from tests.test_rollups import fold
-from tests.test_segment_rollups import root
-from touchpoint.accounts.actions import do_create_unit, do_move_unit
+from touchpoint.accounts.actions import do_create_unit
 from touchpoint.accounts.models import Account
-from touchpoint.contacts.actions import do_erase_contact
-from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import bulk_insert
-from touchpoint.lib.segments import snapshot
 from touchpoint.reports import counting, folding, rollups, segment_index
 from touchpoint.reports.models import FoldState, SegmentEntry
 from touchpoint.reports.params import check_report_request
-from touchpoint.responses.actions import attribution_for, do_restate_history
+from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
-from touchpoint.surveys.models import Interaction, Touchpoint
+from touchpoint.surveys.models import Touchpoint
 
 pytestmark = pytest.mark.django_db
 _accounts = itertools.count()
@@ -90,120 +88,27 @@ def build_index(account, batch: int) -> None:
 )
 @given(data=st.data())
 def test_every_figure_from_the_segment_index_equals_a_count_of_the_raw_answers(data):
-    zone_name = data.draw(st.sampled_from(["UTC", "Europe/Paris", "Pacific/Auckland"]))
-    account = Account.objects.create(name="I", slug=f"i{next(_accounts)}", time_zone=zone_name)
-    units = [do_create_unit(account=account, kind="brand", code="b", name="B")]
-    for i in range(data.draw(st.integers(0, 5))):
-        parent = data.draw(st.sampled_from(units))
-        kind = data.draw(st.sampled_from(["region", "store"]))
-        units.append(
-            do_create_unit(account=account, kind=kind, code=f"u{i}", name=f"U{i}", parent=parent)
-        )
-    touchpoints = [
-        Touchpoint.objects.create(account=account, slug=f"t{i}", name=f"T{i}") for i in range(2)
-    ]
-    contacts = [
-        Contact.objects.create(
-            account=account,
-            email=f"c{i}@x.example",
-            attributes={}
-            if i == 0
+    history = History(
+        data,
+        attributes=lambda i: (
+            {}  # the last contact has none
+            if i == 4
             else {
                 "tier": data.draw(st.sampled_from(TIERS)),
                 "city": data.draw(st.sampled_from(CITIES)),
-            },
-        )
-        for i in range(5)
-    ]
-    first = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
-    made: list[Response] = []
-    Interaction.objects.create(  # unanswered: filters may name interaction.delivery
-        account=account,
-        touchpoint=touchpoints[0],
-        contact=contacts[0],
-        unit=units[0],
-        occurred_at=first,
-        payload_hash="x",
-        properties={"delivery": "home"},
+            }
+        ),
+        deliveries=DELIVERIES,
     )
-
-    def answers(count: int) -> None:
-        batch = []
-        for _ in range(count):
-            unit = data.draw(st.sampled_from(units))
-            unit.refresh_from_db()
-            contact = data.draw(st.sampled_from(contacts))
-            properties = {"delivery": data.draw(st.sampled_from(DELIVERIES))}
-            interaction = Interaction.objects.create(
-                account=account,
-                touchpoint=touchpoints[0],
-                contact=contact,
-                unit=unit,
-                occurred_at=first,
-                payload_hash="x",
-                properties=properties,
-            )
-            batch.append(
-                Response(
-                    account=account,
-                    unit=unit,
-                    unit_path=unit.path,
-                    attribution=attribution_for(unit),
-                    touchpoint=data.draw(st.sampled_from(touchpoints)),
-                    contact=contact,
-                    interaction=interaction,
-                    channel=data.draw(st.sampled_from(["email", "sms"])),
-                    score=data.draw(st.integers(0, 10)),
-                    answered_at=first
-                    + dt.timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 50))),
-                    segments=snapshot(contact.attributes, interaction.properties),
-                )
-            )
-        bulk_insert(batch)
-        rollups.record(account, [rollups.change_of(r, zone_name, plus=r.score) for r in batch])
-        made.extend(batch)
-
-    answers(data.draw(st.integers(0, 20)))
-    for step in data.draw(
-        st.lists(st.sampled_from(["answers", "fold", "score", "move", "erase"]), max_size=7)
-    ):
-        if step == "answers":
-            answers(data.draw(st.integers(1, 8)))
-        elif step == "fold":  # folds some changes and files a batch of past answers
-            folding.fold_account(
-                account.pk,
-                limit=data.draw(st.integers(0, 10)),
-                backfill=data.draw(st.integers(1, 10)),
-            )
-        elif step == "score" and made:
-            response = data.draw(st.sampled_from(made))
-            response.refresh_from_db()  # its path, as a restatement may have moved it
-            if Response.objects.filter(pk=response.pk).exists():
-                old, response.score = response.score, data.draw(st.integers(0, 10))
-                Response.objects.filter(pk=response.pk).update(score=response.score)
-                if old != response.score:
-                    rollups.record(
-                        account,
-                        [rollups.change_of(response, zone_name, plus=response.score, minus=old)],
-                    )
-        elif step == "move" and len(units) > 2:
-            moved, target = data.draw(st.sampled_from(units[1:])), data.draw(st.sampled_from(units))
-            moved.refresh_from_db()
-            target.refresh_from_db()
-            if not target.path.startswith(moved.path):
-                do_move_unit(unit=moved, new_parent=target)
-                if data.draw(st.booleans()):
-                    do_restate_history(unit=root(units))
-        elif step == "erase" and len(contacts) > 2:
-            contact = data.draw(st.sampled_from(contacts[1:]))
-            do_erase_contact(contact=contact, source="test")
-            contacts.remove(contact)
+    account, units, touchpoints = history.account, history.units, history.touchpoints
+    history.answers(data.draw(st.integers(10, 30)))  # enough for combinations to match
+    history.steps(max_size=7, fold_limits=(0, 10))
     build_index(account, data.draw(st.integers(1, 10)))
 
-    unit = data.draw(st.sampled_from(units))
+    unit = data.draw(st.sampled_from([units[0], *units]))  # the brand: half the time
     unit.refresh_from_db()
-    start = dt.date(2026, 1, 15) + dt.timedelta(data.draw(st.integers(0, 40)))
-    end = start + dt.timedelta(data.draw(st.integers(0, 40)))
+    start = dt.date(2026, 1, 15) + dt.timedelta(data.draw(st.integers(0, 30)))
+    end = start + dt.timedelta(data.draw(st.integers(10, 60)))
     touchpoint = data.draw(st.sampled_from([None, *touchpoints]))
     channel = data.draw(st.sampled_from(["", "email"]))
     pools = {
@@ -213,7 +118,7 @@ def test_every_figure_from_the_segment_index_equals_a_count_of_the_raw_answers(d
     }
     names = data.draw(st.lists(st.sampled_from(sorted(pools)), min_size=1, max_size=3, unique=True))
     chosen = {
-        name: data.draw(st.lists(st.sampled_from(pools[name]), min_size=1, max_size=2, unique=True))
+        name: data.draw(st.lists(st.sampled_from(pools[name]), min_size=1, max_size=3, unique=True))
         for name in names
     }
     by = tuple(
@@ -241,11 +146,14 @@ def test_every_figure_from_the_segment_index_equals_a_count_of_the_raw_answers(d
         )
         assert request.source == "segment index"
         units_asked = [u.pk for u in units] if "unit" in by else None
-        from_index = counting._from_index(request, by, units=units_asked, time=time)
         from_answers = counting._from_responses(request, by, units=units_asked, time=time)
-        assert {k: h for k, h in from_index.items() if any(h)} == {
-            k: h for k, h in from_answers.items() if any(h)
-        }
+        # A combination both ways: probing each answer's other values by key, or lists.
+        for probe_cost in (0, 10**6):
+            with mock.patch.object(segment_index, "_PROBED", probe_cost):
+                from_index = counting._from_index(request, by, units=units_asked, time=time)
+            assert {k: h for k, h in from_index.items() if any(h)} == {
+                k: h for k, h in from_answers.items() if any(h)
+            }
         if len(chosen) > 1:
             assert counting.plan(request, by)[0] == "index"
             assert counting.histograms(request, by, units=units_asked, time=time) == from_index

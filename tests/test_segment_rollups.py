@@ -15,15 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.segment_history import History
 from tests.test_report_queries import brute
 from tests.test_rollups import fold
-from touchpoint.accounts.actions import do_create_unit, do_move_unit
+from touchpoint.accounts.actions import do_create_unit
 from touchpoint.accounts.models import Account
-from touchpoint.contacts.actions import do_erase_contact
 from touchpoint.contacts.models import Contact
 from touchpoint.lib.bulk import bulk_insert
 from touchpoint.lib.segments import snapshot
-from touchpoint.reports import counting, figures, folding, recount, rollups
+from touchpoint.reports import counting, figures, folding, recount
 from touchpoint.reports.dimensions import do_declare_dimension, do_drop_dimension
 from touchpoint.reports.models import (
     Dimension,
@@ -34,9 +34,9 @@ from touchpoint.reports.models import (
     SegmentTotal,
 )
 from touchpoint.reports.params import check_group_by, check_report_request
-from touchpoint.responses.actions import attribution_for, do_restate_history
+from touchpoint.responses.actions import attribution_for
 from touchpoint.responses.models import Response
-from touchpoint.surveys.models import Interaction, Touchpoint
+from touchpoint.surveys.models import Touchpoint
 
 pytestmark = pytest.mark.django_db
 _accounts = itertools.count()
@@ -99,102 +99,18 @@ def brute_segments(account) -> dict[tuple, list[int]]:
 )
 @given(data=st.data())
 def test_every_figure_from_a_dimensions_rollups_equals_a_count_of_the_raw_answers(data):
-    zone_name = data.draw(st.sampled_from(["UTC", "Europe/Paris", "Pacific/Auckland"]))
-    account = Account.objects.create(name="S", slug=f"s{next(_accounts)}", time_zone=zone_name)
-    zone = ZoneInfo(zone_name)
-    units = [do_create_unit(account=account, kind="brand", code="b", name="B")]
-    for i in range(data.draw(st.integers(0, 5))):
-        parent = data.draw(st.sampled_from(units))
-        kind = data.draw(st.sampled_from(["region", "store"]))
-        units.append(
-            do_create_unit(account=account, kind=kind, code=f"u{i}", name=f"U{i}", parent=parent)
-        )
-    touchpoints = [
-        Touchpoint.objects.create(account=account, slug=f"t{i}", name=f"T{i}") for i in range(2)
-    ]
-    contacts = [
-        Contact.objects.create(
-            account=account,
-            email=f"c{i}@x.example",
-            attributes={} if i == 0 else {"tier": data.draw(st.sampled_from(TIERS))},
-        )
-        for i in range(5)
-    ]
-    first = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
-    made: list[Response] = []
-
-    def answers(count: int) -> None:
-        batch = []
-        for _ in range(count):
-            unit = data.draw(st.sampled_from(units))
-            unit.refresh_from_db()
-            contact = data.draw(st.sampled_from(contacts))
-            interaction = Interaction.objects.create(
-                account=account,
-                touchpoint=touchpoints[0],
-                contact=contact,
-                unit=unit,
-                occurred_at=first,
-                payload_hash="x",
-                properties={"delivery": data.draw(st.sampled_from(["home", "store"]))},
-            )
-            batch.append(
-                Response(
-                    account=account,
-                    unit=unit,
-                    unit_path=unit.path,
-                    attribution=attribution_for(unit),
-                    touchpoint=data.draw(st.sampled_from(touchpoints)),
-                    contact=contact,
-                    interaction=interaction,
-                    channel=data.draw(st.sampled_from(["email", "sms"])),
-                    score=data.draw(st.integers(0, 10)),
-                    answered_at=first
-                    + dt.timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 50))),
-                    segments=snapshot(contact.attributes, interaction.properties),
-                )
-            )
-        bulk_insert(batch)
-        rollups.record(account, [rollups.change_of(r, zone_name, plus=r.score) for r in batch])
-        made.extend(batch)
-
-    answers(data.draw(st.integers(0, 20)))
+    history = History(
+        data,
+        attributes=lambda i: {} if i == 0 else {"tier": data.draw(st.sampled_from(TIERS))},
+        deliveries=["home", "store"],
+    )
+    account, units, touchpoints = history.account, history.units, history.touchpoints
+    zone = ZoneInfo(history.zone)
+    history.answers(data.draw(st.integers(0, 20)))
     cap = data.draw(st.integers(2, 4))  # small, so that "other" happens
     tier, _ = do_declare_dimension(account, "contact.tier", cap=cap, now=NOW)
     do_declare_dimension(account, "interaction.delivery", now=NOW)
-    for step in data.draw(
-        st.lists(st.sampled_from(["answers", "fold", "score", "move", "erase"]), max_size=6)
-    ):
-        if step == "answers":
-            answers(data.draw(st.integers(1, 8)))
-        elif step == "fold":
-            folding.fold_account(
-                account.pk,
-                limit=data.draw(st.integers(1, 10)),
-                backfill=data.draw(st.integers(1, 10)),
-            )
-        elif step == "score" and made:
-            response = data.draw(st.sampled_from(made))
-            response.refresh_from_db()  # its path, as a restatement may have moved it
-            old, response.score = response.score, data.draw(st.integers(0, 10))
-            Response.objects.filter(pk=response.pk).update(score=response.score)
-            if old != response.score:
-                rollups.record(
-                    account,
-                    [rollups.change_of(response, zone_name, plus=response.score, minus=old)],
-                )
-        elif step == "move" and len(units) > 2:
-            moved, target = data.draw(st.sampled_from(units[1:])), data.draw(st.sampled_from(units))
-            moved.refresh_from_db()
-            target.refresh_from_db()
-            if not target.path.startswith(moved.path):
-                do_move_unit(unit=moved, new_parent=target)
-                if data.draw(st.booleans()):
-                    do_restate_history(unit=root(units))
-        elif step == "erase" and len(contacts) > 2:
-            contact = data.draw(st.sampled_from(contacts[1:]))
-            do_erase_contact(contact=contact, source="test")
-            contacts.remove(contact)  # gone: later answers come from the others
+    history.steps(max_size=6, fold_limits=(1, 10))
     finish_backfills(account)
     responses = list(Response.objects.filter(account=account))
 
@@ -273,12 +189,6 @@ def test_every_figure_from_a_dimensions_rollups_equals_a_count_of_the_raw_answer
     before = stored_segments(account)
     folding.rebuild(account)
     assert stored_segments(account) == before
-
-
-def root(units):
-    brand = units[0]
-    brand.refresh_from_db()
-    return brand
 
 
 @settings(max_examples=200, deadline=None)
