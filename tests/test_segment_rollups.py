@@ -101,7 +101,8 @@ def brute_segments(account) -> dict[tuple, list[int]]:
 def test_every_figure_from_a_dimensions_rollups_equals_a_count_of_the_raw_answers(data):
     history = History(
         data,
-        attributes=lambda i: {} if i == 0 else {"tier": data.draw(st.sampled_from(TIERS))},
+        # The last contact has no tier (hypothesis draws the first one most often).
+        attributes=lambda i: {} if i == 4 else {"tier": data.draw(st.sampled_from(TIERS))},
         deliveries=["home", "store"],
     )
     account, units, touchpoints = history.account, history.units, history.touchpoints
