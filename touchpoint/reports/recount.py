@@ -66,11 +66,11 @@ def recount(
     temporary table lives until its commit on PostgreSQL)."""
     if not connection.in_atomic_block:
         raise RuntimeError("recount under the account's fold lock, inside its transaction")
-    bounds = _Bounds(account_id, after, upto)
+    bounds = Bounds(account_id, after, upto)
     answers = _count(bounds)
     if not answers and not _has_changes(bounds):
         return 0
-    zone = _local_day(time_zone, bounds)
+    zone = local_day_sql(time_zone, bounds)
     with _memory():
         _recount(account_id, bounds, zone, rollups, dimensions)
     return answers
@@ -78,7 +78,7 @@ def recount(
 
 def _recount(
     account_id: int,
-    bounds: _Bounds,
+    bounds: Bounds,
     zone: tuple[str, list],
     rollups: bool,
     dimensions: Sequence[Dimension],
@@ -119,7 +119,9 @@ def _memory() -> Iterator[None]:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
 
 
-class _Bounds:
+class Bounds:
+    """An account's answers with an id in (after, upto] (upto None: all after), as SQL."""
+
     def __init__(self, account_id: int, after: int, upto: int | None) -> None:
         self.account_id, self.after, self.upto = account_id, after, upto
 
@@ -137,7 +139,7 @@ def _tables() -> tuple[str, str]:
     return quote(Response._meta.db_table), quote(RollupDelta._meta.db_table)
 
 
-def _count(bounds: _Bounds) -> int:
+def _count(bounds: Bounds) -> int:
     responses, _ = _tables()
     where, params = bounds.where("r", "id")
     with connection.cursor() as cursor:
@@ -145,7 +147,7 @@ def _count(bounds: _Bounds) -> int:
         return cursor.fetchone()[0]
 
 
-def _has_changes(bounds: _Bounds) -> bool:
+def _has_changes(bounds: Bounds) -> bool:
     _, deltas = _tables()
     where, params = bounds.where("d", "response_id")
     with connection.cursor() as cursor:
@@ -156,7 +158,7 @@ def _has_changes(bounds: _Bounds) -> bool:
 # --- Local days -----------------------------------------------------------------------------
 
 
-def _local_day(time_zone: str, bounds: _Bounds) -> tuple[str, list]:
+def local_day_sql(time_zone: str, bounds: Bounds) -> tuple[str, list]:
     """SQL (and its parameters) for the local day of `r.answered_at` in the zone."""
     if connection.vendor == "postgresql":
         return "CAST((r.answered_at AT TIME ZONE %s) AS date)", [time_zone]
@@ -232,7 +234,7 @@ def _segment_text(column: str, name: str) -> tuple[str, list]:
     return f"COALESCE(json_extract({column}, %s), '')", [f"$.{json.dumps(name)}"]
 
 
-def _grouped(bounds: _Bounds, day: tuple[str, list], name: str | None) -> None:
+def _grouped(bounds: Bounds, day: tuple[str, list], name: str | None) -> None:
     """The answers and their negated pending changes, grouped (step 1), into GROUPED."""
     quote = connection.ops.quote_name
     responses, deltas = _tables()
@@ -287,7 +289,7 @@ def _drop() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {UNITS}")
 
 
-def _admit(dimension: Dimension, bounds: _Bounds) -> int | None:
+def _admit(dimension: Dimension, bounds: Bounds) -> int | None:
     """Give the dimension's values in the range their rollups (`Buckets`): the new ones in
     the order they first appear. Returns the "other" bucket's id (None: no value beyond the
     cap)."""

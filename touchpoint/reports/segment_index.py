@@ -4,9 +4,11 @@ report filtered on segments reads only the answers with those values, whatever t
 
 A declared dimension's rollups answer a filter or a group on one dimension in a few rows; the
 index answers the rest (several segments together, an attribute nobody declared, a value
-counted under "other") by reading, for the most selective filter, the entries of its values
-in the period (one index range: value, day, then everything a report counts by), and for
-each other filter probing the answer's own entries by key (answer, value).
+counted under "other") by reading the entries of one filter's values in the period (one
+index range: value, day, then everything a report counts by) and, for each other filter,
+either keeping the answers found in a list of that filter's answers (built once for the
+statement) or probing the answer's own entries by key (answer, value): whichever reads less
+for the counts of entries each filter has in the period (`_probe_cheaper`).
 
 - `file_changes`: the fold's step. The entries hold the answers as the folded changes left
   them, like the rollups: in the fold's transaction, each answer a change touches loses its
@@ -39,7 +41,7 @@ from touchpoint.reports.models import (
     SegmentEntry,
     SegmentTerm,
 )
-from touchpoint.reports.recount import _Bounds, _local_day
+from touchpoint.reports.recount import Bounds, local_day_sql
 from touchpoint.reports.rollups import Change
 from touchpoint.responses.models import Response
 
@@ -272,9 +274,9 @@ def _file_past(account_id: int, time_zone: str, after: int, upto: int) -> int:
     with no change in the log as they stand (one INSERT … SELECT), those with changes as
     they were before the first of them (which folding then files)."""
     entries, terms, responses, deltas = _tables()
-    bounds = _Bounds(account_id, after, upto)
+    bounds = Bounds(account_id, after, upto)
     where, params = bounds.where("r", "id")
-    day, day_params = _local_day(time_zone, bounds)
+    day, day_params = local_day_sql(time_zone, bounds)
     # Each answer's (key, value) pairs, then their terms by the unique index: CROSS JOIN is
     # how SQLite is told to take the tables in that order (it otherwise read every term in
     # the outer loop, twenty times slower); PostgreSQL plans it as a plain join.
