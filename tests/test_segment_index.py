@@ -321,3 +321,16 @@ def test_a_rebuild_that_makes_the_read_index_again_files_the_same_entries(shop):
             if info["index"]
         }
     assert "segment_entry_read" in names
+
+
+def test_a_combination_counts_the_answers_with_every_value_both_ways(shop):
+    account = shop[0]
+    given = [(10, "gold", "home"), (9, "gold", "store"), (3, "silver", "home")]
+    for score, tier, delivery in given:
+        answer(shop, score, {"contact.tier": tier, "interaction.delivery": delivery})
+    fold(account)
+    answer(shop, 6, {"contact.tier": "gold", "interaction.delivery": "home"})  # in the log
+    for probe_cost in (0, 10**6):  # probing each answer's values by key, or lists
+        with mock.patch.object(segment_index, "_PROBED", probe_cost):
+            histogram = gold_and_home(shop)
+        assert (sum(histogram), histogram[10], histogram[6]) == (2, 1, 1)
