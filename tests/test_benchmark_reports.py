@@ -39,8 +39,10 @@ def bench_url(tmp_path):
     import psycopg
 
     parts = urlsplit(url)
-    # test_ as Django's test databases: never the `<name>_bench` a person benchmarks in.
-    name = f"test_{parts.path.lstrip('/') or 'touchpoint'}_bench"
+    # test_ as Django's test databases: never the `<name>_bench` a person benchmarks in; one
+    # per test process (two benchmarks at once in one database would drop each other's).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = f"test_{parts.path.lstrip('/') or 'touchpoint'}_{worker}_bench".replace("__", "_")
     yield parts._replace(path=f"/{name}").geturl()
     with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
