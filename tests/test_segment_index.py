@@ -188,16 +188,19 @@ def answer(shop, score: int, segments: dict) -> Response:
     return response
 
 
-def gold_and_home(shop):
-    _, brand, _ = shop
-    request = check_report_request(
-        unit=brand,
+def gold_and_home_request(shop):
+    """The brand in March, gold contacts delivered at home."""
+    return check_report_request(
+        unit=shop[1],
         start=dt.date(2026, 3, 1),
         end=dt.date(2026, 3, 31),
         segments={"contact.tier": ["gold"], "interaction.delivery": ["home"]},
         now=NOW,
     )
-    return counting.summed(counting.histograms(request))
+
+
+def gold_and_home(shop):
+    return counting.summed(counting.histograms(gold_and_home_request(shop)))
 
 
 def test_a_fold_that_fails_leaves_the_index_and_the_log_as_they_were(shop, monkeypatch):
@@ -208,11 +211,13 @@ def test_a_fold_that_fails_leaves_the_index_and_the_log_as_they_were(shop, monke
     before = entries(account)
     assert gold_and_home(shop)[9] == 1 and gold_and_home(shop)[3] == 1
 
-    def fail(*args, **kwargs):
+    filed = segment_index.file_changes
+
+    def file_then_die(*args, **kwargs):
+        filed(*args, **kwargs)
         raise RuntimeError("the worker died mid-fold")
 
-    monkeypatch.setattr(rollups, "apply_segments", fail)
-    monkeypatch.setattr(folding, "apply_segments", fail)
+    monkeypatch.setattr(segment_index, "file_changes", file_then_die)
     with pytest.raises(RuntimeError), transaction.atomic():
         folding.fold_account(account.pk)
     assert entries(account) == before  # the failed fold filed nothing
@@ -224,16 +229,10 @@ def test_a_fold_that_fails_leaves_the_index_and_the_log_as_they_were(shop, monke
 
 
 def test_until_the_index_is_built_reports_read_the_raw_answers_and_say_so(shop):
-    account, brand, _ = shop
+    account = shop[0]
     answer(shop, 10, {"contact.tier": "gold", "interaction.delivery": "home"})
     FoldState.objects.update_or_create(account=account, defaults={"indexed": False})
-    request = check_report_request(
-        unit=brand,
-        start=dt.date(2026, 3, 1),
-        end=dt.date(2026, 3, 31),
-        segments={"contact.tier": ["gold"], "interaction.delivery": ["home"]},
-        now=NOW,
-    )
+    request = gold_and_home_request(shop)
     path, _ = counting.plan(request)
     why = counting.provenance(request).why
     assert path == "responses" and request.source == "responses"
@@ -241,13 +240,7 @@ def test_until_the_index_is_built_reports_read_the_raw_answers_and_say_so(shop):
     assert segment_index.state(account.pk).percent == 0
     fold(account)
     assert segment_index.state(account.pk).ready
-    request = check_report_request(
-        unit=brand,
-        start=dt.date(2026, 3, 1),
-        end=dt.date(2026, 3, 31),
-        segments={"contact.tier": ["gold"], "interaction.delivery": ["home"]},
-        now=NOW,
-    )
+    request = gold_and_home_request(shop)  # a new request looks the index up afresh
     assert counting.plan(request)[0] == "index" and request.source == "segment index"
     assert counting.provenance(request).label == "segment index"
     assert gold_and_home(shop)[10] == 1
