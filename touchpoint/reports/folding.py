@@ -1,19 +1,22 @@
-"""Folding the delta log into the rollups, backfilling declared dimensions, rebuilding.
+"""Folding the delta log into the rollups and the segment index, backfilling declared
+dimensions, building the index, rebuilding.
 
 `fold_pending` is the worker's step (every pass, so within a second of an answer): for
 each account with changes waiting, it takes the account's fold lock (another worker skips
 the account), deletes a batch of the oldest changes and adds them to the rollups, totals and
-segment rollups in the same transaction. A fold that dies or rolls back leaves the changes
-in the log, untouched, for the next one; one that commits has moved them: no change is ever
-counted twice or lost, and figures, which add the log to the rollups in one statement, read
-the same numbers before, during and after.
+segment rollups, and files them in the segment index, in the same transaction. A fold that
+dies or rolls back leaves the changes in the log, untouched, for the next one; one that
+commits has moved them: no change is ever counted twice or lost, and figures, which add the
+log to the rollups in one statement, read the same numbers before, during and after.
 
 A declared dimension is backfilled by the same step, a batch of past answers at a time in id
 order, under the same lock: the answers up to `backfilled_to` are counted, and a change to
 one of them counts for the dimension when folded; a change to a later answer does not, since
 the backfill will count that answer as it stands when it reaches it. Each batch counts its
 answers less their changes still in the log (read in the same statement), since folding
-those adds them. `rebuild` recomputes every rollup the same way, from the answers alone.
+those adds them. An account's segment index is built for its past answers the same way
+(`segment_index.build_batch`, `FoldState.indexed_to`). `rebuild` recomputes every rollup and
+the index the same way, from the answers alone.
 """
 
 from __future__ import annotations
