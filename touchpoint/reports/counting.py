@@ -20,7 +20,6 @@ Answers count where they were given (attribution snapshot): a unit moved later k
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +45,7 @@ from touchpoint.reports.models import (
     SegmentTotal,
 )
 from touchpoint.reports.params import ReportRequest, segment_q
+from touchpoint.reports.recount import segment_text
 from touchpoint.responses.models import Response
 
 Histograms = dict[tuple, list[int]]
@@ -320,15 +320,6 @@ def _in_list(connection, column: str, values: list, params: list) -> str:
         return f"{column} = ANY(%s)"
     params.extend(values)
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
-
-
-def segment_text(connection, column: str, name: str, params: list) -> str:
-    """SQL for an answer's (or change's) text of segment `name`, or NULL without one."""
-    if connection.vendor == "postgresql":
-        params.append(name)
-        return f"({column} ->> %s)"
-    params.append(f"$.{json.dumps(name)}")
-    return f"json_extract({column}, %s)"
 
 
 def _pending_branch(

@@ -88,10 +88,11 @@ def fold_account(account_id: int, *, limit: int = BATCH, backfill: int = BACKFIL
             return 0  # another worker is folding this account
         changes = claim(account_id, limit)
         dimensions = list(Dimension.objects.filter(account_id=account_id).order_by("pk"))
+        index_progress = segment_index.progress(account_id)
         if changes:
             apply(account_id, counted(changes))
             apply_segments(account_id, segment_counted(changes, _rules(dimensions)))
-            segment_index.file_changes(account_id, changes)
+            segment_index.file_changes(account_id, changes, index_progress)
             FoldState.objects.filter(account_id=account_id).update(
                 folded_at=timezone.now(), folded=F("folded") + len(changes)
             )
@@ -99,7 +100,7 @@ def fold_account(account_id: int, *, limit: int = BATCH, backfill: int = BACKFIL
         for dimension in dimensions:
             if dimension.state == Dimension.State.BACKFILLING:
                 counted_past += backfill_batch(dimension, backfill)
-        if not FoldState.objects.filter(account_id=account_id, indexed=True).exists():
+        if not index_progress[0]:  # not built yet: file a batch of past answers
             zone = Account.objects.values_list("time_zone", flat=True).get(pk=account_id)
             counted_past += segment_index.build_batch(account_id, zone, backfill)
     return len(changes) + counted_past

@@ -228,10 +228,19 @@ def _offsets(
 # --- Grouping -------------------------------------------------------------------------------
 
 
-def _segment_text(column: str, name: str) -> tuple[str, list]:
+def segment_text(connection, column: str, name: str, params: list) -> str:
+    """SQL for an answer's (or change's) text of segment `name`, or NULL without one (its
+    parameter appended to `params`). Also what reports filter and group by."""
     if connection.vendor == "postgresql":
-        return f"COALESCE({column} ->> %s, '')", [name]
-    return f"COALESCE(json_extract({column}, %s), '')", [f"$.{json.dumps(name)}"]
+        params.append(name)
+        return f"({column} ->> %s)"
+    params.append(f"$.{json.dumps(name)}")
+    return f"json_extract({column}, %s)"
+
+
+def _segment_text(column: str, name: str) -> tuple[str, list]:
+    params: list = []
+    return f"COALESCE({segment_text(connection, column, name, params)}, '')", params
 
 
 def _grouped(bounds: Bounds, day: tuple[str, list], name: str | None) -> None:

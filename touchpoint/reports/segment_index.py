@@ -26,7 +26,6 @@ for the counts of entries each filter has in the period (`_probe_cheaper`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,7 @@ from touchpoint.reports.models import (
     SegmentEntry,
     SegmentTerm,
 )
-from touchpoint.reports.recount import Bounds, local_day_sql
+from touchpoint.reports.recount import Bounds, local_day_sql, segment_text
 from touchpoint.reports.rollups import Change
 from touchpoint.responses.models import Response
 
@@ -141,12 +140,19 @@ class _Filed:
     score: int
 
 
-def file_changes(account_id: int, changes: Sequence[Change]) -> None:
+def progress(account_id: int) -> tuple[bool, int]:
+    """(built, the answers filed so far: those with an id up to this) of the account's index."""
+    row = FoldState.objects.filter(account_id=account_id).values_list("indexed", "indexed_to")
+    return row.first() or (False, 0)
+
+
+def file_changes(
+    account_id: int, changes: Sequence[Change], built: tuple[bool, int] | None = None
+) -> None:
     """File the folded changes (in the order they were made) in the index: each answer they
     touch gets the entries of its state after them. Only for the answers the index holds
-    (`FoldState.indexed_to`, or all once built); in the fold's transaction."""
-    row = FoldState.objects.filter(account_id=account_id).values_list("indexed", "indexed_to")
-    indexed, upto = row.first() or (False, 0)
+    (`progress`, read here unless the caller has it); in the fold's transaction."""
+    indexed, upto = built if built is not None else progress(account_id)
     states: dict[int, _Filed | None] = {}
     for change in changes:
         if not indexed and change.response_id > upto:
@@ -339,10 +345,6 @@ def _file_pending(account_id: int, after: int, upto: int) -> int:
 # --- Reading --------------------------------------------------------------------------------
 
 
-class NotIndexed(Exception):
-    """A request the index cannot answer: no segment to filter on."""
-
-
 def counted(
     account_id: int,
     *,
@@ -360,7 +362,7 @@ def counted(
     `unit_ids` in [start, end] with one of the given values of every filter: the index's
     entries and the log's unfolded changes, in one statement."""
     if not filters:
-        raise NotIndexed
+        raise ValueError("the segment index answers requests with a segment filter")
     deltas = _tables()[3]
     names = sorted({name for name, _ in filters} | {b for b in by if "." in b})
     ids: dict[tuple[str, str], int] = {}
@@ -409,7 +411,8 @@ def counted(
         elif b == "channel":
             select.append("d.channel")
         else:
-            select.append(f"COALESCE({_text('d.segments', b, select_params)}, '')")
+            text = segment_text(connection, "d.segments", b, select_params)
+            select.append(f"COALESCE({text}, '')")
     if time:
         select.append("d.day")
     where.append("d.day >= %s AND d.day <= %s")
@@ -423,9 +426,8 @@ def counted(
         where.append("d.channel = %s")
         where_params.append(channel)
     for name, values in filters:
-        where.append(
-            f"{_text('d.segments', name, where_params)} IN ({', '.join(['%s'] * len(values))})"
-        )
+        text = segment_text(connection, "d.segments", name, where_params)
+        where.append(f"{text} IN ({', '.join(['%s'] * len(values))})")
         where_params.extend(values)
     scores = " UNION ALL ".join(f"SELECT {n} AS v" for n in range(11))
     signed = " ".join(f"WHEN {n} THEN d.{_q(c)}" for n, c in enumerate(HISTOGRAM))
@@ -438,15 +440,6 @@ def counted(
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(branches), params)
         return cursor.fetchall()
-
-
-def _text(column: str, name: str, params: list) -> str:
-    """SQL for a change's text of segment `name`, or NULL without one."""
-    if connection.vendor == "postgresql":
-        params.append(name)
-        return f"({column} ->> %s)"
-    params.append(f"$.{json.dumps(name)}")
-    return f"json_extract({column}, %s)"
 
 
 def _entries_in(term_ids: list[int], start: dt.date, end: dt.date) -> int:
