@@ -114,9 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; IMMEDIATE transactions take the
     # write lock up front, so two writers queue instead of failing with "database is locked".
     # A page cache of up to 64 MB (default 2 MB) keeps the unique indexes a long import
-    # inserts into in memory (about +7% rows/s in a 200,000-row import). A
-    # request's connection closes with the request, so only long-lived ones (the worker,
-    # commands) ever fill it.
+    # inserts into in memory (about +7% rows/s in a 200,000-row import).
+    # A web process keeps its connection between requests (10 minutes unless
+    # DATABASE_CONN_MAX_AGE says otherwise), as on PostgreSQL: opening one, with its pragmas,
+    # the schema read and an empty page cache, took 6 of an answer's 14 ms of CPU (page and
+    # answer, benchmarks/load.py). Autocommit keeps no read open between requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600)
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -136,7 +139,7 @@ else:
     # Connections are kept (60 s unless DATABASE_CONN_MAX_AGE says otherwise; checked before
     # reuse): opening one costs more than a whole dashboard's statements. On a kept
     # connection the rollup statements are prepared from their second run (see
-    # reports.counting._rollup_cursor; Django's own cursors bind client-side and never are):
+    # lib.compiled.prepared_cursor; Django's own cursors bind client-side and never are):
     # planning took 0.25 of a store headline's 0.5 ms. A pooler in transaction mode must keep
     # prepared statements (PgBouncer 1.21+, max_prepared_statements), or set
     # DATABASE_PREPARED_STATEMENTS=false.

@@ -10,6 +10,10 @@ iterator does), and runs that SQL again with the real value in the stand-in's pl
 
 Only for querysets whose SQL does not depend on the value (a filter on one column by
 equality); the stand-in must appear exactly once among the parameters.
+
+On PostgreSQL such a statement also runs prepared (`prepared_cursor`): the survey page's
+twelve-table join took 4 ms to plan and 0.3 ms to run, planned again on every page view and
+answer, because Django's own cursors bind parameters client-side and are never prepared.
 """
 
 from __future__ import annotations
@@ -23,6 +27,21 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
 M = TypeVar("M", bound=Model)
+
+
+def prepared_cursor(connection):
+    """A cursor for statements whose best plan does not depend on their values. On
+    PostgreSQL one that binds parameters server-side, which psycopg prepares from a
+    statement's second run on a connection (prepare_threshold, settings.py), so it is
+    planned once per connection; elsewhere the connection's usual cursor."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    # Imported here: it imports psycopg, which a SQLite-only install may not have.
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    # As connection.cursor() wraps its own: query logging, error translation, thread checks.
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 class _Compiled:
@@ -83,7 +102,7 @@ class CompiledQuery(Generic[M]):
         compiled = self._compiled(alias)
         params = list(compiled.params)
         params[compiled.index] = value
-        with connections[alias].cursor() as cursor:
+        with prepared_cursor(connections[alias]) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchmany(1)
         if not rows:
