@@ -22,7 +22,11 @@ survey links through the survey page's own form, with many concurrent respondent
      detractors; 40 % with a comment) and expect the redirect to the thank-you or
      follow-up page.
    Prints answers/s, the latency of the page, of the answer and of both (p50, p99) and the
-   errors, beside the anchor's requests/s and latency.
+   errors, beside the anchor's requests/s and latency; and the CPU each answer cost the web
+   server, the background worker (folds, relays, comment analysis), PostgreSQL (its local
+   processes), the clients themselves and the whole machine (any neighbour on a shared
+   machine too): two cores give at most 2,000 ms of CPU a second, so the machine's figure
+   bounds the rate.
 4. Checks: every link answered exactly once (one response per invitation, every invitation
    answered), and the dashboards' figures read through the application's own report
    functions equal the same figures after `rebuild-rollups`, at every unit.
@@ -130,9 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     for web, tokens in zip(webs, runs, strict=True):
         with Server(web, workdir / f"web-{web}", env, worker=not args.no_worker) as server:
             anchor = static_anchor(server.port, args.anchor, args.clients)
-            cpu = server.cpu_seconds()
+            cpu, client, machine = server.cpu_seconds(), time.process_time(), machine_cpu()
+            worker, database = server.worker_cpu_seconds(), postgres_cpu()
             answered = answer_all(server.port, tokens, args.clients, random.Random(web))
+            answered.database_cpu = postgres_cpu() - database
             answered.web_cpu = server.cpu_seconds() - cpu
+            answered.worker_cpu = server.worker_cpu_seconds() - worker
+            answered.client_cpu = time.process_time() - client
+            answered.machine_cpu = machine_cpu() - machine
         results.append((web, anchor, answered, os.getloadavg()[0]))
         print(f"  {web} web worker(s): done, load {os.getloadavg()[0]:.2f}", flush=True)
     print()
@@ -327,8 +336,16 @@ class Server:
             children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
         except OSError:
             return 0.0
+        return self._cpu([str(master), *children])
+
+    def worker_cpu_seconds(self) -> float:
+        """CPU time used so far by the background worker (folds, relays), if it runs."""
+        return self._cpu([str(p.pid) for p in self.processes[1:]])
+
+    @staticmethod
+    def _cpu(pids: list[str]) -> float:
         ticks = 0
-        for pid in [str(master), *children]:
+        for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
@@ -345,6 +362,32 @@ class Server:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (0 for SQLite, which
+    works inside the web and worker processes; a neighbour's queries count too)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has used (busy time of all cores, Linux /proc/stat):
+    per answer, it says how many answers two cores could give at most (neighbours count)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    busy = sum(int(f) for i, f in enumerate(fields[:8]) if i not in (3, 4))  # less idle, iowait
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes]:
@@ -370,6 +413,10 @@ class Timings:
     answer: list = field(default_factory=list)
     both: list = field(default_factory=list)
     web_cpu: float = 0.0  # seconds of the web server's CPU while these answers were given
+    worker_cpu: float = 0.0  # of the background worker meanwhile (folds, relays)
+    database_cpu: float = 0.0  # of the machine's PostgreSQL processes
+    client_cpu: float = 0.0  # of this process: the clients' own (HTTP, reading the form)
+    machine_cpu: float = 0.0  # of the whole machine: server, worker, database, clients
 
     @property
     def rate(self) -> float:
@@ -514,21 +561,29 @@ def ms(values: list[float], q: float) -> str:
     return f"{statistics.quantiles(values, n=100)[int(q) - 1] * 1000:.0f}"
 
 
+def per(seconds: float, answers: int) -> str:
+    return f"{seconds * 1000 / answers:.1f}" if answers else "-"
+
+
 def print_table(results, args) -> None:
     print(
         f"{args.clients} clients; latency in ms (p50/p99); the anchor: GET of a static file "
         "by the same clients"
     )
     print(
-        "| web | answers/s | web CPU ms/answer | page p50/p99 | answer p50/p99 | both p50/p99 "
-        "| errors | anchor req/s | anchor p50/p99 | answers/s per anchor req/s | load |"
+        "| web | answers/s | CPU ms/answer: web, worker, database, clients, machine "
+        "| page p50/p99 "
+        "| answer p50/p99 | both p50/p99 | errors | anchor req/s | anchor p50/p99 "
+        "| answers/s per anchor req/s | load |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = None
     for web, anchor, t, load_1 in results:
         base = base or t.rate
         print(
-            f"| {web} | {t.rate:,.0f} | {t.web_cpu * 1000 / t.done if t.done else 0:.1f} "
+            f"| {web} | {t.rate:,.0f} | {per(t.web_cpu, t.done)}, {per(t.worker_cpu, t.done)}, "
+            f"{per(t.database_cpu, t.done)}, {per(t.client_cpu, t.done)}, "
+            f"{per(t.machine_cpu, t.done)} "
             f"| {ms(t.page, 50)}/{ms(t.page, 99)} "
             f"| {ms(t.answer, 50)}/{ms(t.answer, 99)} | {ms(t.both, 50)}/{ms(t.both, 99)} "
             f"| {t.errors} | {anchor.rate:,.0f} | {ms(anchor.both, 50)}/{ms(anchor.both, 99)} "

@@ -12,6 +12,7 @@ from django.db import connection, connections
 
 from tests.conftest import interaction
 from touchpoint.contacts.actions import do_opt_out
+from touchpoint.events import actions as events
 from touchpoint.intake.actions import record_interactions
 from touchpoint.intake.schemas import InteractionIn
 from touchpoint.outbox import engine
@@ -107,10 +108,29 @@ def test_no_reminder_after_an_answer(reminding, smtp, clock):
     invitation = sent_invitation(reminding)
     clock.move_to(NOW + dt.timedelta(days=1))
     do_answer_invitation(invitation, score=9)
+    # The worker relays the answer and cancels the waiting reminders, in one statement.
+    assert events.relay() >= 1
     assert set(invitation.reminders.values_list("state", flat=True)) == {"cancelled"}
+    assert set(invitation.reminders.values_list("detail", flat=True)) == {"answered"}
     clock.move_to(NOW + dt.timedelta(days=10))
     assert reminders.send_due_reminders() == 0
     assert len(smtp.messages) == 1
+
+
+def test_no_reminder_after_an_answer_the_worker_has_not_relayed_yet(reminding, smtp, clock):
+    """The answer's own transaction leaves the reminders waiting (off its hot path); the
+    sending finds the invitation answered and stops each one."""
+    invitation = sent_invitation(reminding)
+    clock.move_to(NOW + dt.timedelta(days=1))
+    do_answer_invitation(invitation, score=9)
+    assert set(invitation.reminders.values_list("state", flat=True)) == {"pending"}
+    clock.move_to(NOW + dt.timedelta(days=10))
+    assert reminders.send_due_reminders() == 0
+    assert len(smtp.messages) == 1
+    assert set(invitation.reminders.values_list("state", flat=True)) == {"cancelled"}
+    assert all(
+        d.startswith("answered") for d in invitation.reminders.values_list("detail", flat=True)
+    )
 
 
 def test_an_answer_that_arrives_while_the_reminder_is_being_sent_stops_it(reminding, smtp, clock):

@@ -73,3 +73,31 @@ def test_a_failing_step_is_logged_and_the_others_still_run(brand, receiver, monk
         quietly_run_worker()
     assert "worker step 'broken' failed" in caplog.text
     assert Delivery.objects.get(event_type="response.created").state == "sent"
+
+
+def test_a_pass_says_whether_to_wait_a_poll_a_moment_or_not_at_all():
+    """Nothing done: the worker waits its poll interval. Some work, all done: a moment
+    (GATHER), so a trickle of answers is relayed and folded in batches. A whole batch done:
+    more is waiting, so the next pass follows at once."""
+    given: list[int] = []
+
+    def step(*, limit: int) -> int:
+        assert limit == 50
+        return given.pop()
+
+    def plan() -> list[schedule.Step]:
+        return [
+            schedule.Step("quiet", lambda: 7, 0),  # not a busy step: its result is not work
+            schedule.Step("sending", step, 0, busy=True, batch=50),
+            schedule.Step("folding", step, 0, busy=True, batch=50),
+        ]
+
+    given[:] = [0, 0]
+    assert schedule.run_pass(plan()) is schedule.Pass.IDLE
+    given[:] = [0, 3]
+    assert schedule.run_pass(plan()) is schedule.Pass.WORKED
+    given[:] = [3, 50]
+    assert schedule.run_pass(plan()) is schedule.Pass.BACKLOG
+    given[:] = [50, 0]
+    assert schedule.run_pass(plan()) is schedule.Pass.BACKLOG
+    assert 0 < schedule.GATHER < 1

@@ -41,7 +41,9 @@ def prepared_cursor(connection):
 
     connection.ensure_connection()
     # As connection.cursor() wraps its own: query logging, error translation, thread checks.
-    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    # (The stubs give the psycopg cursor class no arguments; it takes its connection.)
+    cursor = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+    return connection._prepare_cursor(cursor)
 
 
 class _Compiled:

@@ -12,4 +12,4 @@ class SurveysConfig(AppConfig):
 
         subscribe("contact.unsubscribed", subscribers.on_unsubscribed, in_transaction=True)
         subscribe("contact.unsubscribed", reminders.on_unsubscribed, in_transaction=True)
-        subscribe("response.created", reminders.on_answered, in_transaction=True)
+        subscribe("response.created", reminders.on_answered)

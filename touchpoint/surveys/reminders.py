@@ -4,9 +4,10 @@ by the outbox engine like every message, cancelled by an answer or an opt-out.
 Rules: at most the touchpoint's `reminder_count`, each `reminder_after_days` after the
 previous message, on the invitation's channel, out of quiet hours in the contact's time zone,
 and only before the invitation expires. A reminder is never sent after an answer: the
-answer's transaction locks the invitation row and cancels the waiting reminders, and a
-reminder's hand-off checks the invitation under that same lock (SQLite takes the whole
-database for a write transaction), so one of the two comes first and the other sees it.
+answer's transaction locks the invitation row, and a reminder's hand-off checks the
+invitation under that same lock (SQLite takes the whole database for a write transaction),
+so one of the two comes first and the other sees it. The worker then cancels the answered
+invitation's waiting reminders (relayed after the answer commits, off its hot path).
 """
 
 from __future__ import annotations
@@ -64,21 +65,21 @@ def cancel(reminders: QuerySet[Reminder], why: str) -> int:
     )
 
 
-# --- Subscribers (in the transaction of the change) ----------------------------------------------
+# --- Subscribers --------------------------------------------------------------------------------
 
 
 def on_answered(events: list[Event]) -> None:
-    """An answer makes its invitation's reminders unneeded."""
-    invitations = [
-        invitation_id
-        for e in events
-        if (invitation_id := getattr(e.subject, "invitation_id", None)) is not None
-    ]
-    if invitations:
-        cancel(Reminder.objects.filter(invitation_id__in=invitations), "answered")
+    """An answer makes its invitation's waiting reminders unneeded. Relayed by the worker
+    after the answer commits, in one statement for a batch of answers, not in the answer's
+    own transaction: no reminder can go after an answer whichever comes first, since a
+    reminder's hand-off finds the invitation answered under its lock (`_needless`)."""
+    answers = [e.subject_id for e in events if e.subject_id is not None]
+    if answers:
+        cancel(Reminder.objects.filter(invitation__response__in=answers), "answered")
 
 
 def on_unsubscribed(events: list[Event]) -> None:
+    """An opt-out cancels the contact's waiting reminders (in the opt-out's transaction)."""
     for event in events:
         waiting = Reminder.objects.filter(invitation__contact_id__in=[event.subject_id])
         if event.data["channel"]:
