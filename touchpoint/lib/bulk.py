@@ -30,6 +30,8 @@ from django.db.models.base import ModelState
 from django.db.models.lookups import In
 from django.utils import timezone
 
+from touchpoint.lib.compiled import prepared_cursor
+
 # Statements here are built from model metadata (quoted names) only; values are always
 # parameters.
 # ruff: noqa: S608
@@ -325,8 +327,32 @@ def insert_few(objs: Sequence[Model]) -> None:
         return
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
-    ops = connection.ops
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields, sql = _insert_statement(model, connection.alias, len(objs), returning=False)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, _stamped_values(objs, fields, connection))
+
+
+def insert_one(obj: Model) -> None:
+    """Insert one new instance and set its key, as `obj.save(force_insert=True)` does, from
+    SQL built once per model and run prepared on PostgreSQL: the ORM compiles the INSERT anew
+    on every save (about 0.3 ms, an answer's stored response). No signals are sent (none is
+    connected for the models this writes)."""
+    model = type(obj)
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        obj.save(force_insert=True, using=alias)
+        return
+    fields, sql = _insert_statement(model, alias, 1, returning=True)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, _stamped_values([obj], fields, connection))
+        (key,) = cursor.fetchone()
+    obj.pk = key
+    obj._state.adding, obj._state.db = False, alias
+
+
+def _stamped_values(objs: Sequence[Model], fields: Sequence[Field], connection) -> list:
+    """The rows' parameters, auto_now(_add) fields left empty given the current time."""
     now = timezone.now()
     for obj in objs:
         for f in fields:
@@ -334,17 +360,26 @@ def insert_few(objs: Sequence[Model]) -> None:
                 obj, f.attname
             ) is None:
                 setattr(obj, f.attname, now)
+    return [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields]
+
+
+@cache
+def _insert_statement(
+    model: type[Model], alias: str, rows: int, *, returning: bool
+) -> tuple[list[Field], str]:
+    """The fields (all but the key) and the INSERT of `rows` rows of them, with the new key
+    read back when `returning`."""
+    ops = connections[alias].ops
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [
-        f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {ops.quote_name(model._meta.db_table)} "
-            f"({', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
-            f"VALUES {', '.join([row] * len(objs))}",
-            params,
-        )
+    sql = (
+        f"INSERT INTO {ops.quote_name(model._meta.db_table)} "
+        f"({', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
+        f"VALUES {', '.join([row] * rows)}"
+    )
+    if returning:
+        sql += f" RETURNING {ops.quote_name(str(model._meta.pk.column))}"
+    return fields, sql
 
 
 def bulk_insert(objs: Sequence[Model]) -> None:

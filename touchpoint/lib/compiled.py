@@ -19,11 +19,12 @@ answer, because Django's own cursors bind parameters client-side and are never p
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 
 M = TypeVar("M", bound=Model)
@@ -36,9 +37,6 @@ def prepared_cursor(connection):
     planned once per connection; elsewhere the connection's usual cursor."""
     if connection.vendor != "postgresql":
         return connection.cursor()
-    # Imported here: it imports psycopg, which a SQLite-only install may not have.
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
     connection.ensure_connection()
     # As connection.cursor() wraps its own: query logging, error translation, thread checks.
     # (The stubs give the psycopg cursor class no arguments; it takes its connection.)
@@ -117,3 +115,47 @@ class CompiledQuery(Generic[M]):
         for populator in compiled.populators:
             populator.populate(row, found)
         return found
+
+
+class CompiledUpdate:
+    """`UPDATE <model's table> SET <fields> = ... WHERE <fields> = ... AND ...`, its SQL built
+    once per database and run prepared on PostgreSQL; values are adapted by their fields, as
+    the ORM does. The ORM compiles an UPDATE anew on every `update()` call (0.3 ms of CPU for
+    the answer's claim of its invitation, against 0.1 ms for the whole statement here)."""
+
+    def __init__(self, model: type[Model], set_fields: Sequence[str], where: Sequence[str]):
+        self.model = model
+        self.set_fields = [_column(model, name) for name in set_fields]
+        self.where = [_column(model, name) for name in where]
+        self._sql: dict[str, str] = {}
+
+    def _statement(self, alias: str) -> str:
+        sql = self._sql.get(alias)
+        if sql is None:
+            quote = connections[alias].ops.quote_name
+            assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in self.set_fields)
+            conditions = " AND ".join(f"{quote(str(f.column))} = %s" for f in self.where)
+            table = quote(self.model._meta.db_table)
+            # Names from the model's metadata, quoted; every value is a parameter.
+            sql = f"UPDATE {table} SET {assignments} WHERE {conditions}"  # noqa: S608
+            self._sql[alias] = sql
+        return sql
+
+    def run(self, values: Sequence[object], where: Sequence[object]) -> int:
+        """Set `values` (in the order of the set fields) on the rows whose where fields equal
+        `where`; returns how many rows changed."""
+        alias = router.db_for_write(self.model)
+        connection = connections[alias]
+        params = [
+            f.get_db_prep_save(v, connection) for f, v in zip(self.set_fields, values, strict=True)
+        ] + [f.get_db_prep_value(v, connection) for f, v in zip(self.where, where, strict=True)]
+        with prepared_cursor(connection) as cursor:
+            cursor.execute(self._statement(alias), params)
+            return cursor.rowcount
+
+
+def _column(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column of its table")
+    return field

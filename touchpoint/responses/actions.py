@@ -31,8 +31,8 @@ from touchpoint.accounts.models import Account, Unit
 from touchpoint.contacts.models import Contact
 from touchpoint.events import actions as events
 from touchpoint.lib import segments
-from touchpoint.lib.bulk import build, bulk_insert
-from touchpoint.lib.compiled import CompiledQuery
+from touchpoint.lib.bulk import build, bulk_insert, insert_one
+from touchpoint.lib.compiled import CompiledQuery, CompiledUpdate
 from touchpoint.responses.models import Response
 from touchpoint.surveys.models import Interaction, Invitation, Touchpoint
 
@@ -211,15 +211,21 @@ _for_answer: CompiledQuery[Invitation] = CompiledQuery(
 )
 
 
+_CLAIMED = ("state", "reason", "detail", "updated_at")
+_claim_from = CompiledUpdate(Invitation, _CLAIMED, where=("id", "state"))
+_claim_any = CompiledUpdate(Invitation, _CLAIMED, where=("id",))
+
+
 def _claim(invitation: Invitation, now: dt.datetime, *, whatever_state: bool = False) -> bool:
     """Mark the invitation answered if it is still in the state it was read in (or in any
     state, under its lock); the UPDATE locks the row until the transaction ends."""
     if invitation.state == Invitation.State.ANSWERED and not whatever_state:
         return False
-    rows = Invitation.objects.filter(pk=invitation.pk)
-    if not whatever_state:
-        rows = rows.filter(state=invitation.state)
-    claimed = rows.update(state=Invitation.State.ANSWERED, reason="", detail="", updated_at=now)
+    answered = (Invitation.State.ANSWERED, "", "", now)
+    if whatever_state:
+        claimed = _claim_any.run(answered, [invitation.pk])
+    else:
+        claimed = _claim_from.run(answered, [invitation.pk, invitation.state])
     if claimed:
         invitation.state, invitation.reason, invitation.detail = Invitation.State.ANSWERED, "", ""
         invitation.updated_at = now
@@ -257,7 +263,7 @@ def _store_first(
         ),
         answered_at=now,
     )
-    response.save(force_insert=True)
+    insert_one(response)
     # What subscribers read, already in memory (the ticket rule reads the touchpoint).
     response.touchpoint, response.unit = invitation.touchpoint, invitation.unit
     _publish(invitation.account, created=[response])
