@@ -489,3 +489,36 @@ def test_an_answer_sent_with_its_interaction_opens_a_ticket_too(brand, staff, ap
     ticket = Ticket.objects.get()
     assert ticket.response.comment == "Told the agent on the phone"
     assert list(ticket.assignees.all()) == [staff["store"]]
+
+
+@pytest.mark.django_db
+def test_responsible_users_are_those_the_orm_finds_in_its_order(
+    brand, people, django_assert_num_queries
+):
+    """Who can hold a ticket at a unit and its ancestors, read with SQL compiled once per
+    number of units: the same users as the ORM's query, in username order, inactive ones
+    left out, their language and notice preferences loaded with them."""
+    User = get_user_model()
+    second = User.objects.create_user("aaa-deputy", "deputy@example.com", "pw")
+    Membership.objects.create(user=second, unit=brand.north, role="manager")
+    gone = User.objects.create_user("zz-gone", "gone@example.com", "pw", is_active=False)
+    Membership.objects.create(user=gone, unit=brand.north, role="manager")
+    for unit in (brand.store, brand.other_store, brand.agent, brand.brand):
+        ids = unit.ancestor_ids
+        expected: dict[int, list] = {}
+        rows = Membership.objects.filter(unit_id__in=ids, role__in=actions.RESPONSIBLE_ROLES)
+        for membership in rows.select_related("user").order_by("user__username"):
+            if membership.user.is_active:
+                expected.setdefault(membership.unit_id, []).append(membership.user)
+        for _ in range(2):  # compiled, then run again (prepared on PostgreSQL)
+            found = actions.responsible_users(ids)
+            assert found == expected
+    assert [u.username for u in actions.responsible_users([brand.north.pk])[brand.north.pk]] == [
+        "aaa-deputy",
+        "north-manager",
+    ]
+    assert actions.responsible_users([]) == {}
+    [manager] = actions.responsible_users([brand.other_store.pk])[brand.other_store.pk]
+    with django_assert_num_queries(0):
+        manager.notification_preference if hasattr(manager, "notification_preference") else None
+        getattr(manager, "profile", None)

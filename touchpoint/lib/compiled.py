@@ -19,8 +19,8 @@ answer, because Django's own cursors bind parameters client-side and are never p
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Generic, TypeVar, cast
 
 from django.db import connections, router
 from django.db.backends.postgresql.base import ServerBindingCursor
@@ -48,7 +48,7 @@ class _Compiled:
     __slots__ = (
         "compiler",
         "converters",
-        "index",
+        "indexes",
         "init_list",
         "model",
         "params",
@@ -57,13 +57,16 @@ class _Compiled:
         "sql",
     )
 
-    def __init__(self, queryset: QuerySet, stand_in: object, alias: str) -> None:
+    def __init__(self, queryset: QuerySet, stand_ins: tuple, alias: str) -> None:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        where = [i for i, p in enumerate(params) if p == stand_in and type(p) is type(stand_in)]
-        if len(where) != 1:
-            raise ValueError(f"the stand-in value must be one parameter of the query: {params}")
-        self.compiler, self.sql, self.params, self.index = compiler, sql, list(params), where[0]
+        self.indexes = []
+        for stand_in in stand_ins:
+            where = [i for i, p in enumerate(params) if p == stand_in and type(p) is type(stand_in)]
+            if len(where) != 1:
+                raise ValueError(f"a stand-in value must be one parameter of the query: {params}")
+            self.indexes.append(where[0])
+        self.compiler, self.sql, self.params = compiler, sql, list(params)
         # Each column's conversion from the driver's value (the ORM finds them on every run).
         columns = [column[0] for column in compiler.select[0 : compiler.col_count]]
         self.converters = compiler.get_converters(columns)
@@ -79,10 +82,19 @@ class _Compiled:
 
 class CompiledQuery(Generic[M]):
     """`build(value)` must return the same queryset shape for every value; `first(value)`
-    is `build(value).first()` without the ordering (the filter finds one row at most)."""
+    is `build(value).first()` without the ordering (the filter finds one row at most), and
+    `all(value)` is `list(build(value))`, in the queryset's order.
 
-    def __init__(self, build: Callable[[object], QuerySet[M]], stand_in: object) -> None:
-        self._build, self._stand_in = build, stand_in
+    With `each=True`, the stand-in is a tuple of distinct values and `value` a sequence of
+    as many, each one parameter of the query (an `__in` filter on a list of that length)."""
+
+    def __init__(
+        self, build: Callable[[object], QuerySet[M]], stand_in: object, *, each: bool = False
+    ) -> None:
+        self._build, self._stand_in, self._each = build, stand_in, each
+        if each and not isinstance(stand_in, tuple):
+            raise TypeError("with each=True the stand-in is a tuple of values")
+        self._stand_ins = stand_in if isinstance(stand_in, tuple) and each else (stand_in,)
         self._model = build(stand_in).model
         self._by_alias: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
@@ -93,28 +105,39 @@ class CompiledQuery(Generic[M]):
             with self._lock:
                 found = self._by_alias.get(alias)
                 if found is None:
-                    found = _Compiled(self._build(self._stand_in), self._stand_in, alias)
+                    found = _Compiled(self._build(self._stand_in), self._stand_ins, alias)
                     self._by_alias[alias] = found
         return found
 
-    def first(self, value: object) -> M | None:
+    def _run(self, value: object, limit: int | None) -> list[M]:
         alias = router.db_for_read(self._model)
         compiled = self._compiled(alias)
+        values = tuple(cast(Iterable[object], value)) if self._each else (value,)
+        if len(values) != len(compiled.indexes):
+            raise ValueError(f"{len(compiled.indexes)} values expected, not {len(values)}")
         params = list(compiled.params)
-        params[compiled.index] = value
+        for index, given in zip(compiled.indexes, values, strict=True):
+            params[index] = given
         with prepared_cursor(connections[alias]) as cursor:
             cursor.execute(compiled.sql, params)
-            rows = cursor.fetchmany(1)
-        if not rows:
-            return None
-        row = rows[0]
+            rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
         if compiled.converters:
-            row = next(iter(compiled.compiler.apply_converters(rows, compiled.converters)))
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         start, end = compiled.span
-        found = compiled.model.from_db(alias, compiled.init_list, row[start:end])
-        for populator in compiled.populators:
-            populator.populate(row, found)
+        found = []
+        for row in rows:
+            instance = compiled.model.from_db(alias, compiled.init_list, row[start:end])
+            for populator in compiled.populators:
+                populator.populate(row, instance)
+            found.append(instance)
         return found
+
+    def first(self, value: object) -> M | None:
+        found = self._run(value, 1)
+        return found[0] if found else None
+
+    def all(self, value: object) -> list[M]:
+        return self._run(value, None)
 
 
 class CompiledUpdate:
