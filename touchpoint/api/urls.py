@@ -35,6 +35,7 @@ from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
 from touchpoint.intake.actions import ItemResult, record_interactions
 from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
+from touchpoint.lib.heap import collection_paused
 from touchpoint.lib.inputs import JSON_ERRORS
 from touchpoint.surveys.compose import survey_url_or_none
 
@@ -220,6 +221,11 @@ def post_interactions(request: HttpRequest):
     unit-limited key's subtree) is a 404 naming the field. Answers 201 when anything new was
     stored.
     """
+    with collection_paused():  # a 1,000-row body makes tens of thousands of objects
+        return _post_interactions(request)
+
+
+def _post_interactions(request: HttpRequest) -> Status:
     try:
         data = load_json(request.body or b"")
     except JSON_ERRORS as error:

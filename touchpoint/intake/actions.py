@@ -26,6 +26,7 @@ from touchpoint.intake.schemas import (
     InteractionIn,
 )
 from touchpoint.lib.bulk import build, bulk_insert, bulk_set, reserve_ids
+from touchpoint.lib.heap import collection_paused
 from touchpoint.responses.actions import GivenAnswer, do_store_given
 from touchpoint.responses.models import Response
 from touchpoint.surveys import rules
@@ -182,10 +183,11 @@ def record_interactions(
     check; the loser's insert hits a unique constraint, and it runs once more, now finding
     the winner's rows.
     """
-    try:
-        return _record(account, items, labels=labels, delay=delay, within=within)
-    except IntegrityError:
-        return _record(account, items, labels=labels, delay=delay, within=within)
+    with collection_paused():
+        try:
+            return _record(account, items, labels=labels, delay=delay, within=within)
+        except IntegrityError:
+            return _record(account, items, labels=labels, delay=delay, within=within)
 
 
 def _record(
