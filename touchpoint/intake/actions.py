@@ -81,7 +81,7 @@ def payload_hash(item: InteractionIn | CheckedInteraction) -> str:
 @dataclass
 class References:
     touchpoints: dict[str, Touchpoint]
-    units: dict[str, Unit]
+    unit_ids: dict[str, int]  # by code: ids, not instances (building a Unit costs 15 µs)
 
 
 def load_references(
@@ -91,17 +91,17 @@ def load_references(
     subtree are found: a code outside it reads exactly like a code that does not exist."""
     slugs = {item.touchpoint for item in items}
     codes = {item.unit for item in items}
-    units = Unit.objects.filter(account=account, code__in=codes)
+    units = Unit.objects.filter(account=account, code__in_plain=codes)
     if within is not None:
         units = units.filter(path__startswith=within.path)
     return References(
         touchpoints={
             t.slug: t
-            for t in Touchpoint.objects.filter(account=account, slug__in=slugs).select_related(
-                "account"
-            )
+            for t in Touchpoint.objects.filter(
+                account=account, slug__in_plain=slugs
+            ).select_related("account")
         },
-        units={u.code: u for u in units},
+        unit_ids=dict(units.values_list("code", "id")),
     )
 
 
@@ -127,7 +127,7 @@ def check_interactions(
     for label, item in zip(labels, items, strict=True):
         if item.touchpoint not in refs.touchpoints:
             errors.append(_error(label, "touchpoint", f"no touchpoint {item.touchpoint!r}"))
-        if item.unit not in refs.units:
+        if item.unit not in refs.unit_ids:
             errors.append(_error(label, "unit", f"no unit with code {item.unit!r}"))
         if item.occurred_at > future:
             errors.append(_error(label, "occurred_at", "is in the future"))
@@ -225,7 +225,7 @@ def _record(
                 Interaction,
                 account_id=account.id,
                 touchpoint_id=touchpoint.id,
-                unit_id=refs.units[item.unit].id,
+                unit_id=refs.unit_ids[item.unit],
                 contact_id=contact.id,
                 occurred_at=item.occurred_at,
                 external_id=item.external_id or None,
