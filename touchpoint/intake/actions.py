@@ -345,6 +345,7 @@ def _decide_invitations(
         return [], []
     unit_zones = unit_time_zones(account, {interaction.unit_id for interaction, _, _ in rows})
     blocked = _suppressed_addresses(account, rows)
+    expiries = {t.id: dt.timedelta(days=t.expiry_days) for _, t, _ in rows}
     invited: dict[int, Contact] = {}
     invitations = []
     for interaction, touchpoint, contact in rows:
@@ -356,7 +357,7 @@ def _decide_invitations(
             quiet_start=touchpoint.quiet_hours_start,
             quiet_end=touchpoint.quiet_hours_end,
         )
-        expiry = dt.timedelta(days=touchpoint.expiry_days)
+        expiry = expiries[touchpoint.id]
         invitation = build(
             Invitation,
             account_id=account.id,
@@ -433,12 +434,18 @@ def _suppression(
     address = ADDRESS_FIELD.get(touchpoint.channel)
     if address and not getattr(contact, address):
         return reason.NO_ADDRESS, f"contact has no {address}"
-    if address and (touchpoint.channel, _normalised(contact, touchpoint.channel)) in blocked:
+    if (
+        address
+        and blocked  # most batches name no suppressed address: nothing to normalise
+        and (touchpoint.channel, _normalised(contact, touchpoint.channel)) in blocked
+    ):
         return reason.SUPPRESSED_ADDRESS, f"the {address} is on the suppression list"
     if send_at + expiry <= now:
         return reason.STALE, f"interaction of {interaction.occurred_at:%Y-%m-%d} is too old"
-    key = f"{touchpoint.id}:{interaction.external_id or interaction.id}"
-    if not rules.in_sample(key, touchpoint.sampling_rate):
+    rate = touchpoint.sampling_rate
+    if rate < 1 and not rules.in_sample(  # everyone is in a sample of 1: no key to hash
+        f"{touchpoint.id}:{interaction.external_id or interaction.id}", rate
+    ):
         return reason.SAMPLED_OUT, f"sampling rate {touchpoint.sampling_rate}"
     days = touchpoint.effective_quarantine_days
     if not rules.quarantine_allows(
