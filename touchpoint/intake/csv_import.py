@@ -11,6 +11,7 @@ against the database and writes the spool, in file order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import marshal
 import multiprocessing
@@ -89,31 +90,55 @@ def check_header(header: list[str] | None) -> list[str]:
 
 def row_to_payload(row: dict[str, str]) -> dict:
     """A CSV row as the API's JSON shape. Empty cells are absent values."""
+    return _payload(_places(tuple(row)), list(row.values()))
+
+
+@functools.lru_cache(maxsize=16)
+def _places(header: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Where each column's cells go in the payload, as (place, key): worked out once per
+    header, not once per cell of every row."""
+    places = []
+    for column in header:
+        if column.startswith("contact."):
+            places.append(("attributes", column[8:]))
+        elif column.startswith("property."):
+            places.append(("properties", column[9:]))
+        elif column in CONTACT_COLUMNS:
+            places.append(("contact", column[8:]))
+        elif column == "score":
+            places.append(("score", column))
+        elif column == "response_channel":
+            places.append(("response", "channel"))
+        elif column in RESPONSE_COLUMNS:
+            places.append(("response", column))
+        else:
+            places.append(("interaction", column))
+    return tuple(places)
+
+
+def _payload(places: tuple[tuple[str, str], ...], cells: list[str]) -> dict:
     payload: dict = {"contact": {}, "properties": {}}
-    attributes: dict[str, str] = {}
-    response: dict = {}
-    for column, value in row.items():
+    sections = {
+        "interaction": payload,
+        "contact": payload["contact"],
+        "properties": payload["properties"],
+        "attributes": {},
+        "response": {},
+    }
+    for (place, key), value in zip(places, cells, strict=True):
         if value is None or value == "":
             continue
-        if column.startswith("contact."):
-            attributes[column[8:]] = value
-        elif column.startswith("property."):
-            payload["properties"][column[9:]] = value
-        elif column in CONTACT_COLUMNS:
-            payload["contact"][column[8:]] = value
-        elif column == "score":
+        if place == "score":
             score = value.strip()
-            response["score"] = int(score) if score.isascii() and score.isdigit() else value
-        elif column == "response_channel":
-            response["channel"] = value
-        elif column in RESPONSE_COLUMNS:
-            response[column] = value
+            sections["response"]["score"] = (
+                int(score) if score.isascii() and score.isdigit() else value
+            )
         else:
-            payload[column] = value
-    if attributes:
-        payload["contact"]["attributes"] = attributes
-    if response:
-        payload["response"] = response
+            sections[place][key] = value
+    if sections["attributes"]:
+        payload["contact"]["attributes"] = sections["attributes"]
+    if sections["response"]:
+        payload["response"] = sections["response"]
     return payload
 
 
@@ -160,14 +185,15 @@ def _validate(header: list[str], rows: list[tuple[int, list[str] | None, str]]) 
     """Each row as (line, spooled row or None, errors). No database: this runs in the
     worker processes of a large import."""
     out: list[tuple] = []
+    places = _places(tuple(header))
     with collection_paused():
         for line, cells, problem in rows:
             if cells is None:
                 out.append((line, None, [{"field": "row", "message": problem}]))
                 continue
             try:
-                row = dict(zip(header, cells, strict=True))  # StrictReader checked the width
-                item = InteractionIn.model_validate(row_to_payload(row))
+                # StrictReader checked the width
+                item = InteractionIn.model_validate(_payload(places, cells))
             except ValidationError as error:
                 out.append((line, None, field_errors(error)))
                 continue
