@@ -393,3 +393,34 @@ def test_the_answer_is_written_byte_for_byte_as_ninja_writes_its_schema(api, bra
         )
         assert response.content.decode() == expected
         assert response["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_the_payload_hash_stays_byte_for_byte_what_it_was():
+    """Stored with every interaction: if it changed, repeats of interactions stored earlier
+    would be taken for conflicts."""
+    from touchpoint.intake.actions import payload_hash
+    from touchpoint.intake.schemas import InteractionIn
+
+    item = InteractionIn.model_validate(
+        {
+            "external_id": "sale-1",
+            "touchpoint": "store-purchase",
+            "unit": "store-012",
+            "occurred_at": "2026-11-20T10:00:00.250+01:00",
+            "contact": {
+                "email": "Zoe@Example.com",
+                "name": "Zoé Martin",
+                "locale": "pt_BR",
+                "time_zone": "Europe/Paris",
+                "attributes": {"tier": "gold", "n": 3, "ok": True, "none": None},
+            },
+            "properties": {"phone_model": "Nimbus X5", "prix": 12.5},
+            "response": {
+                "score": 9,
+                "comment": "Très bien",
+                "answered_at": "2026-11-21T08:00:00Z",
+                "channel": "phone",
+            },
+        }
+    )
+    assert payload_hash(item) == "16bcab3e134dc076b3974650b68d1c38d77069c2495510fa7770efe2631794ca"

@@ -74,8 +74,15 @@ def payload_hash(item: InteractionIn | CheckedInteraction) -> str:
     """
     if isinstance(item, CheckedInteraction):
         return item.payload_hash  # computed when it was checked
-    canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    canonical = _canonical_json(item.model_dump(mode="json"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# `json.dumps(value, sort_keys=True, separators=(",", ":"))`, made once instead of per call;
+# a dump has no cycles to look for.
+_canonical_json = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), check_circular=False
+).encode
 
 
 @dataclass
