@@ -98,3 +98,26 @@ def test_bulk_statements_are_logged_when_queries_are(brand):
         bulk.bulk_insert(contacts)
     assert Contact.objects.filter(email__startswith="logged").count() == 3
     assert any("INSERT" in q["sql"] or "COPY" in q["sql"] for q in captured.captured_queries)
+
+
+def test_in_plain_as_an_array_on_postgresql_finds_what_in_finds(brand):
+    """`in_plain` (`= ANY(array)` on PostgreSQL, a list of placeholders elsewhere) matches
+    exactly the rows `__in` does: quotes, duplicates, None and an empty set included."""
+    emails = ["ana@example.com", "o'brien@example.com", "zoé@example.com", "bo@example.com"]
+    for email in emails[:3]:
+        Contact.objects.create(account=brand.account, email=email)
+    for wanted in [
+        set(emails),
+        {"o'brien@example.com", None},
+        {None},
+        set(),
+        {"nobody@example.com"},
+    ]:
+        plain = Contact.objects.filter(account=brand.account, email__in_plain=wanted)
+        orm = Contact.objects.filter(account=brand.account, email__in=list(wanted))
+        assert sorted(plain.values_list("email", flat=True)) == sorted(
+            orm.values_list("email", flat=True)
+        )
+    ids = list(Contact.objects.values_list("pk", flat=True))
+    found = Contact.objects.filter(pk__in_plain={*ids, ids[0], 2**40}).values_list("pk", flat=True)
+    assert sorted(found) == sorted(ids)

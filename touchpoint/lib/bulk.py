@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import psycopg
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Field, Model
@@ -146,6 +147,19 @@ class InPlain(In):
     def batch_process_rhs(self, compiler, connection, rhs=None):
         params = list(self.rhs if rhs is None else rhs)
         return ["%s"] * len(params), params
+
+    def as_sql(self, compiler, connection):
+        """PostgreSQL: `= ANY(%s)` with the values as one array parameter. Django's cursor
+        binds client-side, and psycopg parses a statement with thousands of placeholders in
+        Python on every run (it caches only short statements): a tenth of an intake
+        batch's CPU."""
+        if connection.vendor != "postgresql":
+            return super().as_sql(compiler, connection)
+        values = [value for value in self.rhs if value is not None]  # NULL equals nothing
+        if not values:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, values]
 
 
 def _preparers(fields: Sequence, connection) -> list[tuple[int, Callable[[object], object]]]:
