@@ -18,6 +18,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from functools import cache
+from itertools import chain
 from operator import itemgetter
 from typing import TypeVar
 
@@ -421,7 +422,7 @@ def bulk_insert(objs: Sequence[Model]) -> None:
             for size in _statement_sizes(connection, fields, objs):
                 chunk = objs[start : start + size]
                 start += size
-                params = [v for values in _values(chunk, fields, connection) for v in values]
+                params = list(chain.from_iterable(_values(chunk, fields, connection)))
                 cursor.execute(prefix + ", ".join([row] * size), params)
     for obj in objs:
         obj._state.adding = False
