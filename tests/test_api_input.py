@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.test_tickets import respond
 from touchpoint.api.common import MAX_PAGE
-from touchpoint.lib.inputs import MAX_DEPTH
+from touchpoint.lib.inputs import MAX_DEPTH, too_deep
 from touchpoint.surveys.models import Interaction
 from touchpoint.tickets.models import Ticket
 
@@ -95,3 +97,40 @@ def test_a_page_past_the_last_one_served_is_refused_naming_page(api, ticket):
 def test_an_id_larger_than_any_column_holds_is_not_found(api, ticket):
     assert api.get(f"/api/v1/tickets/{2**70}").status_code == 404
     assert api.get("/api/v1/tickets/abc").status_code == 422
+
+
+def _depth(value) -> int:
+    """Levels of lists and maps, by the definition: 0 for a scalar."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def test_too_deep_counts_levels_of_lists_and_maps_wherever_the_deepest_branch_is():
+    def nest(levels: int) -> object:
+        value: object = "leaf"
+        for n in range(levels):
+            value = {"k": value, "n": 1} if n % 2 else [0, value, "two", None]
+        return value
+
+    for levels in (1, 2, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 5):
+        value = {"wide": [{"a": i} for i in range(50)], "deep": [nest(levels)]}
+        assert _depth(value) == levels + 2
+        assert too_deep(value) is (levels + 2 > MAX_DEPTH), levels
+        assert too_deep(nest(levels)) is (levels > MAX_DEPTH), levels
+    assert not too_deep("text") and not too_deep(None) and not too_deep([])
+    assert too_deep([[]], limit=1) and not too_deep([[]], limit=2)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner),
+        max_leaves=40,
+    ),
+    st.integers(min_value=1, max_value=8),
+)
+def test_too_deep_agrees_with_the_definition(value, limit):
+    assert too_deep(value, limit) is (_depth(value) > limit)

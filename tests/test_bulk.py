@@ -152,3 +152,26 @@ def test_a_compiled_update_changes_what_the_orm_update_would(brand):
     assert (stored[rows[1].pk].name, stored[rows[1].pk].opted_out_at) == ("", None)
     with pytest.raises(ValueError, match="not a column"):
         CompiledUpdate(Contact, ("invitations",), where=("id",))
+
+
+def test_in_plain_as_an_array_on_postgresql_finds_what_in_finds(brand):
+    """`in_plain` (`= ANY(array)` on PostgreSQL, a list of placeholders elsewhere) matches
+    exactly the rows `__in` does: quotes, duplicates, None and an empty set included."""
+    emails = ["ana@example.com", "o'brien@example.com", "zoé@example.com", "bo@example.com"]
+    for email in emails[:3]:
+        Contact.objects.create(account=brand.account, email=email)
+    for wanted in [
+        set(emails),
+        {"o'brien@example.com", None},
+        {None},
+        set(),
+        {"nobody@example.com"},
+    ]:
+        plain = Contact.objects.filter(account=brand.account, email__in_plain=wanted)
+        orm = Contact.objects.filter(account=brand.account, email__in=list(wanted))
+        assert sorted(plain.values_list("email", flat=True)) == sorted(
+            orm.values_list("email", flat=True)
+        )
+    ids = list(Contact.objects.values_list("pk", flat=True))
+    found = Contact.objects.filter(pk__in_plain={*ids, ids[0], 2**40}).values_list("pk", flat=True)
+    assert sorted(found) == sorted(ids)

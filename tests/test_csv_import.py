@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -483,3 +484,47 @@ def test_a_contact_twice_in_one_file_is_quarantined_as_if_sent_one_by_one(
         "sale-8": ("suppressed", "quarantine"),
     }
     assert Contact.objects.count() == 4
+
+
+def test_each_column_lands_in_its_place_of_the_payload_and_empty_cells_are_absent():
+    header = [
+        "comment",
+        "contact.tier",
+        "external_id",
+        "score",
+        "property.model",
+        "contact_email",
+        "contact_name",
+        "response_channel",
+        "unit",
+        "answered_at",
+        "contact.plan",
+        "property.colour",
+    ]
+    cells = [
+        "Great",
+        "gold",
+        "sale-1",
+        " 9 ",
+        "X5",
+        "zoe@example.com",
+        "",
+        "phone",
+        "store-012",
+        "",
+        "",
+        "blue",
+    ]
+    payload = row_to_payload(dict(zip(header, cells, strict=True)))
+    assert json.dumps(payload) == json.dumps(
+        {
+            "contact": {"email": "zoe@example.com", "attributes": {"tier": "gold"}},
+            "properties": {"model": "X5", "colour": "blue"},
+            "external_id": "sale-1",
+            "unit": "store-012",
+            "response": {"comment": "Great", "score": 9, "channel": "phone"},
+        }
+    )
+    # A score that is no plain number is passed on as written, for the schema to refuse.
+    assert row_to_payload({"score": "nine"})["response"] == {"score": "nine"}
+    assert row_to_payload({"score": "", "comment": ""}) == {"contact": {}, "properties": {}}

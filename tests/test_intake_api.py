@@ -329,3 +329,98 @@ def test_time_zones_are_checked_without_reading_the_time_zone_database_each_time
     bad = interaction(brand, contact={"email": "a@example.com", "time_zone": "Europe/Atlantis"})
     status, body = post(api, bad)
     assert (status, fields(body)) == (422, {"contact.time_zone"})
+
+
+def test_the_answer_is_written_byte_for_byte_as_ninja_writes_its_schema(api, brand, monkeypatch):
+    """The view writes its answer itself: the same bytes as ninja validating the dicts
+    through `IntakeOut` and rendering them (datetimes in milliseconds, "Z" for UTC, the
+    offset the interaction was sent with otherwise)."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from touchpoint.api import urls
+
+    results = []
+
+    def keep(*args, **kwargs):
+        results.append(record(*args, **kwargs))
+        return results[-1]
+
+    record = urls.record_interactions
+    monkeypatch.setattr(urls, "record_interactions", keep)
+    batch = [
+        interaction(brand, external_id="sale-1"),  # scheduled, sent with an offset
+        interaction(brand, external_id="sale-2", occurred_at="2026-11-20T08:59:59.123456Z"),
+        interaction(brand, external_id="sign-1", touchpoint="sign-up", unit="nimbus"),
+        interaction(brand, external_id="phone-only", contact={"phone": "+33612345678"}),
+        interaction(
+            brand,
+            external_id="answered",
+            touchpoint="support-call",
+            unit="agent-431",
+            response={"score": 9},
+        ),
+    ]
+    for status in (201, 200):  # new, then repeated (read back from the database)
+        response = api.post(URL, json.dumps({"interactions": batch}), "application/json")
+        assert response.status_code == status
+        as_ninja = {
+            "interactions": [
+                {
+                    "id": item.interaction.pk,
+                    "external_id": item.interaction.external_id,
+                    "created": item.created,
+                    "invitation": None
+                    if item.invitation is None
+                    else {
+                        "id": item.invitation.pk,
+                        "channel": item.invitation.channel,
+                        "state": item.invitation.state,
+                        "reason": item.invitation.reason,
+                        "detail": item.invitation.detail,
+                        "send_at": item.invitation.send_at,
+                        "expires_at": item.invitation.expires_at,
+                        "survey_url": urls.survey_url_or_none(item.invitation)
+                        if item.invitation.state == "sent"
+                        else None,
+                    },
+                    "response_id": item.response.pk if item.response else None,
+                }
+                for item in results[-1].items
+            ]
+        }
+        expected = json.dumps(
+            urls.IntakeOut.model_validate(as_ninja).model_dump(), cls=NinjaJSONEncoder
+        )
+        assert response.content.decode() == expected
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_the_payload_hash_stays_byte_for_byte_what_it_was():
+    """Stored with every interaction: if it changed, repeats of interactions stored earlier
+    would be taken for conflicts."""
+    from touchpoint.intake.actions import payload_hash
+    from touchpoint.intake.schemas import InteractionIn
+
+    item = InteractionIn.model_validate(
+        {
+            "external_id": "sale-1",
+            "touchpoint": "store-purchase",
+            "unit": "store-012",
+            "occurred_at": "2026-11-20T10:00:00.250+01:00",
+            "contact": {
+                "email": "Zoe@Example.com",
+                "name": "Zoé Martin",
+                "locale": "pt_BR",
+                "time_zone": "Europe/Paris",
+                "attributes": {"tier": "gold", "n": 3, "ok": True, "none": None},
+            },
+            "properties": {"phone_model": "Nimbus X5", "prix": 12.5},
+            "response": {
+                "score": 9,
+                "comment": "Très bien",
+                "answered_at": "2026-11-21T08:00:00Z",
+                "channel": "phone",
+            },
+        }
+    )
+    assert payload_hash(item) == "16bcab3e134dc076b3974650b68d1c38d77069c2495510fa7770efe2631794ca"

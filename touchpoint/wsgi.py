@@ -14,6 +14,8 @@ from django.template.loader import get_template
 from django.urls import get_resolver
 from django.utils import translation
 
+from touchpoint.lib.heap import freeze_loaded
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "touchpoint.settings")
 application = get_wsgi_application()
 
@@ -40,3 +42,7 @@ def warm_up() -> None:
 
 
 warm_up()
+# What is loaded now stays for the process's life: left out of the collector's walks (each
+# request's objects set them off), and not written to by them, so the forked workers keep
+# sharing its memory pages with the master.
+freeze_loaded()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -33,8 +35,9 @@ from touchpoint.api.setup_suppressions import router as setup_suppressions_route
 from touchpoint.api.setup_touchpoints import router as setup_touchpoints_router
 from touchpoint.api.targets import router as targets_router
 from touchpoint.api.tickets import router as tickets_router
-from touchpoint.intake.actions import ItemResult, record_interactions
+from touchpoint.intake.actions import IntakeResult, ItemResult, record_interactions
 from touchpoint.intake.schemas import InteractionBatchIn, InteractionIn, parse_payload
+from touchpoint.lib.heap import collection_paused
 from touchpoint.lib.inputs import JSON_ERRORS
 from touchpoint.surveys.compose import survey_url_or_none
 
@@ -154,6 +157,18 @@ def _invalid(request, exc):
     return api.create_response(request, {"error": "invalid_request", "detail": detail}, status=422)
 
 
+# How ninja's renderer (Django's JSON encoder) writes a datetime: milliseconds, "Z" for UTC.
+_datetime_text = DjangoJSONEncoder().default
+
+
+def _intake_answer(status: int, result: IntakeResult) -> HttpResponse:
+    """The `IntakeOut` answer, written as ninja writes it, without ninja validating our own
+    dicts once more and its encoder calling back into Python for each datetime: that was a
+    tenth of a 1,000-row request's CPU."""
+    body = {"interactions": [_item_out(item) for item in result.items]}
+    return HttpResponse(json.dumps(body), status=status, content_type=api.get_content_type())
+
+
 def _item_out(result: ItemResult) -> dict:
     invitation = result.invitation
     response = result.response
@@ -169,8 +184,8 @@ def _item_out(result: ItemResult) -> dict:
             "state": invitation.state,
             "reason": invitation.reason,
             "detail": invitation.detail,
-            "send_at": invitation.send_at,
-            "expires_at": invitation.expires_at,
+            "send_at": _datetime_text(invitation.send_at),
+            "expires_at": _datetime_text(invitation.expires_at),
             "survey_url": survey_url_or_none(invitation)
             if invitation.channel not in ("email", "sms") and invitation.state == "sent"
             else None,
@@ -220,6 +235,11 @@ def post_interactions(request: HttpRequest):
     unit-limited key's subtree) is a 404 naming the field. Answers 201 when anything new was
     stored.
     """
+    with collection_paused():  # a 1,000-row body makes tens of thousands of objects
+        return _post_interactions(request)
+
+
+def _post_interactions(request: HttpRequest) -> Status | HttpResponse:
     try:
         data = load_json(request.body or b"")
     except JSON_ERRORS as error:
@@ -240,7 +260,7 @@ def post_interactions(request: HttpRequest):
             status, error = 422, "invalid_request"
         return Status(status, {"error": error, "detail": result.errors})
     status = 201 if any(item.created for item in result.items) else 200
-    return Status(status, {"interactions": [_item_out(item) for item in result.items]})
+    return _intake_answer(status, result)
 
 
 api.add_router("/reports", reports_router)

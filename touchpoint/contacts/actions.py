@@ -136,35 +136,40 @@ CONTACT_DETAILS = [
 ]
 
 
+IDENTIFIERS = ("external_id", "email", "phone")  # in the order a contact is matched by
+
+
 def match_contacts(
     account: Account, given: Sequence[ContactDetails], *, now: dt.datetime
 ) -> tuple[list[Contact], list[Contact], list[Contact]]:
     """`resolve_contacts` without writing: the contact of each entry, those to insert (no key
     yet), and the stored ones whose details changed."""
-    index: dict[tuple[str, str], Contact] = {}
+    # One index per identifier: value -> contact (the batch's new contacts join them).
+    index: dict[str, dict[str, Contact]] = {kind: {} for kind in IDENTIFIERS}
     attnames = concrete_attnames(Contact)
-    for kind in ("external_id", "email", "phone"):
-        values = {getattr(c, kind) for c in given if getattr(c, kind)}
-        values -= {v for k, v in index if k == kind}  # already found by another identifier
+    for kind in IDENTIFIERS:
+        values = {v for c in given if (v := getattr(c, kind))}
+        values -= index[kind].keys()  # already found by another identifier
         if values:
             found = Contact.objects.filter(account=account, **{f"{kind}__in_plain": values})
             for row in found.values_list(*attnames):
                 contact = from_row(Contact, attnames, row, found.db)
-                for k in ("external_id", "email", "phone"):
-                    if (v := getattr(contact, k)) and (k, v) not in index:
-                        index[(k, v)] = contact
+                for k in IDENTIFIERS:
+                    if (v := getattr(contact, k)) and v not in index[k]:
+                        index[k][v] = contact
 
+    by_external_id, by_email, by_phone = (index[kind] for kind in IDENTIFIERS)
     out: list[Contact] = []
     new: list[Contact] = []
     changed: dict[int, Contact] = {}
     for entry in given:
-        matched = next(
-            (
-                index[(k, v)]
-                for k in ("external_id", "email", "phone")
-                if (v := getattr(entry, k)) and (k, v) in index
-            ),
-            None,
+        # Read by name, not in a loop over IDENTIFIERS: this runs for every row of a batch.
+        external_id, email, phone = entry.external_id, entry.email, entry.phone
+        matched = (
+            (external_id and by_external_id.get(external_id))
+            or (email and by_email.get(email))
+            or (phone and by_phone.get(phone))
+            or None
         )
         if matched is None:
             contact = build(Contact, account_id=account.pk)
@@ -173,9 +178,12 @@ def match_contacts(
             contact = matched
         if _merge_contact(contact, entry, index, now=now) and contact.id:
             changed[contact.id] = contact
-        for kind in ("external_id", "email", "phone"):
-            if getattr(contact, kind):
-                index[(kind, getattr(contact, kind))] = contact
+        if contact.external_id:
+            by_external_id[contact.external_id] = contact
+        if contact.email:
+            by_email[contact.email] = contact
+        if contact.phone:
+            by_phone[contact.phone] = contact
         out.append(contact)
     return out, new, list(changed.values())
 
@@ -192,12 +200,16 @@ def save_contacts(changed: Sequence[Contact], invited: Sequence[Contact]) -> Non
 
 
 def _merge_contact(
-    contact: Contact, entry: ContactDetails, index: dict, *, now: dt.datetime
+    contact: Contact,
+    entry: ContactDetails,
+    index: dict[str, dict[str, Contact]],
+    *,
+    now: dt.datetime,
 ) -> bool:
     changed = False
-    for kind in ("external_id", "email", "phone"):
+    for kind in IDENTIFIERS:
         value = getattr(entry, kind)
-        if value and not getattr(contact, kind) and (kind, value) not in index:
+        if value and not getattr(contact, kind) and value not in index[kind]:
             setattr(contact, kind, value)
             changed = True
     for name in ("name", "locale", "time_zone"):

@@ -11,6 +11,7 @@ against the database and writes the spool, in file order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import marshal
 import multiprocessing
@@ -36,6 +37,7 @@ from touchpoint.intake.schemas import (
     field_errors,
 )
 from touchpoint.lib.csv_rows import StrictReader
+from touchpoint.lib.heap import collection_paused
 
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 2_000_000  # about 20,000 rows: below, starting workers costs more
@@ -88,31 +90,55 @@ def check_header(header: list[str] | None) -> list[str]:
 
 def row_to_payload(row: dict[str, str]) -> dict:
     """A CSV row as the API's JSON shape. Empty cells are absent values."""
+    return _payload(_places(tuple(row)), list(row.values()))
+
+
+@functools.lru_cache(maxsize=16)
+def _places(header: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Where each column's cells go in the payload, as (place, key): worked out once per
+    header, not once per cell of every row."""
+    places = []
+    for column in header:
+        if column.startswith("contact."):
+            places.append(("attributes", column[8:]))
+        elif column.startswith("property."):
+            places.append(("properties", column[9:]))
+        elif column in CONTACT_COLUMNS:
+            places.append(("contact", column[8:]))
+        elif column == "score":
+            places.append(("score", column))
+        elif column == "response_channel":
+            places.append(("response", "channel"))
+        elif column in RESPONSE_COLUMNS:
+            places.append(("response", column))
+        else:
+            places.append(("interaction", column))
+    return tuple(places)
+
+
+def _payload(places: tuple[tuple[str, str], ...], cells: list[str]) -> dict:
     payload: dict = {"contact": {}, "properties": {}}
-    attributes: dict[str, str] = {}
-    response: dict = {}
-    for column, value in row.items():
+    sections = {
+        "interaction": payload,
+        "contact": payload["contact"],
+        "properties": payload["properties"],
+        "attributes": {},
+        "response": {},
+    }
+    for (place, key), value in zip(places, cells, strict=True):
         if value is None or value == "":
             continue
-        if column.startswith("contact."):
-            attributes[column[8:]] = value
-        elif column.startswith("property."):
-            payload["properties"][column[9:]] = value
-        elif column in CONTACT_COLUMNS:
-            payload["contact"][column[8:]] = value
-        elif column == "score":
+        if place == "score":
             score = value.strip()
-            response["score"] = int(score) if score.isascii() and score.isdigit() else value
-        elif column == "response_channel":
-            response["channel"] = value
-        elif column in RESPONSE_COLUMNS:
-            response[column] = value
+            sections["response"]["score"] = (
+                int(score) if score.isascii() and score.isdigit() else value
+            )
         else:
-            payload[column] = value
-    if attributes:
-        payload["contact"]["attributes"] = attributes
-    if response:
-        payload["response"] = response
+            sections[place][key] = value
+    if sections["attributes"]:
+        payload["contact"]["attributes"] = sections["attributes"]
+    if sections["response"]:
+        payload["response"] = sections["response"]
     return payload
 
 
@@ -159,17 +185,19 @@ def _validate(header: list[str], rows: list[tuple[int, list[str] | None, str]]) 
     """Each row as (line, spooled row or None, errors). No database: this runs in the
     worker processes of a large import."""
     out: list[tuple] = []
-    for line, cells, problem in rows:
-        if cells is None:
-            out.append((line, None, [{"field": "row", "message": problem}]))
-            continue
-        try:
-            row = dict(zip(header, cells, strict=True))  # StrictReader checked the width
-            item = InteractionIn.model_validate(row_to_payload(row))
-        except ValidationError as error:
-            out.append((line, None, field_errors(error)))
-            continue
-        out.append((line, _spooled(line, item), []))
+    places = _places(tuple(header))
+    with collection_paused():
+        for line, cells, problem in rows:
+            if cells is None:
+                out.append((line, None, [{"field": "row", "message": problem}]))
+                continue
+            try:
+                # StrictReader checked the width
+                item = InteractionIn.model_validate(_payload(places, cells))
+            except ValidationError as error:
+                out.append((line, None, field_errors(error)))
+                continue
+            out.append((line, _spooled(line, item), []))
     return out
 
 
@@ -188,6 +216,9 @@ def _validated_chunks(stream: IO[str], workers: int) -> Iterator[list[tuple]]:
     # would otherwise walk (and write to) every one of them, copying the parent's whole
     # heap into each worker page by page, in memory and in CPU time.
     context = multiprocessing.get_context("fork")
+    # A process that froze its loaded application already (`heap.freeze_loaded`) keeps
+    # everything frozen: unfreezing cannot tell its objects from these.
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -199,7 +230,8 @@ def _validated_chunks(stream: IO[str], workers: int) -> Iterator[list[tuple]]:
             while pending:
                 yield pending.popleft().result()
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def check_workers(path: str) -> int:
@@ -362,61 +394,69 @@ class _Run:
     def check(self, stream: IO[str], *, spool_all: bool, workers: int = 1) -> None:
         """Validate every row and check it against the database; spool the rows to import."""
         for chunk in _validated_chunks(stream, workers):
-            valid = []
-            # The external id is the spooled row's second value.
-            earlier = self.seen.earlier({s[1] for _, s, _ in chunk if s is not None and s[1]})
-            seen: set[str] = set()  # in this chunk
-            for line, spooled, errors in chunk:
-                self.report.rows += 1
-                for e in errors:
-                    self.error(line, e["field"], e["message"])
-                if spooled is None:
+            with collection_paused():
+                self._check_chunk(chunk, spool_all=spool_all)
+
+    def _check_chunk(self, chunk: list[tuple], *, spool_all: bool) -> None:
+        valid = []
+        # The external id is the spooled row's second value.
+        earlier = self.seen.earlier({s[1] for _, s, _ in chunk if s is not None and s[1]})
+        seen: set[str] = set()  # in this chunk
+        for line, spooled, errors in chunk:
+            self.report.rows += 1
+            for e in errors:
+                self.error(line, e["field"], e["message"])
+            if spooled is None:
+                continue
+            _, item = _unspooled(spooled)
+            if item.external_id:
+                if item.external_id in earlier or item.external_id in seen:
+                    self.error(line, "external_id", "repeats an earlier row of this file")
                     continue
-                _, item = _unspooled(spooled)
-                if item.external_id:
-                    if item.external_id in earlier or item.external_id in seen:
-                        self.error(line, "external_id", "repeats an earlier row of this file")
-                        continue
-                    seen.add(item.external_id)
-                valid.append((line, item, spooled))
-            self.seen.add(seen)
-            if valid:
-                lines = [f"line {line}" for line, _, _ in valid]
-                *_, errors, _conflict = check_interactions(
-                    self.account, [item for _, item, _ in valid], labels=lines
-                )
-                for e in errors:
-                    self.error(*_line_and_field(e["field"]), e["message"])
-            if spool_all or not self.report.errors:  # else nothing will be imported
-                good = [spooled for n, _, spooled in valid if n not in self.bad_lines]
-                self.spool.write(len(chunk), good)
-            if self.progress:
-                self.progress("check", len(chunk))
+                seen.add(item.external_id)
+            valid.append((line, item, spooled))
+        self.seen.add(seen)
+        if valid:
+            lines = [f"line {line}" for line, _, _ in valid]
+            *_, errors, _conflict = check_interactions(
+                self.account, [item for _, item, _ in valid], labels=lines
+            )
+            for e in errors:
+                self.error(*_line_and_field(e["field"]), e["message"])
+        if spool_all or not self.report.errors:  # else nothing will be imported
+            good = [spooled for n, _, spooled in valid if n not in self.bad_lines]
+            self.spool.write(len(chunk), good)
+        if self.progress:
+            self.progress("check", len(chunk))
 
     def load(self) -> None:
         """Import the spooled rows, one transaction per chunk."""
-        report = self.report
         for rows, spooled in self.spool.chunks():
-            items = [_unspooled(row) for row in spooled]
-            items = [(line, item) for line, item in items if line not in self.bad_lines]
-            if items:
-                result = record_interactions(
-                    self.account,
-                    [item for _, item in items],
-                    labels=[f"line {n}" for n, _ in items],
-                )
-                if not result.ok:  # changed since the check (e.g. a concurrent import)
-                    for e in result.errors:
-                        self.error(*_line_and_field(e["field"]), e["message"])
+            with collection_paused():
+                self._load_chunk(rows, spooled)
+
+    def _load_chunk(self, rows: int, spooled: list[tuple]) -> None:
+        report = self.report
+        items = [_unspooled(row) for row in spooled]
+        items = [(line, item) for line, item in items if line not in self.bad_lines]
+        if items:
+            result = record_interactions(
+                self.account,
+                [item for _, item in items],
+                labels=[f"line {n}" for n, _ in items],
+            )
+            if not result.ok:  # changed since the check (e.g. a concurrent import)
+                for e in result.errors:
+                    self.error(*_line_and_field(e["field"]), e["message"])
+                return
+            for outcome in result.items:
+                if not outcome.created:
+                    report.repeated += 1
                     continue
-                for outcome in result.items:
-                    if not outcome.created:
-                        report.repeated += 1
-                        continue
-                    report.imported += 1
-                    if outcome.invitation:
-                        report.invitations[outcome.invitation.state] += 1
-                    if outcome.response:
-                        report.responses += 1
-            if self.progress:
-                self.progress("import", rows)
+                report.imported += 1
+                if outcome.invitation:
+                    report.invitations[outcome.invitation.state] += 1
+                if outcome.response:
+                    report.responses += 1
+        if self.progress:
+            self.progress("import", rows)

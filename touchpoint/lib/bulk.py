@@ -16,13 +16,15 @@ import datetime as dt
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
+from itertools import chain
 from operator import itemgetter
 from typing import TypeVar
 
 import psycopg
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Field, Model
@@ -149,6 +151,19 @@ class InPlain(In):
         params = list(self.rhs if rhs is None else rhs)
         return ["%s"] * len(params), params
 
+    def as_sql(self, compiler, connection):
+        """PostgreSQL: `= ANY(%s)` with the values as one array parameter. Django's cursor
+        binds client-side, and psycopg parses a statement with thousands of placeholders in
+        Python on every run (it caches only short statements): a tenth of an intake
+        batch's CPU."""
+        if connection.vendor != "postgresql":
+            return super().as_sql(compiler, connection)
+        values = [value for value in self.rhs if value is not None]  # NULL equals nothing
+        if not values:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, values]
+
 
 def _preparers(fields: Sequence, connection) -> list[tuple[int, Callable[[object], object]]]:
     """(position, adapt) for each field whose Python value the driver cannot take as is."""
@@ -159,6 +174,8 @@ def _preparers(fields: Sequence, connection) -> list[tuple[int, Callable[[object
         if kind in _PLAIN:
             continue
         if kind == "DateTimeField":  # intake only ever holds aware datetimes
+            if connection.vendor == "postgresql":
+                continue  # its adapt_datetimefield_value returns the value: psycopg takes it
             out.append((i, adapt_datetime))
         elif kind == "JSONField" and field.encoder is None and connection.vendor == "sqlite":
             out.append((i, json.dumps))  # what JSONField.get_db_prep_save ends in on SQLite
@@ -167,23 +184,35 @@ def _preparers(fields: Sequence, connection) -> list[tuple[int, Callable[[object
     return out
 
 
-def _values(objs: Iterable[Model], fields: Sequence, connection) -> list[list[object]]:
-    """Each instance's database values for `fields`, adapted (None stays None)."""
+def _values(objs: Sequence[Model], fields: Sequence, connection) -> list[tuple]:
+    """Each instance's database values for `fields`, adapted (None stays None).
+
+    Read by column: one C-level `itemgetter` per instance, then each column that needs
+    adapting in one comprehension (a loop per value of every row cost a third of an
+    insert's Python time)."""
+    if not objs:
+        return []
     attnames = [f.attname for f in fields]
-    get = itemgetter(*attnames)
+    get: Callable[[dict], tuple]
+    if len(attnames) > 1:
+        get = itemgetter(*attnames)
+    else:  # itemgetter of one name gives the value, not a 1-tuple
+        (only,) = attnames
+
+        def get(values: dict) -> tuple:
+            return (values[only],)
+
+    try:
+        rows = [get(obj.__dict__) for obj in objs]  # every field is set on intake's instances
+    except KeyError:  # a deferred field: let the model load it
+        rows = [tuple(getattr(obj, a) for a in attnames) for obj in objs]
     preparers = _preparers(fields, connection)
-    out = []
-    for obj in objs:
-        try:
-            values = get(obj.__dict__)  # every field is set on the instances intake makes
-        except KeyError:  # a deferred field: let the model load it
-            values = tuple(getattr(obj, a) for a in attnames)
-        values = list(values) if len(attnames) > 1 else [values]
-        for i, adapt in preparers:
-            if values[i] is not None:
-                values[i] = adapt(values[i])
-        out.append(values)
-    return out
+    if not preparers:
+        return rows
+    columns: list = list(zip(*rows, strict=True))
+    for i, adapt in preparers:
+        columns[i] = [None if value is None else adapt(value) for value in columns[i]]
+    return list(zip(*columns, strict=True))
 
 
 def _statement_sizes(connection, fields: Sequence, objs: Sequence[Model]) -> list[int]:
@@ -428,7 +457,7 @@ def bulk_insert(objs: Sequence[Model]) -> None:
             for size in _statement_sizes(connection, fields, objs):
                 chunk = objs[start : start + size]
                 start += size
-                params = [v for values in _values(chunk, fields, connection) for v in values]
+                params = list(chain.from_iterable(_values(chunk, fields, connection)))
                 cursor.execute(prefix + ", ".join([row] * size), params)
     for obj in objs:
         obj._state.adding = False

@@ -146,8 +146,10 @@ class Touchpoint(models.Model):
 class Interaction(models.Model):
     """One thing that happened at a touchpoint for a contact, at a responsible unit."""
 
-    # No index of their own: (account, external_id) and (account, occurred_at) lead with the
-    # account, and a touchpoint alone selects too much to be worth an index on every write.
+    # No index of their own: (account, external_id) leads with the account, and a touchpoint
+    # alone selects too much to be worth an index on every write. No query reads interactions
+    # by time (reports read answers and rollups): an (account, occurred_at) index cost every
+    # intake row an insert into it and served nothing.
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="interactions", db_index=False
     )
@@ -166,7 +168,6 @@ class Interaction(models.Model):
                 fields=["account", "external_id"], name="interaction_external_id_unique"
             )
         ]
-        indexes = [models.Index(fields=["account", "occurred_at"])]
 
     def __str__(self) -> str:
         return f"{self.touchpoint} at {self.unit.name} ({self.occurred_at:%Y-%m-%d})"

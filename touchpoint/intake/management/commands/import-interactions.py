@@ -4,6 +4,7 @@ from django.db import connection
 
 from touchpoint.intake.csv_import import import_interactions
 from touchpoint.intake.management.csv_command import CsvImportCommand
+from touchpoint.lib.heap import freeze_loaded
 
 
 class Command(CsvImportCommand):
@@ -27,6 +28,8 @@ class Command(CsvImportCommand):
         **options,
     ):
         target = self.account(account)
+        # A long run in a loaded process: the application is left out of the collector's walks.
+        freeze_loaded()
         if connection.vendor == "sqlite":
             # A bulk load touches index pages all over the file; SQLite's default 2 MB page
             # cache makes most of those reads go back to the operating system.
