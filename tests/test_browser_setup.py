@@ -65,7 +65,7 @@ def test_the_cx_lead_builds_a_repair_survey_tests_it_and_the_api_follows_it(
     page.get_by_label("Reminder after (days)").fill("3")
     page.get_by_role("button", name="Create the touchpoint").click()
     page.wait_for_url("**/repair-completed/wording")
-    assert page.get_by_text("is created, paused").is_visible()
+    page.get_by_text("is created, paused").wait_for()  # visible once the page has loaded
 
     # German wording, with the preview following the typing.
     page.get_by_role("link", name="Deutsch").click()
@@ -98,14 +98,14 @@ def test_the_cx_lead_builds_a_repair_survey_tests_it_and_the_api_follows_it(
     page.get_by_label("Option 2 in Deutsch").fill("Immer noch kaputt")
     shot(page, "question-builder")
     page.get_by_role("button", name="Save the question").click()
-    assert page.get_by_text("Saved the questions.").is_visible()
+    page.get_by_text("Saved the questions.").wait_for()  # visible once the page has loaded
 
     # A test survey to oneself arrives over SMTP, in German.
     page.get_by_role("link", name="Send a test").click()
     page.get_by_label("Your email address").fill("chloe@nimbus.example")
     page.get_by_label("Language").select_option("de")
     page.get_by_role("button", name="Send me a test survey").click()
-    assert page.get_by_text("handed to the mail server").is_visible()
+    page.get_by_text("handed to the mail server").wait_for()  # visible once the page has loaded
     shot(page, "test-sent")
     (mail,) = smtp.messages
     assert mail["To"] == "chloe@nimbus.example"
@@ -114,7 +114,7 @@ def test_the_cx_lead_builds_a_repair_survey_tests_it_and_the_api_follows_it(
 
     # Activate it; an interaction posted through the API is scheduled 48 hours later.
     page.get_by_role("button", name="Activate").click()
-    assert page.locator(".badge.on").first.is_visible()
+    page.locator(".badge.on").first.wait_for()  # visible once the page has loaded
     touchpoint = Touchpoint.objects.get(slug="repair-completed")
     assert touchpoint.is_active and touchpoint.delay == dt.timedelta(hours=48)
     assert (touchpoint.reminder_count, touchpoint.reminder_after_days) == (1, 3)
@@ -188,20 +188,20 @@ def test_every_setup_page_photographed(brand, people, live_server, browser, sett
     upload.write_text(changed)
     page.get_by_label("Unit file (CSV)").set_input_files(str(upload))
     page.get_by_role("button", name="Check the file and show the plan").click()
-    assert page.get_by_role("button", name="Apply this plan").is_visible()
+    page.get_by_role("button", name="Apply this plan").wait_for()  # once the page has loaded
     shot(page, "plan")
     # A kiosk, its link shown once.
     page.goto(f"{base}/setup/kiosks/")
     page.get_by_label("Name").fill("Till 2 tablet")
     page.get_by_label("Store code").fill("store-012")
     page.get_by_role("button", name="Add the kiosk and show its link").click()
-    assert page.locator("#new-secret").is_visible()
+    page.locator("#new-secret").wait_for()  # visible once the page has loaded
     shot(page, "kiosk-minted")
     # A form refused: every field at fault is marked.
     page.goto(f"{base}/setup/touchpoints/new")
     page.get_by_label("Code").fill("store-purchase")
     page.get_by_label("Quiet hours from").fill("21:00")
     page.get_by_role("button", name="Create the touchpoint").click()
-    assert page.get_by_text("Nothing was saved").is_visible()
+    page.get_by_text("Nothing was saved").wait_for()  # visible once the page has loaded
     shot(page, "rule-errors")
     page.context.close()
