@@ -11,7 +11,9 @@ import json
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import interaction
 from touchpoint.contacts import suppressions
@@ -103,6 +105,32 @@ def test_an_address_suppressed_after_planning_is_stopped_before_sending(brand, s
     invitation.refresh_from_db()
     assert (invitation.state, invitation.reason) == ("suppressed", "suppressed_address")
     assert smtp.messages == []
+
+
+def test_a_batch_reads_the_suppression_list_once_and_stops_only_the_suppressed(brand, smtp):
+    """The sender reads which of a batch's addresses are suppressed in one query, just
+    before composing them: the suppressed one is stopped, the others go."""
+    invitations = [
+        planned(brand, n, email)
+        for n, email in enumerate(["ana@example.com", "bo@example.com", "cy@example.com"], 1)
+    ]
+    suppressions.do_suppress(
+        account_id=brand.account.pk, channel="email", address=" BO@example.com", reason="complaint"
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert delivery.send_due_invitations() == 2
+    reads = [q for q in captured.captured_queries if "contacts_suppression" in (q["sql"] or "")]
+    assert len(reads) == 1, reads
+    states = {}
+    for invitation in invitations:
+        invitation.refresh_from_db()
+        states[invitation.contact.email] = (invitation.state, invitation.reason)
+    assert states == {
+        "ana@example.com": ("sent", ""),
+        "bo@example.com": ("suppressed", "suppressed_address"),
+        "cy@example.com": ("sent", ""),
+    }
+    assert sorted(m["To"] for m in smtp.messages) == ["ana@example.com", "cy@example.com"]
 
 
 def test_a_reminder_to_a_suppressed_address_is_cancelled(brand, smtp, clock):

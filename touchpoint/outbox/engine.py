@@ -31,12 +31,14 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
+from touchpoint.lib.compiled import CompiledUpdate
 from touchpoint.outbox.circuits import DOWN, PROBE, Circuits, scaled
 from touchpoint.outbox.transports import TransportError, Transports
 
@@ -70,6 +72,10 @@ class Queue:
         """`rows` less those whose destination is down (so they are not even claimed)."""
         return rows
 
+    def before_compose(self, rows: Sequence[Any]) -> None:
+        """Read what composing these rows needs, for all of them at once (optional): they
+        are composed next, one by one."""
+
     def compose(self, row: Any, transports: Transports) -> tuple[Any, Any] | None:
         """(transport, message) to send, or None when the queue has finished the row itself
         (recording why, conditional on `row.claimed_by`)."""
@@ -85,7 +91,7 @@ class Queue:
     def hand_off(self, row: Any, now: dt.datetime) -> bool:
         """Record that the message is about to go on the wire, if this worker still holds
         the row (and whatever else the queue requires at that moment). False: do not send."""
-        return bool(_mine(self, row).update(handed_off_at=now))
+        return bool(_handing_off(self.model).run([now], [row.pk, self.sending, row.claimed_by]))
 
     def retry(self, row: Any, error: TransportError, wait: dt.timedelta, now) -> dict:
         raise NotImplementedError
@@ -150,6 +156,13 @@ def claim(queue: Queue, ids: Sequence[int], *, now: dt.datetime | None = None) -
     return list(rows.select_related(*queue.related).order_by("send_at", "pk"))
 
 
+@cache
+def _handing_off(model: type[Model]) -> CompiledUpdate:
+    """The hand-off's UPDATE, one durable commit per message: its SQL built once (the ORM
+    compiled it for every message, a tenth of a worker's CPU per email on PostgreSQL)."""
+    return CompiledUpdate(model, ("handed_off_at",), where=("id", "state", "claimed_by"))
+
+
 def _mine(queue: Queue, row) -> QuerySet:
     return queue.model._default_manager.filter(
         pk=row.pk, state=queue.sending, claimed_by=row.claimed_by
@@ -168,8 +181,9 @@ def send_claimed(queue: Queue, rows: Sequence, *, transports: Transports, circui
     accepted = Accepted(queue)
     try:
         for start in range(0, len(rows), COMPOSE_AHEAD):
-            ready = []
-            for row in rows[start : start + COMPOSE_AHEAD]:
+            ready, batch = [], rows[start : start + COMPOSE_AHEAD]
+            queue.before_compose(batch)
+            for row in batch:
                 composed = queue.compose(row, transports)
                 if composed is None:
                     continue

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -37,6 +39,14 @@ SMS_MAX_SEGMENTS = 2
 State, Reason = Invitation.State, Invitation.Reason
 
 
+def _address_suppressed(invitation: Invitation) -> bool:
+    """As read for its batch just before (`before_compose`), or now."""
+    known = getattr(invitation, "address_suppressed", None)
+    if known is None:
+        return suppressions.is_suppressed(invitation.contact, invitation.channel)
+    return known
+
+
 class InvitationQueue(engine.Queue):
     model = Invitation
     name = "invitation"
@@ -59,6 +69,23 @@ class InvitationQueue(engine.Queue):
             rows = rows.exclude(Q(channel="sms") & Q(account_id__in=accounts))
         return rows
 
+    def before_compose(self, invitations: Sequence[Invitation]) -> None:
+        """Which of the batch's addresses are on the suppression list: one query per
+        account and channel, not one per message (a tenth of a worker's time per email)."""
+        by_list: dict[tuple[int, str], list[Invitation]] = defaultdict(list)
+        for invitation in invitations:
+            by_list[(invitation.account_id, invitation.channel)].append(invitation)
+        for (account_id, channel), group in by_list.items():
+            if channel not in suppressions.CHANNELS:
+                continue
+            addresses = {i.pk: suppressions.contact_address(i.contact, channel) for i in group}
+            found = suppressions.suppressed(account_id, channel, addresses.values())
+            for invitation in group:
+                address = addresses[invitation.pk]
+                invitation.address_suppressed = bool(address) and (
+                    suppressions.normalise(channel, address) in found
+                )
+
     def compose(self, invitation: Invitation, transports: Transports):
         now = timezone.now()
         if now >= invitation.expires_at:
@@ -67,7 +94,7 @@ class InvitationQueue(engine.Queue):
             return _finish(
                 invitation, State.SUPPRESSED, Reason.OPTED_OUT, "opted out before sending"
             )
-        if suppressions.is_suppressed(invitation.contact, invitation.channel):
+        if _address_suppressed(invitation):
             return _finish(
                 invitation,
                 State.SUPPRESSED,

@@ -235,6 +235,9 @@ class Invitation(models.Model):
     handed_off_at = models.DateTimeField(null=True, blank=True)
     # The sending pass that holds it (the outbox engine claims rows in batches).
     claimed_by = models.CharField(max_length=32, blank=True, editable=False)
+    # Not a column: whether its address is on the suppression list, read by the sender for
+    # the batch it is about to compose (surveys.delivery); None: not read.
+    address_suppressed: bool | None = None
     sent_at = models.DateTimeField(null=True, blank=True)
     # The SMS provider's id for the message (Twilio's SM… sid), once it accepted it.
     provider_message_id = models.CharField(max_length=64, blank=True)
