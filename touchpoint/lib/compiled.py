@@ -9,7 +9,9 @@ rows into model instances (with their `select_related` relations, exactly as the
 iterator does), and runs that SQL again with the real value in the stand-in's place.
 
 Only for querysets whose SQL does not depend on the value (a filter on one column by
-equality); the stand-in must appear exactly once among the parameters.
+equality, or on a list of a given length); each stand-in must appear exactly once among the
+parameters. `CompiledUpdate` does the same for a hot UPDATE (the answer's claim, a message's
+hand-off), which the ORM also compiles anew on every call.
 
 On PostgreSQL such a statement also runs prepared (`prepared_cursor`): the survey page's
 twelve-table join took 4 ms to plan and 0.3 ms to run, planned again on every page view and
