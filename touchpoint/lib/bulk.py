@@ -381,15 +381,23 @@ def insert_one(obj: Model) -> None:
 
 
 def _stamped_values(objs: Sequence[Model], fields: Sequence[Field], connection) -> list:
-    """The rows' parameters, auto_now(_add) fields left empty given the current time."""
+    """The rows' parameters, once their empty auto_now(_add) fields are stamped."""
+    _stamp(objs, fields)
+    return [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields]
+
+
+def _stamp(objs: Sequence[Model], fields: Sequence[Field]) -> None:
+    """Give auto_now(_add) fields left empty the current time, as `save` would."""
+    stamped = [
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
     now = timezone.now()
     for obj in objs:
-        for f in fields:
-            if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) and getattr(
-                obj, f.attname
-            ) is None:
-                setattr(obj, f.attname, now)
-    return [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields]
+        for attname in stamped:
+            if getattr(obj, attname) is None:
+                setattr(obj, attname, now)
 
 
 @cache
@@ -430,16 +438,7 @@ def bulk_insert(objs: Sequence[Model]) -> None:
     if unkeyed:
         reserve_ids(unkeyed)
     fields = list(model._meta.concrete_fields)  # the key first
-    stamped = [
-        f.attname
-        for f in fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    now = timezone.now()
-    for obj in objs:
-        for attname in stamped:  # auto_now(_add) fields left empty get the current time
-            if getattr(obj, attname) is None:
-                setattr(obj, attname, now)
+    _stamp(objs, fields)
     table = ops.quote_name(str(model._meta.db_table))
     columns = ", ".join(ops.quote_name(str(f.column)) for f in fields)
     with driver_cursor(connection) as cursor:
