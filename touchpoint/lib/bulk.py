@@ -383,7 +383,7 @@ def insert_one(obj: Model) -> None:
 def _stamped_values(objs: Sequence[Model], fields: Sequence[Field], connection) -> list:
     """The rows' parameters, once their empty auto_now(_add) fields are stamped."""
     _stamp(objs, fields)
-    return [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields]
+    return list(chain.from_iterable(_values(objs, fields, connection)))
 
 
 def _stamp(objs: Sequence[Model], fields: Sequence[Field]) -> None:
