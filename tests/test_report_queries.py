@@ -325,6 +325,51 @@ def test_the_trend_chart_marks_a_shift_by_shape_and_word_not_colour():
         assert not re.search(r"(fill|stroke)=", svg)  # styling by class: one place to restyle
 
 
+@pytest.mark.parametrize("compact", [False, True])
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_trend_axis_labels_periods_by_their_start_and_never_overlap(compact, language):
+    """Thirteen weeks named as the table names them (first day, a dash, last day) ran into
+    each other under the chart: the axis names each week by its first day, and leaves out as
+    many labels as it takes for the rest to stand apart."""
+    import re
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from touchpoint.reports import chart, labels
+    from touchpoint.reports.figures import Figure, TrendPoint
+
+    monday = dt.date(2026, 9, 7)
+    weeks = [
+        (monday + dt.timedelta(weeks=n), monday + dt.timedelta(weeks=n, days=6)) for n in range(13)
+    ]
+    with translation.override(language):
+        figures_ = [
+            Figure.of(
+                first, labels.period_label(first, first, last, "week"), [10] + [0] * 9 + [30 + n]
+            )
+            for n, (first, last) in enumerate(weeks)
+        ]
+        controls = nps.control_limits([f.counts for f in figures_])
+        trend = [
+            TrendPoint(first, last, f.label, f, c)
+            for (first, last), f, c in zip(weeks, figures_, controls, strict=True)
+        ]
+        svg = str(chart.trend_svg(trend, title="Trend by week", compact=compact))
+        starts = [date_format(first, "MONTH_DAY_FORMAT") for first, _ in weeks]
+
+    marks = re.findall(
+        r'<text class="axis" x="([\d.]+)" y="[\d.]+" text-anchor="middle">([^<]+)<', svg
+    )
+    assert len(marks) >= 3
+    assert [text for _, text in marks] == starts[:: starts.index(marks[1][1])]
+    font = chart.AXIS_FONT_COMPACT if compact else chart.AXIS_FONT
+    for (x1, text1), (x2, text2) in itertools.pairwise(marks):
+        half_widths = (len(text1) + len(text2)) / 2 * font * chart.CHARACTER
+        assert float(x2) - float(x1) >= half_widths + chart.LABEL_GAP
+    assert f"{trend[0].label}: NPS" in svg  # the point's tooltip keeps the whole span
+
+
 def test_latest_comments_are_the_same_through_either_index(brand, monkeypatch):
     answer(brand, brand.store, 9, "Lille first", n=1)
     answer(brand, brand.other_store, 3, "Nice", n=2)

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from touchpoint.lib.periods import DASH
 from touchpoint.reports.figures import TrendPoint
 
 DESCRIPTION = gettext_lazy(
@@ -25,6 +26,9 @@ DESCRIPTION = gettext_lazy(
 OUTSIDE = gettext_lazy("(outside the control limits: a real shift)")
 
 RIGHT, TOP, BOTTOM = 12, 24, 44
+# The time axis's text: its font size (app.css, `.trend .axis`), a generous average width of
+# a character in it, and the least space between two labels.
+AXIS_FONT, AXIS_FONT_COMPACT, CHARACTER, LABEL_GAP = 11, 12, 0.6, 12
 
 
 def _fmt(value: float) -> str:
@@ -148,10 +152,13 @@ def trend_svg(
                 f'<circle class="point{hollow}" cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="4">'
                 f"<title>{escape(label)}</title></circle>"
             )
-    every = max(1, math.ceil(len(points) / most_labels))
-    for i, p in enumerate(points):
+    texts = [axis_text(p) for p in points]
+    font = AXIS_FONT_COMPACT if compact else AXIS_FONT
+    widest = max((len(t) for t in texts), default=0) * font * CHARACTER
+    # Every how many periods a label fits beside the next one (and no more than most_labels).
+    every = max(1, math.ceil(len(points) / most_labels), math.ceil((widest + LABEL_GAP) / step))
+    for i, text in enumerate(texts):
         if i % every == 0:
-            text = p.label.split(" (")[0]
             out.append(
                 f'<text class="axis" x="{_fmt(x(i))}" y="{HEIGHT - BOTTOM + 18}" '
                 f'text-anchor="middle">{escape(text)}</text>'
@@ -162,3 +169,9 @@ def trend_svg(
     )
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 (every text is escaped above)
+
+
+def axis_text(point: TrendPoint) -> str:
+    """A period's mark on the time axis: where it starts (a week by its first day, a month by
+    its name). Its whole span is in the point's tooltip and in the table under the chart."""
+    return point.label.split(" (")[0].split(DASH)[0]
