@@ -153,3 +153,24 @@ def test_the_ticket_inbox_reads_well_on_a_phone(region, brand, live_server, phon
     assert fits(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "phone-inbox.png", full_page=True)
+
+
+def test_the_responses_list_reads_well_on_a_phone(region, brand, live_server, phone390):
+    """Six columns did not fit 390 px: the page scrolled sideways. Each answer is a card: its
+    score beside its comment, when and where below, in that order."""
+    sign_in(phone390, live_server.url, "lille-manager")
+    page = phone390
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Responses").click()
+    page.wait_for_url("**/responses/**")
+    newest = page.locator("table.responses tbody tr").nth(0)
+    assert newest.locator("td.comment").inner_text() == "The screen was scratched and nobody cared"
+    assert fits(page)
+    box = {
+        name: newest.locator(f"td.{name}").first.bounding_box()
+        for name in ("num", "when", "comment", "where")
+    }
+    assert box["num"]["x"] < box["comment"]["x"]  # the score beside the comment
+    assert box["when"]["y"] < box["comment"]["y"] < box["where"]["y"]
+    assert page.locator("table.responses thead").is_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "phone-responses.png", full_page=True)
