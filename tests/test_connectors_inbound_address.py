@@ -182,6 +182,19 @@ def test_a_changed_secret_key_hides_the_address_but_it_keeps_working(
     assert api.get("/api/v1/connectors/segment").json()["inbound_url"].endswith(path)
 
 
+def test_the_operators_admin_shows_neither_the_address_nor_its_hash(connector, admin_client):
+    path = inbound_path(connector)
+    connector.refresh_from_db()
+
+    page = admin_client.get(f"/admin/connectors/connector/{connector.pk}/change/")
+
+    assert page.status_code == 200
+    shown = page.content.decode()
+    for secret in (key_of(path), connector.inbound_hash, connector.inbound_nonce):
+        assert secret not in shown
+    assert 'name="inbound' not in shown
+
+
 BEFORE = [("connectors", "0001_initial")]
 
 
