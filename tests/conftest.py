@@ -374,3 +374,13 @@ def follow_up_path(ticket) -> str:
     found = re.search(r"/f/[\w-]+", notifications.compose(queued).body)
     assert found, "no follow-up link in the email"
     return found.group(0)
+
+
+def inbound_path(connector) -> str:
+    """The path of a connector's inbound address, as its page shows it (its key is rebuilt:
+    the connector stores only a hash of it)."""
+    from urllib.parse import urlsplit
+
+    from touchpoint.connectors.actions import inbound_url
+
+    return urlsplit(inbound_url(connector)).path

@@ -14,6 +14,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.conftest import inbound_path
 from tests.fake_vendors import FRESHDESK_KEY, FreshdeskState, freshdesk, serve
 from touchpoint.accounts.models import Membership
 from touchpoint.connectors import delivery
@@ -94,7 +95,7 @@ def resolved(ticket_id: str = "88", **fields) -> dict:
 def post(connector, body, *, token: str | None = TOKEN):
     headers = {"X-Touchpoint-Token": token} if token else {}
     return Client().post(
-        f"/integrations/freshdesk/{connector.inbound_key}",
+        inbound_path(connector),
         json.dumps(body),
         content_type="application/json",
         headers=headers,
@@ -114,7 +115,7 @@ def test_a_call_without_the_token_is_refused_and_stores_nothing(connector, clock
     assert post(connector, resolved(), token=None).status_code == 401
     assert post(connector, resolved(), token="guess-guess-guess-guess").status_code == 401
     basic = Client().post(
-        f"/integrations/freshdesk/{connector.inbound_key}",
+        inbound_path(connector),
         json.dumps(resolved()),
         content_type="application/json",
         headers={"Authorization": "Basic " + base64.b64encode(f"x:{TOKEN}".encode()).decode()},

@@ -15,7 +15,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.conftest import interaction
+from tests.conftest import inbound_path, interaction
 from tests.fake_vendors import HUBSPOT_CLIENT_SECRET, HUBSPOT_TOKEN, HubspotState, hubspot, serve
 from tests.test_tickets import respond
 from touchpoint.accounts.models import Membership
@@ -206,7 +206,7 @@ def test_test_connection(brand, connector, admin, crm):
 
 def post_events(connector, events_json, *, secret=HUBSPOT_CLIENT_SECRET, at: dt.datetime = START):
     body = json.dumps(events_json)
-    path = f"/integrations/hubspot/{connector.inbound_key}"
+    path = inbound_path(connector)
     timestamp = str(int(at.timestamp() * 1000))
     source = f"POST{'http://testserver'}{path}{body}{timestamp}"
     signature = base64.b64encode(
@@ -270,9 +270,7 @@ def test_unsigned_stale_or_forged_webhooks_store_nothing(connector, clock):
     assert post_events(connector, [deal_won()], secret="wrong").status_code == 401
     stale = post_events(connector, [deal_won()], at=START - dt.timedelta(minutes=6))
     assert stale.status_code == 401 and "old" in stale.json()["detail"]
-    unsigned = Client().post(
-        f"/integrations/hubspot/{connector.inbound_key}", "[]", content_type="application/json"
-    )
+    unsigned = Client().post(inbound_path(connector), "[]", content_type="application/json")
     assert unsigned.status_code == 401
     assert post_events(connector, [{"objectId": 1}]).status_code == 400
     assert not InboundEvent.objects.exists() and not ConnectorCall.objects.exists()

@@ -11,6 +11,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.conftest import inbound_path
 from tests.fake_vendors import (
     SALESFORCE_CLIENT_ID,
     SALESFORCE_CLIENT_SECRET,
@@ -197,7 +198,7 @@ def outbound_message(notification_id: str = "04l5g000000XYZ1", org: str = SALESF
 
 def post(connector, xml: str):
     return Client().post(
-        f"/integrations/salesforce/{connector.inbound_key}",
+        inbound_path(connector),
         xml.encode(),
         content_type="text/xml; charset=utf-8",
         headers={"SOAPAction": '""'},

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.conftest import inbound_path
 from touchpoint.accounts.models import Membership, Unit
 from touchpoint.connectors.models import InboundEvent
 from touchpoint.contacts.models import Contact
@@ -67,7 +68,7 @@ def post(connector, body, *, secret: str | None = SHARED):
     if secret is not None:
         headers["X-Signature"] = hmac.new(secret.encode(), raw, hashlib.sha1).hexdigest()
     return Client().post(
-        f"/integrations/segment/{connector.inbound_key}",
+        inbound_path(connector),
         raw,
         content_type="application/json",
         headers=headers,
@@ -140,7 +141,7 @@ def test_unsigned_forged_or_malformed_calls_are_refused_and_store_nothing(connec
     raw = b"not json"
     signed = hmac.new(SHARED.encode(), raw, hashlib.sha1).hexdigest()
     bad = Client().post(
-        f"/integrations/segment/{connector.inbound_key}",
+        inbound_path(connector),
         raw,
         content_type="application/json",
         headers={"X-Signature": signed},

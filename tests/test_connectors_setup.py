@@ -12,6 +12,7 @@ import json
 import pytest
 from django.test import Client
 
+from tests.conftest import inbound_path
 from tests.fake_vendors import ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskState, serve, zendesk
 from touchpoint.accounts.actions import do_create_api_key
 from touchpoint.accounts.models import Unit
@@ -57,7 +58,8 @@ def test_the_api_sets_a_connector_up_and_never_shows_its_credentials(api, brand,
     assert made.status_code == 201
     body = made.json()
     assert body["credentials"] == {"api_token": "…cdef", "signing_secret": "…ZXQ="}
-    assert body["inbound_url"].startswith("http://testserver/integrations/zendesk/tpi_")
+    assert body["inbound_url"] == "http://testserver" + inbound_path(Connector.objects.get())
+    assert body["inbound_note"] is None
     assert ZENDESK_TOKEN not in json.dumps(api.get("/api/v1/connectors/zendesk").json())
 
     # A change of one setting keeps the rest, and the credentials.
@@ -145,7 +147,7 @@ def test_the_log_shows_a_parked_event_and_the_api_replays_it(api, brand, zendesk
     ).encode()
     signature = base64.b64encode(hmac.new(SIGNING.encode(), b"t" + body, hashlib.sha256).digest())
     Client().post(
-        f"/integrations/zendesk/{connector.inbound_key}",
+        inbound_path(connector),
         body,
         content_type="application/json",
         headers={
@@ -187,7 +189,7 @@ def test_the_setup_page_saves_tests_and_replays(people, brand, zendesk_api):
 
     shown = admin.get("/setup/connectors/zendesk/").content.decode()
     assert ZENDESK_TOKEN not in shown and "…cdef" in shown
-    assert connector.inbound_key in shown
+    assert inbound_path(connector) in shown
 
     tested = admin.post("/setup/connectors/zendesk/", {"action": "test"}).content.decode()
     assert "Connection works." in tested
@@ -231,4 +233,4 @@ def test_connectors_are_for_account_admins_only(people, brand, zendesk_api, api)
         assert signed_in(people[persona]).get("/setup/connectors/zendesk/").status_code == 404
     # The outsider administers their own account: its page knows nothing of this one's.
     theirs = signed_in(people["outsider"]).get("/setup/connectors/zendesk/").content.decode()
-    assert Connector.objects.get().inbound_key not in theirs and "Sync log" not in theirs
+    assert inbound_path(Connector.objects.get()) not in theirs and "Sync log" not in theirs

@@ -16,6 +16,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.conftest import inbound_path
 from tests.fake_vendors import ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskState, serve, zendesk
 from touchpoint.accounts.models import Membership, Unit
 from touchpoint.connectors import delivery
@@ -110,7 +111,7 @@ def post_webhook(connector: Connector, body: dict, *, secret: str = SIGNING_SECR
             "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
         }
     return Client().post(
-        f"/integrations/zendesk/{connector.inbound_key}",
+        inbound_path(connector),
         raw,
         content_type="application/json",
         headers=headers,
@@ -167,7 +168,7 @@ def test_an_unsigned_or_forged_or_malformed_call_is_refused_and_stores_nothing(c
     unsigned = post_webhook(connector, solved(), sign=False)
     forged = post_webhook(connector, solved(), secret="not-the-secret")
     malformed = Client().post(
-        f"/integrations/zendesk/{connector.inbound_key}",
+        inbound_path(connector),
         b"{not json",
         content_type="application/json",
     )

@@ -1,6 +1,7 @@
 """`/api/v1/connectors`: the account's connectors as code — settings, write-only credentials
-(shown as their last four characters), a test of the connection, the sync log and replays
-of parked events. Account-wide keys only (403 otherwise); every change is audited."""
+(shown as their last four characters), the inbound address and a new one on demand, a test
+of the connection, the sync log and replays of parked events. Account-wide keys only (403
+otherwise); every change is audited."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pydantic import ConfigDict, Field
 
 from touchpoint.api.errors import ErrorOut
 from touchpoint.api.setup_touchpoints import ERRORS, forbidden_or_none, invalid, not_found
-from touchpoint.connectors.actions import connector_data
-from touchpoint.connectors.models import InboundEvent
+from touchpoint.connectors.actions import connector_data, shown_inbound_url
+from touchpoint.connectors.models import Connector, InboundEvent
 from touchpoint.connectors.vendors import VENDORS
 from touchpoint.setup import connectors
 from touchpoint.setup.audit import SetupError
@@ -39,7 +40,13 @@ class ConnectorOut(Schema):
     base_url: str
     settings: dict[str, Any]
     credentials: dict[str, str] = Field(description="Last four characters of each.")
-    inbound_url: str | None
+    inbound_url: str | None = Field(
+        description="The address the vendor posts events to (a secret); null for a kind that "
+        "takes none, or when it is no longer shown (see inbound_note)."
+    )
+    inbound_note: str | None = Field(
+        description="Why the inbound address is not shown, when it exists but is not."
+    )
     disabled_reason: str | None
 
 
@@ -73,6 +80,20 @@ class LogFilters(Schema):
     limit: int = Field(50, ge=1, le=500)
 
 
+NOT_SHOWN = (
+    "The inbound address is no longer shown: only a fingerprint of its key is kept (it was "
+    "made before this version, or SECRET_KEY has changed since). It keeps working; "
+    "POST /api/v1/connectors/{kind}/inbound-address makes a new one, shown from then on."
+)
+
+
+def _out(connector: Connector) -> dict[str, Any]:
+    inbound = VENDORS[connector.kind].inbound
+    url = shown_inbound_url(connector) if inbound else None
+    note = NOT_SHOWN.format(kind=connector.kind) if inbound and url is None else None
+    return {**connector_data(connector), "inbound_url": url, "inbound_note": note}
+
+
 def _own(request: HttpRequest, kind: str):
     if kind not in VENDORS:
         return None
@@ -104,7 +125,7 @@ def get_connector(request: HttpRequest, kind: str):
     connector = _own(request, kind)
     if connector is None:
         return not_found("kind", "This connector is not set up.")
-    return connector_data(connector)
+    return _out(connector)
 
 
 @router.put("/connectors/{kind}", response={200: ConnectorOut, 201: ConnectorOut, **ERRORS})
@@ -125,7 +146,23 @@ def put_connector(request: HttpRequest, kind: str, body: ConnectorIn):
         )
     except SetupError as error:
         return invalid(error)
-    return Status(200 if existed else 201, connector_data(saved))
+    return Status(200 if existed else 201, _out(saved))
+
+
+@router.post("/connectors/{kind}/inbound-address", response={200: ConnectorOut, **ERRORS})
+def new_inbound_address(request: HttpRequest, kind: str):
+    """A new inbound address (in `inbound_url`): the old one stops working at once, so give
+    the new one to the vendor straight away."""
+    if refused := forbidden_or_none(request):
+        return refused
+    connector = _own(request, kind)
+    if connector is None:
+        return not_found("kind", "This connector is not set up.")
+    try:
+        connectors.do_new_inbound_address(by=request.auth, connector=connector)
+    except SetupError as error:
+        return invalid(error)
+    return _out(connector)
 
 
 @router.post("/connectors/{kind}/test", response={200: TestOut, **ERRORS})

@@ -1,6 +1,7 @@
 """Connectors' state changes: settings checked and saved (credentials sealed, write-only), the
-test-connection call, switching a connector off when its vendor refuses the credentials
-(and telling the admins once), replays of parked events, and queueing calls.
+inbound address (its key never stored, see `inbound_url`), the test-connection call,
+switching a connector off when its vendor refuses the credentials (and telling the admins
+once), replays of parked events, and queueing calls.
 
 Setup pages and the API call these through `setup.connectors`, which records each change in
 the setup audit.
@@ -27,6 +28,7 @@ from touchpoint.connectors.models import Connector, ConnectorCall, InboundEvent
 from touchpoint.connectors.vault import Unreadable, hint, seal, unseal
 from touchpoint.connectors.vendors import VENDORS
 from touchpoint.connectors.vendors.base import Incoming, Setting
+from touchpoint.lib import links
 from touchpoint.notifications.actions import do_notify
 from touchpoint.outbox.transports import TransportError
 
@@ -41,13 +43,64 @@ class ConnectorError(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
+# --- Inbound address --------------------------------------------------------------------------
+
+INBOUND = "connector-inbound"  # the purpose of inbound keys (lib/links.py)
+
+
+def new_inbound_address(connector: Connector) -> None:
+    """Give the connector a new inbound address (in memory: the caller saves `inbound_nonce`
+    and `inbound_hash`). An earlier one stops reaching it."""
+    connector.inbound_nonce, connector.inbound_hash = links.mint(INBOUND)
+
+
 def inbound_url(connector: Connector) -> str:
-    return f"{settings.SITE_URL}/integrations/{connector.kind}/{connector.inbound_key}"
+    """The connector's inbound address, its key rebuilt in memory (only its hash is stored:
+    a database dump cannot post events). LinkLost when it cannot be rebuilt: an address made
+    before keys were derived (it keeps working, but its key is not stored anywhere), or
+    SECRET_KEY changed without the former key in SECRET_KEY_FALLBACKS."""
+    key = links.rebuild(INBOUND, connector.inbound_nonce, connector.inbound_hash)
+    return f"{settings.SITE_URL}/integrations/{connector.kind}/{key}"
+
+
+def shown_inbound_url(connector: Connector) -> str | None:
+    """The inbound address to show, or None when it cannot be (see `inbound_url`)."""
+    try:
+        return inbound_url(connector)
+    except links.LinkLost:
+        return None
+
+
+def access_inbound_connector(kind: str, key: str) -> Connector | None:
+    """The active connector behind an inbound address, else None (unknown, switched off
+    and replaced addresses look the same)."""
+    vendor = VENDORS.get(kind)
+    key_hash = links.lookup_hash(key)
+    if vendor is None or not vendor.inbound or key_hash is None:
+        return None
+    return (
+        Connector.objects.select_related("account")
+        .filter(kind=kind, inbound_hash=key_hash, is_active=True)
+        .first()
+    )
+
+
+def do_new_inbound_address(connector: Connector) -> str:
+    """A new inbound address for the connector, returned; the old one stops working at once.
+    (Setup pages and the API call it through `setup.connectors`, which audits it.)"""
+    new_inbound_address(connector)
+    connector.updated_at = timezone.now()
+    Connector.objects.filter(pk=connector.pk).update(
+        inbound_nonce=connector.inbound_nonce,
+        inbound_hash=connector.inbound_hash,
+        updated_at=connector.updated_at,
+    )
+    return inbound_url(connector)
 
 
 def connector_data(connector: Connector) -> dict[str, Any]:
     """What pages, the API and the audit show: settings, and of each credential only its
-    last four characters."""
+    last four characters. Not the inbound address: the audit must not hold it."""
     vendor = VENDORS[connector.kind]
     return {
         "kind": connector.kind,
@@ -55,7 +108,6 @@ def connector_data(connector: Connector) -> dict[str, Any]:
         "base_url": connector.base_url,
         "settings": {s.name: connector.config.get(s.name, s.default) for s in vendor.settings},
         "credentials": {s.name: connector.credential_hints.get(s.name, "") for s in vendor.secrets},
-        "inbound_url": inbound_url(connector) if vendor.inbound else None,
         "disabled_reason": connector.disabled_reason or None,
     }
 
@@ -146,7 +198,11 @@ def check_connector(
     unknown = set(values) - {"is_active", "base_url", "settings", "credentials"}
     for name in sorted(unknown):
         errors[name] = gettext("is not a known field")
-    target = Connector(account=account, kind=kind) if current is None else current
+    if current is None:
+        target = Connector(account=account, kind=kind)
+        new_inbound_address(target)
+    else:
+        target = current
     config = dict(target.config or {})
     given = values.get("settings") or {}
     names = {s.name: s for s in vendor.settings}

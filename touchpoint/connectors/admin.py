@@ -1,5 +1,5 @@
-"""For operators: connectors (credentials never shown), their inbound events and calls.
-Account admins manage connectors on Setup → Connectors."""
+"""For operators: connectors (credentials and inbound address never shown), their inbound
+events and calls. Account admins manage connectors on Setup → Connectors."""
 
 from django.contrib import admin
 
@@ -15,7 +15,6 @@ class ConnectorAdmin(admin.ModelAdmin):
         "kind",
         "config",
         "credential_hints",
-        "inbound_key",
         "disabled_at",
         "disabled_reason",
         "last_test_at",

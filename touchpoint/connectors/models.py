@@ -10,16 +10,9 @@ connector's sync log.
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import models
 
 from touchpoint.accounts.models import Account
-
-
-def new_inbound_key() -> str:
-    """The secret part of a connector's inbound address (/integrations/<kind>/<key>)."""
-    return "tpi_" + secrets.token_urlsafe(24)
 
 
 class Connector(models.Model):
@@ -46,7 +39,12 @@ class Connector(models.Model):
     credentials = models.TextField(blank=True, editable=False)
     # Their last four characters, to tell which one is stored.
     credential_hints = models.JSONField(default=dict, blank=True, editable=False)
-    inbound_key = models.CharField(max_length=60, unique=True, default=new_inbound_key)
+    # The secret key of its inbound address (/integrations/<kind>/<key>) is not stored: a
+    # nonce and the key's SHA-256 are (touchpoint/lib/links.py), set by the actions when the
+    # connector is made or given a new address. An address made before that has its hash
+    # and no nonce: it keeps working but cannot be shown again.
+    inbound_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    inbound_hash = models.CharField(max_length=64, editable=False)
     # Set when the vendor refused the credentials (401): calls wait until an admin fixes them.
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
@@ -58,7 +56,10 @@ class Connector(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "kind"], name="one_connector_per_kind")
+            models.UniqueConstraint(fields=["account", "kind"], name="one_connector_per_kind"),
+            # A constraint rather than unique=True: on PostgreSQL that would add a second,
+            # text-pattern index, useless for an exact lookup.
+            models.UniqueConstraint(fields=["inbound_hash"], name="one_connector_per_inbound_hash"),
         ]
 
     def __str__(self) -> str:

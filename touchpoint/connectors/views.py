@@ -1,7 +1,8 @@
 """Inbound calls from vendors: `POST /integrations/<kind>/<key>`.
 
-An entry point: the connector is found by its secret address, the vendor's signature is
-checked by its module, then each event goes through `actions.do_receive` (the one intake).
+An entry point: the connector is found by its secret address (by the hash of its key, which
+is not stored: `actions.inbound_url`), the vendor's signature is checked by its module, then
+each event goes through `actions.do_receive` (the one intake).
 Unsigned or badly signed calls get 401, malformed ones 400, and nothing is stored; an event
 that cannot be mapped is kept, parked, and answered 200 (the vendor must not resend it: an
 admin replays it once the mapping is fixed).
@@ -16,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from touchpoint.connectors import actions
-from touchpoint.connectors.models import Connector
 from touchpoint.connectors.vault import Unreadable, unseal
 from touchpoint.connectors.vendors import VENDORS
 from touchpoint.connectors.vendors.base import Ignored, Refused
@@ -31,16 +31,10 @@ def _error(status: int, error: str, detail: str) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def receive(request: HttpRequest, kind: str, key: str) -> HttpResponse:
-    vendor = VENDORS.get(kind)
-    connector = (
-        Connector.objects.select_related("account")
-        .filter(kind=kind, inbound_key=key, is_active=True)
-        .first()
-        if vendor is not None and vendor.inbound
-        else None
-    )
+    connector = actions.access_inbound_connector(kind, key)
     if connector is None:
         return _error(404, "not_found", "No active connector at this address.")
+    vendor = VENDORS[kind]
     try:
         secrets = unseal(connector.credentials)
     except Unreadable as error:

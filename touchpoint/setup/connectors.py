@@ -1,7 +1,8 @@
 """Connectors as a CX team manages them (pages and the API): settings checked by the
 connector's own rules, saved with an audit row in the same transaction; credentials
-write-only (the audit, like every page, sees their last four characters); the connection
-tested; parked events replayed."""
+write-only (the audit, like every page, sees their last four characters); the inbound
+address replaced (the audit never holds it); the connection tested; parked events
+replayed."""
 
 from __future__ import annotations
 
@@ -47,6 +48,25 @@ def do_save_connector(*, account: Account, by, kind: str, values: dict[str, Any]
             after=actions.connector_data(target),
         )
     return target
+
+
+def do_new_inbound_address(*, by, connector: Connector) -> str:
+    """A new inbound address, returned; the old one stops working at once. SetupError for a
+    connector that takes no inbound calls."""
+    vendor = VENDORS[connector.kind]
+    if not vendor.inbound:
+        raise SetupError(_("this connector takes no inbound calls"), "kind")
+    with transaction.atomic():
+        url = actions.do_new_inbound_address(connector)
+        record_change(
+            connector.account,
+            by,
+            Subject.CONNECTOR,
+            "new_address",
+            key=connector.kind,
+            label=vendor.label,
+        )
+    return url
 
 
 def do_test_connector(*, by, connector: Connector) -> actions.TestResult:

@@ -21,6 +21,7 @@ ACTIONS = {
     "dropped": _("dropped"),
     "import": _("import"),
     "lifted": _("lifted"),
+    "new_address": _("new address"),
     "new_link": _("new link"),
     "new_secret": _("new secret"),
     "paused": _("paused"),

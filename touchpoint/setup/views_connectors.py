@@ -1,6 +1,6 @@
 """Setup pages for connectors: the list, and one page per vendor with its settings, the
-write-only credentials, the inbound address, a test of the connection, and its sync log
-(parked events replayable from it)."""
+write-only credentials, the inbound address (and a new one on demand), a test of the
+connection, and its sync log (parked events replayable from it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from touchpoint.accounts.models import Account
-from touchpoint.connectors.actions import inbound_url
+from touchpoint.connectors.actions import shown_inbound_url
 from touchpoint.connectors.models import Connector, InboundEvent
 from touchpoint.connectors.vendors import VENDORS
 from touchpoint.setup import connectors
@@ -48,6 +48,14 @@ def connector_page(request: HttpRequest, account: Account, kind: str) -> HttpRes
                 request, _("Saved the %(vendor)s connector.") % {"vendor": vendor.label}
             )
             return redirect("setup-connector", kind=kind)
+    elif action == "new_address" and connector is not None and vendor.inbound:
+        connectors.do_new_inbound_address(by=request.user, connector=connector)
+        messages.success(
+            request,
+            _("New inbound address made: give it to %(vendor)s; the old one no longer works.")
+            % {"vendor": vendor.label},
+        )
+        return redirect("setup-connector", kind=kind)
     elif action == "test" and connector is not None:
         test = connectors.do_test_connector(by=request.user, connector=connector)
     elif action == "import" and connector is not None and kind == "mailchimp":
@@ -86,7 +94,8 @@ def connector_page(request: HttpRequest, account: Account, kind: str) -> HttpRes
             "connector": connector,
             "form": form,
             "test": test,
-            "inbound_url": inbound_url(connector) if connector and vendor.inbound else "",
+            "inbound": connector is not None and vendor.inbound,
+            "inbound_url": shown_inbound_url(connector) if connector and vendor.inbound else None,
             "log": connectors.sync_log(connector) if connector else [],
         },
         status=400 if form.errors else 200,
