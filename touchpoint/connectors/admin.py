@@ -2,6 +2,7 @@
 events and calls. Account admins manage connectors on Setup → Connectors."""
 
 from django.contrib import admin
+from django.db import models
 
 from touchpoint.connectors.models import Connector, ConnectorCall, InboundEvent
 
@@ -22,6 +23,8 @@ class ConnectorAdmin(admin.ModelAdmin):
         "last_test_message",
     ]
     fields = ["is_active", "base_url", *readonly_fields]
+    # A base URL typed without a scheme is taken as https (Django 6's default; 5.2 warns).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request) -> bool:
         return False
