@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             cpu, client, machine = server.cpu_seconds(), time.process_time(), machine_cpu()
             worker, database = server.worker_cpu_seconds(), postgres_cpu()
             answered = answer_all(server.port, tokens, args.clients, random.Random(web))
-            answered.database_cpu = postgres_cpu() - database
+            if connection.vendor == "postgresql":  # SQLite works inside the processes above
+                answered.database_cpu = postgres_cpu() - database
             answered.web_cpu = server.cpu_seconds() - cpu
             answered.worker_cpu = server.worker_cpu_seconds() - worker
             answered.client_cpu = time.process_time() - client
@@ -414,7 +415,7 @@ class Timings:
     both: list = field(default_factory=list)
     web_cpu: float = 0.0  # seconds of the web server's CPU while these answers were given
     worker_cpu: float = 0.0  # of the background worker meanwhile (folds, relays)
-    database_cpu: float = 0.0  # of the machine's PostgreSQL processes
+    database_cpu: float | None = None  # of the machine's PostgreSQL processes, if used
     client_cpu: float = 0.0  # of this process: the clients' own (HTTP, reading the form)
     machine_cpu: float = 0.0  # of the whole machine: server, worker, database, clients
 
@@ -566,8 +567,8 @@ def ms(values: list[float], q: float) -> str:
     return f"{statistics.quantiles(values, n=100)[int(q) - 1] * 1000:.0f}"
 
 
-def per(seconds: float, answers: int) -> str:
-    return f"{seconds * 1000 / answers:.1f}" if answers else "-"
+def per(seconds: float | None, answers: int) -> str:
+    return f"{seconds * 1000 / answers:.1f}" if answers and seconds is not None else "-"
 
 
 def print_table(results, args) -> None:
