@@ -161,7 +161,7 @@ def test_the_digest_shows_ones_own_level_only(brand, people, smtp, week):
     html = mail.get_body(("html",)).get_content()
     assert mail["Subject"] == "Your week at North: NPS +100 (16 Nov 2026 to 22 Nov 2026)"
     assert (
-        "NPS last week (16 Nov 2026 to 22 Nov 2026): 100 ± " in text and "from 32 answers" in text
+        "NPS last week (16 Nov 2026 to 22 Nov 2026): +100 ± " in text and "from 32 answers" in text
     )
     assert "+200 points, a real change" in text  # from -100 the week before
     assert "Lovely team 61" in text and "Lovely team 58" in text
@@ -198,7 +198,7 @@ def test_a_small_units_week_reads_over_a_named_rolling_window_without_false_news
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert "NPS the last 90 days (25 Aug 2026 to 22 Nov 2026): between " in text
-    assert "only 2 answers, raw NPS -100" in text
+    assert "only 2 answers, raw NPS \u2212100" in text
     assert "2 answers last week: too few for a weekly figure" in text
     assert "no real change" in text and "points" not in text.split("Open tickets")[0]
     assert "▼" not in html and "No real change" in html

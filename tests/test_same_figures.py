@@ -82,8 +82,12 @@ def test_every_page_digest_export_and_api_show_the_same_figures(brand, people, d
         link = re.search(r"Open the dashboard: (\S+)", digest).group(1)
         window = link.split("?")[1]
         assert window == "from=2026-08-25&to=2026-11-22"  # a small unit: the last 90 days
-        headline = re.search(r"NPS the last 90 days \([^)]*\): (-?\d+) ± \d+, from (\d+)", digest)
-        digest_nps, digest_n = int(headline.group(1)), int(headline.group(2))
+        headline = re.search(
+            r"NPS the last 90 days \([^)]*\): ([+\u2212]?\d+) ± \d+, from (\d+)", digest
+        )
+        # Signed as pages sign it: +12, \u221212 (a true minus)
+        digest_nps = int(headline.group(1).replace("\u2212", "-"))
+        digest_n = int(headline.group(2))
         page = dashboard_figures(client.get(f"/units/{north}/?{window}").content.decode())
         explorer = client.get(f"/responses/?unit={north}&{window}").content.decode()
         explorer_n = int(re.search(r'<strong class="count">(\d+)</strong>', explorer).group(1))
