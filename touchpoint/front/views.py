@@ -62,8 +62,10 @@ def _closed(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
-    # One query: the invitation with all its answer reads (and any answer already given).
-    invitation = access_open_invitation(token, related=answer_relations())
+    # One query: the invitation with what the page shows (and any answer already given), or,
+    # for an answer, with all it is stored with (the unit's ancestors, the interaction...).
+    related = answer_relations() if request.method == "POST" else ("response",)
+    invitation = access_open_invitation(token, related=related)
     if invitation is None:
         return _closed(request)
     lang, texts = _texts(request, invitation)
