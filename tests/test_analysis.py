@@ -200,7 +200,7 @@ def test_an_edited_taxonomy_retags_history_exactly_once(themed):
     assert RetagJob.objects.filter(state="superseded").count() == 1
 
 
-def test_the_theme_report_counts_impact_and_its_interval(themed):
+def test_the_theme_report_counts_impact_and_its_interval(themed, people, client):
     from touchpoint.analysis.queries import theme_report
     from touchpoint.reports.params import check_report_request
 
@@ -222,6 +222,13 @@ def test_the_theme_report_counts_impact_and_its_interval(themed):
     assert rows["staff"].impact.impact == pytest.approx(40 - (-10 / 20 * 100))
     assert (report.commented, report.analysed) == (40, 40)
     assert sum(n for _, n, _ in waiting.trend) == 10
+    # Pages sign the impact as they sign every NPS figure: +90.0, \u221235.0 (a true minus).
+    client.force_login(people["brand_admin"])
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(f"/units/{themed.brand.pk}/themes/").content.decode()
+        dashboard = client.get(f"/units/{themed.brand.pk}/").content.decode()
+    for text in (page, dashboard):
+        assert "+90.0" in text and "\u221235.0" in text and "-35.0" not in text
 
 
 def test_key_drivers_rank_the_theme_that_moves_the_score(themed):
