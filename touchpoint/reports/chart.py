@@ -26,9 +26,10 @@ DESCRIPTION = gettext_lazy(
 OUTSIDE = gettext_lazy("(outside the control limits: a real shift)")
 
 RIGHT, TOP, BOTTOM = 12, 24, 44
-# The time axis's text: its font size (app.css, `.trend .axis`), a generous average width of
-# a character in it, and the least space between two labels.
-AXIS_FONT, AXIS_FONT_COMPACT, CHARACTER, LABEL_GAP = 11, 12, 0.6, 12
+# The time axis's text: its font size (app.css, `.trend .axis`), the average width of one of
+# its characters in ems (about 0.5 for a sans-serif's digits and lower case, measured in
+# Chromium), and the least space between two labels.
+AXIS_FONT, AXIS_FONT_COMPACT, CHARACTER, LABEL_GAP = 11, 12, 0.55, 10
 
 
 def _fmt(value: float) -> str:
