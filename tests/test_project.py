@@ -162,8 +162,10 @@ def test_the_dev_outbox_needs_a_staff_sign_in_even_in_development(settings, clie
     client.force_login(people["brand_admin"])
     for path in paths:
         assert client.get(path).status_code == 404, path
+    assert "Dev outbox" not in client.get("/").content.decode()  # no menu link to a 404
     client.force_login(get_user_model().objects.create_user("op", is_staff=True))
     assert "Your survey" in client.get("/dev/outbox/").content.decode()
+    assert "Dev outbox" in client.get("/").content.decode()
 
 
 def test_the_home_page_shows_staff_each_accounts_nps(staff, brand):
