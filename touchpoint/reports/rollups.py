@@ -260,6 +260,26 @@ def _upsert(
         f"{ops.quote_name(c)} = {table}.{ops.quote_name(c)} + excluded.{ops.quote_name(c)}"
         for c in HISTOGRAM
     )
+    insert = f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "
+    on_conflict = (
+        f"ON CONFLICT ({', '.join(ops.quote_name(c) for c in conflict or key)}) "
+        f"DO UPDATE SET {update}"
+    )
+    if connection.vendor == "postgresql":
+        # One statement of column arrays: its SQL is short, so psycopg converts it once and
+        # PostgreSQL prepares it, where a multi-row VALUES of hundreds of parameters was
+        # parsed by psycopg in Python on every run (1.6 ms per 58 rows, most of a fold).
+        arrays = ", ".join(
+            f"%s::{model._meta.get_field(c).db_type(connection)}[]" for c in [*key, *HISTOGRAM]
+        )
+        keys = [list(column) for column in zip(*(k for k, _ in items), strict=True)]
+        counts = [list(column) for column in zip(*(h for _, h in items), strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{insert}SELECT %s, * FROM unnest({arrays}) {on_conflict}",  # noqa: S608
+                [account_id, *keys, *counts],
+            )
+        return
     per_statement = 999 // len(columns)
     with connection.cursor() as cursor:
         for start in range(0, len(items), per_statement):
@@ -268,10 +288,7 @@ def _upsert(
             for values, histogram in chunk:
                 params += [account_id, *values, *histogram]
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "  # noqa: S608
-                f"VALUES {', '.join([row] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(ops.quote_name(c) for c in conflict or key)}) "
-                f"DO UPDATE SET {update}",
+                f"{insert}VALUES {', '.join([row] * len(chunk))} {on_conflict}",
                 params,
             )
 
