@@ -255,7 +255,6 @@ def _upsert(
     ops = connection.ops
     table = ops.quote_name(model._meta.db_table)
     columns = ["account_id", *key, *HISTOGRAM]
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     update = ", ".join(
         f"{ops.quote_name(c)} = {table}.{ops.quote_name(c)} + excluded.{ops.quote_name(c)}"
         for c in HISTOGRAM
@@ -280,6 +279,7 @@ def _upsert(
                 [account_id, *keys, *counts],
             )
         return
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     per_statement = 999 // len(columns)
     with connection.cursor() as cursor:
         for start in range(0, len(items), per_statement):
