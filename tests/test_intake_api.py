@@ -8,6 +8,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from tests.conftest import interaction
@@ -222,6 +223,28 @@ def test_keys_are_stored_hashed(brand):
     stored = ApiKey.objects.get(account=brand.account)
     assert brand.api_key not in (stored.key_hash, stored.prefix, stored.name)
     assert len(stored.key_hash) == 64
+
+
+def test_a_survey_links_hash_is_unique_and_indexed_once(api, brand):
+    """One index serves the survey page's lookup and the uniqueness; PostgreSQL's extra LIKE
+    index (what `unique=True` gives a text column) cost every invitation sent an insert."""
+    items = [
+        interaction(brand, external_id=f"x-{n}", contact={"email": f"p{n}@example.com"})
+        for n in range(2)
+    ]
+    status, body = post(api, {"interactions": items})
+    assert status == 201, body
+    first, second = Invitation.objects.exclude(token_hash=None).order_by("pk")
+    second.token_hash = first.token_hash
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save(update_fields=["token_hash"])
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Invitation._meta.db_table)
+    indexed = [name for name, c in found.items() if c["columns"] == ["token_hash"]]
+    if connection.vendor == "postgresql":  # SQLite keeps the table's inline UNIQUE
+        assert indexed == ["invitation_token_hash_unique"]
+    else:
+        assert len(indexed) == 1
 
 
 def test_an_account_cannot_reach_another_accounts_units(brand, outsider):

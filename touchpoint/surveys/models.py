@@ -225,9 +225,13 @@ class Invitation(models.Model):
     # The survey (and unsubscribe) link: never its token, only the nonce it is derived from
     # with SECRET_KEY and its SHA-256, which a visitor's token is looked up by (surveys/
     # tokens.py). None for a suppressed invitation, which is never sent (and so most
-    # quarantined rows cost no random insert into this unique index).
+    # quarantined rows cost no random insert into this unique index). Unique by a constraint
+    # (Meta), not `unique=True`: on PostgreSQL that would add a second index for LIKE
+    # searches, which nothing runs on a hash, and every invitation sent paid its insert.
     token_nonce = models.CharField(max_length=32, blank=True, editable=False)
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    token_hash = models.CharField(  # noqa: DJ001 (NULL: unsent rows stay out of the index)
+        max_length=64, null=True, blank=True, editable=False
+    )
     send_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -259,7 +263,8 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["interaction", "channel"], name="one_invitation_per_interaction_channel"
-            )
+            ),
+            models.UniqueConstraint(fields=["token_hash"], name="invitation_token_hash_unique"),
         ]
         # Each worker query has its own partial index, so the suppressed invitations (most
         # of a large import: quarantine, sampling) are in none of them, and a sweep reads
