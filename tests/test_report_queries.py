@@ -310,7 +310,7 @@ def test_the_trend_chart_marks_a_shift_by_shape_and_word_not_colour():
     figures = [Figure.of(i, f"Week {i}", h) for i, h in enumerate(histograms)]
     controls = nps.control_limits([f.counts for f in figures])
     points = [
-        TrendPoint(dt.date(2026, 1, 1), dt.date(2026, 1, 7), f.label, f, c)
+        TrendPoint(dt.date(2026, 1, 1), dt.date(2026, 1, 7), f.label, f, c, f.label)
         for f, c in zip(figures, controls, strict=True)
     ]
     assert [p.control.out_of_control for p in points] == [False] * 6 + [True]
@@ -352,7 +352,7 @@ def test_the_trend_axis_labels_periods_by_their_start_and_never_overlap(compact,
         ]
         controls = nps.control_limits([f.counts for f in figures_])
         trend = [
-            TrendPoint(first, last, f.label, f, c)
+            TrendPoint(first, last, f.label, f, c, labels.period_mark(first, first, "week"))
             for (first, last), f, c in zip(weeks, figures_, controls, strict=True)
         ]
         svg = str(chart.trend_svg(trend, title="Trend by week", compact=compact))

@@ -15,7 +15,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from touchpoint.lib.periods import DASH
 from touchpoint.reports.figures import TrendPoint
 
 DESCRIPTION = gettext_lazy(
@@ -153,7 +152,7 @@ def trend_svg(
                 f'<circle class="point{hollow}" cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="4">'
                 f"<title>{escape(label)}</title></circle>"
             )
-    texts = [axis_text(p) for p in points]
+    texts = [p.mark for p in points]
     font = AXIS_FONT_COMPACT if compact else AXIS_FONT
     widest = max((len(t) for t in texts), default=0) * font * CHARACTER
     # Every how many periods a label fits beside the next one (and no more than most_labels).
@@ -170,9 +169,3 @@ def trend_svg(
     )
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 (every text is escaped above)
-
-
-def axis_text(point: TrendPoint) -> str:
-    """A period's mark on the time axis: where it starts (a week by its first day, a month by
-    its name). Its whole span is in the point's tooltip and in the table under the chart."""
-    return point.label.split(" (")[0].split(DASH)[0]

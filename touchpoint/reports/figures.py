@@ -91,9 +91,10 @@ class Figure:
 class TrendPoint:
     start: dt.date
     end: dt.date
-    label: str
+    label: str  # the whole period, as in tooltips and tables
     figure: Figure
     control: nps.ControlPoint
+    mark: str  # where the period starts, as on the chart's time axis
 
     def as_dict(self) -> dict:
         c = self.control
@@ -203,8 +204,10 @@ def trend(request: ReportRequest, grain: str | None = None) -> list[TrendPoint]:
     ]
     controls = nps.control_limits([f.counts for f in figures])
     return [
-        TrendPoint(first, last, figure.label, figure, control)
-        for (_, first, last), figure, control in zip(spans, figures, controls, strict=True)
+        TrendPoint(
+            first, last, figure.label, figure, control, labels.period_mark(key, first, grain)
+        )
+        for (key, first, last), figure, control in zip(spans, figures, controls, strict=True)
     ]
 
 

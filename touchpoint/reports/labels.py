@@ -62,6 +62,14 @@ def period_label(key: dt.date, first: dt.date, last: dt.date, grain: str) -> str
     )
 
 
+def period_mark(key: dt.date, first: dt.date, grain: str) -> str:
+    """A trend point's mark on the time axis: where its period starts (a day or week by its
+    first day, a month by its name). Its whole span is `period_label`."""
+    if grain == "month":
+        return date_format(key, "YEAR_MONTH_FORMAT")
+    return date_format(first, "MONTH_DAY_FORMAT")
+
+
 GRAIN_NAMES = {
     "day": gettext_lazy("day"),
     "week": gettext_lazy("week"),
