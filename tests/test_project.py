@@ -10,8 +10,10 @@ from email.message import EmailMessage
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -175,3 +177,25 @@ def test_the_home_page_shows_staff_each_accounts_nps(staff, brand):
         html = staff.get("/").content.decode()
     row = html.split("Nimbus Mobile · brand")[1].split("</tr>")[0]
     assert "+50" in row and "n = 4" in row and "few answers" in row  # (3 - 1) / 4
+
+
+@pytest.mark.parametrize(
+    "model, field, constraint",
+    [
+        ("surveys.Invitation", "token_hash", "invitation_token_hash_unique"),
+        ("notifications.Delivery", "dedupe_key", "delivery_dedupe_key_unique"),
+        ("connectors.ConnectorCall", "dedupe_key", "connector_call_dedupe_key_unique"),
+        ("tickets.Ticket", "follow_up_hash", "ticket_follow_up_hash_unique"),
+    ],
+)
+def test_a_hash_or_key_column_has_one_index_its_unique_one(model, field, constraint):
+    """`unique=True` on a text column gives it, on PostgreSQL, a second index for LIKE
+    searches. Nothing searches these by prefix; each row written paid an insert into it."""
+    table = apps.get_model(model)._meta.db_table
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    indexed = {name: c["unique"] for name, c in found.items() if c["columns"] == [field]}
+    if connection.vendor == "postgresql":
+        assert indexed == {constraint: True}
+    else:  # SQLite: the table's inline UNIQUE, or the constraint's index on a new table
+        assert list(indexed.values()) == [True]

@@ -131,7 +131,7 @@ class ConnectorCall(models.Model):
     idempotent = models.BooleanField(default=False)
     payload = models.JSONField(default=dict, blank=True)
     event_id = models.UUIDField(null=True, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    dedupe_key = models.CharField(max_length=200)  # unique: Meta (no LIKE index on PostgreSQL)
     summary = models.CharField(max_length=300, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -147,6 +147,9 @@ class ConnectorCall(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="connector_call_dedupe_key_unique")
+        ]
         indexes = [
             models.Index(fields=["state", "send_at"], name="connector_call_due"),
             models.Index(fields=["connector", "-created_at"], name="connector_call_recent"),

@@ -131,8 +131,9 @@ class Ticket(models.Model):
     # The follow-up link: only the SHA-256 of its token, looked up by. The token is derived
     # from a nonce kept with the queued email until it is composed (touchpoint/lib/links.py),
     # so neither the ticket nor the email in the queue opens it.
-    follow_up_hash = models.CharField(
-        max_length=64, null=True, blank=True, unique=True, editable=False
+    # Unique by a constraint (Meta): no LIKE index on PostgreSQL, which nothing searches by.
+    follow_up_hash = models.CharField(  # noqa: DJ001 (NULL: no follow-up sent yet)
+        max_length=64, null=True, blank=True, editable=False
     )
     follow_up_kind = models.CharField(max_length=10, blank=True)
     follow_up_sent_at = models.DateTimeField(null=True, blank=True)
@@ -142,6 +143,9 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follow_up_hash"], name="ticket_follow_up_hash_unique")
+        ]
         indexes = [
             models.Index(fields=["account", "state"]),
             models.Index(fields=["account", "opened_at"]),
