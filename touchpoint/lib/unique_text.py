@@ -23,11 +23,7 @@ def as_constraint(
     """The operation, in a migration of `app_label`, that turns `field_name` of `model_name`
     (now `field`, without `unique=True`) into a field made unique by the constraint
     `constraint_name`."""
-    where = {
-        "app_model": (app_label, model_name),
-        "field_name": field_name,
-        "name": constraint_name,
-    }
+    app_model = (app_label, model_name)
     return migrations.SeparateDatabaseAndState(
         state_operations=[
             migrations.AlterField(model_name=model_name, name=field_name, field=field),
@@ -38,7 +34,12 @@ def as_constraint(
         ],
         database_operations=[
             migrations.RunPython(
-                functools.partial(_one_index, **where), functools.partial(_two_indexes, **where)
+                functools.partial(
+                    _one_index, app_model=app_model, field_name=field_name, name=constraint_name
+                ),
+                functools.partial(
+                    _two_indexes, app_model=app_model, field_name=field_name, name=constraint_name
+                ),
             )
         ],
     )
