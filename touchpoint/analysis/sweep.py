@@ -33,6 +33,7 @@ from touchpoint.analysis.models import (
     ThemeMention,
 )
 from touchpoint.lib.bulk import bulk_insert
+from touchpoint.lib.compiled import prepared_cursor
 from touchpoint.lib.text import Analysis, analyse
 from touchpoint.lib.text.engine import Taxonomy as Compiled
 from touchpoint.responses.models import Response
@@ -246,7 +247,9 @@ def _write(owned: dict[int, int | None], results: dict[int, _Result], now: dt.da
             after[pk] = rollups.Counted(*place, score, themes)
     bulk_insert(mentions)
     table = connection.ops.quote_name(CommentAnalysis._meta.db_table)
-    with connection.cursor() as cursor:
+    # Prepared on PostgreSQL: with values bound client-side, every row's UPDATE was a new
+    # statement for the server to parse and plan (a pass writes one per answer).
+    with prepared_cursor(connection) as cursor:
         cursor.executemany(
             f"UPDATE {table} SET language = %s, sentiment = %s, score = %s, "  # noqa: S608
             "taxonomy_version = %s, state = 'done', claim = '', claimed_until = NULL, "
