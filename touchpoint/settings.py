@@ -166,6 +166,8 @@ LANGUAGES = [
     ("hi", "हिन्दी"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Formats Django lacks for our languages (Hindi's digit grouping); the rest are Django's.
+FORMAT_MODULE_PATH = ["touchpoint.lib.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -33,6 +33,7 @@ from touchpoint.alerts import rules
 from touchpoint.alerts.conditions import Evaluation, UnitWeek
 from touchpoint.alerts.wording import window_name
 from touchpoint.analysis.models import CommentAnalysis, Taxonomy, Theme, ThemeMention
+from touchpoint.lib.counts import format_count
 
 DAY = dt.timedelta(days=1)
 Span = tuple[dt.date, dt.date]
@@ -232,18 +233,18 @@ def spike_summary(evidence: dict) -> str:
         "%(odds)s times (a spike needs %(level)s, %(themes)s themes being judged)."
     ) % {
         "theme": (evidence.get("theme") or {}).get("name", ""),
-        "mentions": now.get("mentions", 0),
-        "comments": now.get("comments", 0),
+        "mentions": format_count(now.get("mentions", 0)),
+        "comments": format_count(now.get("comments", 0)),
         "share": _percent(now.get("share")),
-        "negative": now.get("negative", 0),
+        "negative": format_count(now.get("negative", 0)),
         "window": window_name((now.get("window") or {}).get("name", "")),
-        "base_mentions": base.get("mentions", 0),
-        "base_comments": base.get("comments", 0),
+        "base_mentions": format_count(base.get("mentions", 0)),
+        "base_comments": format_count(base.get("comments", 0)),
         "base_share": _percent(base.get("share")),
         "base_window": window_name((base.get("window") or {}).get("name", "")),
         "odds": odds(evidence.get("p_value")),
         "level": odds(evidence.get("level")),
-        "themes": evidence.get("themes", 0),
+        "themes": format_count(evidence.get("themes", 0)),
     }
 
 

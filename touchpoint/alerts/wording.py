@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from touchpoint.alerts import rules
 from touchpoint.alerts.models import Alert
+from touchpoint.lib.counts import format_count
 
 WINDOWS = {
     "last week": gettext_lazy("last week"),
@@ -77,10 +78,10 @@ def fall_summary(evidence: dict) -> str:
             ).format(
                 now=signed(now.get("nps", 0)),
                 window=window_name((now.get("window") or {}).get("name", "")),
-                n=_n(now),
+                n=format_count(_n(now)),
                 before=signed(test.get("nps", 0)),
                 before_window=window_name((test.get("window") or {}).get("name", "")),
-                before_n=_n(test),
+                before_n=format_count(_n(test)),
                 p=p_text(test.get("p_value") or 0),
             )
         )
@@ -94,7 +95,7 @@ def below_target_summary(evidence: dict) -> str:
         "target of {target}."
     ).format(
         window=window_name((now.get("window") or {}).get("name", "")),
-        n=_n(now),
+        n=format_count(_n(now)),
         ranked=signed(evidence.get("ranked_nps", 0)),
         chance=percent(evidence.get("probability_below", 0)),
         target=signed(evidence.get("target", 0)),

@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from touchpoint.accounts.languages import speaking
 from touchpoint.lib import links
+from touchpoint.lib.counts import format_count
 from touchpoint.lib.links import LinkLost
 from touchpoint.notifications.models import Delivery, Endpoint
 from touchpoint.outbox import engine
@@ -211,7 +212,7 @@ def bundle_digests(*, now: dt.datetime | None = None) -> int:
             with speaking(first.user, account=first.account):
                 subject = ngettext(
                     "{n} ticket update for {day}", "{n} ticket updates for {day}", len(rows)
-                ).format(n=len(rows), day=date_format(day, "DATE_FORMAT"))
+                ).format(n=format_count(len(rows)), day=date_format(day, "DATE_FORMAT"))
                 body_text = render_to_string("notifications/email/digest.txt", context)
                 body_html = render_to_string("notifications/email/digest.html", context)
             Delivery.objects.create(

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from touchpoint.lib.counts import format_count
 from touchpoint.reports.figures import TrendPoint
 
 DESCRIPTION = gettext_lazy(
@@ -132,7 +133,7 @@ def trend_svg(
         if e.nps is None:
             continue
         cx, cy = x(i), y(e.nps)
-        label = f"{p.label}: NPS {e.nps:+.0f}, n = {e.n}"
+        label = f"{p.label}: NPS {e.nps:+.0f}, n = {format_count(e.n)}"
         if p.control.out_of_control:
             size = 7 if compact else 8
             out.append(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from touchpoint.lib import nps, periods
+from touchpoint.lib.counts import format_count
 
 PRESET_NAMES = {
     "7d": gettext_lazy("Last 7 days"),
@@ -135,4 +136,4 @@ def grain_reason(choice: periods.GrainChoice) -> str:
 
 
 def shifts(count: int) -> str:
-    return ngettext("{n} real shift", "{n} real shifts", count).format(n=count)
+    return ngettext("{n} real shift", "{n} real shifts", count).format(n=format_count(count))

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from touchpoint.accounts.access import top_units
 from touchpoint.accounts.models import Account, MemberInvitation, Membership, Unit
+from touchpoint.lib.counts import format_count
 from touchpoint.responses.actions import do_restate_history
 from touchpoint.setup import units as sync
 from touchpoint.setup.audit import record_change
@@ -189,7 +190,7 @@ def unit_state(request: HttpRequest, account: Account, pk: int) -> HttpResponse:
         request,
         _("Reopened.")
         if active
-        else _("Closed %(n)s unit(s); their history stays.") % {"n": len(codes)},
+        else _("Closed %(n)s unit(s); their history stays.") % {"n": format_count(len(codes))},
     )
     return redirect("setup-unit", pk=pk)
 
@@ -211,7 +212,8 @@ def unit_restate(request: HttpRequest, account: Account, pk: int) -> HttpRespons
         after={"answers": total},
     )
     messages.success(
-        request, _("%(n)s past answer(s) now count under the current tree.") % {"n": total}
+        request,
+        _("%(n)s past answer(s) now count under the current tree.") % {"n": format_count(total)},
     )
     return redirect("setup-unit", pk=pk)
 

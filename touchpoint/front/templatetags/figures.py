@@ -7,6 +7,7 @@ from django import template
 from django.utils.formats import number_format
 
 from touchpoint.lib import nps
+from touchpoint.lib.counts import format_count
 
 register = template.Library()
 
@@ -41,3 +42,10 @@ def headline(estimate, size: str = "") -> dict:
 @register.filter
 def percent0(value: float | None) -> str:
     return "\u2013" if value is None else f"{number_format(round(value * 100), 0)} %"
+
+
+@register.filter
+def count(value: object) -> str:
+    """A count a person reads, grouped in the reader's language: 1,111 / 1.111 / 1 111. Never
+    for ids, form values, links or data attributes, which stay raw."""
+    return format_count(value)

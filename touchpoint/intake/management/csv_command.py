@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from touchpoint.accounts.models import Account
 from touchpoint.intake.csv_import import CsvFileError
+from touchpoint.lib.counts import format_count
 
 
 class _ErrorReport:
@@ -100,7 +101,10 @@ class CsvImportCommand(BaseCommand):
                 bar.close()
 
         if report.errors:
-            self.stderr.write(f"{report.errors} error(s) in {report.rows} rows: see {errors_path}")
+            self.stderr.write(
+                f"{format_count(report.errors)} error(s) in {format_count(report.rows)} rows: "
+                f"see {errors_path}"
+            )
             if not partial:
                 raise CommandError("Nothing was imported. Fix the rows, or use --partial.")
         return report

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from touchpoint.delighted.actions import DelightedError, access_project
 from touchpoint.delighted.importer import import_export
 from touchpoint.intake.management.csv_command import CsvImportCommand
+from touchpoint.lib.counts import format_count
 
 
 class Command(CsvImportCommand):
@@ -32,6 +33,6 @@ class Command(CsvImportCommand):
         )
         what = "response(s)" if report.kind == "responses" else "person(s)"
         self.stdout.write(
-            f"Imported {report.imported} {what} from Delighted ({report.repeated} already there, "
-            "skipped)."
+            f"Imported {format_count(report.imported)} {what} from Delighted "
+            f"({format_count(report.repeated)} already there, skipped)."
         )

@@ -4,6 +4,7 @@ from django.db import connection
 
 from touchpoint.intake.csv_import import import_interactions
 from touchpoint.intake.management.csv_command import CsvImportCommand
+from touchpoint.lib.counts import format_count
 from touchpoint.lib.heap import freeze_loaded
 
 
@@ -42,8 +43,12 @@ class Command(CsvImportCommand):
             partial=partial,
             no_progress=no_progress,
         )
-        states = ", ".join(f"{n} {s}" for s, n in sorted(report.invitations.items())) or "none"
+        states = (
+            ", ".join(f"{format_count(n)} {s}" for s, n in sorted(report.invitations.items()))
+            or "none"
+        )
         self.stdout.write(
-            f"Imported {report.imported} interaction(s) ({report.repeated} already there, "
-            f"skipped); invitations: {states}; answers stored: {report.responses}."
+            f"Imported {format_count(report.imported)} interaction(s) "
+            f"({format_count(report.repeated)} already there, skipped); invitations: {states}; "
+            f"answers stored: {format_count(report.responses)}."
         )
