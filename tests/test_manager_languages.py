@@ -181,7 +181,9 @@ def test_a_german_managers_pages_ticket_emails_and_digest_render_in_german(
     assert english_leaks(visible(html) + text, brand.account) == []
     # The CX lead, with no language of their own, reads the account's: English.
     [lead] = [m for m in smtp.messages if m["To"] == "cx-lead@example.com"]
-    assert lead["Subject"].startswith("Your week at Nimbus Mobile: ")
+    # (A subject with a character outside ASCII, here a minus sign, is folded as encoded
+    # words after "Subject:", which the parser reads back with a leading space.)
+    assert lead["Subject"].strip().startswith("Your week at Nimbus Mobile: ")
 
 
 @pytest.mark.django_db

@@ -33,7 +33,7 @@ from touchpoint.alerts import rules
 from touchpoint.alerts.conditions import Evaluation, UnitWeek
 from touchpoint.alerts.wording import window_name
 from touchpoint.analysis.models import CommentAnalysis, Taxonomy, Theme, ThemeMention
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count
 
 DAY = dt.timedelta(days=1)
 Span = tuple[dt.date, dt.date]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from touchpoint.alerts import rules
 from touchpoint.alerts.models import Alert
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count, format_signed
 
 WINDOWS = {
     "last week": gettext_lazy("last week"),
@@ -41,14 +41,6 @@ def window_name(name: str) -> str:
         n = int(found.group(1))
         return ngettext("the %(n)s day before", "the %(n)s days before", n) % {"n": n}
     return name
-
-
-def signed(value: float) -> str:
-    """+12, \u22123 (a true minus sign), 0, in the reader's number format."""
-    text = number_format(round(abs(value)), 0)
-    if round(value) == 0:
-        return text
-    return f"+{text}" if value > 0 else f"\u2212{text}"
 
 
 def p_text(p: float) -> str:
@@ -76,10 +68,10 @@ def fall_summary(evidence: dict) -> str:
                 "NPS {now} over {window} (n = {n}) against {before} over {before_window} "
                 "(n = {before_n}): a fall unlikely to be chance ({p})."
             ).format(
-                now=signed(now.get("nps", 0)),
+                now=format_signed(now.get("nps", 0)),
                 window=window_name((now.get("window") or {}).get("name", "")),
                 n=format_count(_n(now)),
-                before=signed(test.get("nps", 0)),
+                before=format_signed(test.get("nps", 0)),
                 before_window=window_name((test.get("window") or {}).get("name", "")),
                 before_n=format_count(_n(test)),
                 p=p_text(test.get("p_value") or 0),
@@ -96,9 +88,9 @@ def below_target_summary(evidence: dict) -> str:
     ).format(
         window=window_name((now.get("window") or {}).get("name", "")),
         n=format_count(_n(now)),
-        ranked=signed(evidence.get("ranked_nps", 0)),
+        ranked=format_signed(evidence.get("ranked_nps", 0)),
         chance=percent(evidence.get("probability_below", 0)),
-        target=signed(evidence.get("target", 0)),
+        target=format_signed(evidence.get("target", 0)),
     )
 
 

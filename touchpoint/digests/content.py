@@ -30,7 +30,7 @@ from touchpoint.accounts.languages import speaking
 from touchpoint.accounts.models import Account, Membership, Unit
 from touchpoint.analysis.dashboard import digest_themes
 from touchpoint.lib import nps, periods
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count, format_signed
 from touchpoint.reports import counting, figures
 from touchpoint.reports.params import ReportRequest
 from touchpoint.responses.models import Response
@@ -124,9 +124,9 @@ class DigestContent:
                 "NPS between {low} and {high}, {n} answer",
                 "NPS between {low} and {high}, {n} answers",
                 h.n,
-            ).format(low=f"{h.low:+.0f}", high=f"{h.high:+.0f}", n=format_count(h.n))
+            ).format(low=format_signed(h.low), high=format_signed(h.high), n=format_count(h.n))
         else:
-            figure = _("NPS {nps}").format(nps=f"{h.nps:+.0f}")
+            figure = _("NPS {nps}").format(nps=format_signed(h.nps))
         if s.rolling:
             figure = _("{figure} over {window}").format(figure=figure, window=s.window)
         dates = _("{start} to {end}").format(

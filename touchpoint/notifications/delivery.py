@@ -25,8 +25,8 @@ from django.utils.translation import ngettext
 
 from touchpoint.accounts.languages import speaking
 from touchpoint.lib import links
-from touchpoint.lib.counts import format_count
 from touchpoint.lib.links import LinkLost
+from touchpoint.lib.numbers import format_count
 from touchpoint.notifications.models import Delivery, Endpoint
 from touchpoint.outbox import engine
 from touchpoint.outbox.transports import (

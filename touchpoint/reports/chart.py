@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count, format_signed
 from touchpoint.reports.figures import TrendPoint
 
 DESCRIPTION = gettext_lazy(
@@ -34,10 +34,6 @@ AXIS_FONT, AXIS_FONT_COMPACT, CHARACTER, LABEL_GAP = 11, 12, 0.55, 10
 
 def _fmt(value: float) -> str:
     return f"{value:.1f}"
-
-
-def _signed(value: int) -> str:
-    return "0" if value == 0 else f"+{value}" if value > 0 else f"\u2212{-value}"
 
 
 def _scale(points: Sequence[TrendPoint]) -> tuple[float, float]:
@@ -88,7 +84,7 @@ def trend_svg(
             f'<line class="grid{" zero" if value == 0 else ""}" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
             f'y1="{_fmt(y(value))}" y2="{_fmt(y(value))}"/>'
             f'<text class="axis" x="{LEFT - 6}" y="{_fmt(y(value) + 4)}" '
-            f'text-anchor="end">{_signed(value)}</text>'
+            f'text-anchor="end">{format_signed(value)}</text>'
         )
         value += grid
     # Interval band, one polygon per run of periods with answers.
@@ -133,7 +129,7 @@ def trend_svg(
         if e.nps is None:
             continue
         cx, cy = x(i), y(e.nps)
-        label = f"{p.label}: NPS {e.nps:+.0f}, n = {format_count(e.n)}"
+        label = f"{p.label}: NPS {format_signed(e.nps)}, n = {format_count(e.n)}"
         if p.control.out_of_control:
             size = 7 if compact else 8
             out.append(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from touchpoint.lib import nps, periods
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count
 
 PRESET_NAMES = {
     "7d": gettext_lazy("Last 7 days"),

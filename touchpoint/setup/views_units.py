@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from touchpoint.accounts.access import top_units
 from touchpoint.accounts.models import Account, MemberInvitation, Membership, Unit
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count
 from touchpoint.responses.actions import do_restate_history
 from touchpoint.setup import units as sync
 from touchpoint.setup.audit import record_change

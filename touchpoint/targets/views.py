@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from touchpoint.accounts.access import scoped_units
 from touchpoint.accounts.models import KIND_EACH, Membership, Unit
+from touchpoint.lib.numbers import format_signed
 from touchpoint.targets import actions
 
 FIELDS = {
@@ -72,7 +73,7 @@ def targets_page(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     gettext("Target set: {nps} for {scope}.").format(
-                        nps=f"{target.nps:+d}".replace("-", "\u2212"), scope=target.scope_label
+                        nps=format_signed(target.nps), scope=target.scope_label
                     ),
                 )
         except actions.TargetError as error:

@@ -7,7 +7,7 @@ from django import template
 from django.utils.formats import number_format
 
 from touchpoint.lib import nps
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count, format_signed
 
 register = template.Library()
 
@@ -15,13 +15,7 @@ register = template.Library()
 @register.filter
 def signed(value: float | None, digits: int = 0) -> str:
     """+12, \u22123 (a true minus sign), 0; an en dash when there is no figure."""
-    if value is None:
-        return "\u2013"
-    digits = int(digits)
-    if float(f"{abs(value):.{digits}f}") == 0:
-        return number_format(0, digits)
-    text = number_format(round(abs(value), digits), digits)
-    return f"+{text}" if value > 0 else f"\u2212{text}"
+    return format_signed(value, int(digits))
 
 
 @register.filter

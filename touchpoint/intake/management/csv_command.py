@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from touchpoint.accounts.models import Account
 from touchpoint.intake.csv_import import CsvFileError
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count
 
 
 class _ErrorReport:

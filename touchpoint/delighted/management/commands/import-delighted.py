@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from touchpoint.delighted.actions import DelightedError, access_project
 from touchpoint.delighted.importer import import_export
 from touchpoint.intake.management.csv_command import CsvImportCommand
-from touchpoint.lib.counts import format_count
+from touchpoint.lib.numbers import format_count
 
 
 class Command(CsvImportCommand):

@@ -4,8 +4,8 @@ from django.db import connection
 
 from touchpoint.intake.csv_import import import_interactions
 from touchpoint.intake.management.csv_command import CsvImportCommand
-from touchpoint.lib.counts import format_count
 from touchpoint.lib.heap import freeze_loaded
+from touchpoint.lib.numbers import format_count
 
 
 class Command(CsvImportCommand):

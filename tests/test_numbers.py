@@ -1,6 +1,7 @@
 """Counts read as people write them in their language (1,111 in English, 1.111 in German,
 1 111 in French, 12,34,567 in Hindi) on pages, in the weekly digest and in sentences Python
-words; ids in links and form values stay raw, for the machines that read them."""
+words; ids in links and form values stay raw, for the machines that read them. Signed
+figures read the same (+12, a true minus sign) wherever they are written."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from tests.conftest import outbound
 from touchpoint.accounts.languages import do_set_language
 from touchpoint.alerts import wording
 from touchpoint.digests import actions as digests
-from touchpoint.lib.counts import format_count
+from touchpoint.lib import nps
+from touchpoint.lib.numbers import format_count, format_signed
+from touchpoint.reports import chart
+from touchpoint.reports.figures import Figure, TrendPoint
 
 UTC = dt.UTC
 LAST_WEEK = dt.datetime(2026, 11, 18, 10, tzinfo=UTC)  # Wednesday of the digest's week
@@ -139,3 +143,27 @@ def test_a_python_worded_sentence_groups_its_count():
         assert "(n = 1,234)" in wording.below_target_summary(evidence)
     with translation.override("de"):
         assert "(n = 1.234)" in wording.below_target_summary(evidence)
+
+
+def test_a_signed_figure_reads_the_same_in_pages_charts_and_sentences():
+    assert [format_signed(v) for v in (12, -3, 0.4, -0.4, 0, None)] == [
+        "+12",
+        "\u22123",
+        "0",
+        "0",
+        "0",
+        "\u2013",
+    ]
+    with translation.override("de"):
+        assert format_signed(-1.26, 1) == "\u22121,3"
+        assert wording.format_signed(-7) == "\u22127"  # the alerts' sentences use it too
+    # A chart point says its NPS as the page does: with a true minus sign.
+    figure = Figure.of(dt.date(2026, 11, 2), "2 November", [10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40])
+    figures = [Figure.of(dt.date(2026, 11, 9), "9 November", [40] + [0] * 9 + [10]), figure]
+    controls = nps.control_limits([f.counts for f in figures])
+    points = [
+        TrendPoint(dt.date(2026, 11, 2), dt.date(2026, 11, 8), f.label, f, c, f.label)
+        for f, c in zip(figures, controls, strict=True)
+    ]
+    svg = str(chart.trend_svg(points, title="Trend"))
+    assert "9 November: NPS \u221260, n = 50" in svg and "NPS -" not in svg
