@@ -58,8 +58,7 @@ def _one_index(
     if schema_editor.connection.vendor != "postgresql":
         return
     model = apps.get_model(*app_model)
-    table = model._meta.db_table
-    column = model._meta.get_field(field_name).column
+    table, column = model._meta.db_table, model._meta.get_field(field_name).column
     quote = schema_editor.quote_name
     for found, c in _indexes_on(schema_editor, table, column).items():
         if c["unique"] and found != name:
@@ -73,12 +72,13 @@ def _one_index(
 def _two_indexes(
     apps, schema_editor, *, app_model: tuple[str, str], field_name: str, name: str
 ) -> None:
+    """Back to what `unique=True` made: the constraint under PostgreSQL's own name for it,
+    and the LIKE index beside it."""
     if schema_editor.connection.vendor != "postgresql":
         return
     model = apps.get_model(*app_model)
-    table = model._meta.db_table
     field = model._meta.get_field(field_name)
-    quote = schema_editor.quote_name
+    table, quote = model._meta.db_table, schema_editor.quote_name
     if name in _indexes_on(schema_editor, table, field.column):
         schema_editor.execute(
             f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(name)} "
