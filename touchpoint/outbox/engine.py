@@ -91,7 +91,7 @@ class Queue:
     def hand_off(self, row: Any, now: dt.datetime) -> bool:
         """Record that the message is about to go on the wire, if this worker still holds
         the row (and whatever else the queue requires at that moment). False: do not send."""
-        return bool(_handing_off(self.model).run([now], [row.pk, self.sending, row.claimed_by]))
+        return bool(_handing_off(self.model).run([now], _held_values(self, row)))
 
     def retry(self, row: Any, error: TransportError, wait: dt.timedelta, now) -> dict:
         raise NotImplementedError
@@ -156,16 +156,29 @@ def claim(queue: Queue, ids: Sequence[int], *, now: dt.datetime | None = None) -
     return list(rows.select_related(*queue.related).order_by("send_at", "pk"))
 
 
+# A row this worker still holds: the one it claimed, still being sent, by the same pass (a
+# sweep may have given it back, and another pass claimed it since). Every write after the
+# claim is conditioned on it, through `held` or the compiled hand-off.
+_HELD_BY = ("id", "state", "claimed_by")
+
+
+def _held_values(queue: Queue, row) -> list:
+    """The values of `_HELD_BY` for the row."""
+    return [row.pk, queue.sending, row.claimed_by]
+
+
 @cache
 def _handing_off(model: type[Model]) -> CompiledUpdate:
     """The hand-off's UPDATE, one durable commit per message: its SQL built once (the ORM
     compiled it for every message, a tenth of a worker's CPU per email on PostgreSQL)."""
-    return CompiledUpdate(model, ("handed_off_at",), where=("id", "state", "claimed_by"))
+    return CompiledUpdate(model, ("handed_off_at",), where=_HELD_BY)
 
 
-def _mine(queue: Queue, row) -> QuerySet:
+def held(queue: Queue, row) -> QuerySet:
+    """The row, if this worker still holds it (see `_HELD_BY`): what every write after the
+    claim updates, so a row given back or claimed again is left alone."""
     return queue.model._default_manager.filter(
-        pk=row.pk, state=queue.sending, claimed_by=row.claimed_by
+        **dict(zip(_HELD_BY, _held_values(queue, row), strict=True))
     )
 
 
@@ -302,7 +315,7 @@ def _after_error(queue: Queue, row, error: TransportError, *, destination, circu
         fields, reason = queue.failed(row, error, INTERRUPTED, now), INTERRUPTED
     elif error.retryable and row.attempts < queue.max_attempts:
         wait = scaled(queue.backoff[row.attempts - 1])
-        _mine(queue, row).update(
+        held(queue, row).update(
             **queue.retry(row, error, wait, now),
             state=queue.waiting,
             send_at=now + wait,
@@ -323,14 +336,14 @@ def _after_error(queue: Queue, row, error: TransportError, *, destination, circu
     else:
         reason = RETRIES_EXHAUSTED if error.retryable else REFUSED
         fields = queue.failed(row, error, reason, now)
-    _mine(queue, row).update(**fields, lease_expires_at=None, claimed_by="", updated_at=now)
+    held(queue, row).update(**fields, lease_expires_at=None, claimed_by="", updated_at=now)
     queue.after_failure(row, error)
     log.error("%s %s failed (%s): %s", queue.name, row.pk, reason, error)
 
 
 def give_back(queue: Queue, row) -> None:
     """Back to waiting, untouched: the attempt this claim counted is not spent."""
-    _mine(queue, row).update(
+    held(queue, row).update(
         state=queue.waiting,
         attempts=F("attempts") - 1,
         lease_expires_at=None,

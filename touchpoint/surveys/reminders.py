@@ -141,11 +141,7 @@ class ReminderQueue(engine.Queue):
             if why:
                 _finish(reminder, State.CANCELLED, f"{why} (at the last moment)")
                 return False
-            return bool(
-                Reminder.objects.filter(
-                    pk=reminder.pk, state=State.SENDING, claimed_by=reminder.claimed_by
-                ).update(handed_off_at=now)
-            )
+            return bool(engine.held(self, reminder).update(handed_off_at=now))
 
     def sent(self, reminder: Reminder, provider_id, now: dt.datetime) -> dict:
         return {
