@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 import re
 from collections import Counter
 
@@ -167,7 +168,41 @@ def test_weak_units_customers_write_about_their_weakness(demo):
         if focus:
             total += 1
             on_topic += bool(set(texts[r.comment].themes) & set(focus))
-    assert total >= 10 and on_topic / total > 0.6
+    # About 0.8 of them are on topic, against 0.1 to 0.5 by chance; the demo's few dozen
+    # (drawn anew as its dates follow the clock) fall below 0.6 about once in a hundred
+    # seedings, below 0.5 about once in ten thousand. The rate itself is pinned below.
+    assert total >= 10 and on_topic / total > 0.5
+
+
+@pytest.mark.parametrize(
+    ("kind", "unit_code"),
+    [
+        (Touchpoint.Kind.STORE_PURCHASE, "store-027"),
+        (Touchpoint.Kind.SUPPORT_CALL, "agent-527"),
+        (Touchpoint.Kind.REPAIR, "repair-03"),
+    ],
+)
+def test_a_weak_units_unhappy_customers_mostly_write_about_its_weakness(kind, unit_code):
+    """The seeder's own draw, 2,000 times with a fixed seed: a weak unit's unhappy customers
+    write about its weakness four times in five, far more than a sound unit's do."""
+    from touchpoint.demo.seed.themed_comments import GROUP, feedback, weakness
+
+    texts = {item.text: item for items in corpus().values() for item in items}
+    focus = set(weakness(unit_code, GROUP[kind]))
+
+    def on_topic(quality: float) -> float:
+        rng = random.Random(7)
+        said = [
+            feedback(rng, kind, "en", rng.choice((2, 5, 7)), unit_code=unit_code, quality=quality)[
+                0
+            ]
+            for _ in range(2000)
+        ]
+        said = [text for text in said if text]
+        return sum(bool(set(texts[text].themes) & focus) for text in said) / len(said)
+
+    weak, sound = on_topic(-1.0), on_topic(0.5)
+    assert weak > 0.75 and weak - sound > 0.25
 
 
 def test_responses_keep_the_attribution_snapshot_of_their_unit(demo):
